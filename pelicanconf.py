@@ -1,0 +1,92 @@
+"""Development settings: `invoke build` and the tests build with these."""
+
+AUTHOR = "David"
+SITENAME = "Null Disquisition"
+SITESUBTITLE = "Lots of talk about nothing"
+SITEURL = ""
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = []
+OUTPUT_PATH = "output"
+THEME = "theme"
+
+TIMEZONE = "America/New_York"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%B %-d, %Y"
+DEFAULT_CATEGORY = "Misc"
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["strict_build", "pygments_stylesheet"]
+
+# Pygments styles for code, light and dark (the stylesheet is generated).
+PYGMENTS_STYLE = "vs"
+PYGMENTS_STYLE_DARK = "github-dark"
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {
+            "css_class": "highlight",
+            "guess_lang": False,
+        },
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {
+            "permalink": "¶",
+            "permalink_title": "Link to this section",
+        },
+    },
+    "output_format": "html5",
+}
+
+# Pretty URLs: every page is a directory with an index.html.
+ARTICLE_URL = "{date:%Y}/{date:%m}/{slug}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = PAGE_URL + "index.html"
+TAG_URL = "tag/{slug}/"
+TAG_SAVE_AS = TAG_URL + "index.html"
+CATEGORY_URL = "category/{slug}/"
+CATEGORY_SAVE_AS = CATEGORY_URL + "index.html"
+AUTHOR_URL = "author/{slug}/"
+AUTHOR_SAVE_AS = AUTHOR_URL + "index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = ARCHIVES_URL + "index.html"
+TAGS_URL = "tags/"
+TAGS_SAVE_AS = TAGS_URL + "index.html"
+CATEGORIES_URL = "categories/"
+CATEGORIES_SAVE_AS = CATEGORIES_URL + "index.html"
+AUTHORS_URL = "authors/"
+AUTHORS_SAVE_AS = AUTHORS_URL + "index.html"
+
+INDEX_URL = ""
+INDEX_SAVE_AS = "index.html"
+
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
+PAGINATED_TEMPLATES = {"index": None, "tag": None, "category": None, "author": None}
+DEFAULT_PAGINATION = 5
+PAGINATION_PATTERNS = [
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+]
+SUMMARY_MAX_PARAGRAPHS = 1
+SUMMARY_MAX_LENGTH = 80
+
+# Feeds. The development server's address stands in for the site's own.
+FEED_DOMAIN = "http://localhost:8000"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"
+TAG_FEED_ATOM = "feeds/tag/{slug}.atom.xml"
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+# Outbound links in posts may go only to these hosts; nothing is ever
+# loaded from another host.
+EXTERNAL_LINK_HOSTS = ["gist.github.com", "github.com"]
+
+# Pelican's content cache is off: a stale cache must never hide an edit.
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False

@@ -1,0 +1,3 @@
+from .pygments_stylesheet import register
+
+__all__ = ["register"]

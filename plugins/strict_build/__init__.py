@@ -1,0 +1,18 @@
+"""A build that stops on errors: unreadable content names its file and line,
+and any logged error ends the build with a non-zero exit."""
+
+from pelican import signals
+
+from .error_gate import BuildFailed, ErrorGate
+from .reader_errors import SourceError, make_readers_strict
+
+__all__ = ["BuildFailed", "SourceError", "register"]
+
+gate = ErrorGate()
+
+
+def register():
+    signals.initialized.connect(gate.open)
+    signals.readers_init.connect(make_readers_strict)
+    signals.all_generators_finalized.connect(gate.before_writing)
+    signals.finalized.connect(gate.after_writing)

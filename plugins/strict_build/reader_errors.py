@@ -1,0 +1,85 @@
+"""Report a content file that cannot be read as ``path:line: what is wrong``.
+
+Pelican logs "Could not process <file>" without the reason. Wrapping every
+reader class logs an error that names the file, the line and the cause.
+"""
+
+import logging
+import re
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+METADATA_LINE = re.compile(r"^(?P<key>[A-Za-z0-9_-]+):\s*(?P<value>.*)$")
+
+
+class SourceError(Exception):
+    """A content file that cannot be turned into a page."""
+
+    def __init__(self, path: str, line: int | None, message: str):
+        self.path, self.line, self.message = path, line, message
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {message}")
+
+
+def failing_line(reader, path: str, error: Exception) -> int | None:
+    """The 1-based line of ``path`` that caused ``error``, when it can be found."""
+    if isinstance(error, UnicodeDecodeError):
+        with open(path, "rb") as source:
+            return source.read()[: error.start].count(b"\n") + 1
+    with open(path, encoding="utf-8-sig", errors="replace") as source:
+        for number, text in enumerate(source, start=1):
+            match = METADATA_LINE.match(text.rstrip("\n"))
+            if not match:
+                return None  # past the metadata header
+            try:
+                reader.process_metadata(match["key"].lower(), match["value"])
+            except Exception:
+                return number
+    return None
+
+
+def shown_path(path: str) -> str:
+    """``path`` relative to the working directory when it lies inside it."""
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()
+
+
+def describe(error: Exception) -> str:
+    if isinstance(error, UnicodeDecodeError):
+        return f"not valid UTF-8 ({error.reason} at byte {error.start})"
+    return str(error) or type(error).__name__
+
+
+def strict(reader_class: type) -> type:
+    """A subclass of ``reader_class`` whose failures name their file and line."""
+    if getattr(reader_class, "explains_errors", False):
+        return reader_class
+
+    class StrictReader(reader_class):
+        explains_errors = True
+
+        def read(self, source_path):
+            try:
+                return super().read(source_path)
+            except Exception as error:
+                problem = SourceError(
+                    shown_path(source_path),
+                    failing_line(self, source_path, error),
+                    describe(error),
+                )
+                logger.error("%s", problem)
+                raise problem from error
+
+    StrictReader.__name__ = StrictReader.__qualname__ = reader_class.__name__
+    return StrictReader
+
+
+def make_readers_strict(readers) -> None:
+    classes = readers.reader_classes
+    for extension, reader_class in classes.items():
+        if reader_class:
+            classes[extension] = strict(reader_class)

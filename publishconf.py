@@ -1,0 +1,21 @@
+"""Production settings: `invoke preview` and `invoke publish` build with these.
+
+The site's public address comes from the SITEURL environment variable,
+e.g. ``SITEURL=https://blog.example.org invoke preview``.
+"""
+
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pelicanconf import *  # noqa: E402,F403
+
+SITEURL = os.environ.get("SITEURL", "").rstrip("/")
+if not SITEURL.startswith(("http://", "https://")):
+    raise SystemExit(
+        "publishconf.py: set SITEURL to the site's public address, "
+        "e.g. SITEURL=https://blog.example.org"
+    )
+FEED_DOMAIN = SITEURL
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = True

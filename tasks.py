@@ -1,0 +1,186 @@
+"""Invoke tasks for Null Disquisition: the ones pelican-quickstart users know,
+plus ``demo`` (build and serve) and ``test``.
+
+Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
+post that cannot be read stops the build with a non-zero exit, and an edited
+plugin is always the one that runs.
+"""
+
+import shlex
+import shutil
+import sys
+from functools import partial
+from http import HTTPStatus
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+from invoke import task
+from invoke.exceptions import UnexpectedExit
+
+ROOT = Path(__file__).resolve().parent
+SETTINGS_BASE = ROOT / "pelicanconf.py"
+SETTINGS_PUBLISH = ROOT / "publishconf.py"
+CONTENT = ROOT / "content"
+OUTPUT = ROOT / "output"
+# What a build depends on besides the content: theme, plugins and settings.
+BUILD_INPUTS = [ROOT / "theme", ROOT / "plugins", SETTINGS_BASE]
+HOST = "localhost"
+PORT = 8000
+
+
+def pelican(c, settings=SETTINGS_BASE, output=OUTPUT, content=CONTENT, *extra):
+    """Run Pelican in its own process; a failure raises ``UnexpectedExit``."""
+    command = [
+        sys.executable,
+        "-m",
+        "pelican",
+        str(content),
+        "--settings",
+        str(settings),
+        "--output",
+        str(output),
+        *extra,
+    ]
+    interactive = sys.stdout.isatty()
+    # Off a terminal, Pelican's log handler wraps at 80 columns; widen it so
+    # each message (a path:line: error above all) stays on one line.
+    env = {} if interactive else {"COLUMNS": "240"}
+    c.run(shlex.join(command), pty=interactive, env=env)
+
+
+@task
+def clean(c, output=str(OUTPUT)):
+    """Remove generated files."""
+    shutil.rmtree(output, ignore_errors=True)
+
+
+@task(
+    help={
+        "output": "directory to write the site to (default: output/)",
+        "content": "directory of posts and pages (default: content/)",
+    }
+)
+def build(c, output=str(OUTPUT), content=str(CONTENT)):
+    """Build the site with the development settings."""
+    pelican(c, SETTINGS_BASE, output, content)
+
+
+@task
+def rebuild(c, output=str(OUTPUT)):
+    """`build`, deleting the output directory first."""
+    pelican(c, SETTINGS_BASE, output, CONTENT, "--delete-output-directory")
+
+
+@task
+def regenerate(c, output=str(OUTPUT), content=str(CONTENT)):
+    """Build, then rebuild whenever content, theme, plugins or settings change."""
+    from watchfiles import watch
+
+    rebuild = partial(build_and_report, c, output, content)
+    rebuild()
+    for changes in watch(content, *BUILD_INPUTS):
+        changed = sorted(Path(path).name for _, path in changes)
+        print(f"-> changed: {', '.join(changed)}; rebuilding", file=sys.stderr)
+        rebuild()
+
+
+def build_and_report(c, output=str(OUTPUT), content=str(CONTENT)):
+    """Build, keeping a watcher alive when the build fails."""
+    try:
+        build(c, output, content)
+    except UnexpectedExit as failure:
+        print(f"!! build failed (exit {failure.result.exited})", file=sys.stderr)
+
+
+class SiteRequestHandler(SimpleHTTPRequestHandler):
+    """Serves the built site; a missing page gets the site's own 404 page."""
+
+    def send_error(self, code, message=None, explain=None):
+        not_found = Path(self.directory) / "404.html"
+        if code != HTTPStatus.NOT_FOUND or not not_found.is_file():
+            return super().send_error(code, message, explain)
+        body = not_found.read_bytes()
+        self.send_response(code, message)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+
+def site_server(output=OUTPUT, host=HOST, port=PORT) -> ThreadingHTTPServer:
+    """An HTTP server for the built site (port 0 picks a free port)."""
+    handler = partial(SiteRequestHandler, directory=str(output))
+    return ThreadingHTTPServer((host, int(port)), handler)
+
+
+@task(help={"host": f"address to bind (default {HOST})", "port": f"default {PORT}"})
+def serve(c, host=HOST, port=PORT, output=str(OUTPUT)):
+    """Serve the built site at http://HOST:PORT/."""
+    server = site_server(output, host, port)
+    print(
+        f"Serving {output} at http://{host}:{server.server_port}/ (Ctrl-C stops)",
+        file=sys.stderr,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+@task
+def reserve(c, host=HOST, port=PORT):
+    """`build`, then `serve`."""
+    build(c)
+    serve(c, host, port)
+
+
+@task
+def demo(c, host=HOST, port=PORT):
+    """Build the blog, running every post, and serve it on localhost."""
+    build(c)
+    serve(c, host, port)
+
+
+@task
+def preview(c, output=str(OUTPUT)):
+    """Build the production site (publishconf.py; needs SITEURL)."""
+    pelican(c, SETTINGS_PUBLISH, output, CONTENT)
+
+
+@task
+def livereload(c, host=HOST, port=PORT):
+    """Serve the site and reload the browser tab after every rebuild."""
+    from livereload import Server
+
+    build_and_report(c)
+    server = Server()
+    for path in [CONTENT, *BUILD_INPUTS]:
+        server.watch(str(path), partial(build_and_report, c))
+    server.serve(host=host, port=int(port), root=str(OUTPUT), open_url_delay=None)
+
+
+@task
+def lint(c):
+    """ruff check and ruff format --check."""
+    c.run(f"{sys.executable} -m ruff check .")
+    c.run(f"{sys.executable} -m ruff format --check .")
+
+
+@task(
+    pre=[lint],
+    help={
+        "k": "only tests matching this pytest -k expression",
+        "x": "stop at first failure",
+    },
+)
+def test(c, k="", x=False):
+    """Lint, then run the whole test suite."""
+    options = ["-k", k] if k else []
+    if x:
+        options.append("-x")
+    c.run(
+        shlex.join([sys.executable, "-m", "pytest", *options]), pty=sys.stdout.isatty()
+    )

@@ -1,0 +1,54 @@
+"""Shared fixtures: the site built once per session, and a way to build others."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from lxml import etree, html
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def invoke(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    """Run one of the project's invoke tasks as a user would, capturing output."""
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@dataclass
+class BuiltSite:
+    """A site built into ``output`` by ``invoke build``, with helpers to read it."""
+
+    output: Path
+
+    def html_pages(self) -> list[Path]:
+        return sorted(self.output.rglob("*.html"))
+
+    def page(self, relative: str) -> html.HtmlElement:
+        """Parse the page at a site URL path such as ``tag/python/``."""
+        path = self.output / relative.lstrip("/")
+        if relative.endswith("/") or not relative:
+            path = path / "index.html"
+        return html.parse(str(path)).getroot()
+
+    def xml(self, relative: str) -> etree._Element:
+        return etree.parse(str(self.output / relative)).getroot()
+
+
+def build_site(content: Path, output: Path) -> subprocess.CompletedProcess:
+    return invoke("build", "--content", str(content), "--output", str(output))
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory) -> BuiltSite:
+    output = tmp_path_factory.mktemp("site")
+    result = build_site(ROOT / "content", output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return BuiltSite(output)

@@ -1,0 +1,72 @@
+"""A post that cannot be read stops the build: non-zero exit, file and line named."""
+
+import shutil
+
+import pytest
+from conftest import ROOT, build_site
+
+GOOD_HEADER = "Title: Broken\nDate: 2009-01-01\nTags: python\n\nBody.\n"
+
+
+@pytest.fixture
+def content(tmp_path):
+    """A copy of the real content, so the broken post is the only problem."""
+    copy = tmp_path / "content"
+    shutil.copytree(ROOT / "content", copy)
+    return copy
+
+
+def build_with(content, tmp_path, name: str, data: bytes):
+    (content / "posts" / name).write_bytes(data)
+    output = tmp_path / "output"
+    result = build_site(content, output)
+    return result, result.stdout + result.stderr, output
+
+
+def test_invalid_date_fails_naming_file_and_line(content, tmp_path):
+    data = b"Title: Broken\nCategory: Web\nDate: the day after tomorrow\n\nBody.\n"
+    result, log, output = build_with(content, tmp_path, "broken-date.md", data)
+    assert result.returncode != 0
+    assert "posts/broken-date.md:3: 'the day after tomorrow' is not a valid date" in log
+    assert "Build failed (errors above); nothing was written." in log
+    assert not (output / "index.html").exists()
+
+
+def test_file_that_is_not_utf8_fails_naming_file_and_line(content, tmp_path):
+    data = GOOD_HEADER.encode() + b"caf\xe9 au lait\n"
+    result, log, output = build_with(content, tmp_path, "latin1.md", data)
+    assert result.returncode != 0
+    assert "posts/latin1.md:6: not valid UTF-8" in log
+    assert not (output / "index.html").exists()
+
+
+def test_post_without_title_fails_naming_file(content, tmp_path):
+    data = b"Date: 2009-01-01\n\nA post with no title.\n"
+    result, log, output = build_with(content, tmp_path, "untitled.md", data)
+    assert result.returncode != 0
+    assert "untitled.md" in log and "title" in log
+    assert not (output / "index.html").exists()
+
+
+def test_every_broken_post_is_reported_in_one_build(content, tmp_path):
+    (content / "posts" / "bad-date.md").write_bytes(b"Title: A\nDate: soon\n\nA.\n")
+    result, log, _ = build_with(content, tmp_path, "bad-bytes.md", b"Title: B\n\xff\n")
+    assert result.returncode != 0
+    assert "posts/bad-date.md:2: 'soon' is not a valid date" in log
+    assert "posts/bad-bytes.md:2: not valid UTF-8" in log
+
+
+def test_failed_build_leaves_the_previous_output_alone(content, tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "index.html").write_text("the site as last published")
+    (content / "posts" / "bad.md").write_bytes(b"Title: A\nDate: soon\n\nA.\n")
+    result = build_site(content, output)
+    assert result.returncode != 0
+    assert (output / "index.html").read_text() == "the site as last published"
+
+
+def test_valid_extra_post_builds(content, tmp_path):
+    result, log, output = build_with(content, tmp_path, "fine.md", GOOD_HEADER.encode())
+    assert result.returncode == 0, log
+    assert (output / "2009" / "01" / "broken" / "index.html").is_file()

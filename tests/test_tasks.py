@@ -1,0 +1,154 @@
+"""The invoke tasks a Pelican user expects, exercised as a user runs them."""
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from conftest import ROOT, build_site, invoke
+
+import tasks
+
+QUICKSTART_TASKS = [
+    "clean",
+    "build",
+    "rebuild",
+    "regenerate",
+    "serve",
+    "reserve",
+    "preview",
+    "livereload",
+    "test",
+    "demo",
+]
+
+
+@pytest.fixture
+def served(site):
+    """The session's built site, served by the `serve` task's server."""
+    server = tasks.site_server(site.output, "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+def fetch(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_every_quickstart_task_is_listed():
+    listed = invoke("--list").stdout.split()
+    for name in QUICKSTART_TASKS:
+        assert name in listed
+
+
+def test_server_serves_pretty_urls(served):
+    status, body = fetch(served + "/tags/")
+    assert status == 200
+    assert "<h1>Tags</h1>" in body
+    status, body = fetch(served + "/tags")  # redirected to /tags/
+    assert status == 200
+    assert "<h1>Tags</h1>" in body
+
+
+def test_server_answers_a_missing_page_with_the_404_page(served):
+    status, body = fetch(served + "/no/such/post/")
+    assert status == 404
+    assert "<h1>Page not found</h1>" in body
+
+
+def test_clean_removes_the_output(tmp_path):
+    output = tmp_path / "output"
+    (output / "stale").mkdir(parents=True)
+    assert invoke("clean", "--output", str(output)).returncode == 0
+    assert not output.exists()
+
+
+def test_rebuild_deletes_files_the_site_no_longer_has(tmp_path):
+    output = tmp_path / "output"
+    output.mkdir()
+    (output / "stale.html").write_text("left over")
+    result = invoke("rebuild", "--output", str(output))
+    assert result.returncode == 0, result.stderr
+    assert not (output / "stale.html").exists()
+    assert (output / "index.html").is_file()
+
+
+def test_preview_without_siteurl_says_what_to_set(tmp_path):
+    env = {key: value for key, value in os.environ.items() if key != "SITEURL"}
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "preview", "--output", str(tmp_path / "o")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "set SITEURL" in result.stdout + result.stderr
+
+
+def test_preview_builds_absolute_feed_links_for_the_public_address(tmp_path):
+    env = dict(os.environ, SITEURL="https://blog.example.org/")
+    result = subprocess.run(
+        [sys.executable, "-m", "invoke", "preview", "--output", str(tmp_path / "o")],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    feed = (tmp_path / "o" / "feeds" / "all.atom.xml").read_text()
+    assert 'href="https://blog.example.org/2009/07/api-functional-testing' in feed
+
+
+def test_regenerate_rebuilds_when_a_post_changes(tmp_path):
+    content, output = tmp_path / "content", tmp_path / "output"
+    shutil.copytree(ROOT / "content", content)
+    watcher = subprocess.Popen(
+        [sys.executable, "-m", "invoke", "regenerate"]
+        + ["--content", str(content), "--output", str(output)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    page = output / "2009" / "07" / "api-functional-testing-with-python" / "index.html"
+    try:
+        wait_for(lambda: page.is_file())
+        post = content / "posts" / "api-functional-testing-with-python.md"
+        edited = post.read_text().replace("boss-man", "boss-person")
+
+        def edit_reaches_the_page():
+            # Written again on each poll: the watcher may start after a write.
+            if "boss-person" not in page.read_text():
+                post.write_text(edited)
+                return False
+            return True
+
+        wait_for(edit_reaches_the_page, poll=3)
+    finally:
+        watcher.terminate()
+        watcher.wait(timeout=10)
+
+
+def wait_for(condition, seconds: float = 60, poll: float = 0.2) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(poll)
+
+
+def test_build_of_the_real_content_succeeds(tmp_path):
+    result = build_site(ROOT / "content", tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Done: Processed 8 articles" in " ".join(result.stdout.split())
