@@ -1,5 +1,9 @@
 """Development settings: `invoke build` and the tests build with these."""
 
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
 AUTHOR = "David"
 SITENAME = "Null Disquisition"
 SITESUBTITLE = "Lots of talk about nothing"
@@ -18,7 +22,16 @@ DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["strict_build", "pygments_stylesheet"]
+PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet"]
+
+# Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
+# can also be given as environment variables of the same name.
+EXEC_CODE_DIR = str(ROOT / "content" / "code")
+EXEC_CACHE = str(ROOT / ".cache" / "execution")
+EXEC_REPORT = str(ROOT / "reports" / "execution.json")
+EXEC_LOCKFILE = str(ROOT / "uv.lock")
+EXEC_TIMEOUT = 60
+EXEC_FIGURES_DIR = "figures"
 
 # Pygments styles for code, light and dark (the stylesheet is generated).
 PYGMENTS_STYLE = "vs"

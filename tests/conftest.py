@@ -1,5 +1,7 @@
 """Shared fixtures: the site built once per session, and a way to build others."""
 
+import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -11,11 +13,12 @@ from lxml import etree, html
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def invoke(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+def invoke(*args: str, cwd: Path = ROOT, env: dict | None = None):
     """Run one of the project's invoke tasks as a user would, capturing output."""
     return subprocess.run(
         [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args],
         cwd=cwd,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=600,
@@ -42,13 +45,29 @@ class BuiltSite:
         return etree.parse(str(self.output / relative)).getroot()
 
 
-def build_site(content: Path, output: Path) -> subprocess.CompletedProcess:
-    return invoke("build", "--content", str(content), "--output", str(output))
+def build_site(
+    content: Path, output: Path, cache: Path | None = None, *options: str
+) -> subprocess.CompletedProcess:
+    """``invoke build`` of ``content`` into ``output``, with its own execution
+    cache (a new one next to ``output`` unless given) and report."""
+    env = {
+        "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
+        "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
+    }
+    return invoke(
+        "build", "--content", str(content), "--output", str(output), *options, env=env
+    )
+
+
+def report_of(output: Path) -> dict:
+    """The JSON execution report of the build into ``output``."""
+    return json.loads((output.parent / f"{output.name}-report.json").read_text())
 
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> BuiltSite:
-    output = tmp_path_factory.mktemp("site")
+    """The real blog, built once from a clean execution cache."""
+    output = tmp_path_factory.mktemp("site") / "output"
     result = build_site(ROOT / "content", output)
     assert result.returncode == 0, result.stdout + result.stderr
     return BuiltSite(output)

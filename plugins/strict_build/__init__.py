@@ -14,5 +14,7 @@ gate = ErrorGate()
 def register():
     signals.initialized.connect(gate.open)
     signals.readers_init.connect(make_readers_strict)
-    signals.all_generators_finalized.connect(gate.before_writing)
+    # get_writer is sent after all_generators_finalized, right before the
+    # first page is written: every plugin has reported its errors by then.
+    signals.get_writer.connect(gate.before_writing)
     signals.finalized.connect(gate.after_writing)

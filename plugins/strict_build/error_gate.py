@@ -39,7 +39,7 @@ class ErrorGate:
         if self.errors.count:
             raise BuildFailed(f"Build failed (errors above); {stage}.")
 
-    def before_writing(self, generators=None):
+    def before_writing(self, pelican=None):
         self.check("nothing was written")
 
     def after_writing(self, pelican=None):

@@ -51,7 +51,9 @@ def shown_path(path: str) -> str:
 def describe(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
         return f"not valid UTF-8 ({error.reason} at byte {error.start})"
-    return str(error) or type(error).__name__
+    if isinstance(error, ValueError) and str(error):
+        return str(error)
+    return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
 def strict(reader_class: type) -> type:

@@ -1,0 +1,498 @@
+"""Benchmark of the execution engine (``plugins/executable_posts``).
+
+Generates 1,000 synthetic posts, each with one trivial executable block, in a
+temporary directory and times, in one run:
+
+- plain Pelican: the same posts, theme and settings with the engine left out
+  of ``PLUGINS``;
+- a cold build: a fresh, empty execution cache every time;
+- a warm build: the cache filled by an earlier build of the same posts;
+- the per-block overhead inside one session: one post with 200 trivial
+  blocks minus the same post with one block, both cold, divided by 199;
+- the peer: MkDocs with markdown-exec against plain MkDocs on the same pages.
+
+Every build runs in its own process from the repository root, as ``invoke
+build`` runs it, and is checked: a non-zero exit, a missing article page or a
+block that did not run (or was not cached) aborts the benchmark. The figures
+replace the "## Execution engine" section of ``bench/RESULTS.md``.
+
+    uv run python bench/exec_engine.py [--repeat N] [--keep]
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import runpy
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from importlib import metadata
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SETTINGS = ROOT / "pelicanconf.py"
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Execution engine"
+ENGINE = "executable_posts"
+POSTS = 1000
+MANY_BLOCKS = 200
+FIRST_DATE = date(2008, 1, 1)
+
+# Targets of the engine, and the peer's own published ratio.
+TARGET_COLD = 1.3
+TARGET_WARM = 1.1
+TARGET_BLOCK_MS = 5.0
+PEER_PUBLISHED = 1.23
+
+MKDOCS_EXEC = """\
+site_name: Benchmark
+theme:
+  name: mkdocs
+markdown_extensions:
+  - pymdownx.superfences:
+      custom_fences:
+        - name: python
+          class: python
+          validator: !!python/name:markdown_exec.validator
+          format: !!python/name:markdown_exec.formatter
+"""
+MKDOCS_PLAIN = """\
+site_name: Benchmark
+theme:
+  name: mkdocs
+markdown_extensions:
+  - pymdownx.superfences
+"""
+
+
+class BenchmarkFailed(Exception):
+    """A build failed or built the wrong thing; the benchmark stops."""
+
+
+# -- the synthetic posts ---------------------------------------------------
+
+
+def slug(number: int) -> str:
+    return f"synthetic-post-{number:04d}"
+
+
+def post(number: int, blocks: int = 1) -> str:
+    """A post with Pelican's metadata header, a paragraph and ``blocks`` blocks."""
+    day = FIRST_DATE + timedelta(days=number)
+    code = "".join(
+        f'```python exec="on"\nprint({number + k} * 2)\n```\n\n' for k in range(blocks)
+    )
+    return (
+        f"Title: Synthetic post {number:04d}\n"
+        f"Date: {day.isoformat()}\n"
+        f"Tags: benchmark, group-{number % 10}\n"
+        "\n"
+        f"Post {number} of the execution benchmark: a paragraph of ordinary prose, "
+        "about as long as the opening of a real post, so that the Markdown reader "
+        "has some text to go through besides the block below.\n"
+        "\n"
+        f"{code}"
+    )
+
+
+def article_path(output: Path, number: int) -> Path:
+    day = FIRST_DATE + timedelta(days=number)
+    return output / f"{day:%Y}" / f"{day:%m}" / slug(number) / "index.html"
+
+
+def write_posts(content: Path, numbers: range, blocks: int = 1) -> None:
+    posts = content / "posts"
+    posts.mkdir(parents=True)
+    for number in numbers:
+        (posts / f"{slug(number)}.md").write_text(
+            post(number, blocks), encoding="utf-8"
+        )
+
+
+def write_mkdocs(project: Path, posts: int, config: str) -> Path:
+    docs = project / "docs"
+    (docs / "posts").mkdir(parents=True)
+    (docs / "index.md").write_text(
+        "# Benchmark\n\nSynthetic posts.\n", encoding="utf-8"
+    )
+    for number in range(posts):
+        (docs / "posts" / f"{slug(number)}.md").write_text(
+            post(number), encoding="utf-8"
+        )
+    settings = project / "mkdocs.yml"
+    settings.write_text(config, encoding="utf-8")
+    return settings
+
+
+# -- running and checking builds -------------------------------------------
+
+
+def run(command: list[str], env: dict | None = None) -> float:
+    """Run ``command`` from the repository root; its wall time in seconds."""
+    started = time.perf_counter()
+    result = subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
+    )
+    seconds = time.perf_counter() - started
+    if result.returncode != 0:
+        raise BenchmarkFailed(
+            f"exit {result.returncode}: {' '.join(command)}\n"
+            f"--- stderr ---\n{result.stderr}\n--- stdout (end) ---\n"
+            f"{result.stdout[-4000:]}"
+        )
+    return seconds
+
+
+def fresh(directory: Path) -> Path:
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    return directory
+
+
+@dataclass
+class Pelican:
+    """Builds of one content directory, the way ``invoke build`` runs them."""
+
+    content: Path
+    work: Path
+    posts: int
+    plugins: list[str] | None = None  # None: pelicanconf.py's own PLUGINS
+    runs: int = field(default=0, init=False)
+
+    def build(self, cache: Path | None = None, expect: str | None = None) -> float:
+        """Build into a fresh output directory and check what was built.
+
+        ``expect`` is the status every block must have in the report: "ran"
+        (cold) or "cached" (warm); None for a build without the engine.
+        """
+        self.runs += 1
+        output = fresh(self.work / "output")
+        report = self.work / "execution.json"
+        report.unlink(missing_ok=True)
+        command = [
+            sys.executable,
+            "-m",
+            "pelican",
+            str(self.content),
+            "--settings",
+            str(SETTINGS),
+            "--output",
+            str(output),
+        ]
+        if self.plugins is not None:
+            command += ["-e", f"PLUGINS={json.dumps(self.plugins)}"]
+        env = {k: v for k, v in os.environ.items() if not k.startswith("EXEC_")}
+        env.update(
+            COLUMNS="240",
+            EXEC_CACHE=str(cache or self.work / "unused-cache"),
+            EXEC_REPORT=str(report),
+        )
+        seconds = run(command, env)
+        self.check(output, report, expect)
+        return seconds
+
+    def check(self, output: Path, report: Path, expect: str | None) -> None:
+        pages = list(output.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"))
+        if len(pages) != self.posts:
+            raise BenchmarkFailed(
+                f"{output}: {len(pages)} article pages, expected {self.posts}"
+            )
+        if expect is None:
+            if report.exists():
+                raise BenchmarkFailed(
+                    "the engine ran in a build that should not have it"
+                )
+            return
+        try:
+            counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
+        except (OSError, ValueError, KeyError) as error:
+            raise BenchmarkFailed(f"no execution report at {report}: {error}") from None
+        blocks = sum(counts.values())
+        if counts.get(expect) != blocks:
+            raise BenchmarkFailed(f"expected every block {expect!r}, got {counts}")
+        first = article_path(output, int(self.first_post()))
+        if f'class="exec-stdout"><code>{int(self.first_post()) * 2}' not in (
+            first.read_text(encoding="utf-8")
+        ):
+            raise BenchmarkFailed(f"{first} does not show its block's output")
+
+    def first_post(self) -> str:
+        name = min(p.stem for p in (self.content / "posts").glob("*.md"))
+        return name.rsplit("-", 1)[1]
+
+
+def mkdocs_build(settings: Path, site: Path, posts: int, executed: bool) -> float:
+    fresh(site)
+    seconds = run(
+        [
+            sys.executable,
+            "-m",
+            "mkdocs",
+            "build",
+            "-q",
+            "-f",
+            str(settings),
+            "-d",
+            str(site),
+        ]
+    )
+    pages = list((site / "posts").glob("*/index.html"))
+    if len(pages) != posts:
+        raise BenchmarkFailed(f"{site}: {len(pages)} pages, expected {posts}")
+    shown = "<p>14</p>" in (site / "posts" / slug(7) / "index.html").read_text("utf-8")
+    if shown != executed:
+        raise BenchmarkFailed(
+            f"{site}: markdown-exec {'did not run' if executed else 'ran'}"
+        )
+    return seconds
+
+
+# -- the measurements ------------------------------------------------------
+
+
+@dataclass
+class Timing:
+    label: str
+    seconds: list[float] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def min(self) -> float:
+        return min(self.seconds)
+
+
+def measure(work: Path, repeat: int, posts: int, log) -> dict[str, Timing]:
+    plugins = runpy.run_path(str(SETTINGS))["PLUGINS"]
+    if ENGINE not in plugins:
+        raise BenchmarkFailed(f"{ENGINE} is not in pelicanconf.py's PLUGINS: {plugins}")
+    without_engine = [p for p in plugins if p != ENGINE]
+
+    content = work / "content"
+    write_posts(content, range(posts))
+    many, one = work / "content-many", work / "content-one"
+    write_posts(many, range(7, 8), MANY_BLOCKS)
+    write_posts(one, range(7, 8), 1)
+    site = Pelican(content, work / "site", posts)
+    plain = Pelican(content, work / "site", posts, without_engine)
+    many_site = Pelican(many, work / "site", 1)
+    one_site = Pelican(one, work / "site", 1)
+
+    projects = {
+        executed: write_mkdocs(work / f"mkdocs-{name}", posts, config)
+        for executed, name, config in (
+            (True, "exec", MKDOCS_EXEC),
+            (False, "plain", MKDOCS_PLAIN),
+        )
+    }
+    mkdocs_site = work / "mkdocs-site"
+
+    warm_cache = fresh(work / "warm-cache")
+    log("filling the warm cache with one cold build")
+    site.build(warm_cache, "ran")
+    cold_cache = work / "cold-cache"
+
+    timings = {
+        key: Timing(label)
+        for key, label in (
+            ("plain", f"Pelican, engine off, {posts:,} posts"),
+            ("cold", f"Pelican, cold build, {posts:,} posts"),
+            ("warm", f"Pelican, warm build, {posts:,} posts"),
+            ("many", f"Pelican, 1 post of {MANY_BLOCKS} blocks, cold"),
+            ("one", "Pelican, 1 post of 1 block, cold"),
+            ("mkdocs", f"MkDocs, {posts:,} pages"),
+            ("mkdocs_exec", f"MkDocs + markdown-exec, {posts:,} pages"),
+        )
+    }
+    builds = {
+        "plain": lambda: plain.build(),
+        "cold": lambda: site.build(fresh(cold_cache), "ran"),
+        "warm": lambda: site.build(warm_cache, "cached"),
+        "many": lambda: many_site.build(fresh(cold_cache), "ran"),
+        "one": lambda: one_site.build(fresh(cold_cache), "ran"),
+        "mkdocs": lambda: mkdocs_build(projects[False], mkdocs_site, posts, False),
+        "mkdocs_exec": lambda: mkdocs_build(projects[True], mkdocs_site, posts, True),
+    }
+    # Round 0 warms the disk cache and the imports and is not counted; then
+    # round-robin, so that a slow spell of the machine hits every measurement.
+    for round_number in range(repeat + 1):
+        for key, build in builds.items():
+            seconds = build()
+            if round_number:
+                timings[key].seconds.append(seconds)
+            log(f"round {round_number}/{repeat}: {timings[key].label}: {seconds:.2f} s")
+    return timings
+
+
+# -- the report ------------------------------------------------------------
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    memory = "unknown"
+    try:
+        cpuinfo = Path("/proc/cpuinfo").read_text()
+        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
+        cpu = found[1].strip() if found else cpu
+        meminfo = Path("/proc/meminfo").read_text()
+        found = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
+        memory = f"{int(found[1]) / 1024**2:.1f} GiB" if found else memory
+    except OSError:
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
+    cores = str(os.cpu_count())
+    if usable and usable != os.cpu_count():
+        cores += f" ({usable} usable)"
+    versions = ", ".join(
+        f"{name} {metadata.version(name)}"
+        for name in (
+            "pelican",
+            "markdown",
+            "mkdocs",
+            "markdown-exec",
+            "pymdown-extensions",
+        )
+    )
+    return {
+        "CPU": cpu,
+        "cores": cores,
+        "RAM": memory,
+        "Python": f"{platform.python_version()} ({platform.python_implementation()})",
+        "OS": f"{platform.system()} {platform.release()}",
+        "packages": versions,
+        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+    }
+
+
+def verdict(value: float, target: float) -> str:
+    return "**met**" if value <= target else "**not met**"
+
+
+def section(timings: dict[str, Timing], repeat: int, posts: int) -> str:
+    t = timings
+    cold = t["cold"].median / t["plain"].median
+    warm = t["warm"].median / t["plain"].median
+    per_block = (t["many"].median - t["one"].median) / (MANY_BLOCKS - 1) * 1000
+    peer = t["mkdocs_exec"].median / t["mkdocs"].median
+    cold_min = t["cold"].min / t["plain"].min
+    warm_min = t["warm"].min / t["plain"].min
+    per_block_min = (t["many"].min - t["one"].min) / (MANY_BLOCKS - 1) * 1000
+    peer_min = t["mkdocs_exec"].min / t["mkdocs"].min
+
+    lines = [SECTION, ""]
+    lines += [f"- {key}: {value}" for key, value in machine().items()]
+    lines += [
+        "",
+        f"`uv run python bench/exec_engine.py`: {posts:,} synthetic posts (metadata "
+        "header, a paragraph, one `print(i * 2)` block each), each build in its own "
+        f"process from the repository root, {repeat} runs of each, round-robin "
+        "after an uncounted warm-up round; "
+        "wall time including interpreter start-up. Cold builds start from an empty "
+        "execution cache, warm builds from one filled by an earlier build of the "
+        "same posts; every build was checked (exit 0, all article pages, every "
+        "block ran / was cached).",
+        "",
+        "| measurement | median (s) | min (s) |",
+        "| --- | ---: | ---: |",
+    ]
+    lines += [f"| {x.label} | {x.median:.2f} | {x.min:.2f} |" for x in t.values()]
+    met = {
+        "cold": cold <= TARGET_COLD,
+        "warm": warm <= TARGET_WARM,
+        "block": per_block <= TARGET_BLOCK_MS,
+    }
+    lines += [
+        "",
+        "| ratio | from medians | from minima | target | |",
+        "| --- | ---: | ---: | ---: | --- |",
+        f"| cold / plain | {cold:.2f} | {cold_min:.2f} | <= {TARGET_COLD} "
+        f"| {verdict(cold, TARGET_COLD)} |",
+        f"| warm / plain | {warm:.2f} | {warm_min:.2f} | <= {TARGET_WARM} "
+        f"| {verdict(warm, TARGET_WARM)} |",
+        f"| per-block overhead, ms ((200 blocks - 1 block) / 199) | {per_block:.1f} "
+        f"| {per_block_min:.1f} | <= {TARGET_BLOCK_MS:g} "
+        f"| {verdict(per_block, TARGET_BLOCK_MS)} |",
+        f"| markdown-exec / plain MkDocs (the peer) | {peer:.2f} | {peer_min:.2f} "
+        f"| published about {PEER_PUBLISHED} | for comparison |",
+        "",
+    ]
+    names = {
+        "cold": f"cold/plain <= {TARGET_COLD}",
+        "warm": f"warm/plain <= {TARGET_WARM}",
+        "block": f"per-block <= {TARGET_BLOCK_MS:g} ms",
+    }
+    kept = [names[k] for k, ok in met.items() if ok]
+    missed = [names[k] for k, ok in met.items() if not ok]
+    lines.append(
+        "Targets met: "
+        + (", ".join(kept) if kept else "none")
+        + ". Targets not met: "
+        + (", ".join(missed) if missed else "none")
+        + "."
+    )
+    lines.append(
+        f"For comparison, markdown-exec costs {peer:.2f}x plain MkDocs here "
+        f"(its published figure is about {PEER_PUBLISHED}); "
+        f"the engine's cold build costs {cold:.2f}x plain Pelican."
+    )
+    return "\n".join(lines) + "\n"
+
+
+def replace_section(document: str, text: str) -> str:
+    """``document`` with its "## Execution engine" section replaced (or added)."""
+    lines = document.splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
+    if start is None:
+        body = document.rstrip("\n")
+        return (body + "\n\n" if body else "# Benchmarks\n\n") + text
+    end = next(
+        (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
+        len(lines),
+    )
+    after = "".join(lines[end:])
+    return "".join(lines[:start]) + text + ("\n" + after if after else "")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each (>= 3)")
+    parser.add_argument("--posts", type=int, default=POSTS, help=argparse.SUPPRESS)
+    parser.add_argument("--results", type=Path, default=RESULTS)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary files")
+    args = parser.parse_args()
+    if args.repeat < 3:
+        parser.error("--repeat must be at least 3")
+
+    def log(message: str) -> None:
+        print(f"[exec_engine] {message}", file=sys.stderr, flush=True)
+
+    work = Path(tempfile.mkdtemp(prefix="bench-exec-"))
+    try:
+        timings = measure(work, args.repeat, args.posts, log)
+    except BenchmarkFailed as failure:
+        log(f"benchmark aborted: {failure}")
+        return 1
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    text = section(timings, args.repeat, args.posts)
+    previous = args.results.read_text(encoding="utf-8") if args.results.exists() else ""
+    args.results.write_text(replace_section(previous, text), encoding="utf-8")
+    print(text)
+    log(f"wrote {args.results}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,182 @@
+"""Executable posts: run the code blocks of every post at build time, show
+what they produced, check what the posts claim about it, and fail the build
+(through ``strict_build``) when a block breaks.
+
+Settings (all optional):
+
+- ``EXEC_CODE_DIR``: where ``include=`` files live (default: ``<PATH>/code``)
+- ``EXEC_CACHE``: the cache directory; the ``EXEC_CACHE`` environment
+  variable overrides it
+- ``EXEC_REPORT``: where the JSON report is written (env ``EXEC_REPORT``)
+- ``EXEC_FRESH``: ignore the cache (``invoke build --fresh``; env ``EXEC_FRESH=1``)
+- ``EXEC_TIMEOUT``: default seconds per block (60)
+- ``EXEC_WORKERS``: sessions run at once (default: the number of cores)
+- ``EXEC_LOCKFILE``: the lockfile whose digest is part of every cache key
+- ``EXEC_FIGURES_DIR``: output folder of figures and animations (``figures``)
+- ``EXEC_REQUIRE``: every ``python`` block must say whether it runs (True)
+"""
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from markdown import Markdown
+from pelican import signals
+
+from .blocks import find_blocks
+from .cache import LocalCache
+from .engine import Engine, shown
+from .errors import BlockError, ExecutionError, WorkerLost
+from .extension import ExecutableCodeExtension
+from .report import BlockProgress, print_summary, write_report
+
+__all__ = [
+    "BlockError",
+    "ExecutableCodeExtension",
+    "ExecutionError",
+    "WorkerLost",
+    "register",
+]
+
+logger = logging.getLogger(__name__)
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+
+
+class Build:
+    """The execution state of one Pelican run."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        content = Path(settings["PATH"])
+        self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
+        cache_dir = os.environ.get("EXEC_CACHE") or settings.get("EXEC_CACHE")
+        self.report_path = os.environ.get("EXEC_REPORT") or settings.get("EXEC_REPORT")
+        fresh = settings.get("EXEC_FRESH") or os.environ.get("EXEC_FRESH") == "1"
+        self.progress = BlockProgress()
+        self.engine = Engine(
+            LocalCache(cache_dir or content.parent / ".cache" / "execution"),
+            self.code_dir,
+            lockfile=settings.get("EXEC_LOCKFILE"),
+            workers=settings.get("EXEC_WORKERS"),
+            timeout=float(settings.get("EXEC_TIMEOUT", 60)),
+            fresh=bool(fresh),
+            progress=self.progress,
+        )
+        self.started = time.perf_counter()
+
+    def discover(self) -> None:
+        """Start every post's sessions now, so they run while Pelican reads."""
+        normalize = Markdown().preprocessors["normalize_whitespace"]
+        content = Path(self.settings["PATH"])
+        files = sorted(
+            path
+            for extension in MARKDOWN_EXTENSIONS
+            for path in content.rglob(f"*.{extension}")
+            if not path.is_relative_to(self.code_dir)
+        )
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue  # the reader reports it
+            lines = normalize.run(text.split("\n"))
+            found = find_blocks(lines, shown(path), self.code_dir)
+            blocks = [
+                b for _, _, b in found if not isinstance(b, BlockError) and b.runs
+            ]
+            if blocks:
+                self.engine.submit(shown(path), blocks)
+
+    def extension(self, source_path: str) -> ExecutableCodeExtension:
+        path = shown(source_path)
+        return ExecutableCodeExtension(
+            source_path=path,
+            code_dir=str(self.code_dir),
+            run=lambda blocks: self.engine.outcomes(path, blocks),
+            picture_url=self.picture_url,
+            require_exec=self.settings.get("EXEC_REQUIRE", True),
+        )
+
+    def picture_url(self, item: dict) -> str:
+        folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
+        return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
+
+    def finish(self) -> None:
+        outcomes = self.engine.close()
+        self.progress.stop()
+        seconds = time.perf_counter() - self.started
+        if outcomes:
+            print_summary(self.progress.console, outcomes, seconds)
+        if self.report_path:
+            write_report(Path(self.report_path), outcomes, seconds)
+
+    def write_files(self, output_path: str) -> None:
+        folder = Path(output_path) / self.settings.get("EXEC_FIGURES_DIR", "figures")
+        for name, data in sorted(self.engine.files.items()):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+
+
+build: Build | None = None
+
+
+def start(pelican) -> None:
+    global build
+    if pelican.settings.get("CACHE_CONTENT"):
+        logger.info(
+            "executable_posts: Pelican's content cache is turned off; "
+            "it would hide edits to included files"
+        )
+        pelican.settings["CACHE_CONTENT"] = False
+        pelican.settings["LOAD_CONTENT_CACHE"] = False
+    build = Build(pelican.settings)
+    build.discover()
+
+
+def executable(reader_class: type) -> type:
+    """A Markdown reader class that adds the extension for the file it reads."""
+
+    class ExecutableReader(reader_class):
+        def read(self, source_path):
+            if build is None:
+                return super().read(source_path)
+            original = self.settings
+            markdown = dict(original["MARKDOWN"])
+            markdown["extensions"] = [
+                *markdown.get("extensions", []),
+                build.extension(source_path),
+            ]
+            self.settings = {**original, "MARKDOWN": markdown}
+            try:
+                return super().read(source_path)
+            finally:
+                self.settings = original
+
+    ExecutableReader.__name__ = ExecutableReader.__qualname__ = reader_class.__name__
+    return ExecutableReader
+
+
+def use_executable_reader(readers) -> None:
+    for extension in MARKDOWN_EXTENSIONS:
+        if readers.reader_classes.get(extension):
+            readers.reader_classes[extension] = executable(
+                readers.reader_classes[extension]
+            )
+
+
+def finish(generators) -> None:
+    if build is not None:
+        build.finish()
+
+
+def write_files(pelican) -> None:
+    if build is not None:
+        build.write_files(pelican.output_path)
+
+
+def register():
+    signals.initialized.connect(start)
+    signals.readers_init.connect(use_executable_reader)
+    signals.all_generators_finalized.connect(finish)
+    signals.finalized.connect(write_files)

@@ -1,0 +1,242 @@
+"""Find the executable code blocks of a post and read their options.
+
+A block is a fenced ``python`` block whose info string carries options in
+markdown-exec's style, optionally followed by an ``output`` block that holds
+what the post claims the code prints::
+
+    ```python exec="on" session="demo"
+    print(1 + 1)
+    ```
+
+    ```output
+    2
+    ```
+"""
+
+import re
+import shlex
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import BlockError
+
+OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.*)$")
+
+BLOCK_OPTIONS = {
+    "exec": "on, off or pytest",
+    "reason": 'why a block does not run (with exec="off")',
+    "source": "on or off: show the code",
+    "output": "on or off: show what it printed",
+    "session": "name of the session whose state the block shares",
+    "raises": "exception type the block must raise",
+    "match": "regular expression the exception message must contain",
+    "timeout": "seconds before the block's worker is killed",
+    "include": "file under the code directory to run as the source",
+    "lines": "line range of the included file, e.g. 10-42",
+    "caption": "caption and alt text of the figures the block makes",
+    "figure": "auto, svg or png",
+    "animation": "gif or mp4: save the matplotlib animation the block makes",
+}
+CLAIM_OPTIONS = {
+    "ellipsis": "on or off: '...' in the claim matches any text",
+    "tolerance": "numbers may differ by this relative/absolute amount",
+}
+CHOICES = {
+    "exec": ("on", "off", "pytest"),
+    "source": ("on", "off"),
+    "output": ("on", "off"),
+    "figure": ("auto", "svg", "png"),
+    "animation": ("gif", "mp4"),
+    "ellipsis": ("on", "off"),
+}
+DEFAULT_SESSION = "main"
+
+
+@dataclass(frozen=True)
+class Claim:
+    """What the post says a block prints: the ``output`` block after it."""
+
+    text: str
+    line: int  # line of the opening fence
+    ellipsis: bool = False
+    tolerance: float | None = None
+
+
+@dataclass
+class Block:
+    """One fenced ``python`` block of a post, with its options."""
+
+    path: str  # the post, as shown in messages
+    line: int  # 1-based line of the opening fence
+    end_line: int  # line of the closing fence (or of the claim's, if any)
+    code: str
+    options: dict[str, str] = field(default_factory=dict)
+    claim: Claim | None = None
+    source_file: str | None = None  # where the code lives, if included
+    source_first_line: int = 0  # 1-based line of the code's first line there
+
+    @property
+    def mode(self) -> str:
+        return self.options.get("exec", "")
+
+    @property
+    def runs(self) -> bool:
+        return self.mode in ("on", "pytest")
+
+    @property
+    def session(self) -> str:
+        return self.options.get("session", DEFAULT_SESSION)
+
+    @property
+    def where(self) -> str:
+        return f"{self.path}:{self.line}"
+
+    def shows(self, part: str) -> bool:
+        return self.options.get(part, "on") == "on"
+
+
+def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict:
+    """Options ``key="value"`` of a fence's info string, checked."""
+    try:
+        words = shlex.split(info)
+    except ValueError as error:
+        raise BlockError(
+            path, line, f"cannot read the block's options: {error}"
+        ) from None
+    options = {}
+    for word in words:
+        key, equals, value = word.partition("=")
+        if not equals:
+            raise BlockError(path, line, f'option {key!r} needs a value: {key}="..."')
+        if key not in allowed:
+            known = ", ".join(sorted(allowed))
+            raise BlockError(path, line, f"unknown option {key!r} (known: {known})")
+        if key in CHOICES and value not in CHOICES[key]:
+            choices = ", ".join(CHOICES[key])
+            raise BlockError(path, line, f"{key}={value!r}: expected one of {choices}")
+        options[key] = value
+    return options
+
+
+def check_options(options: dict, path: str, line: int) -> None:
+    if options.get("exec") == "off" and not options.get("reason", "").strip():
+        raise BlockError(path, line, 'exec="off" needs a reason="..." for the reader')
+    if "lines" in options and "include" not in options:
+        raise BlockError(path, line, "lines= needs include=")
+    if "match" in options and "raises" not in options:
+        raise BlockError(path, line, "match= needs raises=")
+    if "timeout" in options:
+        try:
+            seconds = float(options["timeout"])
+        except ValueError:
+            seconds = 0
+        if not seconds > 0:
+            raise BlockError(path, line, f"timeout={options['timeout']!r}: not > 0")
+    if options.get("exec") == "pytest" and "raises" in options:
+        raise BlockError(path, line, 'raises= does not apply to exec="pytest"')
+
+
+def read_claim(options: dict, text: str, path: str, line: int) -> Claim:
+    tolerance = options.get("tolerance")
+    if tolerance is not None:
+        try:
+            tolerance = float(tolerance)
+        except ValueError:
+            raise BlockError(
+                path, line, f"tolerance={tolerance!r}: not a number"
+            ) from None
+    return Claim(text, line, options.get("ellipsis") == "on", tolerance)
+
+
+def fenced(lines: list[str], start: int, path: str):
+    """The opening match, body lines and closing index of the fence at ``start``."""
+    opening = OPENING.match(lines[start])
+    fence = opening["fence"]
+    for end in range(start + 1, len(lines)):
+        stripped = lines[end].rstrip()
+        if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
+            return opening, lines[start + 1 : end], end
+    raise BlockError(path, start + 1, f"code block opened with {fence} is never closed")
+
+
+def next_nonblank(lines: list[str], index: int) -> int:
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    return index
+
+
+def include(block: Block, code_dir: Path) -> None:
+    """Make an ``include=`` block's code the file (or lines) it names."""
+    name = block.options["include"]
+    target = (code_dir / name).resolve()
+    if not target.is_relative_to(code_dir.resolve()):
+        raise BlockError(
+            block.path, block.line, f"include={name!r} is outside {code_dir}"
+        )
+    if not target.is_file():
+        raise BlockError(block.path, block.line, f"include={name!r}: no such file")
+    if block.code.strip():
+        raise BlockError(block.path, block.line, "a block with include= must be empty")
+    text = target.read_text(encoding="utf-8").splitlines()
+    first, last = 1, len(text)
+    if "lines" in block.options:
+        match = re.fullmatch(r"(\d+)-(\d+)", block.options["lines"])
+        if not match or not 1 <= int(match[1]) <= int(match[2]) <= len(text):
+            raise BlockError(
+                block.path,
+                block.line,
+                f"lines={block.options['lines']!r}: expected A-B within 1-{len(text)}",
+            )
+        first, last = int(match[1]), int(match[2])
+    block.code = "\n".join(text[first - 1 : last]) + "\n"
+    block.source_file = str(target)
+    block.source_first_line = first
+
+
+def find_blocks(
+    lines: list[str], path: str, code_dir: Path | None = None
+) -> list[tuple[int, int, Block | BlockError]]:
+    """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
+
+    A block whose options are wrong comes back as its ``BlockError`` so that
+    the caller reports every problem of a post, not only the first.
+    """
+    found = []
+    index = 0
+    while index < len(lines):
+        opening = OPENING.match(lines[index])
+        if not opening:
+            index += 1
+            continue
+        try:
+            opening, body, end = fenced(lines, index, path)
+        except BlockError as error:
+            found.append((index, len(lines) - 1, error))
+            break
+        if opening["lang"] != "python":
+            index = end + 1
+            continue
+        first, line = index, index + 1
+        try:
+            options = parse_info(opening["info"], BLOCK_OPTIONS, path, line)
+            check_options(options, path, line)
+            block = Block(path, line, end + 1, "\n".join(body) + "\n", options)
+            block.source_first_line = line + 1
+            claim_start = next_nonblank(lines, end + 1)
+            claim = claim_start < len(lines) and OPENING.match(lines[claim_start])
+            if claim and claim["lang"] == "output":
+                claim, claim_body, end = fenced(lines, claim_start, path)
+                claim_options = parse_info(
+                    claim["info"], CLAIM_OPTIONS, path, claim_start + 1
+                )
+                block.claim = read_claim(
+                    claim_options, "\n".join(claim_body), path, claim_start + 1
+                )
+                block.end_line = end + 1
+            if "include" in options:
+                include(block, code_dir or Path("content/code"))
+            found.append((first, end, block))
+        except BlockError as error:
+            found.append((first, end, error))
+        index = end + 1
+    return found

@@ -1,0 +1,66 @@
+"""Compare what a post claims a block prints with what it really printed.
+
+Trailing whitespace never matters. Like doctest, ``...`` may stand for any
+text when the claim opts in (``ellipsis="on"``), and numbers may differ within
+a tolerance when it gives one (``tolerance="1e-6"``).
+"""
+
+import difflib
+import math
+import re
+
+NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
+TOKENS = re.compile(rf"(?P<ellipsis>\.\.\.)|(?P<number>{NUMBER})")
+
+
+def normalized(text: str) -> str:
+    """``text`` without trailing whitespace on each line or at the end."""
+    return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
+
+
+def pattern(claim: str, ellipsis: bool, tolerance: float | None) -> tuple[str, list]:
+    """A regular expression for ``claim`` and the numbers it expects."""
+    parts, numbers, position = [], [], 0
+    for token in TOKENS.finditer(claim):
+        kind = token.lastgroup
+        if kind == "ellipsis" and not ellipsis:
+            continue
+        if kind == "number" and tolerance is None:
+            continue
+        parts.append(re.escape(claim[position : token.start()]))
+        if kind == "ellipsis":
+            parts.append(".*?")
+        else:
+            parts.append(f"({NUMBER})")
+            numbers.append(float(token.group()))
+        position = token.end()
+    parts.append(re.escape(claim[position:]))
+    return "".join(parts), numbers
+
+
+def matches(
+    claim: str, printed: str, ellipsis: bool = False, tolerance: float | None = None
+) -> bool:
+    claim, printed = normalized(claim), normalized(printed)
+    if not ellipsis and tolerance is None:
+        return claim == printed
+    regex, expected = pattern(claim, ellipsis, tolerance)
+    found = re.fullmatch(regex, printed, re.DOTALL)
+    if not found:
+        return False
+    return all(
+        math.isclose(float(got), want, rel_tol=tolerance, abs_tol=tolerance)
+        for got, want in zip(found.groups(), expected, strict=True)
+    )
+
+
+def diff(claim: str, printed: str, claimed_at: str) -> str:
+    """A unified diff from the claim to what was printed."""
+    lines = difflib.unified_diff(
+        normalized(claim).splitlines(),
+        normalized(printed).splitlines(),
+        fromfile=f"claimed ({claimed_at})",
+        tofile="printed",
+        lineterm="",
+    )
+    return "\n".join(lines)

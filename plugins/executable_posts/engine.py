@@ -1,0 +1,318 @@
+"""Run the posts' blocks: sessions in parallel worker processes, through the cache.
+
+Every post's sessions are submitted as soon as the build starts, so they run
+on all cores while Pelican reads posts one by one; reading a post then only
+waits for its own results. Results are judged in the builder against what
+the post claims, so the order in which sessions finish never shows.
+"""
+
+import ast
+import hashlib
+import logging
+import os
+import threading
+import time
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import cache as cache_module
+from .blocks import Block
+from .errors import BlockError, WorkerLost
+from .judge import judge
+from .processes import Zygote
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Outcome:
+    """What became of one block, as the page and the report show it."""
+
+    block: Block
+    status: str  # ran, cached, failed, not run, display-only
+    reason: str  # "cache hit", or why it ran / did not
+    result: dict | None = None
+    errors: list[BlockError] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class Session:
+    path: str
+    name: str
+    blocks: list[Block]
+    parts: list
+    cached: list  # the decoded cache entry of each block, or None
+    reasons: list[str]
+    future: Future | None = None
+
+
+def imports_of(code: str) -> set[str]:
+    """Modules a block imports at its top level (for the zygote to preload)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        return set()
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module)
+    return found
+
+
+class Engine:
+    def __init__(
+        self,
+        cache: cache_module.LocalCache,
+        code_dir: Path,
+        lockfile: Path | None = None,
+        workers: int | None = None,
+        timeout: float = 60.0,
+        fresh: bool = False,
+        progress=None,
+    ):
+        self.cache = cache
+        self.code_dir = Path(code_dir)
+        self.env = cache_module.environment_digest(lockfile)
+        self.timeout = timeout
+        self.fresh = fresh
+        self.progress = progress
+        self.index = cache.load_index()
+        self.new_index: dict = {}
+        self.sessions: dict[str, list[Session]] = {}
+        self.outcomes_by_path: dict[str, list[Outcome]] = {}
+        self.files: dict[str, bytes] = {}  # figure file name -> bytes
+        self.executor = ThreadPoolExecutor(
+            max_workers=workers or os.cpu_count() or 1, thread_name_prefix="session"
+        )
+        self.zygote_lock = threading.Lock()
+        self._zygote: Zygote | None = None
+        self.started = time.perf_counter()
+
+    # -- scheduling -------------------------------------------------------
+
+    def submit(self, path: str, blocks: list[Block]) -> None:
+        """Look up ``path``'s blocks in the cache and start its sessions."""
+        by_session: dict[str, list[Block]] = {}
+        for block in blocks:
+            if block.runs:
+                by_session.setdefault(block.session, []).append(block)
+        sessions = [self.plan(path, name, group) for name, group in by_session.items()]
+        self.sessions[path] = sessions
+        if self.progress:
+            self.progress.add(sum(len(s.blocks) for s in sessions))
+        for session in sessions:
+            if any(entry is None for entry in session.cached):
+                session.future = self.executor.submit(self.run_session, session)
+            elif self.progress:
+                self.progress.advance(len(session.blocks), path)
+
+    def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
+        parts = cache_module.key_parts(blocks, self.env)
+        cached, reasons = [], []
+        for index, part in enumerate(parts):
+            identity = f"{path}::{name}::{index}"
+            entry = None if self.fresh else self.cache.get(part.key)
+            changed = entry and cache_module.changed_dependency(entry)
+            if self.fresh:
+                reasons.append("forced")
+            elif changed:
+                entry = None
+                reasons.append(f"dependency changed: {shown(changed)}")
+            elif entry is None:
+                reasons.append(cache_module.miss_reason(part, self.index.get(identity)))
+            else:
+                reasons.append("cache hit")
+            cached.append(entry and cache_module.decode(entry["result"]))
+        return Session(path, name, blocks, parts, cached, reasons)
+
+    # -- running ----------------------------------------------------------
+
+    def zygote(self) -> Zygote:
+        with self.zygote_lock:
+            if self._zygote is None:
+                self._zygote = Zygote(self.preload(), [str(self.code_dir)])
+            return self._zygote
+
+    def preload(self) -> list[str]:
+        modules = set()
+        for sessions in self.sessions.values():
+            for session in sessions:
+                for block in session.blocks:
+                    modules |= imports_of(block.code)
+                    if block.mode == "pytest":
+                        modules.add("pytest")
+        local = (
+            {p.stem for p in self.code_dir.glob("*")}
+            if self.code_dir.is_dir()
+            else set()
+        )
+        return sorted(m for m in modules if m.split(".")[0] not in local)
+
+    def request(self, block: Block) -> dict:
+        return {
+            "code": block.code,
+            "filename": shown(block.source_file) if block.source_file else block.path,
+            "first_line": block.source_first_line,
+            "mode": block.mode,
+            "figure": block.options.get("figure", "auto"),
+            "animation": block.options.get("animation"),
+        }
+
+    def run_session(self, session: Session) -> list:
+        """Run the session's blocks up to its last cache miss in one worker.
+
+        Earlier blocks run again even when cached, to rebuild the state the
+        missing ones start from. Returns a result, or a ``WorkerLost``, per
+        block that ran.
+        """
+        last_miss = max(i for i, entry in enumerate(session.cached) if entry is None)
+        results: list = []
+        lost = None
+        try:
+            worker = self.zygote().worker()
+        except WorkerLost as error:
+            return [error] * (last_miss + 1)
+        try:
+            for block in session.blocks[: last_miss + 1]:
+                if lost:
+                    results.append(WorkerLost(f"not run: {lost}"))
+                    continue
+                timeout = float(block.options.get("timeout", self.timeout))
+                try:
+                    results.append(worker.run(self.request(block), timeout))
+                except WorkerLost as error:
+                    lost = error
+                    results.append(error)
+        finally:
+            worker.close()
+            if self.progress:
+                self.progress.advance(len(session.blocks), session.path)
+        return results
+
+    # -- results ----------------------------------------------------------
+
+    def outcomes(self, path: str, blocks: list[Block]) -> list[Outcome]:
+        """The judged outcome of each of ``blocks`` (waits for their sessions)."""
+        if path in self.outcomes_by_path and self.same_blocks(path, blocks):
+            return self.outcomes_by_path[path]
+        if not self.same_blocks(path, blocks):
+            self.submit(path, blocks)  # not discovered, or changed since
+        outcomes = []
+        runs = {}
+        for session in self.sessions.get(path, []):
+            ran = session.future.result() if session.future else []
+            for index, block in enumerate(session.blocks):
+                runs[id(block)] = self.settle(session, index, ran)
+        for block in blocks:
+            if block.runs:
+                outcomes.append(runs[id(self.twin(path, block))])
+            else:
+                reason = block.options.get("reason", "")
+                outcomes.append(Outcome(block, "display-only", reason))
+        for outcome, block in zip(outcomes, blocks, strict=True):
+            outcome.block = block
+        self.outcomes_by_path[path] = outcomes
+        return outcomes
+
+    def same_blocks(self, path: str, blocks: list[Block]) -> bool:
+        submitted = [b for s in self.sessions.get(path, []) for b in s.blocks]
+        runnable = sorted((b for b in blocks if b.runs), key=lambda b: b.line)
+        return [signature(b) for b in sorted(submitted, key=lambda b: b.line)] == [
+            signature(b) for b in runnable
+        ]
+
+    def twin(self, path: str, block: Block) -> Block:
+        for session in self.sessions.get(path, []):
+            for candidate in session.blocks:
+                if signature(candidate) == signature(block):
+                    return candidate
+        raise KeyError(block.where)
+
+    def settle(self, session: Session, index: int, ran: list) -> Outcome:
+        """Judge one block of a finished session and keep its result."""
+        block, parts = session.blocks[index], session.parts[index]
+        identity = f"{session.path}::{session.name}::{index}"
+        if index < len(ran):
+            result = ran[index]
+            if isinstance(result, WorkerLost):
+                error = BlockError(block.path, block.line, str(result))
+                status = "not run" if str(result).startswith("not run") else "failed"
+                outcome = Outcome(block, status, session.reasons[index], None, [error])
+            else:
+                reason = session.reasons[index]
+                if reason == "cache hit":
+                    reason = "replayed for a later block of its session"
+                outcome = Outcome(block, "ran", reason, result, judge(block, result))
+                outcome.seconds = result["seconds"]
+                if cacheable(block, result):
+                    self.store(parts.key, result)
+        else:
+            result = session.cached[index]
+            outcome = Outcome(
+                block, "cached", "cache hit", result, judge(block, result)
+            )
+        if outcome.errors and outcome.status != "not run":
+            outcome.status = "failed"
+        self.new_index[identity] = {**parts, "status": outcome.status}
+        return outcome
+
+    def store(self, key: str, result: dict) -> None:
+        dependencies = {
+            path: cache_module.file_digest(path) for path in result.get("modules", [])
+        }
+        try:
+            self.cache.put(
+                key,
+                {"result": cache_module.encode(result), "dependencies": dependencies},
+            )
+        except OSError as error:
+            logger.warning("could not write the execution cache: %s", error)
+
+    def publish(self, item: dict) -> str:
+        """File name under which a figure or animation is written to the site."""
+        data = item["data"]
+        name = f"{hashlib.sha256(data).hexdigest()[:20]}.{item['format']}"
+        self.files[name] = data
+        return name
+
+    def close(self) -> list[Outcome]:
+        """Stop the workers, save the index; every outcome, in post order."""
+        for path in sorted(self.sessions):
+            if path not in self.outcomes_by_path:
+                blocks = [b for s in self.sessions[path] for b in s.blocks]
+                self.outcomes(path, sorted(blocks, key=lambda b: b.line))
+        self.executor.shutdown(wait=True)
+        if self._zygote:
+            self._zygote.close()
+        index = {**self.index, **self.new_index}
+        try:
+            self.cache.save_index(index)
+        except OSError as error:
+            logger.warning("could not write the execution cache index: %s", error)
+        return [
+            o
+            for path in sorted(self.outcomes_by_path)
+            for o in self.outcomes_by_path[path]
+        ]
+
+
+def signature(block: Block) -> tuple:
+    return (block.line, block.code, tuple(sorted(block.options.items())))
+
+
+def cacheable(block: Block, result: dict) -> bool:
+    """Results worth keeping: not those of an exception the post did not expect."""
+    return result.get("exception") is None or "raises" in block.options
+
+
+def shown(path: str) -> str:
+    """``path`` relative to the working directory when it lies inside it."""
+    absolute = Path(path).resolve()
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix()
+    except ValueError:
+        return absolute.as_posix()

@@ -1,0 +1,20 @@
+"""The one exception tree of the executable posts plugin."""
+
+
+class ExecutionError(Exception):
+    """Base of every error the plugin reports."""
+
+
+class BlockError(ExecutionError):
+    """A block that is malformed, failed, or did not do what the post says.
+
+    Reads as ``path:line: message`` so editors and CI logs can jump to it.
+    """
+
+    def __init__(self, path: str, line: int, message: str):
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{path}:{line}: {message}")
+
+
+class WorkerLost(ExecutionError):
+    """The worker process running a session died or had to be killed."""

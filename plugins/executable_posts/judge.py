@@ -1,0 +1,98 @@
+"""Decide whether a block did what its post says it does.
+
+Runs in the builder, on the worker's plain-data result, so a claim can be
+edited and re-checked without running the block again.
+"""
+
+import re
+
+from . import claims
+from .blocks import Block
+from .errors import BlockError
+
+
+def raised_expected(block: Block, exception: dict) -> bool:
+    expected = block.options["raises"]
+    return any(
+        expected in (name, name.rsplit(".", 1)[-1]) for name in exception["types"]
+    )
+
+
+def where_raised(block: Block, exception: dict) -> tuple[str, int]:
+    """The file and line an exception points at: the post, or its include."""
+    line = exception.get("line")
+    if block.source_file and line:
+        return block.source_file, line
+    return block.path, line or block.line
+
+
+def exception_error(block: Block, exception: dict) -> BlockError:
+    path, line = where_raised(block, exception)
+    message = f"{exception['type']}: {exception['message']}".rstrip(": ")
+    if block.source_file:
+        message += f" (in the file included by {block.where})"
+    return BlockError(path, line, f"{message}\n{exception['traceback'].rstrip()}")
+
+
+def judge(block: Block, result: dict) -> list[BlockError]:
+    """Every way in which ``result`` contradicts the post (none: it is right)."""
+    errors = []
+    exception = result.get("exception")
+    expected = block.options.get("raises")
+    if exception and not expected:
+        errors.append(exception_error(block, exception))
+    elif exception and not raised_expected(block, exception):
+        error = exception_error(block, exception)
+        errors.append(
+            BlockError(
+                error.path, error.line, f"expected {expected}, got {error.message}"
+            )
+        )
+    elif exception and "match" in block.options:
+        if not re.search(block.options["match"], exception["message"]):
+            errors.append(
+                BlockError(
+                    block.path,
+                    block.line,
+                    f"raised {exception['type']} as expected, but its message "
+                    f"{exception['message']!r} does not match "
+                    f"{block.options['match']!r}",
+                )
+            )
+    elif expected and not exception:
+        errors.append(
+            BlockError(
+                block.path, block.line, f"expected {expected}; nothing was raised"
+            )
+        )
+    if block.claim:
+        claim = block.claim
+        printed = result.get("stdout", "")
+        if not claims.matches(claim.text, printed, claim.ellipsis, claim.tolerance):
+            where = f"{block.path}:{claim.line}"
+            errors.append(
+                BlockError(
+                    block.path,
+                    claim.line,
+                    "the output differs from what the post claims:\n"
+                    + claims.diff(claim.text, printed, where),
+                )
+            )
+    elif block.mode == "pytest":
+        for test in result.get("tests", []):
+            if test["outcome"] in ("failed", "error"):
+                what = f"test {test['id']} {test['outcome']}: {test.get('message', '')}"
+                errors.append(
+                    BlockError(block.path, test.get("line") or block.line, what)
+                )
+    pictures = len(result.get("figures", [])) + len(result.get("animations", []))
+    if pictures and not block.options.get("caption", "").strip():
+        errors.append(
+            BlockError(
+                block.path,
+                block.line,
+                f'the block made {pictures} figure(s); give it a caption="..." '
+                "(their alt text)",
+            )
+        )
+    return errors

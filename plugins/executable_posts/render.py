@@ -1,0 +1,95 @@
+"""HTML for a block and what it produced. Every text from a block is escaped."""
+
+from html import escape
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
+CHECK = "\N{CHECK MARK}"
+
+
+def source_html(code: str) -> str:
+    return highlight(code, PythonLexer(), FORMATTER)
+
+
+def text_html(label: str, text: str, kind: str) -> str:
+    return (
+        f'<p class="exec-label">{escape(label)}</p>\n'
+        f'<pre class="exec-{kind}"><code>{escape(text)}</code></pre>'
+    )
+
+
+def picture_html(item: dict, url: str, alt: str, caption: str) -> str:
+    size = f'width="{item["width"]}" height="{item["height"]}"'
+    if item["format"] == "mp4":
+        media = (
+            f'<video controls loop muted playsinline {size} aria-label="{escape(alt)}">'
+            f'<source src="{escape(url)}" type="video/mp4">'
+            f'<a href="{escape(url)}">{escape(alt)}</a></video>'
+        )
+    else:
+        media = f'<img src="{escape(url)}" alt="{escape(alt)}" {size} loading="lazy">'
+    caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
+    return f'<figure class="exec-figure">{media}{caption_html}</figure>'
+
+
+def verdicts(outcome) -> list[str]:
+    block, result = outcome.block, outcome.result
+    found = []
+    if block.claim and not outcome.errors:
+        found.append("the output is the one the post claims")
+    if block.options.get("raises") and not outcome.errors:
+        found.append(f"it raised {block.options['raises']}, as the post says")
+    if block.mode == "pytest" and result and not block.claim and not outcome.errors:
+        found.append("every test passed")
+    return found
+
+
+def block_html(outcome, picture_url) -> str:
+    """The block's source (unless hidden) and what it produced (unless hidden).
+
+    ``picture_url`` turns a saved figure into the URL it is published under.
+    """
+    block, result = outcome.block, outcome.result
+    status = outcome.status.replace(" ", "-")
+    parts = [f'<div class="exec exec-{status}" id="exec-{block.line}">']
+    if block.shows("source"):
+        parts.append(source_html(block.code))
+    if outcome.status == "display-only":
+        parts.append(
+            f'<p class="exec-note">Shown, not run: {escape(outcome.reason)}</p>'
+        )
+    elif result is None:
+        parts.append('<p class="exec-note">This block did not run.</p>')
+    else:
+        if block.shows("output"):
+            if result.get("stdout"):
+                kind = "pytest" if block.mode == "pytest" else "stdout"
+                label = "pytest report" if block.mode == "pytest" else "Output"
+                parts.append(text_html(label, result["stdout"], kind))
+            if result.get("stderr"):
+                parts.append(text_html("Standard error", result["stderr"], "stderr"))
+            if result.get("exception"):
+                label = "Raised" if block.options.get("raises") else "Failed with"
+                parts.append(
+                    text_html(label, result["exception"]["traceback"], "exception")
+                )
+        caption = block.options.get("caption", "")
+        pictures = result.get("animations", []) + result.get("figures", [])
+        for number, item in enumerate(pictures, start=1):
+            alt = (
+                caption
+                if len(pictures) == 1
+                else f"{caption} ({number} of {len(pictures)})"
+            )
+            parts.append(picture_html(item, picture_url(item), alt, alt))
+        checked = verdicts(outcome)
+        if checked:
+            text = "; ".join(checked)
+            parts.append(
+                f'<p class="exec-verdict">{CHECK} Checked at build time: {text}.</p>'
+            )
+    parts.append("</div>")
+    return "\n".join(parts)

@@ -1,0 +1,122 @@
+"""What the author sees of execution: progress while it runs, a summary table
+at the end, and a JSON report of every block for machines."""
+
+import json
+import sys
+import threading
+import time
+from pathlib import Path
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+SLOWEST = 5
+
+
+class BlockProgress:
+    """A progress bar over blocks on a terminal, plain lines elsewhere."""
+
+    def __init__(self, console: Console | None = None):
+        self.console = console or Console(stderr=True)
+        self.lock = threading.Lock()
+        self.total = self.done = 0
+        self.bar = None
+        if self.console.is_terminal:
+            self.bar = Progress(
+                TextColumn("Executing posts"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("{task.description}"),
+                console=self.console,
+                transient=True,
+            )
+            self.task = self.bar.add_task("", total=0)
+            self.bar.start()
+
+    def add(self, blocks: int) -> None:
+        with self.lock:
+            self.total += blocks
+            if self.bar:
+                self.bar.update(self.task, total=self.total)
+
+    def advance(self, blocks: int, path: str) -> None:
+        with self.lock:
+            self.done += blocks
+            if self.bar:
+                self.bar.update(self.task, advance=blocks, description=path)
+            else:
+                print(
+                    f"executed {path} ({self.done}/{self.total} blocks)",
+                    file=sys.stderr,
+                )
+
+    def stop(self) -> None:
+        if self.bar:
+            self.bar.stop()
+
+
+def report_entries(outcomes) -> list[dict]:
+    return [
+        {
+            "post": o.block.path,
+            "line": o.block.line,
+            "session": o.block.session,
+            "status": o.status,
+            "seconds": round(o.seconds, 4),
+            "cache": "hit" if o.reason == "cache hit" else "miss",
+            "reason": o.reason,
+            "errors": [str(e) for e in o.errors],
+        }
+        for o in outcomes
+    ]
+
+
+def write_report(path: Path, outcomes, seconds: float) -> None:
+    entries = report_entries(outcomes)
+    counts = {}
+    for entry in entries:
+        counts[entry["status"]] = counts.get(entry["status"], 0) + 1
+    document = {
+        "generated": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "seconds": round(seconds, 3),
+        "counts": counts,
+        "blocks": entries,
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
+
+
+def summary_table(outcomes, seconds: float) -> Table:
+    counts = {"ran": 0, "cached": 0, "failed": 0, "not run": 0, "display-only": 0}
+    for outcome in outcomes:
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
+    table = Table(title=f"Executed blocks in {seconds:.2f} s", title_justify="left")
+    for name in counts:
+        table.add_column(name, justify="right")
+    table.add_row(*(str(n) for n in counts.values()))
+    return table
+
+
+def slowest_table(outcomes) -> Table | None:
+    ran = sorted(
+        (o for o in outcomes if o.status in ("ran", "failed")),
+        key=lambda o: o.seconds,
+        reverse=True,
+    )[:SLOWEST]
+    if not ran:
+        return None
+    table = Table(title="Slowest blocks", title_justify="left")
+    table.add_column("block")
+    table.add_column("seconds", justify="right")
+    table.add_column("why it ran")
+    for outcome in ran:
+        table.add_row(outcome.block.where, f"{outcome.seconds:.3f}", outcome.reason)
+    return table
+
+
+def print_summary(console: Console, outcomes, seconds: float) -> None:
+    console.print(summary_table(outcomes, seconds))
+    slowest = slowest_table(outcomes)
+    if slowest:
+        console.print(slowest)
