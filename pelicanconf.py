@@ -26,7 +26,6 @@ PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet"]
 
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.
-EXEC_CODE_DIR = str(ROOT / "content" / "code")
 EXEC_CACHE = str(ROOT / ".cache" / "execution")
 EXEC_REPORT = str(ROOT / "reports" / "execution.json")
 EXEC_LOCKFILE = str(ROOT / "uv.lock")

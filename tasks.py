@@ -1,5 +1,5 @@
 """Invoke tasks for Null Disquisition: the ones pelican-quickstart users know,
-plus ``demo`` (build and serve) and ``test``.
+plus ``demo`` (build and serve), ``test`` and ``bench``.
 
 Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
 post that cannot be read stops the build with a non-zero exit, and an edited
@@ -16,19 +16,23 @@ from pathlib import Path
 
 from invoke import task
 from invoke.exceptions import UnexpectedExit
+from invoke.main import program
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS_BASE = ROOT / "pelicanconf.py"
 SETTINGS_PUBLISH = ROOT / "publishconf.py"
 CONTENT = ROOT / "content"
 OUTPUT = ROOT / "output"
+BENCH = ROOT / "bench"
 # What a build depends on besides the content: theme, plugins and settings.
 BUILD_INPUTS = [ROOT / "theme", ROOT / "plugins", SETTINGS_BASE]
 HOST = "localhost"
 PORT = 8000
 
 
-def pelican(c, settings=SETTINGS_BASE, output=OUTPUT, content=CONTENT, *extra):
+def pelican(
+    c, settings=SETTINGS_BASE, output=OUTPUT, content=CONTENT, *extra, env=None
+):
     """Run Pelican in its own process; a failure raises ``UnexpectedExit``."""
     command = [
         sys.executable,
@@ -40,12 +44,21 @@ def pelican(c, settings=SETTINGS_BASE, output=OUTPUT, content=CONTENT, *extra):
         "--output",
         str(output),
         *extra,
+        *passed_through(),
     ]
     interactive = sys.stdout.isatty()
     # Off a terminal, Pelican's log handler wraps at 80 columns; widen it so
     # each message (a path:line: error above all) stays on one line.
-    env = {} if interactive else {"COLUMNS": "240"}
+    env = dict(env or {})
+    if not interactive:
+        env["COLUMNS"] = "240"
     c.run(shlex.join(command), pty=interactive, env=env)
+
+
+def passed_through() -> list[str]:
+    """Arguments after ``--`` on invoke's command line, for Pelican."""
+    core = program.core
+    return shlex.split(core.remainder) if core and core.remainder else []
 
 
 @task
@@ -58,11 +71,14 @@ def clean(c, output=str(OUTPUT)):
     help={
         "output": "directory to write the site to (default: output/)",
         "content": "directory of posts and pages (default: content/)",
+        "fresh": "run every block again, ignoring the execution cache",
     }
 )
-def build(c, output=str(OUTPUT), content=str(CONTENT)):
-    """Build the site with the development settings."""
-    pelican(c, SETTINGS_BASE, output, content)
+def build(c, output=str(OUTPUT), content=str(CONTENT), fresh=False):
+    """Build the site with the development settings, running every post."""
+    pelican(
+        c, SETTINGS_BASE, output, content, env={"EXEC_FRESH": "1"} if fresh else None
+    )
 
 
 @task
@@ -167,6 +183,13 @@ def lint(c):
     """ruff check and ruff format --check."""
     c.run(f"{sys.executable} -m ruff check .")
     c.run(f"{sys.executable} -m ruff format --check .")
+
+
+@task
+def bench(c):
+    """Run every benchmark, bench/*.py in name order; stop at the first failure."""
+    for script in sorted(BENCH.glob("*.py")):
+        c.run(shlex.join([sys.executable, str(script)]), pty=sys.stdout.isatty())
 
 
 @task(

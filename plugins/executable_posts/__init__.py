@@ -86,7 +86,8 @@ class Build:
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
             ]
             if blocks:
-                self.engine.submit(shown(path), blocks)
+                self.engine.submit(shown(path), blocks, start=False)
+        self.engine.start()
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:
         path = shown(source_path)

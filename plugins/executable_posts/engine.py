@@ -90,12 +90,15 @@ class Engine:
         )
         self.zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
+        self.pending: list[Session] = []
+        self.preloads: list[str] | None = None
         self.started = time.perf_counter()
 
     # -- scheduling -------------------------------------------------------
 
-    def submit(self, path: str, blocks: list[Block]) -> None:
-        """Look up ``path``'s blocks in the cache and start its sessions."""
+    def submit(self, path: str, blocks: list[Block], start: bool = True) -> None:
+        """Look up ``path``'s blocks in the cache and plan its sessions; start
+        them now, or with the others at ``start()``."""
         by_session: dict[str, list[Block]] = {}
         for block in blocks:
             if block.runs:
@@ -104,11 +107,20 @@ class Engine:
         self.sessions[path] = sessions
         if self.progress:
             self.progress.add(sum(len(s.blocks) for s in sessions))
-        for session in sessions:
-            if any(entry is None for entry in session.cached):
+        self.pending.extend(sessions)
+        if start:
+            self.start()
+
+    def start(self) -> None:
+        """Run every planned session that misses the cache."""
+        pending, self.pending = self.pending, []
+        if self.preloads is None and any(None in s.cached for s in pending):
+            self.preloads = self.preload()
+        for session in pending:
+            if None in session.cached:
                 session.future = self.executor.submit(self.run_session, session)
             elif self.progress:
-                self.progress.advance(len(session.blocks), path)
+                self.progress.advance(len(session.blocks), session.path)
 
     def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
         parts = cache_module.key_parts(blocks, self.env)
@@ -126,6 +138,8 @@ class Engine:
                 reasons.append(cache_module.miss_reason(part, self.index.get(identity)))
             else:
                 reasons.append("cache hit")
+            if entry is None:
+                logger.info("%s:%s runs: %s", path, blocks[index].line, reasons[-1])
             cached.append(entry and cache_module.decode(entry["result"]))
         return Session(path, name, blocks, parts, cached, reasons)
 
@@ -134,10 +148,12 @@ class Engine:
     def zygote(self) -> Zygote:
         with self.zygote_lock:
             if self._zygote is None:
-                self._zygote = Zygote(self.preload(), [str(self.code_dir)])
+                self._zygote = Zygote(self.preloads or [], [str(self.code_dir)])
             return self._zygote
 
     def preload(self) -> list[str]:
+        """What the zygote imports: the union of the blocks' imports, except
+        the posts' own modules (importing those may have side effects)."""
         modules = set()
         for sessions in self.sessions.values():
             for session in sessions:
@@ -182,9 +198,11 @@ class Engine:
                     results.append(WorkerLost(f"not run: {lost}"))
                     continue
                 timeout = float(block.options.get("timeout", self.timeout))
+                started = time.perf_counter()
                 try:
                     results.append(worker.run(self.request(block), timeout))
                 except WorkerLost as error:
+                    error.seconds = time.perf_counter() - started
                     lost = error
                     results.append(error)
         finally:
@@ -242,6 +260,7 @@ class Engine:
                 error = BlockError(block.path, block.line, str(result))
                 status = "not run" if str(result).startswith("not run") else "failed"
                 outcome = Outcome(block, status, session.reasons[index], None, [error])
+                outcome.seconds = getattr(result, "seconds", 0.0)
             else:
                 reason = session.reasons[index]
                 if reason == "cache hit":

@@ -17,7 +17,8 @@ ORDER = ("failed", "passed", "skipped", "error")
 class Collector:
     """A pytest plugin that records each test's outcome and failure message."""
 
-    def __init__(self):
+    def __init__(self, module: str):
+        self.module = module
         self.tests: dict[str, dict] = {}
 
     def record(self, nodeid: str, outcome: str, report) -> None:
@@ -30,7 +31,9 @@ class Collector:
         test = self.tests.setdefault(name, {"id": name, "outcome": outcome})
         if test["outcome"] == "passed" or outcome in ("failed", "error"):
             test.update(outcome=outcome, message=message)
-        if report.location and report.location[1] is not None:
+        if crash and crash.path == self.module:
+            test["line"] = crash.lineno  # where it failed, in the post's lines
+        elif report.location and report.location[1] is not None:
             test.setdefault("line", report.location[1] + 1)
 
     def pytest_runtest_logreport(self, report):
@@ -55,7 +58,7 @@ def run(request: dict, directory: str) -> list[dict]:
     module.write_text("\n" * (request["first_line"] - 1) + request["code"])
     (folder / "pytest.ini").write_text("[pytest]\n")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    collector = Collector()
+    collector = Collector(str(module))
     args = [
         str(module),
         "-c",

@@ -53,8 +53,10 @@ def block_html(outcome, picture_url) -> str:
     ``picture_url`` turns a saved figure into the URL it is published under.
     """
     block, result = outcome.block, outcome.result
-    status = outcome.status.replace(" ", "-")
-    parts = [f'<div class="exec exec-{status}" id="exec-{block.line}">']
+    # No cache status in the class: a page is the same whether its blocks
+    # ran now or came from the cache.
+    kind = "exec exec-display-only" if outcome.status == "display-only" else "exec"
+    parts = [f'<div class="{kind}" id="exec-{block.line}">']
     if block.shows("source"):
         parts.append(source_html(block.code))
     if outcome.status == "display-only":

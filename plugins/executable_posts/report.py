@@ -115,8 +115,23 @@ def slowest_table(outcomes) -> Table | None:
     return table
 
 
+def reasons_table(outcomes) -> Table | None:
+    reasons: dict[str, int] = {}
+    for outcome in outcomes:
+        if outcome.status in ("ran", "failed", "not run"):
+            reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
+    if not reasons:
+        return None
+    table = Table(title="Why blocks ran", title_justify="left")
+    table.add_column("reason")
+    table.add_column("blocks", justify="right")
+    for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
+        table.add_row(reason, str(count))
+    return table
+
+
 def print_summary(console: Console, outcomes, seconds: float) -> None:
     console.print(summary_table(outcomes, seconds))
-    slowest = slowest_table(outcomes)
-    if slowest:
-        console.print(slowest)
+    for table in (reasons_table(outcomes), slowest_table(outcomes)):
+        if table:
+            console.print(table)

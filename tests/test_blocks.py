@@ -1,0 +1,141 @@
+"""Unit tests of executable_posts.blocks: finding blocks and reading options."""
+
+import pytest
+from executable_posts.blocks import Block, find_blocks
+from executable_posts.errors import BlockError
+
+
+def blocks_of(text: str, code_dir=None):
+    return find_blocks(text.split("\n"), "post.md", code_dir)
+
+
+def only_block(text: str, code_dir=None) -> Block:
+    ((_, _, block),) = blocks_of(text, code_dir)
+    if isinstance(block, BlockError):
+        raise block
+    return block
+
+
+def test_options_are_read_from_the_info_string():
+    block = only_block('```python exec="on" session="s1" timeout="5"\nx = 1\n```')
+    assert block.options == {"exec": "on", "session": "s1", "timeout": "5"}
+    assert block.code == "x = 1\n"
+    assert (block.line, block.end_line, block.source_first_line) == (1, 3, 2)
+    assert block.runs and block.session == "s1"
+
+
+def test_blocks_default_to_the_main_session_and_show_everything():
+    block = only_block('```python exec="on"\npass\n```')
+    assert block.session == "main"
+    assert block.shows("source") and block.shows("output")
+
+
+def test_source_and_output_can_be_hidden():
+    block = only_block('```python exec="on" source="off" output="off"\npass\n```')
+    assert not block.shows("source") and not block.shows("output")
+
+
+def test_following_output_block_is_the_claim():
+    text = (
+        'Text\n\n```python exec="on"\nprint(1)\n```\n\n```output ellipsis="on"\n1\n```'
+    )
+    block = only_block(text)
+    assert block.claim.text == "1"
+    assert block.claim.line == 7
+    assert block.claim.ellipsis and block.claim.tolerance is None
+    assert block.end_line == 9
+
+
+def test_claim_tolerance_is_a_number():
+    text = '```python exec="on"\nprint(1)\n```\n```output tolerance="1e-6"\n1\n```'
+    assert only_block(text).claim.tolerance == 1e-6
+    bad = '```python exec="on"\nprint(1)\n```\n```output tolerance="tiny"\n1\n```'
+    with pytest.raises(BlockError, match=r"post.md:4: tolerance='tiny': not a number"):
+        only_block(bad)
+
+
+def test_other_languages_are_left_alone():
+    assert blocks_of("```http\nGET / HTTP/1.1\n```\n\n```output\nx\n```") == []
+
+
+def test_plain_python_block_has_no_mode():
+    block = only_block("```python\nprint(1)\n```")
+    assert block.mode == "" and not block.runs
+
+
+@pytest.mark.parametrize(
+    ("info", "message"),
+    [
+        ('exec="maybe"', "exec='maybe': expected one of on, off, pytest"),
+        ('colour="red"', "unknown option 'colour'"),
+        ("exec", "option 'exec' needs a value"),
+        ('exec="off"', 'exec="off" needs a reason'),
+        ('exec="on" lines="1-2"', "lines= needs include="),
+        ('exec="on" match="x"', "match= needs raises="),
+        ('exec="on" timeout="-1"', "timeout='-1': not > 0"),
+        ('exec="on" session="unclosed', "cannot read the block's options"),
+        (
+            'exec="pytest" raises="ValueError"',
+            'raises= does not apply to exec="pytest"',
+        ),
+    ],
+)
+def test_bad_options_name_the_line(info, message):
+    text = f"Title\n\n```python {info}\npass\n```"
+    with pytest.raises(BlockError) as raised:
+        only_block(text)
+    assert str(raised.value).startswith("post.md:3: ")
+    assert message in str(raised.value)
+
+
+def test_unclosed_fence_is_an_error_at_its_line():
+    ((_, _, error),) = blocks_of('one\n```python exec="on"\nprint(1)\n')
+    assert isinstance(error, BlockError)
+    assert str(error) == "post.md:2: code block opened with ``` is never closed"
+
+
+def test_a_bad_block_does_not_hide_the_next_one():
+    found = blocks_of('```python exec="nope"\n```\n\n```python exec="on"\npass\n```')
+    assert isinstance(found[0][2], BlockError)
+    assert isinstance(found[1][2], Block) and found[1][2].line == 4
+
+
+def test_longer_fences_may_contain_shorter_ones():
+    block = only_block('````python exec="on"\ns = """\n```\n"""\n````')
+    assert block.code == 's = """\n```\n"""\n'
+
+
+def test_include_takes_the_file_and_its_line_numbers(tmp_path):
+    (tmp_path / "mod.py").write_text("a = 1\nb = 2\nc = 3\nd = 4\n")
+    block = only_block(
+        '```python exec="on" include="mod.py" lines="2-3"\n```', tmp_path
+    )
+    assert block.code == "b = 2\nc = 3\n"
+    assert block.source_file == str(tmp_path / "mod.py")
+    assert block.source_first_line == 2
+
+
+def test_include_without_lines_takes_the_whole_file(tmp_path):
+    (tmp_path / "mod.py").write_text("a = 1\nb = 2\n")
+    block = only_block('```python exec="on" include="mod.py"\n```', tmp_path)
+    assert block.code == "a = 1\nb = 2\n" and block.source_first_line == 1
+
+
+@pytest.mark.parametrize(
+    ("info", "body", "message"),
+    [
+        ('include="missing.py"', "", "include='missing.py': no such file"),
+        ('include="../secret.py"', "", "is outside"),
+        ('include="mod.py"', "x = 1", "a block with include= must be empty"),
+        ('include="mod.py" lines="2-9"', "", "lines='2-9': expected A-B within 1-2"),
+        ('include="mod.py" lines="two"', "", "expected A-B"),
+    ],
+)
+def test_bad_includes_are_refused(tmp_path, info, body, message):
+    code_dir = tmp_path / "code"
+    code_dir.mkdir()
+    (code_dir / "mod.py").write_text("a = 1\nb = 2\n")
+    (tmp_path / "secret.py").write_text("key = 'x'\n")
+    with pytest.raises(BlockError, match="post.md:1: ") as raised:
+        only_block(f'```python exec="on" {info}\n{body}\n```', code_dir)
+    assert message in str(raised.value)

@@ -1,0 +1,58 @@
+"""Unit tests of executable_posts.claims: comparing claimed and real output."""
+
+from executable_posts.claims import diff, matches
+
+
+def test_equal_text_matches():
+    assert matches("[1, 1]\n", "[1, 1]\n")
+
+
+def test_trailing_whitespace_is_ignored():
+    assert matches("a  \nb\n\n", "a\nb   \n")
+
+
+def test_leading_and_inner_whitespace_matter():
+    assert not matches("a b", "a  b")
+    assert not matches(" a", "a")
+
+
+def test_different_text_does_not_match():
+    assert not matches("[1, 1]", "[1,1]")
+
+
+def test_ellipsis_is_literal_unless_asked_for():
+    assert not matches("4 failed in ...", "4 failed in 0.12s")
+    assert matches("4 failed in ...", "4 failed in 0.12s", ellipsis=True)
+
+
+def test_ellipsis_matches_across_lines():
+    assert matches("start\n...\nend", "start\nx\ny\nend", ellipsis=True)
+    assert not matches("start\n...\nend", "start\nx\nfinish", ellipsis=True)
+
+
+def test_numbers_match_within_the_tolerance():
+    assert matches("mean 276.21", "mean 276.2100004", tolerance=1e-6)
+    assert not matches("mean 276.21", "mean 276.3", tolerance=1e-6)
+    assert matches("1e-10 and 2", "1.00000001e-10 and 2.0000001", tolerance=1e-6)
+
+
+def test_without_tolerance_numbers_must_be_written_the_same():
+    assert not matches("0.5", "0.50")
+
+
+def test_tolerance_and_ellipsis_together():
+    assert matches(
+        "x = 1.0 (...)", "x = 1.0000001 (took 3 s)", ellipsis=True, tolerance=1e-6
+    )
+
+
+def test_diff_is_unified_from_claim_to_printed():
+    text = diff("a\nb\n", "a\nc\n", "post.md:7")
+    assert text.splitlines() == [
+        "--- claimed (post.md:7)",
+        "+++ printed",
+        "@@ -1,2 +1,2 @@",
+        " a",
+        "-b",
+        "+c",
+    ]

@@ -1,0 +1,289 @@
+"""Integration tests of executable posts: small sites built in temporary
+directories with ``invoke build``, as an author would build them."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build_site, report_of
+from lxml import html
+
+HEADER = "Title: {title}\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
+
+
+def write_site(root: Path, posts: dict[str, str], code: dict[str, str] = ()) -> Path:
+    """A content directory with ``posts`` (name -> body) and ``code`` files."""
+    content = root / "content"
+    (content / "posts").mkdir(parents=True, exist_ok=True)
+    (content / "code").mkdir(exist_ok=True)
+    for name, body in posts.items():
+        text = HEADER.format(title=name.replace("-", " ").title()) + body
+        (content / "posts" / f"{name}.md").write_text(text)
+    for name, text in dict(code).items():
+        (content / "code" / name).write_text(text)
+    return content
+
+
+def build(tmp_path: Path, content: Path, name="output", *options, cache=None):
+    output = tmp_path / name
+    result = build_site(content, output, cache or tmp_path / "cache", *options)
+    return result, result.stdout + result.stderr, output
+
+
+def page(output: Path, slug: str) -> html.HtmlElement:
+    return html.parse(str(output / "2009" / "07" / slug / "index.html")).getroot()
+
+
+def statuses(output: Path) -> dict[int, tuple[str, str]]:
+    return {b["line"]: (b["status"], b["reason"]) for b in report_of(output)["blocks"]}
+
+
+def test_wrong_claimed_output_fails_with_a_diff_and_the_line(tmp_path):
+    content = write_site(
+        tmp_path,
+        {
+            "claims": '```python exec="on"\nprint([1] * 2)\n```\n\n'
+            "```output\n[1, 1, 1]\n```\n"
+        },
+    )
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/claims.md:10: the output differs from what the post claims:" in log
+    assert "-[1, 1, 1]" in log and "+[1, 1]" in log
+    assert "Build failed (errors above); nothing was written." in log
+    assert not output.exists()
+
+
+def test_unexpected_exception_fails_with_its_line(tmp_path):
+    body = 'Intro.\n\n```python exec="on"\nvalues = {}\nprint(values["missing"])\n```\n'
+    result, log, _ = build(tmp_path, write_site(tmp_path, {"raises": body}))
+    assert result.returncode != 0
+    assert "posts/raises.md:10: KeyError: 'missing'" in log
+    assert "line 10, in <module>" in log
+
+
+def test_expected_exception_that_does_not_come_fails(tmp_path):
+    body = '```python exec="on" raises="AssertionError"\nassert 1 == 1\n```\n'
+    result, log, _ = build(tmp_path, write_site(tmp_path, {"quiet": body}))
+    assert result.returncode != 0
+    assert "posts/quiet.md:6: expected AssertionError; nothing was raised" in log
+
+
+def test_infinite_loop_is_killed_by_the_timeout(tmp_path):
+    body = '```python exec="on" timeout="2"\nwhile True:\n    pass\n```\n'
+    result, log, _ = build(tmp_path, write_site(tmp_path, {"loop": body}))
+    assert result.returncode != 0
+    assert "posts/loop.md:6: timed out after 2 s; its worker was killed" in log
+
+
+def test_os_exit_in_a_block_fails_the_build_cleanly(tmp_path):
+    posts = {
+        "exits": '```python exec="on"\nimport os\nos._exit(1)\n```\n',
+        "fine": '```python exec="on"\nprint("still built")\n```\n',
+    }
+    result, log, _ = build(tmp_path, write_site(tmp_path, posts))
+    assert result.returncode == 1
+    assert "posts/exits.md:6: the worker process exited with code 1" in log
+    assert "Traceback" not in log  # reported, not crashed
+
+
+def test_blocks_that_do_not_say_whether_they_run_fail_the_build(tmp_path):
+    result, log, _ = build(
+        tmp_path, write_site(tmp_path, {"unsaid": "```python\nx = 1\n```\n"})
+    )
+    assert result.returncode != 0
+    assert 'posts/unsaid.md:6: a python block must say exec="on"' in log
+
+
+FIGURE = (
+    '```python exec="on" caption="A parabola"\n'
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([0, 1, 2], [0, 1, 4])\n"
+    "```\n"
+)
+
+
+def test_figure_appears_as_a_file_and_an_image(tmp_path):
+    result, log, output = build(tmp_path, write_site(tmp_path, {"plot": FIGURE}))
+    assert result.returncode == 0, log
+    (image,) = page(output, "plot").xpath("//figure[@class='exec-figure']/img")
+    assert image.get("alt") == "A parabola"
+    assert image.get("src").startswith("/figures/") and image.get("src").endswith(
+        ".svg"
+    )
+    assert (output / image.get("src").lstrip("/")).read_bytes().startswith(b"<?xml")
+
+
+def test_second_build_is_served_from_the_cache(tmp_path):
+    posts = {
+        "one": '```python exec="on"\nx = 6 * 7\n```\n\n'
+        '```python exec="on"\nprint(x)\n```\n',
+        "two": FIGURE,
+    }
+    content = write_site(tmp_path, posts)
+    first, log, output = build(tmp_path, content, "first")
+    assert first.returncode == 0, log
+    assert {s for s, _ in statuses(output).values()} == {"ran"}
+    second, log, again = build(tmp_path, content, "second")
+    assert second.returncode == 0, log
+    assert set(statuses(again).values()) == {("cached", "cache hit")}
+    for page_path in output.rglob("*.html"):
+        assert (
+            page_path.read_bytes()
+            == (again / page_path.relative_to(output)).read_bytes()
+        )
+
+
+def test_editing_an_included_file_reruns_only_its_blocks(tmp_path):
+    posts = {
+        "uses": 'x\n\n```python exec="on" include="shown.py"\n```\n\n'
+        '```python exec="on" session="other"\nprint("other session")\n```\n',
+        "unrelated": '```python exec="on"\nprint("unrelated")\n```\n',
+    }
+    content = write_site(tmp_path, posts, {"shown.py": "print('version 1')\n"})
+    result, log, _ = build(tmp_path, content, "first")
+    assert result.returncode == 0, log
+    (content / "code" / "shown.py").write_text("print('version 2')\n")
+    result, log, output = build(tmp_path, content, "second")
+    assert result.returncode == 0, log
+    reasons = [
+        (b["post"].rsplit("/", 1)[-1], b["status"], b["reason"])
+        for b in report_of(output)["blocks"]
+    ]
+    assert sorted(reasons) == [
+        ("unrelated.md", "cached", "cache hit"),
+        ("uses.md", "cached", "cache hit"),
+        ("uses.md", "ran", "include changed"),
+    ]
+    assert "version 2" in page(output, "uses").text_content()
+
+
+def test_editing_an_imported_module_reruns_the_blocks_that_import_it(tmp_path):
+    posts = {
+        "imports": '```python exec="on"\nfrom helper import VALUE\nprint(VALUE)\n```\n'
+    }
+    content = write_site(tmp_path, posts, {"helper.py": "VALUE = 1\n"})
+    assert build(tmp_path, content, "first")[0].returncode == 0
+    (content / "code" / "helper.py").write_text("VALUE = 2\n")
+    result, log, output = build(tmp_path, content, "second")
+    assert result.returncode == 0, log
+    ((status, reason),) = statuses(output).values()
+    assert status == "ran" and reason.startswith("dependency changed:")
+    assert reason.endswith("content/code/helper.py")
+
+
+def test_fresh_build_runs_every_block_again(tmp_path):
+    content = write_site(tmp_path, {"one": '```python exec="on"\nprint(1)\n```\n'})
+    assert build(tmp_path, content, "first")[0].returncode == 0
+    result, log, output = build(tmp_path, content, "second", "--fresh")
+    assert result.returncode == 0, log
+    assert list(statuses(output).values()) == [("ran", "forced")]
+
+
+def test_error_in_an_included_file_points_at_that_file(tmp_path):
+    code = {"broken.py": "def f():\n    return 1 / 0\n\nf()\n"}
+    content = write_site(
+        tmp_path, {"inc": '```python exec="on" include="broken.py"\n```\n'}, code
+    )
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "content/code/broken.py:2: ZeroDivisionError: division by zero" in log
+    assert "posts/inc.md:6)" in log
+
+
+def test_report_has_every_block_with_its_timing_and_cache_status(tmp_path):
+    posts = {
+        "mixed": '```python exec="on"\nprint(1)\n```\n\n'
+        '```python exec="off" reason="a sketch"\nnothing()\n```\n'
+    }
+    result, log, output = build(tmp_path, write_site(tmp_path, posts))
+    assert result.returncode == 0, log
+    report = report_of(output)
+    assert report["counts"] == {"ran": 1, "display-only": 1}
+    ran, shown = report["blocks"]
+    assert ran["post"].endswith("posts/mixed.md") and ran["line"] == 6
+    assert (
+        ran["session"] == "main" and ran["cache"] == "miss" and ran["reason"] == "new"
+    )
+    assert ran["seconds"] >= 0
+    assert shown["status"] == "display-only" and shown["reason"] == "a sketch"
+    assert "Executed blocks in" in log and "Why blocks ran" in log
+
+
+def test_output_is_the_same_whatever_the_number_of_workers(tmp_path):
+    posts = {
+        f"post-{n}": f'```python exec="on"\nprint({n} * {n})\n```\n\n' + FIGURE
+        for n in range(6)
+    }
+    content = write_site(tmp_path, posts)
+    serial = build(
+        tmp_path, content, "serial", "--", "-e", "EXEC_WORKERS=1", cache=tmp_path / "c1"
+    )
+    parallel = build(
+        tmp_path,
+        content,
+        "parallel",
+        "--",
+        "-e",
+        "EXEC_WORKERS=4",
+        cache=tmp_path / "c2",
+    )
+    assert serial[0].returncode == 0 and parallel[0].returncode == 0
+    one, two = serial[2], parallel[2]
+    files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file())
+    for name in files:
+        assert (one / name).read_bytes() == (two / name).read_bytes(), name
+
+
+def test_pelican_content_cache_cannot_hide_an_edited_include(tmp_path):
+    content = write_site(
+        tmp_path,
+        {"inc": '```python exec="on" include="shown.py"\n```\n'},
+        {"shown.py": "print('before the edit')\n"},
+    )
+    output = tmp_path / "output"
+
+    def pelican():
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "pelican",
+                str(content),
+                "-s",
+                str(ROOT / "pelicanconf.py"),
+                "-o",
+                str(output),
+                "-e",
+                "CACHE_CONTENT=true",
+                "LOAD_CONTENT_CACHE=true",
+                f'CACHE_PATH="{tmp_path / "pelican-cache"}"',
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**__import__("os").environ, "EXEC_CACHE": str(tmp_path / "cache")},
+        )
+
+    assert pelican().returncode == 0
+    (content / "code" / "shown.py").write_text("print('after the edit')\n")
+    result = pelican()
+    assert result.returncode == 0, result.stderr
+    assert "after the edit" in page(output, "inc").text_content()
+
+
+@pytest.mark.parametrize("status", ["ran", "cached"])
+def test_failed_build_writes_nothing_even_when_cached(tmp_path, status):
+    body = '```python exec="on" raises="ValueError"\nraise ValueError("x")\n```\n'
+    content = write_site(tmp_path, {"post": body})
+    if status == "cached":
+        assert build(tmp_path, content, "warm")[0].returncode == 0
+    (content / "posts" / "post.md").write_text(
+        HEADER.format(title="P") + body.replace('ValueError"', 'KeyError"', 1)
+    )
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "expected KeyError, got ValueError: x" in log
+    assert not output.exists()

@@ -1,0 +1,192 @@
+"""Unit tests of the Markdown extension, in Python-Markdown's own style:
+``assertMarkdownRenders(source, expected_html)`` with the engine stubbed out."""
+
+from executable_posts import ExecutableCodeExtension
+from executable_posts.engine import Outcome
+from executable_posts.errors import BlockError
+from markdown.test_tools import TestCase
+
+
+def result(stdout="", **extra) -> dict:
+    return {
+        "stdout": stdout,
+        "stderr": "",
+        "exception": None,
+        "figures": [],
+        "animations": [],
+        **extra,
+    }
+
+
+def stub(**results):
+    """An engine stand-in: every runnable block gets ``results[mode]``."""
+
+    def run(blocks):
+        return [
+            Outcome(b, "ran", "new", results.get(b.mode, result()))
+            if b.runs
+            else Outcome(b, "display-only", b.options["reason"])
+            for b in blocks
+        ]
+
+    return run
+
+
+class TestRendering(TestCase):
+    def extension(self, **config):
+        self.reported = []
+        config.setdefault("report", self.reported.append)
+        return ExecutableCodeExtension(**config)
+
+    def test_source_and_escaped_output(self):
+        self.assertMarkdownRenders(
+            self.dedent(
+                """
+                Intro
+
+                ```python exec="on"
+                print("<b>hi</b> & bye")
+                ```
+
+                After
+                """
+            ),
+            self.dedent(
+                """
+                <p>Intro</p>
+                <div class="exec" id="exec-3">
+                <div class="highlight"><pre><span></span><code><span class="nb">print</span><span class="p">(</span><span class="s2">&quot;&lt;b&gt;hi&lt;/b&gt; &amp; bye&quot;</span><span class="p">)</span>
+                </code></pre></div>
+
+                <p class="exec-label">Output</p>
+                <pre class="exec-stdout"><code>&lt;b&gt;hi&lt;/b&gt; &amp; bye
+                </code></pre>
+                </div>
+                <p>After</p>
+                """  # noqa: E501
+            ),
+            extensions=[self.extension(run=stub(on=result("<b>hi</b> & bye\n")))],
+        )
+        self.assertEqual(self.reported, [])
+
+    def test_hidden_source_shows_only_the_output(self):
+        self.assertMarkdownRenders(
+            '```python exec="on" source="off"\nprint(1)\n```',
+            self.dedent(
+                """
+                <div class="exec" id="exec-1">
+                <p class="exec-label">Output</p>
+                <pre class="exec-stdout"><code>1
+                </code></pre>
+                </div>
+                """
+            ),
+            extensions=[self.extension(run=stub(on=result("1\n")))],
+        )
+
+    def test_hidden_output_shows_only_the_source(self):
+        html = self.render('```python exec="on" output="off"\nprint(1)\n```', "1\n")
+        self.assertIn('<div class="highlight">', html)
+        self.assertNotIn("exec-stdout", html)
+
+    def test_markdown_syntax_in_output_stays_text(self):
+        html = self.render('```python exec="on"\nprint("*x* `y`")\n```', "*x* `y`\n")
+        self.assertIn("<code>*x* `y`\n</code>", html)
+        self.assertNotIn("<em>", html)
+
+    def test_claim_is_replaced_by_the_checked_output(self):
+        html = self.render(
+            '```python exec="on"\nprint(2)\n```\n\n```output\n2\n```', "2\n"
+        )
+        self.assertEqual(html.count("exec-stdout"), 1)
+        self.assertIn("the output is the one the post claims", html)
+        self.assertNotIn('class="go"', html)
+
+    def test_display_only_block_says_why_it_did_not_run(self):
+        self.assertMarkdownRenders(
+            '```python exec="off" reason="binds <port> 80"\nserve()\n```',
+            self.dedent(
+                """
+                <div class="exec exec-display-only" id="exec-1">
+                <div class="highlight"><pre><span></span><code><span class="n">serve</span><span class="p">()</span>
+                </code></pre></div>
+
+                <p class="exec-note">Shown, not run: binds &lt;port&gt; 80</p>
+                </div>
+                """  # noqa: E501
+            ),
+            extensions=[self.extension(run=stub())],
+        )
+
+    def test_expected_exception_is_shown_as_raised(self):
+        raised = {
+            "type": "AssertionError",
+            "types": ["builtins.AssertionError"],
+            "message": "",
+            "traceback": "Traceback (most recent call last):\nAssertionError\n",
+            "line": 2,
+        }
+        html = self.render(
+            '```python exec="on" raises="AssertionError"\nassert 1 == 0\n```',
+            exception=raised,
+        )
+        self.assertIn('<p class="exec-label">Raised</p>', html)
+        self.assertIn("it raised AssertionError, as the post says", html)
+
+    def test_figures_become_images_with_alt_text_and_size(self):
+        figure = {"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}
+        extension = self.extension(
+            run=stub(on=result(figures=[figure])),
+            picture_url=lambda item: f"/figures/x.{item['format']}",
+        )
+        self.assertMarkdownRenders(
+            '```python exec="on" source="off" caption="A \\"drift\\" plot"\n'
+            "plot()\n```",
+            self.dedent(
+                """
+                <div class="exec" id="exec-1">
+                <figure class="exec-figure"><img src="/figures/x.svg" alt="A &quot;drift&quot; plot" width="640" height="480" loading="lazy"><figcaption>A &quot;drift&quot; plot</figcaption></figure>
+                </div>
+                """  # noqa: E501
+            ),
+            extensions=[extension],
+        )
+
+    def test_plain_python_blocks_are_left_to_fenced_code(self):
+        self.assertMarkdownRenders(
+            "```python\nx = 1\n```",
+            '<pre><code class="language-python">x = 1\n</code></pre>',
+            extensions=[self.extension(run=stub()), "fenced_code"],
+        )
+        self.assertEqual(self.reported, [])
+
+    def test_required_decision_reports_a_block_that_does_not_say(self):
+        self.render("Title\n\n```python\nx = 1\n```", require_exec=True)
+        (error,) = self.reported
+        self.assertTrue(
+            str(error).startswith('<document>:3: a python block must say exec="on"')
+        )
+
+    def test_bad_options_are_reported_and_the_block_left_alone(self):
+        html = self.render('```python exec="sometimes"\nx = 1\n```', source_path="p.md")
+        (error,) = self.reported
+        self.assertIsInstance(error, BlockError)
+        self.assertEqual(
+            str(error), "p.md:1: exec='sometimes': expected one of on, off, pytest"
+        )
+        self.assertNotIn("exec-", html)
+
+    def test_errors_of_outcomes_are_reported(self):
+        failing = BlockError("p.md", 1, "boom")
+
+        def run(blocks):
+            return [Outcome(blocks[0], "failed", "new", result(), [failing])]
+
+        self.render('```python exec="on"\nx = 1\n```', run=run)
+        self.assertEqual(self.reported, [failing])
+
+    def render(self, source, stdout="", exception=None, **config):
+        import markdown
+
+        config.setdefault("run", stub(on=result(stdout, exception=exception)))
+        return markdown.markdown(source, extensions=[self.extension(**config)])

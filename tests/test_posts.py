@@ -1,0 +1,81 @@
+"""The real posts, built: every sample ran (or says why not) and every claim
+the posts make about their output was checked."""
+
+import re
+
+import pytest
+from conftest import ROOT, report_of
+from lxml import html
+
+POSTS = sorted((ROOT / "content" / "posts").glob("*.md"))
+CHECKED = "✓ Checked at build time"
+
+
+def rendered(site, post) -> html.HtmlElement:
+    (page,) = [p for p in site.output.rglob(f"{post.stem}/index.html")]
+    return html.parse(str(page)).getroot()
+
+
+def text(element) -> str:
+    return element.text_content()
+
+
+@pytest.mark.parametrize("post", POSTS, ids=lambda p: p.stem)
+def test_every_python_sample_ran_or_says_why_not(site, post):
+    fences = re.findall(r"^```python\b", post.read_text(), flags=re.MULTILINE)
+    doc = rendered(site, post)
+    blocks = doc.xpath("//div[@class='post-body']//div[contains(@class, 'exec')][@id]")
+    assert len(blocks) == len(fences)
+    for block in blocks:
+        if "exec-display-only" in block.get("class"):
+            (note,) = block.xpath("p[@class='exec-note']")
+            assert re.fullmatch(r"Shown, not run: \S.*", text(note))
+
+
+def test_the_build_report_has_every_block_and_no_failure(site):
+    report = report_of(site.output)
+    assert report["counts"].get("failed", 0) == 0
+    assert report["counts"]["ran"] >= 12
+    posts = {entry["post"] for entry in report["blocks"]}
+    assert len(posts) == 7  # the Fokker-Planck post has no sample yet
+
+
+def test_static_members_post_outputs_are_the_ones_it_claims(site):
+    doc = rendered(site, ROOT / "content/posts/python-static-class-members-and-you.md")
+    outputs = [text(p) for p in doc.xpath("//pre[@class='exec-stdout']")]
+    assert outputs == [
+        "Hello\n",
+        "[]\n[1]\n[1, 1]\n",
+        "[5, 2, 3, 4]\n[5, 2, 3, 4]\n[6, 2, 3, 4]\n",
+    ]
+    verdicts = doc.xpath("//p[@class='exec-verdict']")
+    assert len(verdicts) == 3 and all(CHECKED in text(v) for v in verdicts)
+
+
+def test_unit_testing_post_runs_pytest_and_its_predicted_failures_happen(site):
+    doc = rendered(site, ROOT / "content/posts/python-unit-testing-super-fun-time.md")
+    first, second = (text(p) for p in doc.xpath("//pre[@class='exec-pytest']"))
+    assert first == "FAILED test_iszero - assert 1 == 0\n1 failed\n"
+    assert second.splitlines()[-1] == "3 failed, 3 passed"
+    assert "FAILED test_evenNumbers[5] - assert (5 % 2) == 0" in second
+    assert len(doc.xpath(f"//p[@class='exec-verdict'][contains(., '{CHECKED}')]")) == 2
+
+
+def test_pickle_post_signs_verifies_and_rejects_a_tampered_payload(site):
+    doc = rendered(site, ROOT / "content/posts/making-pythons-pickle-safer.md")
+    (output,) = doc.xpath("//pre[@class='exec-stdout']")
+    assert text(output) == "45\n{'foo': 'bar', 'spam': 'eggs', 'the answer': 42}\n"
+    (raised,) = doc.xpath("//pre[@class='exec-exception']")
+    assert text(raised).rstrip().endswith("AssertionError")
+    (verdict,) = doc.xpath("//p[@class='exec-verdict']")
+    assert "it raised AssertionError, as the post says" in text(verdict)
+
+
+def test_api_post_embeds_the_pytest_report_of_its_functional_tests(site):
+    doc = rendered(site, ROOT / "content/posts/api-functional-testing-with-python.md")
+    (report,) = doc.xpath("//pre[@class='exec-pytest']")
+    lines = text(report).splitlines()
+    assert lines[-1] == "10 passed"
+    assert "PASSED TestUserNoun::test_user_count[20]" in lines
+    (verdict,) = doc.xpath("//div[pre[@class='exec-pytest']]/p[@class='exec-verdict']")
+    assert "the output is the one the post claims" in text(verdict)
