@@ -201,7 +201,9 @@ def bench(c):
 )
 def test(c, k="", x=False):
     """Lint, then run the whole test suite."""
-    options = ["-k", k] if k else []
+    options = ["-n", "auto"]  # builds dominate; one pytest worker per core
+    if k:
+        options += ["-k", k]
     if x:
         options.append("-x")
     c.run(

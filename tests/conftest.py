@@ -64,6 +64,21 @@ def report_of(output: Path) -> dict:
     return json.loads((output.parent / f"{output.name}-report.json").read_text())
 
 
+@pytest.fixture(scope="session", autouse=True)
+def isolated_execution(tmp_path_factory):
+    """Builds the tests start never touch the repository's cache or report."""
+    scratch = tmp_path_factory.mktemp("execution")
+    saved = {name: os.environ.get(name) for name in ("EXEC_CACHE", "EXEC_REPORT")}
+    os.environ["EXEC_CACHE"] = str(scratch / "cache")
+    os.environ["EXEC_REPORT"] = str(scratch / "report.json")
+    yield
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> BuiltSite:
     """The real blog, built once from a clean execution cache."""

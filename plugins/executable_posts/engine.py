@@ -10,9 +10,10 @@ import ast
 import hashlib
 import logging
 import os
+import queue
 import threading
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,9 +86,13 @@ class Engine:
         self.sessions: dict[str, list[Session]] = {}
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
-        self.executor = ThreadPoolExecutor(
-            max_workers=workers or os.cpu_count() or 1, thread_name_prefix="session"
-        )
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.threads = [
+            threading.Thread(target=self.drive, daemon=True, name=f"session-{n}")
+            for n in range(workers or os.cpu_count() or 1)
+        ]
+        for thread in self.threads:
+            thread.start()
         self.zygote_lock = threading.Lock()
         self._zygote: Zygote | None = None
         self.pending: list[Session] = []
@@ -118,7 +123,8 @@ class Engine:
             self.preloads = self.preload()
         for session in pending:
             if None in session.cached:
-                session.future = self.executor.submit(self.run_session, session)
+                session.future = Future()
+                self.queue.put(session)
             elif self.progress:
                 self.progress.advance(len(session.blocks), session.path)
 
@@ -177,6 +183,19 @@ class Engine:
             "figure": block.options.get("figure", "auto"),
             "animation": block.options.get("animation"),
         }
+
+    def drive(self) -> None:
+        """One of the threads that run sessions. They are daemons: an
+        interrupted build exits at once, and its zygote, seeing the builder
+        gone, kills the workers that still run."""
+        while True:
+            session = self.queue.get()
+            if session is None:
+                return
+            try:
+                session.future.set_result(self.run_session(session))
+            except BaseException as error:  # noqa: BLE001 - re-raised by result()
+                session.future.set_exception(error)
 
     def run_session(self, session: Session) -> list:
         """Run the session's blocks up to its last cache miss in one worker.
@@ -304,7 +323,10 @@ class Engine:
             if path not in self.outcomes_by_path:
                 blocks = [b for s in self.sessions[path] for b in s.blocks]
                 self.outcomes(path, sorted(blocks, key=lambda b: b.line))
-        self.executor.shutdown(wait=True)
+        for _ in self.threads:
+            self.queue.put(None)
+        for thread in self.threads:
+            thread.join()
         if self._zygote:
             self._zygote.close()
         index = {**self.index, **self.new_index}

@@ -124,7 +124,11 @@ class Worker:
     def __init__(self, zygote: Zygote):
         self.zygote = zygote
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.connect(zygote.socket_path)
+        try:
+            sock.connect(zygote.socket_path)
+        except OSError as error:
+            sock.close()
+            raise WorkerLost(f"the zygote is gone ({error})") from None
         self.conn = Connection(sock.detach())
         if not self.conn.poll(START_TIMEOUT):
             raise WorkerLost("the worker process did not start")

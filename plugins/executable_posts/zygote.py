@@ -78,7 +78,21 @@ def main() -> None:
     selector.register(control.fileno(), selectors.EVENT_READ, "control")
     selector.register(wake_read, selectors.EVENT_READ, "child")
     control.send(("ready", os.getpid()))
-    children = set()
+    children: set[int] = set()
+    try:
+        serve(selector, listener, control, (wake_read, wake_write), children, job)
+    finally:
+        # Stopped by the builder, or interrupted (Ctrl-C): no worker outlives
+        # the zygote, so no builder thread waits on a block that still runs.
+        for pid in children:
+            with suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+        os._exit(0)
+
+
+def serve(selector, listener, control, wake, children: set, job: dict) -> None:
+    """Fork a worker per connection until the builder says stop or goes away."""
+    wake_read, wake_write = wake
     while True:
         for key, _ in selector.select():
             if key.data == "connect":
@@ -99,7 +113,4 @@ def main() -> None:
             else:
                 with suppress(EOFError):
                     control.recv()
-                for pid in children:
-                    with suppress(OSError):
-                        os.killpg(pid, signal.SIGKILL)
-                os._exit(0)
+                return
