@@ -49,13 +49,18 @@ def test_stdout_and_stderr_are_captured_at_the_file_descriptor(zygote):
     assert result["exception"] is None
 
 
-def test_blocks_of_a_session_share_state(zygote):
+def session(zygote, *codes: str, timeout: float = 30) -> list[dict]:
     worker = zygote.worker()
     try:
-        worker.run(request("total = 40\n"), 10)
-        assert worker.run(request("print(total + 2)\n"), 10)["stdout"] == "42\n"
+        worker.start([request(code) for code in codes])
+        return [worker.result(timeout) for _ in codes]
     finally:
         worker.close()
+
+
+def test_blocks_of_a_session_share_state(zygote):
+    first, second = session(zygote, "total = 40\n", "print(total + 2)\n")
+    assert second["stdout"] == "42\n"
 
 
 def test_sessions_do_not_share_state(zygote):
@@ -146,12 +151,9 @@ def test_figure_format_can_be_chosen(zygote):
 
 
 def test_figures_are_closed_after_each_block(zygote):
-    worker = zygote.worker()
-    try:
-        assert len(worker.run(request(LINE_PLOT), 30)["figures"]) == 1
-        assert worker.run(request("print(1)\n"), 30)["figures"] == []
-    finally:
-        worker.close()
+    plotted, printed = session(zygote, LINE_PLOT, "print(1)\n")
+    assert len(plotted["figures"]) == 1
+    assert printed["figures"] == []
 
 
 def test_animation_is_saved_as_gif(zygote):

@@ -69,11 +69,11 @@ class Build:
         """Start every post's sessions now, so they run while Pelican reads."""
         normalize = Markdown().preprocessors["normalize_whitespace"]
         content = Path(self.settings["PATH"])
+        suffixes = tuple(f".{extension}" for extension in MARKDOWN_EXTENSIONS)
         files = sorted(
             path
-            for extension in MARKDOWN_EXTENSIONS
-            for path in content.rglob(f"*.{extension}")
-            if not path.is_relative_to(self.code_dir)
+            for path in content.rglob("*")
+            if path.suffix in suffixes and not path.is_relative_to(self.code_dir)
         )
         for path in files:
             try:
@@ -81,12 +81,13 @@ class Build:
             except (OSError, UnicodeDecodeError):
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
-            found = find_blocks(lines, shown(path), self.code_dir)
+            where = shown(path)
+            found = find_blocks(lines, where, self.code_dir)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
             ]
             if blocks:
-                self.engine.submit(shown(path), blocks, start=False)
+                self.engine.submit(where, blocks, start=False)
         self.engine.start()
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:

@@ -193,7 +193,9 @@ class Engine:
             if session is None:
                 return
             try:
-                session.future.set_result(self.run_session(session))
+                results = self.run_session(session)
+                self.store_results(session, results)
+                session.future.set_result(results)
             except BaseException as error:  # noqa: BLE001 - re-raised by result()
                 session.future.set_exception(error)
 
@@ -207,19 +209,21 @@ class Engine:
         last_miss = max(i for i, entry in enumerate(session.cached) if entry is None)
         results: list = []
         lost = None
+        blocks = session.blocks[: last_miss + 1]
         try:
             worker = self.zygote().worker()
+            worker.start([self.request(block) for block in blocks])
         except WorkerLost as error:
-            return [error] * (last_miss + 1)
+            return [error] * len(blocks)
         try:
-            for block in session.blocks[: last_miss + 1]:
+            for block in blocks:
                 if lost:
                     results.append(WorkerLost(f"not run: {lost}"))
                     continue
                 timeout = float(block.options.get("timeout", self.timeout))
                 started = time.perf_counter()
                 try:
-                    results.append(worker.run(self.request(block), timeout))
+                    results.append(worker.result(timeout))
                 except WorkerLost as error:
                     error.seconds = time.perf_counter() - started
                     lost = error
@@ -286,8 +290,6 @@ class Engine:
                     reason = "replayed for a later block of its session"
                 outcome = Outcome(block, "ran", reason, result, judge(block, result))
                 outcome.seconds = result["seconds"]
-                if cacheable(block, result):
-                    self.store(parts.key, result)
         else:
             result = session.cached[index]
             outcome = Outcome(
@@ -297,6 +299,14 @@ class Engine:
             outcome.status = "failed"
         self.new_index[identity] = {**parts, "status": outcome.status}
         return outcome
+
+    def store_results(self, session: Session, results: list) -> None:
+        """Cache what a session's run produced (here, off the reading thread)."""
+        # Blocks after the session's last miss did not run: no result for them.
+        ran = zip(session.blocks, session.parts, results, strict=False)
+        for block, parts, result in ran:
+            if not isinstance(result, WorkerLost) and cacheable(block, result):
+                self.store(parts.key, result)
 
     def store(self, key: str, result: dict) -> None:
         dependencies = {
@@ -350,10 +360,8 @@ def cacheable(block: Block, result: dict) -> bool:
     return result.get("exception") is None or "raises" in block.options
 
 
-def shown(path: str) -> str:
+def shown(path: str | Path) -> str:
     """``path`` relative to the working directory when it lies inside it."""
-    absolute = Path(path).resolve()
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
+    absolute = os.path.abspath(path)
+    here = os.path.join(os.getcwd(), "")
+    return absolute[len(here) :] if absolute.startswith(here) else absolute

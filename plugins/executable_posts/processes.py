@@ -119,10 +119,12 @@ class Timeout(WorkerLost):
 
 
 class Worker:
-    """One session's process: send it blocks, receive what they did."""
+    """One session's process: it gets the session's blocks in one message,
+    runs them in order and sends each result back as it finishes."""
 
     def __init__(self, zygote: Zygote):
         self.zygote = zygote
+        self.pid: int | None = None
         sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             sock.connect(zygote.socket_path)
@@ -130,14 +132,20 @@ class Worker:
             sock.close()
             raise WorkerLost(f"the zygote is gone ({error})") from None
         self.conn = Connection(sock.detach())
-        if not self.conn.poll(START_TIMEOUT):
-            raise WorkerLost("the worker process did not start")
-        _, self.pid = self.conn.recv()
 
-    def run(self, request: dict, timeout: float) -> dict:
-        """Run one block; raise ``Timeout`` or ``WorkerLost`` when it cannot."""
+    def start(self, requests: list[dict]) -> None:
+        """Send the session's blocks; then ``result()`` once per block."""
         try:
-            self.conn.send(request)
+            self.conn.send(requests)
+            if not self.conn.poll(START_TIMEOUT):
+                raise WorkerLost("the worker process did not start")
+            _, self.pid = self.conn.recv()
+        except (EOFError, OSError):
+            raise WorkerLost("the worker process did not start") from None
+
+    def result(self, timeout: float) -> dict:
+        """The next block's result; ``Timeout`` or ``WorkerLost`` if none comes."""
+        try:
             if not self.conn.poll(timeout):
                 self.kill()
                 raise Timeout(f"timed out after {timeout:g} s; its worker was killed")
@@ -145,7 +153,14 @@ class Worker:
         except (EOFError, OSError):
             raise WorkerLost(how_it_ended(self.exit_code())) from None
 
+    def run(self, request: dict, timeout: float) -> dict:
+        """Run a session of one block."""
+        self.start([request])
+        return self.result(timeout)
+
     def exit_code(self) -> int | None:
+        if self.pid is None:
+            return None
         try:
             return self.zygote.exit_of(self.pid).result(timeout=10)
         except TimeoutError:
@@ -153,12 +168,10 @@ class Worker:
             return self.zygote.exit_of(self.pid).result(timeout=10)
 
     def kill(self) -> None:
-        with suppress(OSError):
-            os.killpg(self.pid, signal.SIGKILL)
+        if self.pid is not None:
+            with suppress(OSError):
+                os.killpg(self.pid, signal.SIGKILL)
 
     def close(self) -> None:
-        try:
-            self.conn.send(None)
+        with suppress(OSError):
             self.conn.close()
-        except OSError:
-            pass

@@ -10,6 +10,7 @@ needs the block's own classes to be unpickled.
 import io
 import linecache
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -155,7 +156,13 @@ def save_animations(request: dict, namespace: dict, state: dict) -> list[dict]:
 
 
 def serve(conn, code_dirs: list[str]) -> None:
-    """The session loop: run each block sent until ``None`` or the builder goes."""
+    """Run one session: the blocks the builder sends, in order, each result
+    sent back as soon as it is known."""
+    try:
+        requests = conn.recv()
+    except EOFError:
+        return
+    conn.send(("ready", os.getpid()))
     directory = tempfile.mkdtemp(prefix="session-")
     os.chdir(directory)
     state = {
@@ -165,12 +172,9 @@ def serve(conn, code_dirs: list[str]) -> None:
     }
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.argv = ["post"]
-    conn.send(("ready", os.getpid()))
-    while True:
-        try:
-            request = conn.recv()
-        except EOFError:
-            return
-        if request is None:
-            return
-        conn.send(run_block(request, namespace, state))
+    try:
+        for request in requests:
+            conn.send(run_block(request, namespace, state))
+    finally:
+        os.chdir("/")
+        shutil.rmtree(directory, ignore_errors=True)

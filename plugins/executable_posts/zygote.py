@@ -11,6 +11,7 @@ Runs as ``python -c "from executable_posts.zygote import main; main()"``,
 with the control socket's file descriptor and a JSON description of its job.
 """
 
+import gc
 import importlib
 import json
 import os
@@ -18,6 +19,7 @@ import selectors
 import signal
 import socket
 import sys
+import tempfile
 from contextlib import suppress
 from multiprocessing.connection import Connection
 
@@ -64,6 +66,8 @@ def main() -> None:
 
     if "matplotlib.pyplot" in sys.modules:
         from . import figures  # noqa: F401
+    tempfile.gettempdir()  # found once here, not probed again in every child
+    gc.freeze()  # children's collections leave the zygote's objects (and pages) alone
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(job["socket"])
