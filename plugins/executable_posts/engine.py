@@ -119,8 +119,9 @@ class Engine:
     def start(self) -> None:
         """Run every planned session that misses the cache."""
         pending, self.pending = self.pending, []
-        if self.preloads is None and any(None in s.cached for s in pending):
-            self.preloads = self.preload()
+        to_run = [session for session in pending if None in session.cached]
+        if self.preloads is None and to_run:
+            self.preloads = self.preload(to_run)
         for session in pending:
             if None in session.cached:
                 session.future = Future()
@@ -157,16 +158,16 @@ class Engine:
                 self._zygote = Zygote(self.preloads or [], [str(self.code_dir)])
             return self._zygote
 
-    def preload(self) -> list[str]:
-        """What the zygote imports: the union of the blocks' imports, except
-        the posts' own modules (importing those may have side effects)."""
+    def preload(self, sessions: list[Session]) -> list[str]:
+        """What the zygote imports: the union of the imports of the sessions
+        that will run, except the posts' own modules (importing those may
+        have side effects)."""
         modules = set()
-        for sessions in self.sessions.values():
-            for session in sessions:
-                for block in session.blocks:
-                    modules |= imports_of(block.code)
-                    if block.mode == "pytest":
-                        modules.add("pytest")
+        for session in sessions:
+            for block in session.blocks:
+                modules |= imports_of(block.code)
+                if block.mode == "pytest":
+                    modules.add("pytest")
         local = (
             {p.stem for p in self.code_dir.glob("*")}
             if self.code_dir.is_dir()
