@@ -92,7 +92,7 @@ def test_entries_round_trip_with_binary_figures(tmp_path):
     result = {"stdout": "hi", "figures": [{"format": "png", "data": b"\x89PNG\x00"}]}
     cache.put("ab" * 32, {"result": encode(result)})
     assert decode(cache.get("ab" * 32)["result"]) == {**result, "animations": []}
-    assert not list(tmp_path.rglob(".tmp-*"))
+    assert not list(tmp_path.rglob("*.tmp"))
 
 
 def test_missing_or_damaged_entries_are_misses(tmp_path):

@@ -63,6 +63,7 @@ class Build:
             fresh=bool(fresh),
             progress=self.progress,
         )
+        self.found: dict[str, tuple[list[str], list]] = {}
         self.started = time.perf_counter()
 
     def discover(self) -> None:
@@ -83,6 +84,7 @@ class Build:
             lines = normalize.run(text.split("\n"))
             where = shown(path)
             found = find_blocks(lines, where, self.code_dir)
+            self.found[where] = (lines, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
             ]
@@ -98,7 +100,15 @@ class Build:
             run=lambda blocks: self.engine.outcomes(path, blocks),
             picture_url=self.picture_url,
             require_exec=self.settings.get("EXEC_REQUIRE", True),
+            find=self.find,
         )
+
+    def find(self, lines: list[str], path: str, code_dir: Path):
+        """The blocks of a post, as found at start-up if it has not changed."""
+        known = self.found.pop(path, None)
+        if known and known[0] == lines:
+            return known[1]
+        return find_blocks(lines, path, code_dir)
 
     def picture_url(self, item: dict) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")

@@ -18,10 +18,11 @@ import hashlib
 import json
 import os
 import sys
-import tempfile
+import threading
+from contextlib import suppress
 from pathlib import Path
 
-ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py")
+ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "render.py")
 
 
 def digest(*parts) -> str:
@@ -97,15 +98,25 @@ def decode(entry: dict) -> dict:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so readers never see half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    """Write via a temporary file and a rename, so readers never see half.
+
+    The temporary name is unique to the process and thread, so writers never
+    collide; few system calls, as the session threads write while the
+    reading thread holds the interpreter.
+    """
+    temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
-            file.write(text)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            file.write(text.encode())
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        with suppress(OSError):
+            os.unlink(temporary)
         raise
 
 

@@ -10,7 +10,6 @@ import ast
 import hashlib
 import logging
 import os
-import queue
 import threading
 import time
 from concurrent.futures import Future
@@ -22,6 +21,8 @@ from .blocks import Block
 from .errors import BlockError, WorkerLost
 from .judge import judge
 from .processes import Zygote
+from .render import source_html
+from .session_queue import SessionQueue
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class Outcome:
     seconds: float = 0.0
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: two sessions are never the same
 class Session:
     path: str
     name: str
@@ -86,7 +87,7 @@ class Engine:
         self.sessions: dict[str, list[Session]] = {}
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
-        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.queue = SessionQueue()
         self.threads = [
             threading.Thread(target=self.drive, daemon=True, name=f"session-{n}")
             for n in range(workers or os.cpu_count() or 1)
@@ -127,7 +128,7 @@ class Engine:
                 session.future = Future()
                 self.queue.put(session)
             elif self.progress:
-                self.progress.advance(len(session.blocks), session.path)
+                self.progress.advance(len(session.blocks), session.path, ran=False)
 
     def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
         parts = cache_module.key_parts(blocks, self.env)
@@ -195,6 +196,10 @@ class Engine:
                 return
             try:
                 results = self.run_session(session)
+                for block, result in zip(session.blocks, results, strict=False):
+                    if isinstance(result, dict) and block.shows("source"):
+                        # highlighted here, off the reading thread, and cached
+                        result["source_html"] = source_html(block.code)
                 self.store_results(session, results)
                 session.future.set_result(results)
             except BaseException as error:  # noqa: BLE001 - re-raised by result()
@@ -245,7 +250,11 @@ class Engine:
             self.submit(path, blocks)  # not discovered, or changed since
         outcomes = []
         runs = {}
-        for session in self.sessions.get(path, []):
+        sessions = self.sessions.get(path, [])
+        for session in sessions:
+            if session.future:
+                self.queue.hurry(session)
+        for session in sessions:
             ran = session.future.result() if session.future else []
             for index, block in enumerate(session.blocks):
                 runs[id(block)] = self.settle(session, index, ran)

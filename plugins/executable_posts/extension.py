@@ -26,7 +26,7 @@ class ExecutablePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         config = self.extension.getConfigs()
         path = config["source_path"]
-        found = find_blocks(lines, path, Path(config["code_dir"]))
+        found = config["find"](lines, path, Path(config["code_dir"]))
         blocks = [
             block
             for _, _, block in found
@@ -80,6 +80,7 @@ class ExecutableCodeExtension(Extension):
             "picture_url": [lambda item: "", "callable: figure -> URL"],
             "report": [log_error, "callable receiving each BlockError"],
             "require_exec": [False, "every python block must say exec=on or off"],
+            "find": [find_blocks, "callable: (lines, path, code_dir) -> blocks"],
         }
         super().__init__(**kwargs)
 

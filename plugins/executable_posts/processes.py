@@ -50,7 +50,6 @@ class Zygote:
         env.update(
             PYTHONPATH=os.pathsep.join([str(PLUGINS_DIR), *code_dirs]),
             PYTHONHASHSEED="0",  # set and dict orders the same in every build
-            PYTHONDONTWRITEBYTECODE="1",
             MPLBACKEND="Agg",
             OPENBLAS_NUM_THREADS="1",
             OMP_NUM_THREADS="1",

@@ -40,16 +40,14 @@ class BlockProgress:
             if self.bar:
                 self.bar.update(self.task, total=self.total)
 
-    def advance(self, blocks: int, path: str) -> None:
+    def advance(self, blocks: int, path: str, ran: bool = True) -> None:
+        """``blocks`` of ``path`` are done; off a terminal, say so if they ran."""
         with self.lock:
             self.done += blocks
             if self.bar:
                 self.bar.update(self.task, advance=blocks, description=path)
-            else:
-                print(
-                    f"executed {path} ({self.done}/{self.total} blocks)",
-                    file=sys.stderr,
-                )
+            elif ran:
+                print(f"ran {path} ({self.done}/{self.total} blocks)", file=sys.stderr)
 
     def stop(self) -> None:
         if self.bar:

@@ -20,6 +20,13 @@ from contextlib import contextmanager, suppress
 from . import pytest_runner
 
 TEXT_LIMIT = 1_000_000  # characters of stdout/stderr kept per block
+PRELOADED: frozenset = frozenset()  # sys.modules as the zygote forks (see mark)
+
+
+def mark_preloaded() -> None:
+    """Remember, in the zygote, the modules every worker starts with."""
+    global PRELOADED
+    PRELOADED = frozenset(sys.modules)
 
 
 @contextmanager
@@ -28,8 +35,15 @@ def captured():
     streams = {}
     sys.stdout.flush()
     sys.stderr.flush()
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    with scratch_file("stdout") as out, scratch_file("stderr") as err:
         yield from redirected({1: out, 2: err}, streams)
+
+
+def scratch_file(name: str):
+    """An anonymous file in memory where the system has them, else on disk."""
+    if hasattr(os, "memfd_create"):
+        return open(os.memfd_create(name), "w+b")
+    return tempfile.TemporaryFile()
 
 
 def redirected(files: dict, streams: dict):
@@ -119,19 +133,20 @@ def run_block(request: dict, namespace: dict, state: dict) -> dict:
             }
     result["seconds"] = time.perf_counter() - started
     result.update(streams)
-    result["modules"] = code_modules(state["code_dirs"], state["preloaded"])
+    result["modules"] = code_modules(state["code_dirs"])
     return result
 
 
-def code_modules(code_dirs: list[str], preloaded: frozenset) -> list[str]:
+def code_modules(code_dirs: list[str]) -> list[str]:
     """Files of the code directories that are imported now: the block's
-    dependencies beyond its own source."""
+    dependencies beyond its own source. Only modules imported since the
+    zygote started can be such files."""
+    if len(sys.modules) == len(PRELOADED):
+        return []
     roots = tuple(os.path.join(os.path.realpath(d), "") for d in code_dirs)
     found = set()
-    for name, module in list(sys.modules.items()):
-        if name in preloaded:
-            continue
-        file = getattr(module, "__file__", None)
+    for name in sys.modules.keys() - PRELOADED:
+        file = getattr(sys.modules.get(name), "__file__", None)
         if file and os.path.realpath(file).startswith(roots):
             found.add(os.path.realpath(file))
     return sorted(found)
@@ -168,7 +183,6 @@ def serve(conn, code_dirs: list[str]) -> None:
     state = {
         "code_dirs": code_dirs,
         "directory": directory,
-        "preloaded": frozenset(sys.modules),
     }
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.argv = ["post"]

@@ -62,11 +62,12 @@ def main() -> None:
     control = Connection(int(sys.argv[1]))
     job = json.loads(sys.argv[2])
     preload(job["preload"])
-    from . import worker  # noqa: F401 - imported once here, not in every child
+    from . import worker  # imported once here, not in every child
 
     if "matplotlib.pyplot" in sys.modules:
         from . import figures  # noqa: F401
     tempfile.gettempdir()  # found once here, not probed again in every child
+    worker.mark_preloaded()
     gc.freeze()  # children's collections leave the zygote's objects (and pages) alone
 
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
