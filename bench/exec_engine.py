@@ -20,7 +20,7 @@ is checked: a non-zero exit, a missing article page or a block that did not
 run (or was not cached) aborts the benchmark with the build's stderr. The
 figures replace the "## Execution engine" section of ``bench/RESULTS.md``.
 
-    uv run python bench/exec_engine.py [--repeat N] [--keep]
+    uv run --group bench python bench/exec_engine.py [--repeat N] [--keep]
 """
 
 import argparse
@@ -438,7 +438,8 @@ def section(
     lines += [f"- {key}: {value}" for key, value in machine().items()]
     lines += [
         "",
-        f"`uv run python bench/exec_engine.py`: {posts:,} synthetic posts (metadata "
+        "`uv run --group bench python bench/exec_engine.py`: "
+        f"{posts:,} synthetic posts (metadata "
         "header, a paragraph, one `print(i * 2)` block each), each build in its own "
         f"process from the repository root; {repeat} runs of each, round-robin "
         "after an uncounted warm-up round; wall time, interpreter start-up "

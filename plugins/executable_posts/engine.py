@@ -351,7 +351,8 @@ class Engine:
             self._zygote.close()
         index = {**self.index, **self.new_index}
         try:
-            self.cache.save_index(index)
+            if index != self.index:
+                self.cache.save_index(index)
         except OSError as error:
             logger.warning("could not write the execution cache index: %s", error)
         return [

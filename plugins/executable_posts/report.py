@@ -8,7 +8,6 @@ import time
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 SLOWEST = 5
@@ -23,6 +22,13 @@ class BlockProgress:
         self.total = self.done = 0
         self.bar = None
         if self.console.is_terminal:
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+            )
+
             self.bar = Progress(
                 TextColumn("Executing posts"),
                 BarColumn(),
