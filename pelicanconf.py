@@ -26,7 +26,8 @@ PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet"]
 
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.
-EXEC_CACHE = str(ROOT / ".cache" / "execution")
+EXEC_CACHE = str(ROOT / ".cache" / "execution")  # or s3://bucket/prefix
+EXEC_STATE_DIR = str(ROOT / ".cache")  # signing key and index, for an S3 cache
 EXEC_REPORT = str(ROOT / "reports" / "execution.json")
 EXEC_LOCKFILE = str(ROOT / "uv.lock")
 EXEC_TIMEOUT = 60

@@ -2,16 +2,17 @@
 
 import json
 
+import pytest
 from executable_posts.blocks import Block
 from executable_posts.cache import (
-    LocalCache,
+    ResultStore,
     changed_dependency,
-    decode,
-    encode,
     environment_digest,
     key_parts,
     miss_reason,
 )
+
+from cloudcached import CorruptEntry
 
 
 def session(*codes, included=None):
@@ -88,27 +89,44 @@ def test_include_content_is_its_own_part_of_the_key():
 
 
 def test_entries_round_trip_with_binary_figures(tmp_path):
-    cache = LocalCache(tmp_path)
+    store = ResultStore(tmp_path / "cache", tmp_path)
     result = {"stdout": "hi", "figures": [{"format": "png", "data": b"\x89PNG\x00"}]}
-    cache.put("ab" * 32, {"result": encode(result)})
-    assert decode(cache.get("ab" * 32)["result"]) == {**result, "animations": []}
+    store.put("ab" * 32, {"result": result, "dependencies": {}})
+    assert store.get("ab" * 32) == {"result": result, "dependencies": {}}
     assert not list(tmp_path.rglob("*.tmp"))
 
 
-def test_missing_or_damaged_entries_are_misses(tmp_path):
-    cache = LocalCache(tmp_path)
-    assert cache.get("cd" * 32) is None
-    cache.entry_path("cd" * 32).parent.mkdir(parents=True)
-    cache.entry_path("cd" * 32).write_text('{"result": ')
-    assert cache.get("cd" * 32) is None
+def test_missing_entries_are_misses(tmp_path):
+    assert ResultStore(tmp_path / "cache", tmp_path).get("cd" * 32) is None
+
+
+def test_an_entry_signed_with_another_key_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("EXEC_CACHE_KEYS", "the first builder's key of 32 bytes")
+    ResultStore(tmp_path / "cache", tmp_path).put("ef" * 32, {"result": {}})
+    monkeypatch.setenv("EXEC_CACHE_KEYS", "another builder's key of 32 bytes")
+    with pytest.raises(CorruptEntry, match="signature does not match"):
+        ResultStore(tmp_path / "cache", tmp_path).get("ef" * 32)
+
+
+def test_local_store_makes_its_key_file_private(tmp_path, monkeypatch):
+    monkeypatch.delenv("EXEC_CACHE_KEYS", raising=False)
+    ResultStore(tmp_path / "cache", tmp_path)
+    key_file = tmp_path / "cache" / "signing.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+
+
+def test_read_only_store_writes_nothing(tmp_path):
+    store = ResultStore(tmp_path / "cache", tmp_path, read_only=True)
+    store.put("12" * 32, {"result": {}})
+    assert store.get("12" * 32) is None
 
 
 def test_index_round_trips(tmp_path):
-    cache = LocalCache(tmp_path)
-    assert cache.load_index() == {}
-    cache.save_index({"post.md::main::0": {"code": "x"}})
-    assert cache.load_index() == {"post.md::main::0": {"code": "x"}}
-    assert json.loads((tmp_path / "index.json").read_text())
+    store = ResultStore(tmp_path / "cache", tmp_path)
+    assert store.load_index() == {}
+    store.save_index({"post.md::main::0": {"code": "x"}})
+    assert store.load_index() == {"post.md::main::0": {"code": "x"}}
+    assert json.loads((tmp_path / "cache" / "index.json").read_text())
 
 
 def test_changed_dependency_is_found(tmp_path):

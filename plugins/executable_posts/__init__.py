@@ -25,7 +25,7 @@ from markdown import Markdown
 from pelican import signals
 
 from .blocks import find_blocks
-from .cache import LocalCache
+from .cache import ResultStore
 from .engine import Engine, shown
 from .errors import BlockError, ExecutionError, WorkerLost
 from .extension import ExecutableCodeExtension
@@ -50,12 +50,18 @@ class Build:
         self.settings = settings
         content = Path(settings["PATH"])
         self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
-        cache_dir = os.environ.get("EXEC_CACHE") or settings.get("EXEC_CACHE")
+        location = os.environ.get("EXEC_CACHE") or settings.get("EXEC_CACHE")
         self.report_path = os.environ.get("EXEC_REPORT") or settings.get("EXEC_REPORT")
         fresh = settings.get("EXEC_FRESH") or os.environ.get("EXEC_FRESH") == "1"
         self.progress = BlockProgress()
+        state_dir = settings.get("EXEC_STATE_DIR") or content.parent / ".cache"
+        read_only = settings.get("EXEC_CACHE_READONLY") or (
+            os.environ.get("EXEC_CACHE_READONLY") == "1"
+        )
         self.engine = Engine(
-            LocalCache(cache_dir or content.parent / ".cache" / "execution"),
+            ResultStore(
+                location or state_dir / "execution", state_dir, bool(read_only)
+            ),
             self.code_dir,
             lockfile=settings.get("EXEC_LOCKFILE"),
             workers=settings.get("EXEC_WORKERS"),

@@ -8,12 +8,13 @@ A key is made of four parts, each a digest, so that a miss can say why:
 - ``earlier``: the code and options of the session's earlier blocks;
 - ``includes``: what the block and the earlier ones included.
 
-An entry also records the code-directory modules the session had imported
+Entries are kept by CloudCached (a directory, or S3 to share them between
+builders) as signed pickles. An entry also records the code-directory
+modules the session had imported
 and their digests: a block that imports ``content/code/x.py`` re-runs when
 ``x.py`` changes even though no include names it.
 """
 
-import base64
 import hashlib
 import json
 import os
@@ -22,6 +23,10 @@ import threading
 from contextlib import suppress
 from pathlib import Path
 
+from cloudcached import Client, CorruptEntry, backend_for
+from signed_pickle import Serializer, Signer, load_keys
+
+KEYS_ENVIRONMENT = "EXEC_CACHE_KEYS"
 ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "render.py")
 
 
@@ -76,43 +81,12 @@ def key_parts(session_blocks: list, env: str) -> list[KeyParts]:
     return parts
 
 
-def encode(result: dict) -> dict:
-    """A worker result as JSON-ready data (binary payloads in base64)."""
-    encoded = dict(result)
-    for kind in ("figures", "animations"):
-        encoded[kind] = [
-            {**item, "data": base64.b64encode(item["data"]).decode()}
-            for item in result.get(kind, [])
-        ]
-    return encoded
-
-
-def decode(entry: dict) -> dict:
-    decoded = dict(entry)
-    for kind in ("figures", "animations"):
-        decoded[kind] = [
-            {**item, "data": base64.b64decode(item["data"])}
-            for item in entry.get(kind, [])
-        ]
-    return decoded
-
-
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so readers never see half.
-
-    The temporary name is unique to the process and thread, so writers never
-    collide; few system calls, as the session threads write while the
-    reading thread holds the interpreter.
-    """
+    """Write via a temporary file and a rename, so readers never see half."""
     temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    except FileNotFoundError:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(text.encode())
+        Path(temporary).write_text(text, encoding="utf-8")
         os.replace(temporary, path)
     except BaseException:
         with suppress(OSError):
@@ -120,25 +94,47 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
-class LocalCache:
-    """Results as JSON files under ``directory/<key[:2]>/<key>.json``."""
+class ResultStore:
+    """Block results in a CloudCached cache, as signed pickles.
 
-    def __init__(self, directory: str | Path):
-        self.directory = Path(directory)
-        self.index_path = self.directory / "index.json"
+    ``location`` is a directory or ``s3://bucket/prefix``. Entries are
+    signed with the keys of ``EXEC_CACHE_KEYS`` (newest first), or of a key
+    file made on first use; one signed by anyone else, truncated or altered
+    is refused (``CorruptEntry``) before a byte of it is unpickled, and the
+    unpickler accepts nothing but plain data. The index that explains misses
+    is local: it says what this machine built last.
+    """
 
-    def entry_path(self, key: str) -> Path:
-        return self.directory / key[:2] / f"{key}.json"
+    SALT = "null-disquisition execution cache"
+
+    def __init__(
+        self,
+        location: str | Path,
+        state_dir: str | Path,
+        read_only: bool = False,
+        s3_client=None,
+    ):
+        location = str(location)
+        remote = location.startswith("s3://")
+        state = Path(state_dir) if remote else Path(location)
+        keys = load_keys(state / "signing.key", environment=KEYS_ENVIRONMENT)
+        serializer = Serializer(Signer(keys, salt=self.SALT), allowed=frozenset())
+        self.location = location
+        self.read_only = read_only
+        self.client = Client(backend_for(location, s3_client), serializer, read_only)
+        name = f"index-{digest(location)[:12]}.json" if remote else "index.json"
+        self.index_path = state / name
 
     def get(self, key: str) -> dict | None:
-        """The entry stored under ``key``, or None (also for an unreadable one)."""
-        try:
-            return json.loads(self.entry_path(key).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            return None
+        """The entry stored under ``key``, or None; ``CorruptEntry`` if refused."""
+        entry = self.client.get(key)
+        if entry is not None and not isinstance(entry, dict):
+            raise CorruptEntry(key, "it is not a block's result")
+        return entry
 
     def put(self, key: str, entry: dict) -> None:
-        write_atomically(self.entry_path(key), json.dumps(entry))
+        if not self.read_only:
+            self.client.put(key, entry, time_to_expire=0, replace=True)
 
     def load_index(self) -> dict:
         """Last build's key parts and status for each block, to explain misses."""

@@ -16,6 +16,10 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from cloudcached import CacheError
+
 from . import cache as cache_module
 from .blocks import Block
 from .errors import BlockError, WorkerLost
@@ -25,6 +29,8 @@ from .render import source_html
 from .session_queue import SessionQueue
 
 logger = logging.getLogger(__name__)
+# A cache that cannot be read or written costs a re-run, never the build.
+CACHE_FAILURES = (CacheError, OSError, BotoCoreError, ClientError)
 
 
 @dataclass
@@ -68,7 +74,7 @@ def imports_of(code: str) -> set[str]:
 class Engine:
     def __init__(
         self,
-        cache: cache_module.LocalCache,
+        cache: cache_module.ResultStore,
         code_dir: Path,
         lockfile: Path | None = None,
         workers: int | None = None,
@@ -135,10 +141,23 @@ class Engine:
         cached, reasons = [], []
         for index, part in enumerate(parts):
             identity = f"{path}::{name}::{index}"
-            entry = None if self.fresh else self.cache.get(part.key)
+            entry, refused = None, None
+            if not self.fresh:
+                try:
+                    entry = self.cache.get(part.key)
+                except CACHE_FAILURES as error:
+                    refused = error
+                    logger.warning(
+                        "%s:%s: %s; the block runs again",
+                        path,
+                        blocks[index].line,
+                        error,
+                    )
             changed = entry and cache_module.changed_dependency(entry)
             if self.fresh:
                 reasons.append("forced")
+            elif refused:
+                reasons.append("cache entry refused")
             elif changed:
                 entry = None
                 reasons.append(f"dependency changed: {shown(changed)}")
@@ -148,7 +167,7 @@ class Engine:
                 reasons.append("cache hit")
             if entry is None:
                 logger.info("%s:%s runs: %s", path, blocks[index].line, reasons[-1])
-            cached.append(entry and cache_module.decode(entry["result"]))
+            cached.append(entry and entry["result"])
         return Session(path, name, blocks, parts, cached, reasons)
 
     # -- running ----------------------------------------------------------
@@ -323,12 +342,9 @@ class Engine:
             path: cache_module.file_digest(path) for path in result.get("modules", [])
         }
         try:
-            self.cache.put(
-                key,
-                {"result": cache_module.encode(result), "dependencies": dependencies},
-            )
-        except OSError as error:
-            logger.warning("could not write the execution cache: %s", error)
+            self.cache.put(key, {"result": result, "dependencies": dependencies})
+        except CACHE_FAILURES as error:
+            logger.warning("could not write to the execution cache: %s", error)
 
     def publish(self, item: dict) -> str:
         """File name under which a figure or animation is written to the site."""

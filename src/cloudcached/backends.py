@@ -1,0 +1,123 @@
+"""Where entries live: a local directory, or S3 (or anything speaking its API).
+
+A backend stores bytes with a little string metadata and knows three write
+modes: ``any`` (set), ``absent`` (create only) and ``present`` (replace only,
+checked by the client).
+"""
+
+import json
+import os
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from botocore.exceptions import ClientError
+
+
+@dataclass(frozen=True)
+class Stored:
+    body: bytes
+    meta: dict[str, str]
+
+
+class LocalBackend:
+    """Entries as files: a JSON line of metadata, then the body.
+
+    Writes go to a temporary file that is renamed into place, so a reader
+    never sees half an entry and several processes can share the directory;
+    "create only" uses a hard link, which fails if the entry exists.
+    """
+
+    def __init__(self, directory: str | Path):
+        self.directory = Path(directory)
+
+    def path(self, key: str) -> Path:
+        return self.directory / quote(key, safe="")
+
+    def read(self, key: str) -> Stored | None:
+        try:
+            data = self.path(key).read_bytes()
+        except FileNotFoundError:
+            return None
+        header, newline, body = data.partition(b"\n")
+        try:
+            meta = json.loads(header) if newline else None
+        except ValueError:
+            meta = None
+        if not isinstance(meta, dict):
+            return Stored(data, {})  # the client reports it as corrupt
+        return Stored(body, {str(k): str(v) for k, v in meta.items()})
+
+    def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.path(key)
+        temporary = final.with_name(
+            f".{final.name}.{os.getpid()}-{threading.get_ident()}.tmp"
+        )
+        temporary.write_bytes(json.dumps(meta).encode() + b"\n" + body)
+        try:
+            if mode == "absent":
+                try:
+                    os.link(temporary, final)
+                except FileExistsError:
+                    return False
+            else:
+                os.replace(temporary, final)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return True
+
+    def delete(self, key: str) -> bool:
+        try:
+            self.path(key).unlink()
+        except FileNotFoundError:
+            return False
+        return True
+
+
+class S3Backend:
+    """Entries as S3 objects under ``prefix``, metadata as ``x-amz-meta-*``.
+
+    The boto3 client decides the endpoint, region and credentials (from the
+    standard AWS environment and configuration), so the same code talks to
+    AWS, MinIO, R2 or a local server.
+    """
+
+    def __init__(self, client, bucket: str, prefix: str = ""):
+        self.client, self.bucket = client, bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+
+    def name(self, key: str) -> str:
+        return self.prefix + key
+
+    def read(self, key: str) -> Stored | None:
+        try:
+            response = self.client.get_object(Bucket=self.bucket, Key=self.name(key))
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
+                return None
+            raise
+        return Stored(response["Body"].read(), dict(response.get("Metadata", {})))
+
+    def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
+        options = {"IfNoneMatch": "*"} if mode == "absent" else {}
+        try:
+            self.client.put_object(
+                Bucket=self.bucket,
+                Key=self.name(key),
+                Body=body,
+                Metadata=meta,
+                **options,
+            )
+        except ClientError as error:
+            if error.response["Error"]["Code"] in ("PreconditionFailed", "412"):
+                return False
+            raise
+        return True
+
+    def delete(self, key: str) -> bool:
+        if self.read(key) is None:
+            return False
+        self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
+        return True

@@ -1,0 +1,50 @@
+"""Where signing keys come from: the environment, or a key file.
+
+``SIGNED_PICKLE_KEYS`` (or the variable the caller names) holds the keys,
+newest first, separated by commas. Without it, the key file is used; if it
+does not exist it is created with a new random key and mode 0600, and a key
+file others may read or write is refused, as ssh refuses such a private key.
+"""
+
+import os
+import secrets
+import stat
+from pathlib import Path
+
+from .exc import InsecureKeyFile, WeakKey
+
+ENVIRONMENT = "SIGNED_PICKLE_KEYS"
+
+
+def keys_from_text(text: str, where: str) -> list[bytes]:
+    keys = [key.strip().encode() for key in text.replace("\n", ",").split(",")]
+    keys = [key for key in keys if key]
+    if not keys:
+        raise WeakKey(f"{where} holds no key")
+    return keys
+
+
+def create_key_file(path: Path) -> None:
+    """A new random key, in a file only its owner can read (mode 0600)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return  # another process made it first: use theirs
+    with os.fdopen(handle, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+
+
+def load_keys(key_file: str | Path, environment: str = ENVIRONMENT) -> list[bytes]:
+    """The signing keys, newest first."""
+    if os.environ.get(environment, "").strip():
+        return keys_from_text(os.environ[environment], f"${environment}")
+    path = Path(key_file)
+    if not path.exists():
+        create_key_file(path)
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise InsecureKeyFile(
+            f"{path} can be read or written by others (mode {mode:o}); chmod 600 {path}"
+        )
+    return keys_from_text(path.read_text(), str(path))
