@@ -16,7 +16,6 @@ from pathlib import Path
 
 from invoke import task
 from invoke.exceptions import UnexpectedExit
-from invoke.main import program
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS_BASE = ROOT / "pelicanconf.py"
@@ -56,9 +55,9 @@ def pelican(
 
 
 def passed_through() -> list[str]:
-    """Arguments after ``--`` on invoke's command line, for Pelican."""
-    core = program.core
-    return shlex.split(core.remainder) if core and core.remainder else []
+    """Arguments after ``--`` on invoke's command line, for Pelican, as given
+    (invoke's own remainder is a string that has lost their quoting)."""
+    return sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else []
 
 
 @task

@@ -86,3 +86,54 @@ def site(tmp_path_factory) -> BuiltSite:
     result = build_site(ROOT / "content", output)
     assert result.returncode == 0, result.stdout + result.stderr
     return BuiltSite(output)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """moto's standalone S3 server on loopback, reached over real HTTP."""
+    import logging
+
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+@pytest.fixture
+def s3_env(s3_server) -> dict:
+    """Environment variables that point boto3 (in any process) at the server."""
+    return {**S3_CREDENTIALS, "AWS_ENDPOINT_URL": s3_server}
+
+
+@pytest.fixture
+def s3(s3_env):
+    import boto3
+
+    return boto3.client(
+        "s3",
+        endpoint_url=s3_env["AWS_ENDPOINT_URL"],
+        region_name=s3_env["AWS_DEFAULT_REGION"],
+        aws_access_key_id=s3_env["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=s3_env["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+@pytest.fixture
+def bucket(s3, request) -> str:
+    """A new, empty bucket for the test."""
+    import hashlib
+
+    name = "b-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
+    s3.create_bucket(Bucket=name)
+    return name

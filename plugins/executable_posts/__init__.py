@@ -24,6 +24,8 @@ from pathlib import Path
 from markdown import Markdown
 from pelican import signals
 
+from signed_pickle import SigningError
+
 from .blocks import find_blocks
 from .cache import ResultStore
 from .engine import Engine, shown
@@ -58,10 +60,14 @@ class Build:
         read_only = settings.get("EXEC_CACHE_READONLY") or (
             os.environ.get("EXEC_CACHE_READONLY") == "1"
         )
+        location = location or state_dir / "execution"
+        try:
+            store = ResultStore(location, state_dir, bool(read_only))
+        except (SigningError, ValueError) as error:
+            # A misconfigured cache is the builder's to fix: say so, plainly.
+            raise SystemExit(f"execution cache {location}: {error}") from None
         self.engine = Engine(
-            ResultStore(
-                location or state_dir / "execution", state_dir, bool(read_only)
-            ),
+            store,
             self.code_dir,
             lockfile=settings.get("EXEC_LOCKFILE"),
             workers=settings.get("EXEC_WORKERS"),

@@ -4,6 +4,7 @@ and any logged error ends the build with a non-zero exit."""
 from pelican import signals
 
 from .error_gate import BuildFailed, ErrorGate
+from .log_lines import plain_lines_off_terminal
 from .reader_errors import SourceError, make_readers_strict
 
 __all__ = ["BuildFailed", "SourceError", "register"]
@@ -12,6 +13,7 @@ gate = ErrorGate()
 
 
 def register():
+    plain_lines_off_terminal()
     signals.initialized.connect(gate.open)
     signals.readers_init.connect(make_readers_strict)
     # get_writer is sent after all_generators_finalized, right before the

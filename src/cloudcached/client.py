@@ -92,6 +92,7 @@ class Client:
         self, key: str, value, time_to_expire: float = 3600, replace: bool = False
     ) -> bool:
         """Store ``value``; without ``replace``, only if ``key`` has no live entry."""
+        self.check_key(key)
         if replace:
             return self.write(key, value, time_to_expire, "any")
         stored = self.backend.read(key)

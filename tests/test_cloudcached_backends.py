@@ -1,0 +1,56 @@
+"""cloudcached.backends and locations: atomic files, S3 names, URLs."""
+
+import multiprocessing
+
+from cloudcached import LocalBackend, S3Backend, backend_for
+
+
+def test_location_picks_the_backend(tmp_path, s3):
+    assert isinstance(backend_for(tmp_path), LocalBackend)
+    backend = backend_for("s3://bucket/some/prefix", s3)
+    assert isinstance(backend, S3Backend)
+    assert (backend.bucket, backend.name("k")) == ("bucket", "some/prefix/k")
+    assert backend_for("s3://bucket", s3).name("k") == "k"
+
+
+def test_s3_objects_carry_the_metadata(s3, bucket):
+    backend = S3Backend(s3, bucket, "p")
+    backend.write("k", b"body", {"type": "bytes"}, "any")
+    head = s3.head_object(Bucket=bucket, Key="p/k")
+    assert head["Metadata"] == {"type": "bytes"}
+    assert backend.read("missing") is None
+
+
+def test_local_keys_become_safe_file_names(tmp_path):
+    backend = LocalBackend(tmp_path)
+    backend.write("../../etc/passwd", b"x", {}, "any")
+    assert backend.path("../../etc/passwd").parent == tmp_path
+    assert backend.read("../../etc/passwd").body == b"x"
+
+
+def hammer(directory: str, number: int) -> None:
+    backend = LocalBackend(directory)
+    body = bytes([number]) * 200_000
+    for _ in range(20):
+        backend.write("shared", body, {"writer": str(number)}, "any")
+
+
+def test_concurrent_writers_never_leave_half_an_entry(tmp_path):
+    context = multiprocessing.get_context("fork")
+    writers = [
+        context.Process(target=hammer, args=(str(tmp_path), n)) for n in range(4)
+    ]
+    for writer in writers:
+        writer.start()
+    backend = LocalBackend(tmp_path)
+    seen = 0
+    while any(w.is_alive() for w in writers):
+        stored = backend.read("shared")
+        if stored:
+            number = int(stored.meta["writer"])
+            assert stored.body == bytes([number]) * 200_000
+            seen += 1
+    for writer in writers:
+        writer.join()
+        assert writer.exitcode == 0
+    assert seen and not list(tmp_path.glob(".*.tmp"))
