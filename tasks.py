@@ -6,6 +6,7 @@ post that cannot be read stops the build with a non-zero exit, and an edited
 plugin is always the one that runs.
 """
 
+import os
 import shlex
 import shutil
 import sys
@@ -15,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 from invoke import task
-from invoke.exceptions import UnexpectedExit
+from invoke.exceptions import Exit, UnexpectedExit
 
 ROOT = Path(__file__).resolve().parent
 SETTINGS_BASE = ROOT / "pelicanconf.py"
@@ -163,6 +164,34 @@ def demo(c, host=HOST, port=PORT):
 def preview(c, output=str(OUTPUT)):
     """Build the production site (publishconf.py; needs SITEURL)."""
     pelican(c, SETTINGS_PUBLISH, output, CONTENT)
+
+
+@task(
+    help={
+        "to": "where to publish, s3://bucket/prefix (default: $PUBLISH_URL)",
+        "dry_run": "list what would be uploaded and deleted, and change nothing",
+        "output": "directory to build the production site in (default: output/)",
+    }
+)
+def publish(c, to="", dry_run=False, output=str(OUTPUT)):
+    """Build the production site and publish it to S3: upload what changed,
+    delete what is gone, only under the prefix (needs SITEURL)."""
+    import boto3
+
+    from sitepublish import apply, plan, target
+
+    url = to or os.environ.get("PUBLISH_URL", "")
+    if not url:
+        raise Exit("publish: give --to s3://bucket/prefix, or set PUBLISH_URL")
+    bucket, prefix = target(url)
+    preview(c, output)
+    s3 = boto3.client("s3")
+    changes = plan(Path(output), s3, bucket, prefix)
+    for change in changes.changes:
+        print(change)
+    print(("Would publish " if dry_run else "Publishing ") + changes.summary())
+    if not dry_run:
+        apply(changes, s3)
 
 
 @task
