@@ -31,6 +31,7 @@ EXEC_STATE_DIR = str(ROOT / ".cache")  # signing key and index, for an S3 cache
 EXEC_REPORT = str(ROOT / "reports" / "execution.json")
 EXEC_LOCKFILE = str(ROOT / "uv.lock")
 EXEC_TIMEOUT = 60
+EXEC_INCLUDE_DIRS = [str(ROOT / "src")]  # posts show and run the libraries
 EXEC_FIGURES_DIR = "figures"
 
 # Pygments styles for code, light and dark (the stylesheet is generated).

@@ -6,7 +6,7 @@ from executable_posts.errors import BlockError
 
 
 def blocks_of(text: str, code_dir=None):
-    return find_blocks(text.split("\n"), "post.md", code_dir)
+    return find_blocks(text.split("\n"), "post.md", [code_dir] if code_dir else [])
 
 
 def only_block(text: str, code_dir=None) -> Block:
@@ -115,6 +115,16 @@ def test_include_takes_the_file_and_its_line_numbers(tmp_path):
     assert block.source_first_line == 2
 
 
+def test_include_looks_in_each_code_directory_in_turn(tmp_path):
+    first, second = tmp_path / "code", tmp_path / "src"
+    first.mkdir()
+    (second / "pkg").mkdir(parents=True)
+    (second / "pkg" / "mod.py").write_text("x = 1\n")
+    text = '```python exec="on" include="pkg/mod.py"\n```'
+    ((_, _, block),) = find_blocks(text.split("\n"), "post.md", [first, second])
+    assert block.source_file == str(second / "pkg" / "mod.py")
+
+
 def test_include_without_lines_takes_the_whole_file(tmp_path):
     (tmp_path / "mod.py").write_text("a = 1\nb = 2\n")
     block = only_block('```python exec="on" include="mod.py"\n```', tmp_path)
@@ -124,7 +134,7 @@ def test_include_without_lines_takes_the_whole_file(tmp_path):
 @pytest.mark.parametrize(
     ("info", "body", "message"),
     [
-        ('include="missing.py"', "", "include='missing.py': no such file"),
+        ('include="missing.py"', "", "include='missing.py': no such file in"),
         ('include="../secret.py"', "", "is outside"),
         ('include="mod.py"', "x = 1", "a block with include= must be empty"),
         ('include="mod.py" lines="2-9"', "", "lines='2-9': expected A-B within 1-2"),

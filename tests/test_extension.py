@@ -190,3 +190,15 @@ class TestRendering(TestCase):
 
         config.setdefault("run", stub(on=result(stdout, exception=exception)))
         return markdown.markdown(source, extensions=[self.extension(**config)])
+
+
+class TestFolding(TestCase):
+    def test_folded_source_is_in_a_details_element_named_for_the_file(self):
+        import markdown
+
+        html = markdown.markdown(
+            '```python exec="off" source="fold" reason="a sketch"\nx = 1\n```',
+            extensions=[ExecutableCodeExtension(run=stub())],
+        )
+        self.assertIn('<details class="exec-source"><summary>the code</summary>', html)
+        self.assertIn("Shown, not run: a sketch", html)

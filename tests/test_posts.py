@@ -63,12 +63,40 @@ def test_unit_testing_post_runs_pytest_and_its_predicted_failures_happen(site):
 
 def test_pickle_post_signs_verifies_and_rejects_a_tampered_payload(site):
     doc = rendered(site, ROOT / "content/posts/making-pythons-pickle-safer.md")
-    (output,) = doc.xpath("//pre[@class='exec-stdout']")
-    assert text(output) == "45\n{'foo': 'bar', 'spam': 'eggs', 'the answer': 42}\n"
+    author, today = doc.xpath("//pre[@class='exec-stdout']")
+    assert text(author) == "45\n{'foo': 'bar', 'spam': 'eggs', 'the answer': 42}\n"
     (raised,) = doc.xpath("//pre[@class='exec-exception']")
     assert text(raised).rstrip().endswith("AssertionError")
-    (verdict,) = doc.xpath("//p[@class='exec-verdict']")
-    assert "it raised AssertionError, as the post says" in text(verdict)
+    verdicts = [text(v) for v in doc.xpath("//p[@class='exec-verdict']")]
+    assert "it raised AssertionError, as the post says" in verdicts[0]
+    assert "tampered: signature does not match" in text(today)
+    assert "even signed: the pickle refers to posix.system" in text(today)
+
+
+def test_pickle_post_shows_the_package_and_never_a_literal_key(site):
+    post = ROOT / "content/posts/making-pythons-pickle-safer.md"
+    doc = rendered(site, post)
+    (folded,) = doc.xpath("//details[@class='exec-source']")
+    assert text(folded.xpath("summary")[0]) == "signed_pickle/signer.py"
+    assert "compare_digest" in text(folded)
+    assert "super secret key" not in post.read_text()
+
+
+def test_cloudcached_post_runs_the_client_against_s3_and_times_it(site):
+    doc = rendered(site, ROOT / "content/posts/weekend-project-cloudcached.md")
+    where, verbs, bench = (text(p) for p in doc.xpath("//pre[@class='exec-stdout']"))
+    assert where.startswith("S3: moto's standalone S3 server on 127.0.0.1")
+    assert verbs.splitlines()[:3] == ["True", "False", "True 43"]
+    rows = bench.splitlines()[3:]
+    assert [row[:22].strip() for row in rows] == [
+        "GET integer",
+        "GET string (32 byte)",
+        "GET string (512KB)",
+        "PUT integer",
+        "PUT string (32 byte)",
+        "PUT string (512KB)",
+    ]
+    assert all(float(row.split()[-1]) > 0 for row in rows)
 
 
 def test_api_post_embeds_the_pytest_report_of_its_functional_tests(site):

@@ -5,6 +5,8 @@ what they produced, check what the posts claim about it, and fail the build
 Settings (all optional):
 
 - ``EXEC_CODE_DIR``: where ``include=`` files live (default: ``<PATH>/code``)
+- ``EXEC_INCLUDE_DIRS``: more directories to include from (e.g. ``src``); the
+  modules of all of them count as dependencies of the blocks that import them
 - ``EXEC_CACHE``: the cache directory; the ``EXEC_CACHE`` environment
   variable overrides it
 - ``EXEC_REPORT``: where the JSON report is written (env ``EXEC_REPORT``)
@@ -52,6 +54,8 @@ class Build:
         self.settings = settings
         content = Path(settings["PATH"])
         self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
+        extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
+        self.code_dirs = [self.code_dir, *extra]
         location = os.environ.get("EXEC_CACHE") or settings.get("EXEC_CACHE")
         self.report_path = os.environ.get("EXEC_REPORT") or settings.get("EXEC_REPORT")
         fresh = settings.get("EXEC_FRESH") or os.environ.get("EXEC_FRESH") == "1"
@@ -68,7 +72,7 @@ class Build:
             raise SystemExit(f"execution cache {location}: {error}") from None
         self.engine = Engine(
             store,
-            self.code_dir,
+            self.code_dirs,
             lockfile=settings.get("EXEC_LOCKFILE"),
             workers=settings.get("EXEC_WORKERS"),
             timeout=float(settings.get("EXEC_TIMEOUT", 60)),
@@ -95,7 +99,7 @@ class Build:
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
             where = shown(path)
-            found = find_blocks(lines, where, self.code_dir)
+            found = find_blocks(lines, where, self.code_dirs)
             self.found[where] = (lines, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
@@ -108,19 +112,19 @@ class Build:
         path = shown(source_path)
         return ExecutableCodeExtension(
             source_path=path,
-            code_dir=str(self.code_dir),
+            code_dirs=[str(d) for d in self.code_dirs],
             run=lambda blocks: self.engine.outcomes(path, blocks),
             picture_url=self.picture_url,
             require_exec=self.settings.get("EXEC_REQUIRE", True),
             find=self.find,
         )
 
-    def find(self, lines: list[str], path: str, code_dir: Path):
+    def find(self, lines: list[str], path: str, code_dirs: list[Path]):
         """The blocks of a post, as found at start-up if it has not changed."""
         known = self.found.pop(path, None)
         if known and known[0] == lines:
             return known[1]
-        return find_blocks(lines, path, code_dir)
+        return find_blocks(lines, path, code_dirs)
 
     def picture_url(self, item: dict) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")

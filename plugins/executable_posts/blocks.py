@@ -25,7 +25,7 @@ OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.
 BLOCK_OPTIONS = {
     "exec": "on, off or pytest",
     "reason": 'why a block does not run (with exec="off")',
-    "source": "on or off: show the code",
+    "source": "on, off, or fold: show the code (folded away until opened)",
     "output": "on or off: show what it printed",
     "session": "name of the session whose state the block shares",
     "raises": "exception type the block must raise",
@@ -43,7 +43,7 @@ CLAIM_OPTIONS = {
 }
 CHOICES = {
     "exec": ("on", "off", "pytest"),
-    "source": ("on", "off"),
+    "source": ("on", "off", "fold"),
     "output": ("on", "off"),
     "figure": ("auto", "svg", "png"),
     "animation": ("gif", "mp4"),
@@ -92,7 +92,7 @@ class Block:
         return f"{self.path}:{self.line}"
 
     def shows(self, part: str) -> bool:
-        return self.options.get(part, "on") == "on"
+        return self.options.get(part, "on") in ("on", "fold")
 
 
 def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict:
@@ -165,18 +165,25 @@ def next_nonblank(lines: list[str], index: int) -> int:
     return index
 
 
-def include(block: Block, code_dir: Path) -> None:
-    """Make an ``include=`` block's code the file (or lines) it names."""
+def include(block: Block, code_dirs: list[Path]) -> None:
+    """Make an ``include=`` block's code the file (or lines) it names, found
+    in the first of ``code_dirs`` that has it."""
     name = block.options["include"]
-    target = (code_dir / name).resolve()
-    if not target.is_relative_to(code_dir.resolve()):
-        raise BlockError(
-            block.path, block.line, f"include={name!r} is outside {code_dir}"
-        )
-    if not target.is_file():
-        raise BlockError(block.path, block.line, f"include={name!r}: no such file")
     if block.code.strip():
         raise BlockError(block.path, block.line, "a block with include= must be empty")
+    for directory in code_dirs:
+        target = (directory / name).resolve()
+        if not target.is_relative_to(directory.resolve()):
+            raise BlockError(
+                block.path, block.line, f"include={name!r} is outside {directory}"
+            )
+        if target.is_file():
+            break
+    else:
+        places = ", ".join(str(d) for d in code_dirs) or "no code directory"
+        raise BlockError(
+            block.path, block.line, f"include={name!r}: no such file in {places}"
+        )
     text = target.read_text(encoding="utf-8").splitlines()
     first, last = 1, len(text)
     if "lines" in block.options:
@@ -194,7 +201,7 @@ def include(block: Block, code_dir: Path) -> None:
 
 
 def find_blocks(
-    lines: list[str], path: str, code_dir: Path | None = None
+    lines: list[str], path: str, code_dirs: list[Path] = ()
 ) -> list[tuple[int, int, Block | BlockError]]:
     """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
 
@@ -234,7 +241,7 @@ def find_blocks(
                 )
                 block.end_line = end + 1
             if "include" in options:
-                include(block, code_dir or Path("content/code"))
+                include(block, list(code_dirs))
             found.append((first, end, block))
         except BlockError as error:
             found.append((first, end, error))

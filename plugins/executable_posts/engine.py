@@ -75,7 +75,7 @@ class Engine:
     def __init__(
         self,
         cache: cache_module.ResultStore,
-        code_dir: Path,
+        code_dirs: list[Path],
         lockfile: Path | None = None,
         workers: int | None = None,
         timeout: float = 60.0,
@@ -83,7 +83,7 @@ class Engine:
         progress=None,
     ):
         self.cache = cache
-        self.code_dir = Path(code_dir)
+        self.code_dirs = [Path(d) for d in code_dirs]
         self.env = cache_module.environment_digest(lockfile)
         self.timeout = timeout
         self.fresh = fresh
@@ -175,7 +175,9 @@ class Engine:
     def zygote(self) -> Zygote:
         with self.zygote_lock:
             if self._zygote is None:
-                self._zygote = Zygote(self.preloads or [], [str(self.code_dir)])
+                self._zygote = Zygote(
+                    self.preloads or [], [str(d) for d in self.code_dirs]
+                )
             return self._zygote
 
     def preload(self, sessions: list[Session]) -> list[str]:
@@ -188,11 +190,7 @@ class Engine:
                 modules |= imports_of(block.code)
                 if block.mode == "pytest":
                     modules.add("pytest")
-        local = (
-            {p.stem for p in self.code_dir.glob("*")}
-            if self.code_dir.is_dir()
-            else set()
-        )
+        local = {p.stem for d in self.code_dirs if d.is_dir() for p in d.iterdir()}
         return sorted(m for m in modules if m.split(".")[0] not in local)
 
     def request(self, block: Block) -> dict:

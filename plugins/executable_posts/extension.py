@@ -26,7 +26,7 @@ class ExecutablePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         config = self.extension.getConfigs()
         path = config["source_path"]
-        found = config["find"](lines, path, Path(config["code_dir"]))
+        found = config["find"](lines, path, [Path(d) for d in config["code_dirs"]])
         blocks = [
             block
             for _, _, block in found
@@ -75,12 +75,12 @@ class ExecutableCodeExtension(Extension):
     def __init__(self, **kwargs):
         self.config = {
             "source_path": ["<document>", "path of the document, as messages show it"],
-            "code_dir": ["content/code", "directory that include= paths start from"],
+            "code_dirs": [["content/code"], "directories include= paths start from"],
             "run": [lambda blocks: [], "callable: blocks -> outcomes"],
             "picture_url": [lambda item: "", "callable: figure -> URL"],
             "report": [log_error, "callable receiving each BlockError"],
             "require_exec": [False, "every python block must say exec=on or off"],
-            "find": [find_blocks, "callable: (lines, path, code_dir) -> blocks"],
+            "find": [find_blocks, "callable: (lines, path, code_dirs) -> blocks"],
         }
         super().__init__(**kwargs)
 

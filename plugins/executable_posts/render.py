@@ -58,7 +58,14 @@ def block_html(outcome, picture_url) -> str:
     kind = "exec exec-display-only" if outcome.status == "display-only" else "exec"
     parts = [f'<div class="{kind}" id="exec-{block.line}">']
     if block.shows("source"):
-        parts.append((result or {}).get("source_html") or source_html(block.code))
+        code = (result or {}).get("source_html") or source_html(block.code)
+        if block.options.get("source") == "fold":
+            name = block.options.get("include", "the code")
+            code = (
+                f'<details class="exec-source"><summary>{escape(name)}</summary>\n'
+                f"{code}</details>"
+            )
+        parts.append(code)
     if outcome.status == "display-only":
         parts.append(
             f'<p class="exec-note">Shown, not run: {escape(outcome.reason)}</p>'
