@@ -215,8 +215,9 @@ def lint(c):
 
 @task
 def bench(c):
-    """Run every benchmark, bench/*.py in name order; stop at the first failure."""
-    for script in sorted(BENCH.glob("*.py")):
+    """Run every benchmark, bench/*.py in name order; stop at the first failure.
+    (bench/_*.py are their shared helpers.)"""
+    for script in sorted(BENCH.glob("[!_]*.py")):
         c.run(shlex.join([sys.executable, str(script)]), pty=sys.stdout.isatty())
 
 

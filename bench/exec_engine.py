@@ -27,8 +27,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
-import re
 import resource
 import runpy
 import shutil
@@ -38,10 +36,11 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import partial
-from importlib import metadata
 from pathlib import Path
+
+from _results import machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "pelicanconf.py"
@@ -360,39 +359,9 @@ def measure(work: Path, repeat: int, posts: int, log) -> dict[str, Timing]:
 # -- the report ------------------------------------------------------------
 
 
-def machine() -> dict[str, str]:
-    cpu = memory = "unknown"
-    try:
-        cpuinfo = Path("/proc/cpuinfo").read_text()
-        found = re.search(r"^model name\s*:\s*(.+)$", cpuinfo, re.MULTILINE)
-        cpu = found[1].strip() if found else cpu
-        meminfo = Path("/proc/meminfo").read_text()
-        found = re.search(r"^MemTotal:\s*(\d+) kB", meminfo, re.MULTILINE)
-        memory = f"{int(found[1]) / 1024**2:.1f} GiB" if found else memory
-    except OSError:
-        pass
-    cores = str(os.cpu_count())
-    if hasattr(os, "sched_getaffinity") and len(os.sched_getaffinity(0)) != (
-        os.cpu_count()
-    ):
-        cores += f" ({len(os.sched_getaffinity(0))} usable)"
+def machine_info() -> dict[str, str]:
     packages = ("pelican", "markdown", "mkdocs", "markdown-exec", "pymdown-extensions")
-    python = f"{platform.python_version()} ({platform.python_implementation()})"
-    if os.environ.get("PYTHONDONTWRITEBYTECODE"):
-        python += (
-            "; PYTHONDONTWRITEBYTECODE is set, so every process compiles the "
-            "modules it imports from source"
-        )
-    return {
-        "CPU": cpu,
-        "cores": cores,
-        "RAM": memory,
-        "Python": python,
-        "OS": f"{platform.system()} {platform.release()}",
-        "packages": ", ".join(f"{name} {metadata.version(name)}" for name in packages),
-        "engine": engine_version(),
-        "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
-    }
+    return {**machine(packages), "engine": engine_version()}
 
 
 def engine_version() -> str:
@@ -435,7 +404,7 @@ def section(
     short, short_min = ratios("mkdocs_exec_short", "mkdocs_short")
 
     lines = [SECTION, ""]
-    lines += [f"- {key}: {value}" for key, value in machine().items()]
+    lines += [f"- {key}: {value}" for key, value in machine_info().items()]
     lines += [
         "",
         "`uv run --group bench python bench/exec_engine.py`: "
@@ -507,21 +476,6 @@ def section(
     return "\n".join(lines) + "\n"
 
 
-def replace_section(document: str, text: str) -> str:
-    """``document`` with its "## Execution engine" section replaced (or added)."""
-    lines = document.splitlines(keepends=True)
-    start = next((i for i, line in enumerate(lines) if line.rstrip() == SECTION), None)
-    if start is None:
-        body = document.rstrip("\n")
-        return (body + "\n\n" if body else "# Benchmarks\n\n") + text
-    end = next(
-        (i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")),
-        len(lines),
-    )
-    after = "".join(lines[end:])
-    return "".join(lines[:start]) + text + ("\n" + after if after else "")
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--repeat", type=int, default=5, help="runs of each (>= 3)")
@@ -551,8 +505,7 @@ def main() -> int:
     if engine_changed:
         log(f"warning: plugins/{ENGINE} changed during the run")
     text = section(timings, args.repeat, args.posts, engine_changed)
-    previous = args.results.read_text(encoding="utf-8") if args.results.exists() else ""
-    args.results.write_text(replace_section(previous, text), encoding="utf-8")
+    write_section(args.results, SECTION, text)
     print(text)
     log(f"wrote {args.results}")
     return 0

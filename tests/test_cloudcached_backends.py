@@ -1,6 +1,7 @@
 """cloudcached.backends and locations: atomic files, S3 names, URLs."""
 
 import multiprocessing
+from pathlib import Path
 
 from cloudcached import LocalBackend, S3Backend, backend_for
 
@@ -24,7 +25,7 @@ def test_s3_objects_carry_the_metadata(s3, bucket):
 def test_local_keys_become_safe_file_names(tmp_path):
     backend = LocalBackend(tmp_path)
     backend.write("../../etc/passwd", b"x", {}, "any")
-    assert backend.path("../../etc/passwd").parent == tmp_path
+    assert Path(backend.path("../../etc/passwd")).parent == tmp_path
     assert backend.read("../../etc/passwd").body == b"x"
 
 
