@@ -7,15 +7,20 @@ Settings (all optional):
 - ``EXEC_CODE_DIR``: where ``include=`` files live (default: ``<PATH>/code``)
 - ``EXEC_INCLUDE_DIRS``: more directories to include from (e.g. ``src``); the
   modules of all of them count as dependencies of the blocks that import them
-- ``EXEC_CACHE``: the cache directory; the ``EXEC_CACHE`` environment
-  variable overrides it
-- ``EXEC_REPORT``: where the JSON report is written (env ``EXEC_REPORT``)
-- ``EXEC_FRESH``: ignore the cache (``invoke build --fresh``; env ``EXEC_FRESH=1``)
+- ``EXEC_CACHE``: the cache, a directory or ``s3://bucket/prefix``
+- ``EXEC_STATE_DIR``: this builder's signing key file and index, for an S3 cache
+- ``EXEC_CACHE_READONLY``: read the cache but never write it
+- ``EXEC_REPORT``: where the JSON report is written
+- ``EXEC_FRESH``: ignore the cache (``invoke build --fresh``)
 - ``EXEC_TIMEOUT``: default seconds per block (60)
 - ``EXEC_WORKERS``: sessions run at once (default: the number of cores)
 - ``EXEC_LOCKFILE``: the lockfile whose digest is part of every cache key
 - ``EXEC_FIGURES_DIR``: output folder of figures and animations (``figures``)
 - ``EXEC_REQUIRE``: every ``python`` block must say whether it runs (True)
+
+The environment overrides the first five (``EXEC_FRESH=1``,
+``EXEC_CACHE_READONLY=1`` for the switches); ``EXEC_CACHE_KEYS`` holds the
+cache's signing keys, newest first.
 """
 
 import logging
@@ -47,6 +52,16 @@ logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 
 
+def configured(settings: dict, name: str, default=None):
+    """The environment's value of ``name``, else the setting's: CI and a
+    shell configure a build without editing pelicanconf.py."""
+    return os.environ.get(name) or settings.get(name) or default
+
+
+def switched_on(settings: dict, name: str) -> bool:
+    return os.environ.get(name) == "1" or bool(settings.get(name))
+
+
 class Build:
     """The execution state of one Pelican run."""
 
@@ -56,17 +71,18 @@ class Build:
         self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
         extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
         self.code_dirs = [self.code_dir, *extra]
-        location = os.environ.get("EXEC_CACHE") or settings.get("EXEC_CACHE")
-        self.report_path = os.environ.get("EXEC_REPORT") or settings.get("EXEC_REPORT")
-        fresh = settings.get("EXEC_FRESH") or os.environ.get("EXEC_FRESH") == "1"
+        self.report_path = configured(settings, "EXEC_REPORT")
         self.progress = BlockProgress()
-        state_dir = settings.get("EXEC_STATE_DIR") or content.parent / ".cache"
-        read_only = settings.get("EXEC_CACHE_READONLY") or (
-            os.environ.get("EXEC_CACHE_READONLY") == "1"
+        state_dir = Path(
+            configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
         )
-        location = location or state_dir / "execution"
+        location = configured(settings, "EXEC_CACHE", state_dir / "execution")
         try:
-            store = ResultStore(location, state_dir, bool(read_only))
+            store = ResultStore(
+                location,
+                state_dir,
+                read_only=switched_on(settings, "EXEC_CACHE_READONLY"),
+            )
         except (SigningError, ValueError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
@@ -76,7 +92,7 @@ class Build:
             lockfile=settings.get("EXEC_LOCKFILE"),
             workers=settings.get("EXEC_WORKERS"),
             timeout=float(settings.get("EXEC_TIMEOUT", 60)),
-            fresh=bool(fresh),
+            fresh=switched_on(settings, "EXEC_FRESH"),
             progress=self.progress,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
