@@ -55,3 +55,15 @@ def test_concurrent_writers_never_leave_half_an_entry(tmp_path):
         writer.join()
         assert writer.exitcode == 0
     assert seen and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_s3_failures_are_cache_errors(s3):
+    import pytest
+
+    from cloudcached import CacheError
+
+    backend = S3Backend(s3, "no-such-bucket-for-this-test", "p")
+    with pytest.raises(CacheError, match="S3 read of 'k' failed"):
+        backend.read("k")
+    with pytest.raises(CacheError, match="S3 write of 'k' failed"):
+        backend.write("k", b"x", {}, "any")

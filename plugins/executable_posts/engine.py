@@ -16,8 +16,6 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from botocore.exceptions import BotoCoreError, ClientError
-
 from cloudcached import CacheError
 
 from . import cache as cache_module
@@ -30,7 +28,7 @@ from .session_queue import SessionQueue
 
 logger = logging.getLogger(__name__)
 # A cache that cannot be read or written costs a re-run, never the build.
-CACHE_FAILURES = (CacheError, OSError, BotoCoreError, ClientError)
+CACHE_FAILURES = (CacheError, OSError)
 
 
 @dataclass

@@ -8,13 +8,13 @@ checked by the client).
 import json
 import os
 import threading
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
-from botocore.exceptions import ClientError
+from .exc import CacheError
 
 decode_json = json.JSONDecoder().decode
 CHUNK = 1 << 16
@@ -120,17 +120,15 @@ class S3Backend:
         return self.prefix + key
 
     def read(self, key: str) -> Stored | None:
-        try:
+        with s3_errors("read", key) as code:
             response = self.client.get_object(Bucket=self.bucket, Key=self.name(key))
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("NoSuchKey", "404"):
-                return None
-            raise
+        if code.missing:
+            return None
         return Stored(response["Body"].read(), dict(response.get("Metadata", {})))
 
     def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
         options = {"IfNoneMatch": "*"} if mode == "absent" else {}
-        try:
+        with s3_errors("write", key) as code:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=self.name(key),
@@ -138,14 +136,36 @@ class S3Backend:
                 Metadata=meta,
                 **options,
             )
-        except ClientError as error:
-            if error.response["Error"]["Code"] in ("PreconditionFailed", "412"):
-                return False
-            raise
-        return True
+        return not code.precondition_failed
 
     def delete(self, key: str) -> bool:
         if self.read(key) is None:
             return False
-        self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
+        with s3_errors("delete", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
         return True
+
+
+class S3Answer:
+    missing = precondition_failed = False
+
+
+@contextmanager
+def s3_errors(action: str, key: str):
+    """S3's answers that are results (no such key, precondition failed) become
+    flags; every other error of S3 or of the network a ``CacheError``."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    outcome = S3Answer()
+    try:
+        yield outcome
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in ("NoSuchKey", "404"):
+            outcome.missing = True
+        elif code in ("PreconditionFailed", "412"):
+            outcome.precondition_failed = True
+        else:
+            raise CacheError(f"S3 {action} of {key!r} failed: {error}") from None
+    except BotoCoreError as error:
+        raise CacheError(f"S3 {action} of {key!r} failed: {error}") from None
