@@ -22,7 +22,8 @@ DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
 
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet"]
+# strict_build comes first: it fails the build on errors the others report.
+PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet", "positions_check"]
 
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.
@@ -99,7 +100,9 @@ AUTHOR_FEED_RSS = None
 
 # Outbound links in posts may go only to these hosts; nothing is ever
 # loaded from another host.
-EXTERNAL_LINK_HOSTS = ["gist.github.com", "github.com"]
+EXTERNAL_LINK_HOSTS = ["docs.python.org", "gist.github.com", "github.com"]
+EXTERNAL_RESOURCE_HOSTS: list[str] = []
+POSITIONS_REPORT = str(ROOT / "reports" / "positions.json")
 
 # Pelican's content cache is off: a stale cache must never hide an edit.
 CACHE_CONTENT = False

@@ -149,3 +149,14 @@ def test_bad_includes_are_refused(tmp_path, info, body, message):
     with pytest.raises(BlockError, match="post.md:1: ") as raised:
         only_block(f'```python exec="on" {info}\n{body}\n```', code_dir)
     assert message in str(raised.value)
+
+
+def test_depends_names_files_next_to_the_post(tmp_path):
+    (tmp_path / "data.csv").write_text("1,2\n")
+    post = str(tmp_path / "post.md")
+    text = '```python exec="on" depends="data.csv"\nprint(1)\n```'
+    ((_, _, block),) = find_blocks(text.split("\n"), post, [])
+    assert block.depends == [str(tmp_path / "data.csv")]
+    missing = '```python exec="on" depends="gone.csv"\nprint(1)\n```'
+    ((_, _, error),) = find_blocks(missing.split("\n"), post, [])
+    assert "depends='gone.csv': no such file" in str(error)

@@ -138,3 +138,15 @@ def test_changed_dependency_is_found(tmp_path):
     assert changed_dependency(entry) is None
     module.write_text("x = 2\n")
     assert changed_dependency(entry) == str(module)
+
+
+def test_a_depended_file_is_part_of_the_key(tmp_path):
+    data = tmp_path / "data.csv"
+    data.write_text("1\n")
+    blocks = session("print(open(path).read())\n")
+    blocks[0].depends = [str(data)]
+    before = key_parts(blocks, "env")[0]
+    data.write_text("2\n")
+    after = key_parts(blocks, "env")[0]
+    assert before.key != after.key
+    assert miss_reason(after, {**before, "status": "ran"}) == "include changed"

@@ -107,3 +107,15 @@ def test_api_post_embeds_the_pytest_report_of_its_functional_tests(site):
     assert "PASSED TestUserNoun::test_user_count[20]" in lines
     (verdict,) = doc.xpath("//div[pre[@class='exec-pytest']]/p[@class='exec-verdict']")
     assert "the output is the one the post claims" in text(verdict)
+
+
+def test_htmlparser_post_scrapes_its_own_article_at_build_time(site):
+    doc = rendered(
+        site, ROOT / "content/posts/htmlparser-not-for-the-faint-of-heart.md"
+    )
+    found, positions = (text(p) for p in doc.xpath("//pre[@class='exec-stdout']"))
+    assert found.startswith("Found link: [('href', 'https://docs.python.org/")
+    assert "the 2009 table says" in positions
+    assert positions.rstrip().endswith("characters (2009: 276.21)")
+    (folded,) = doc.xpath("//details[@class='exec-source']")
+    assert text(folded.xpath("summary")[0]) == "tagpositions/scraper.py"

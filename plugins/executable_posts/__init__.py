@@ -223,4 +223,6 @@ def register():
     signals.initialized.connect(start)
     signals.readers_init.connect(use_executable_reader)
     signals.all_generators_finalized.connect(finish)
-    signals.finalized.connect(write_files)
+    # figures go out with the pages: after strict_build's check that
+    # nothing failed (get_writer), before other plugins read the output
+    signals.get_writer.connect(write_files)

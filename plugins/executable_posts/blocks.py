@@ -33,6 +33,7 @@ BLOCK_OPTIONS = {
     "timeout": "seconds before the block's worker is killed",
     "include": "file under the code directory to run as the source",
     "lines": "line range of the included file, e.g. 10-42",
+    "depends": "files the block reads (from the post's folder), part of its key",
     "caption": "caption and alt text of the figures the block makes",
     "figure": "auto, svg or png",
     "animation": "gif or mp4: save the matplotlib animation the block makes",
@@ -74,6 +75,7 @@ class Block:
     claim: Claim | None = None
     source_file: str | None = None  # where the code lives, if included
     source_first_line: int = 0  # 1-based line of the code's first line there
+    depends: list[str] = field(default_factory=list)  # files it reads
 
     @property
     def mode(self) -> str:
@@ -200,6 +202,17 @@ def include(block: Block, code_dirs: list[Path]) -> None:
     block.source_first_line = first
 
 
+def dependencies(block: Block) -> list[str]:
+    """The files of ``depends=``, relative to the post's folder; they must exist."""
+    found = []
+    for name in block.options["depends"].split():
+        path = (Path(block.path).parent / name).resolve()
+        if not path.is_file():
+            raise BlockError(block.path, block.line, f"depends={name!r}: no such file")
+        found.append(str(path))
+    return found
+
+
 def find_blocks(
     lines: list[str], path: str, code_dirs: list[Path] = ()
 ) -> list[tuple[int, int, Block | BlockError]]:
@@ -242,6 +255,8 @@ def find_blocks(
                 block.end_line = end + 1
             if "include" in options:
                 include(block, list(code_dirs))
+            if "depends" in options:
+                block.depends = dependencies(block)
             found.append((first, end, block))
         except BlockError as error:
             found.append((first, end, error))

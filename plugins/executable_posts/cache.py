@@ -69,6 +69,7 @@ def key_parts(session_blocks: list, env: str) -> list[KeyParts]:
         if block.source_file:
             own = {"code": "", "options": block.options}
             includes.append(block.code)
+        includes += [file_digest(path) for path in block.depends]
         parts.append(
             KeyParts(
                 env=env,

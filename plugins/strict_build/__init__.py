@@ -19,4 +19,5 @@ def register():
     # get_writer is sent after all_generators_finalized, right before the
     # first page is written: every plugin has reported its errors by then.
     signals.get_writer.connect(gate.before_writing)
-    signals.finalized.connect(gate.after_writing)
+    # after_writing is connected when the build starts (gate.open), after
+    # every plugin has registered: it then runs after their finalized work.

@@ -29,7 +29,11 @@ class ErrorGate:
         self.errors = ErrorCount()
 
     def open(self, pelican=None):
-        """Start counting (again) for a new build."""
+        """Start counting (again) for a new build, and check, last of all
+        that runs once the site is written, that nothing failed."""
+        from pelican import signals
+
+        signals.finalized.connect(self.after_writing)
         self.errors.count = 0
         root = logging.getLogger()
         if self.errors not in root.handlers:

@@ -1,0 +1,88 @@
+"""What one written page says about itself and what it points at, scraped in
+one pass (this runs in worker processes, one chunk of pages at a time)."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tagpositions import PositionError, PositionScraper
+from tagpositions.scraper import verify
+
+# The attributes through which an element links to or loads something.
+LINKS = {
+    "a": ("href",),
+    "area": ("href",),
+    "link": ("href",),
+    "img": ("src", "srcset"),
+    "script": ("src",),
+    "source": ("src", "srcset"),
+    "video": ("src", "poster"),
+    "audio": ("src",),
+    "iframe": ("src",),
+    "track": ("src",),
+}
+
+
+@dataclass
+class Reference:
+    tag: str
+    attribute: str
+    url: str
+    line: int
+    column: int
+
+
+@dataclass
+class PageFacts:
+    path: str
+    ids: list[str] = field(default_factory=list)
+    references: list[Reference] = field(default_factory=list)
+    problems: list[tuple[int, int, str]] = field(default_factory=list)
+
+
+def urls_of(attribute: str, value: str) -> list[str]:
+    if attribute == "srcset":  # "a.png 1x, b.png 2x"
+        return [part.split()[0] for part in value.split(",") if part.strip()]
+    return [value]
+
+
+def facts_of(path: str) -> PageFacts:
+    text = Path(path).read_text(encoding="utf-8", errors="replace")
+    facts = PageFacts(path)
+    tags = PositionScraper(text).scrape().tags
+    try:
+        verify(text, tags)
+    except PositionError as bug:  # never the page's fault: fail loudly
+        facts.problems.append((1, 1, f"scraper bug: {bug}"))
+        return facts
+    seen: dict[str, tuple[int, int]] = {}
+    for tag in tags:
+        identifier = tag.attrs.get("id")
+        if identifier is not None:
+            if identifier in seen:
+                first = seen[identifier]
+                facts.problems.append(
+                    (
+                        tag.line,
+                        tag.column,
+                        f'duplicate id "{identifier}" (first at {first[0]}:{first[1]})',
+                    )
+                )
+            else:
+                seen[identifier] = (tag.line, tag.column)
+        if tag.name == "img" and not (tag.attrs.get("alt") or "").strip():
+            facts.problems.append((tag.line, tag.column, "image without alt text"))
+        for attribute in LINKS.get(tag.name, ()):
+            value = tag.attrs.get(attribute)
+            if value:
+                for url in urls_of(attribute, value):
+                    facts.references.append(
+                        Reference(
+                            tag.name, attribute, url.strip(), tag.line, tag.column
+                        )
+                    )
+    facts.ids = list(seen)
+    return facts
+
+
+def facts_of_all(paths: list[str]) -> list[PageFacts]:
+    return [facts_of(path) for path in paths]
