@@ -1,22 +1,23 @@
 """Check every written page against the whole output: links and images that
 resolve, fragments that exist, nothing from another host unless allowed.
 
-Pages are scraped in parallel (one pass each); references are resolved in
-the builder against the set of files and the ids of every scraped page.
+The output's files are listed once; then pages are checked in parallel by
+forked workers, each scraping a page in one pass and judging its references
+against that list. Only a #fragment on another page waits for the end, when
+every page's ids are known.
 """
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from .page_facts import PageFacts, Reference, facts_of_all
+from tagpositions.page import Reference, facts_of
 
 SKIPPED_SCHEMES = ("mailto", "tel", "data", "javascript")
 PARALLEL_FROM = 200  # pages; below that, starting workers costs more
-CHUNK = 50
 
 
 @dataclass(frozen=True)
@@ -32,15 +33,20 @@ class Problem:
         return f"{where} (from {self.source})" if self.source else where
 
 
-def scrape_all(paths: list[str], workers: int | None = None) -> list[PageFacts]:
-    if len(paths) < PARALLEL_FROM:
-        return facts_of_all(paths)
-    chunks = [paths[i : i + CHUNK] for i in range(0, len(paths), CHUNK)]
-    # spawn, not fork: the builder has threads (Pelican's status line) by now
-    with ProcessPoolExecutor(
-        workers or os.cpu_count(), mp_context=get_context("spawn")
-    ) as pool:
-        return [facts for chunk in pool.map(facts_of_all, chunks) for facts in chunk]
+@dataclass
+class PageReport:
+    path: str
+    ids: list[str]
+    problems: list[tuple[int, int, str]] = field(default_factory=list)
+    # (line, column, element, target page, fragment): known once all ids are
+    fragments: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+
+
+ACTIVE: "SiteCheck | None" = None  # the check forked workers serve
+
+
+def check_chunk(paths: list[str]) -> list[PageReport]:
+    return [ACTIVE.check_page(path) for path in paths]
 
 
 class SiteCheck:
@@ -51,33 +57,87 @@ class SiteCheck:
         link_hosts: list[str],
         resource_hosts: list[str],
     ):
-        self.output = Path(output).resolve()
+        self.output = os.path.realpath(output)
         self.own_origins = [o.rstrip("/") for o in own_origins if o]
         self.link_hosts = set(link_hosts)
         self.resource_hosts = set(resource_hosts)
+        self.verdicts: dict[tuple[str, str, str], tuple | None] = {}
 
     def run(self, pages: list[Path], sources: dict[str, str], shown) -> list[Problem]:
-        facts = scrape_all([str(Path(p).resolve()) for p in pages])
-        ids = {f.path: set(f.ids) for f in facts}
+        global ACTIVE
+        self.files, self.folders = self.inventory()
+        paths = [os.path.realpath(p) for p in pages]
+        ACTIVE = self
+        try:
+            reports = self.check_all(paths)
+        finally:
+            ACTIVE = None
+        ids = {report.path: set(report.ids) for report in reports}
         problems = []
-        for page in facts:
-            source = sources.get(page.path)
-            where = shown(page.path)
-            problems += [
-                Problem(where, line, col, msg, source)
-                for line, col, msg in page.problems
-            ]
-            for reference in page.references:
-                message = self.problem_with(Path(page.path), reference, ids)
-                if message:
-                    problems.append(
-                        Problem(
-                            where, reference.line, reference.column, message, source
-                        )
-                    )
+        for report in reports:
+            source, where = sources.get(report.path), shown(report.path)
+            found = list(report.problems)
+            for line, column, element, target, fragment in report.fragments:
+                if fragment not in ids.get(target, ()):
+                    message = f'{element}: no element with id "{fragment}" on that page'
+                    found.append((line, column, message))
+            problems += [Problem(where, *problem, source) for problem in found]
         return sorted(problems, key=lambda p: (p.path, p.line, p.column))
 
-    def problem_with(self, page: Path, reference: Reference, ids: dict) -> str | None:
+    def check_all(self, paths: list[str]) -> list[PageReport]:
+        if len(paths) < PARALLEL_FROM:
+            return check_chunk(paths)
+        workers = os.cpu_count() or 1
+        size = len(paths) // (workers * 4) + 1
+        chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
+        # forked: the workers inherit this check and the list of files, and
+        # only read files (no lock of the builder's other threads is needed)
+        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+            return [
+                report for chunk in pool.map(check_chunk, chunks) for report in chunk
+            ]
+
+    def inventory(self) -> tuple[set[str], set[str]]:
+        """Every file and folder of the output, walked once."""
+        files, folders = set(), set()
+        for folder, _, names in os.walk(self.output):
+            folders.add(folder)
+            files.update(os.path.join(folder, name) for name in names)
+        return files, folders
+
+    def check_page(self, path: str) -> PageReport:
+        facts = facts_of(path)
+        report = PageReport(path, facts.ids, list(facts.problems))
+        own_ids = set(facts.ids)
+        for reference in facts.references:
+            verdict = self.verdict(path, reference)
+            if verdict is None:
+                continue
+            if isinstance(verdict, str):
+                report.problems.append((reference.line, reference.column, verdict))
+                continue
+            element, target, fragment = verdict
+            if target == path:
+                if fragment not in own_ids:
+                    message = f'{element}: no element with id "{fragment}" on that page'
+                    report.problems.append((reference.line, reference.column, message))
+            else:
+                report.fragments.append(
+                    (reference.line, reference.column, element, target, fragment)
+                )
+        return report
+
+    def verdict(self, page: str, reference: Reference):
+        """None (fine), a problem, or a fragment to look for on a page.
+        Pages share most of their links (navigation, tags): each is judged
+        once per folder (once per page for a bare #fragment)."""
+        place = page if reference.url.startswith("#") else os.path.dirname(page)
+        key = (place, reference.tag, reference.url)
+        if key not in self.verdicts:
+            self.verdicts[key] = self.judge(page, reference)
+        return self.verdicts[key]
+
+    def judge(self, page: str, reference: Reference):
         url = reference.url
         for origin in self.own_origins:
             if url == origin or url.startswith(origin + "/"):
@@ -92,9 +152,8 @@ class SiteCheck:
         element = f'<{reference.tag} {reference.attribute}="{reference.url}">'
         if target is None:
             return f"{element}: no such file in the site"
-        wanted = parts.fragment and target.suffix == ".html"
-        if wanted and parts.fragment not in ids.get(str(target), set()):
-            return f'{element}: no element with id "{parts.fragment}" on that page'
+        if parts.fragment and target.endswith(".html"):
+            return element, target, parts.fragment
         return None
 
     def foreign(self, reference: Reference, host: str) -> str | None:
@@ -109,18 +168,15 @@ class SiteCheck:
             return None
         return f"{element}: loads from another host ({host})"
 
-    def resolve(self, page: Path, path: str) -> Path | None:
-        """The output file a URL path names (directories mean their index.html)."""
+    def resolve(self, page: str, path: str) -> str | None:
+        """The output file a URL path names (a folder means its index.html);
+        the page itself for a bare fragment (empty path)."""
         if not path:
             return page
-        target = (
-            (self.output / path.lstrip("/"))
-            if path.startswith("/")
-            else page.parent / path
-        )
-        target = Path(os.path.normpath(target))
-        if not target.is_relative_to(self.output):
+        base = self.output if path.startswith("/") else os.path.dirname(page)
+        target = os.path.normpath(os.path.join(base, path.lstrip("/")))
+        if not (target + os.sep).startswith(self.output + os.sep):
             return None
-        if path.endswith("/") or target.is_dir():
-            target = target / "index.html"
-        return target if target.is_file() else None
+        if path.endswith("/") or target in self.folders:
+            target = os.path.join(target, "index.html")
+        return target if target in self.files else None

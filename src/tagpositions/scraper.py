@@ -39,9 +39,10 @@ class PositionScraper(HTMLParser):
     """Collects every start tag of a document with its position, and the text
     between tags with the offset where it starts."""
 
-    def __init__(self, text: str):
+    def __init__(self, text: str, keep_text: bool = True):
         super().__init__(convert_charrefs=False)
         self.text = text
+        self.keep_text = keep_text
         self.starts = line_starts(text)
         self.tags: list[Tag] = []
         self.data: list[tuple[int, str]] = []  # (offset, text) outside scripts
@@ -57,7 +58,7 @@ class PositionScraper(HTMLParser):
     handle_startendtag = handle_starttag
 
     def handle_data(self, data):
-        if self.cdata_elem is None:  # text, not the inside of a script or style
+        if self.keep_text and self.cdata_elem is None:  # not a script's inside
             self.data.append((self.position()[0], data))
 
     def scrape(self) -> "PositionScraper":

@@ -1,11 +1,12 @@
 """What one written page says about itself and what it points at, scraped in
-one pass (this runs in worker processes, one chunk of pages at a time)."""
+one pass: its ids, its links and images with their places, and the problems
+visible on the page alone (duplicate ids, images without alt text)."""
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
-from tagpositions import PositionError, PositionScraper
-from tagpositions.scraper import verify
+from .scraper import PositionError, PositionScraper, verify
 
 # The attributes through which an element links to or loads something.
 LINKS = {
@@ -22,8 +23,7 @@ LINKS = {
 }
 
 
-@dataclass
-class Reference:
+class Reference(NamedTuple):
     tag: str
     attribute: str
     url: str
@@ -48,7 +48,7 @@ def urls_of(attribute: str, value: str) -> list[str]:
 def facts_of(path: str) -> PageFacts:
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     facts = PageFacts(path)
-    tags = PositionScraper(text).scrape().tags
+    tags = PositionScraper(text, keep_text=False).scrape().tags
     try:
         verify(text, tags)
     except PositionError as bug:  # never the page's fault: fail loudly
@@ -82,7 +82,3 @@ def facts_of(path: str) -> PageFacts:
                     )
     facts.ids = list(seen)
     return facts
-
-
-def facts_of_all(paths: list[str]) -> list[PageFacts]:
-    return [facts_of(path) for path in paths]
