@@ -23,7 +23,13 @@ DEFAULT_CATEGORY = "Misc"
 
 PLUGIN_PATHS = ["plugins"]
 # strict_build comes first: it fails the build on errors the others report.
-PLUGINS = ["strict_build", "executable_posts", "pygments_stylesheet", "positions_check"]
+PLUGINS = [
+    "strict_build",
+    "mathml",
+    "executable_posts",
+    "pygments_stylesheet",
+    "positions_check",
+]
 
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.

@@ -56,3 +56,8 @@ def test_diff_is_unified_from_claim_to_printed():
         "-b",
         "+c",
     ]
+
+
+def test_an_ellipsis_right_after_a_digit_is_still_an_ellipsis():
+    assert matches("difference: ...e-1...", "difference: 6e-15", ellipsis=True)
+    assert matches("took 1...", "took 1.25 s", ellipsis=True)

@@ -200,5 +200,7 @@ class TestFolding(TestCase):
             '```python exec="off" source="fold" reason="a sketch"\nx = 1\n```',
             extensions=[ExecutableCodeExtension(run=stub())],
         )
-        self.assertIn('<details class="exec-source"><summary>the code</summary>', html)
+        self.assertIn(
+            '<details class="exec-source"><summary>Show the code</summary>', html
+        )
         self.assertIn("Shown, not run: a sketch", html)

@@ -37,7 +37,7 @@ def test_the_build_report_has_every_block_and_no_failure(site):
     assert report["counts"].get("failed", 0) == 0
     assert report["counts"]["ran"] >= 12
     posts = {entry["post"] for entry in report["blocks"]}
-    assert len(posts) == 7  # the Fokker-Planck post has no sample yet
+    assert len(posts) == 8
 
 
 def test_static_members_post_outputs_are_the_ones_it_claims(site):
@@ -119,3 +119,20 @@ def test_htmlparser_post_scrapes_its_own_article_at_build_time(site):
     assert positions.rstrip().endswith("characters (2009: 276.21)")
     (folded,) = doc.xpath("//details[@class='exec-source']")
     assert text(folded.xpath("summary")[0]) == "tagpositions/scraper.py"
+
+
+def test_fokker_planck_post_draws_its_solution_and_checks_it(site):
+    doc = rendered(site, ROOT / "content/posts/1d-fokker-planck-equation.md")
+    (equation,) = doc.xpath("//math[@display='block']")
+    assert "partial" in equation.get("alttext")
+    images = doc.xpath("//figure[@class='exec-figure']/img")
+    assert len(images) == 5 and all(image.get("alt") for image in images)
+    (gif,) = [i for i in images if i.get("src").endswith(".gif")]
+    assert (site.output / gif.get("src").lstrip("/")).stat().st_size <= 2 * 1024 * 1024
+    assert any(i.get("src").endswith(".png") for i in images)  # the heat map
+    verdicts = [text(v) for v in doc.xpath("//p[@class='exec-verdict']")]
+    assert len(verdicts) == 2 and all(CHECKED in v for v in verdicts)
+    (orders,) = [
+        text(p) for p in doc.xpath("//pre[@class='exec-stdout']") if "orders" in text(p)
+    ]
+    assert "1600 cells: error 1.4e-04" in orders

@@ -9,7 +9,8 @@ import difflib
 import math
 import re
 
-NUMBER = r"[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
+# A number; its point is not the first dot of an ellipsis ("1...").
+NUMBER = r"[-+]?(?:\d+\.(?!\.)\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 TOKENS = re.compile(rf"(?P<ellipsis>\.\.\.)|(?P<number>{NUMBER})")
 
 

@@ -60,7 +60,7 @@ def block_html(outcome, picture_url) -> str:
     if block.shows("source"):
         code = (result or {}).get("source_html") or source_html(block.code)
         if block.options.get("source") == "fold":
-            name = block.options.get("include", "the code")
+            name = block.options.get("include", "Show the code")
             code = (
                 f'<details class="exec-source"><summary>{escape(name)}</summary>\n'
                 f"{code}</details>"
