@@ -147,7 +147,8 @@ def main() -> int:
         "",
         "`uv run --group bench python bench/fokker_planck.py`: the post's problem "
         "(a = 20, periodic [0, 2π), drift 1, diffusion 0.05) for one revolution, "
-        "t = 2π; largest error against the exact wrapped Gaussian; best of several runs.",
+        "t = 2π; largest error against the exact wrapped Gaussian; best of several "
+        "runs.",
         "",
         "| solver | grid | error | seconds |",
         "| --- | ---: | ---: | ---: |",
