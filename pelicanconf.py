@@ -104,6 +104,9 @@ TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 
+# Where the chat page's script finds the chat server (invoke demo runs one).
+CHAT_URL = "ws://localhost:8765/"
+
 # Outbound links in posts may go only to these hosts; nothing is ever
 # loaded from another host.
 EXTERNAL_LINK_HOSTS = ["docs.python.org", "gist.github.com", "github.com"]

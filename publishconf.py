@@ -17,5 +17,7 @@ if not SITEURL.startswith(("http://", "https://")):
         "e.g. SITEURL=https://blog.example.org"
     )
 FEED_DOMAIN = SITEURL
+# The deployed chat server, e.g. CHAT_URL=wss://chat.example.org/
+CHAT_URL = os.environ.get("CHAT_URL", "wss://" + SITEURL.split("://", 1)[1] + "/chat/")
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True

@@ -6,10 +6,14 @@ post that cannot be read stops the build with a non-zero exit, and an edited
 plugin is always the one that runs.
 """
 
+import asyncio
+import logging
 import os
 import shlex
 import shutil
+import signal
 import sys
+import threading
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -28,6 +32,7 @@ BENCH = ROOT / "bench"
 BUILD_INPUTS = [ROOT / "theme", ROOT / "plugins", SETTINGS_BASE]
 HOST = "localhost"
 PORT = 8000
+CHAT_PORT = 8765
 
 
 def pelican(
@@ -153,11 +158,49 @@ def reserve(c, host=HOST, port=PORT):
     serve(c, host, port)
 
 
-@task
-def demo(c, host=HOST, port=PORT):
-    """Build the blog, running every post, and serve it on localhost."""
-    build(c)
-    serve(c, host, port)
+@task(
+    help={
+        "host": f"address to bind both servers to (default {HOST})",
+        "port": f"the site's port (default {PORT})",
+        "chat_port": f"the chat server's port (default {CHAT_PORT})",
+        "output": "directory to build the site in (default: output/)",
+    }
+)
+def demo(c, host=HOST, port=PORT, chat_port=CHAT_PORT, output=str(OUTPUT)):
+    """Build the blog, running every post, and serve it with its live chat."""
+    chat_url = f"ws://{host}:{chat_port}/"
+    pelican(c, SETTINGS_BASE, output, CONTENT, "-e", f'CHAT_URL="{chat_url}"')
+    asyncio.run(serve_with_chat(output, host, int(port), int(chat_port)))
+
+
+async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
+    """The site over HTTP (in a thread) and the chat server, until Ctrl-C;
+    then the chat tells its clients it is going, and both stop."""
+    from chatroom import ChatServer, Settings
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    site = site_server(output, host, port)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    site_port = site.server_port
+    origins = tuple(
+        f"http://{name}:{site_port}" for name in {host, "localhost", "127.0.0.1"}
+    )
+    chat = ChatServer(Settings(host=host, port=chat_port, origins=origins))
+    await chat.start()
+    print(f"Blog: http://{host}:{site_port}/", flush=True)
+    print(
+        f"Chat: ws://{host}:{chat.port}/ (the blog's page: http://{host}:{site_port}/chat/)"
+    )
+    print("Ctrl-C stops both.", flush=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+    await chat.shutdown()
+    site.shutdown()
+    site.server_close()
+    print("Stopped.", flush=True)
 
 
 @task

@@ -136,3 +136,19 @@ def test_fokker_planck_post_draws_its_solution_and_checks_it(site):
         text(p) for p in doc.xpath("//pre[@class='exec-stdout']") if "orders" in text(p)
     ]
     assert "1600 cells: error 1.4e-04" in orders
+
+
+def test_websockets_post_runs_its_server_and_links_to_the_chat(site):
+    doc = rendered(site, ROOT / "content/posts/websockets-in-python.md")
+    handshakes, exchange = (text(p) for p in doc.xpath("//pre[@class='exec-stdout']"))
+    assert "draft-76 example: fQJ,fN/4F4!~K~MH" in handshakes
+    assert "RFC 6455 example: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=" in handshakes
+    assert "second hears: Hello from 2010!" in exchange
+    assert doc.xpath("//div[@class='post-body']//a[@href='/chat/']")
+
+
+def test_chat_page_points_its_script_at_the_chat_server(site):
+    doc = html.parse(str(site.output / "chat" / "index.html")).getroot()
+    (room,) = doc.xpath("//article[@id='chat']")
+    assert room.get("data-chat-url") == "ws://localhost:8765/"
+    assert doc.xpath("//script[@src='/theme/js/chat.js']")
