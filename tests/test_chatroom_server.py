@@ -238,6 +238,19 @@ def test_connections_per_address_are_capped():
     run(scenario)
 
 
+def test_connections_in_all_are_capped_whatever_the_address():
+    async def scenario():
+        async with chat(connections_per_address=10, connections_in_all=2) as server:
+            first, second = await connect(url(server)), await connect(url(server))
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(url(server))
+            assert refused.value.response.status_code == 503
+            assert b"the server is full (2 connections)" in refused.value.response.body
+            await asyncio.gather(first.close(), second.close())
+
+    run(scenario)
+
+
 def test_a_client_that_never_joins_is_closed():
     async def scenario():
         async with chat(join_timeout=0.3) as server:
