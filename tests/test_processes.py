@@ -185,3 +185,19 @@ def test_pytest_block_prints_a_summary_of_outcomes(zygote):
         "1 failed, 1 passed",
     ]
     assert result["tests"][0]["line"] == 5  # the failing assert
+
+
+def test_a_worker_starts_without_the_builders_modules(zygote):
+    """Workers fork from a zygote that imported what the posts use, and not
+    Pelican, Markdown or the engine's builder side: posts cannot see them,
+    and every fork stays small."""
+    builders = (
+        "pelican",
+        "markdown",
+        "jinja2",
+        "rich",
+        "executable_posts.engine",
+        "executable_posts.plugin",
+    )
+    code = f"import sys\nprint([m for m in {builders!r} if m in sys.modules])\n"
+    assert run(zygote, code)["stdout"] == "[]\n"

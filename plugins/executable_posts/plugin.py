@@ -1,0 +1,198 @@
+"""The engine's wiring into Pelican: start the sessions when Pelican starts,
+read Markdown with the extension, and report and write out at the end."""
+
+import logging
+import os
+import time
+from pathlib import Path
+
+from markdown import Markdown
+from pelican import signals
+
+from signed_pickle import SigningError
+
+from .blocks import find_blocks
+from .cache import ResultStore
+from .engine import Engine, shown
+from .errors import BlockError
+from .extension import ExecutableCodeExtension
+from .report import BlockProgress, print_summary, write_report
+
+logger = logging.getLogger(__name__)
+MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+
+
+def configured(settings: dict, name: str, default=None):
+    """The environment's value of ``name``, else the setting's: CI and a
+    shell configure a build without editing pelicanconf.py."""
+    return os.environ.get(name) or settings.get(name) or default
+
+
+def switched_on(settings: dict, name: str) -> bool:
+    return os.environ.get(name) == "1" or bool(settings.get(name))
+
+
+class Build:
+    """The execution state of one Pelican run."""
+
+    def __init__(self, settings: dict):
+        self.settings = settings
+        content = Path(settings["PATH"])
+        self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
+        extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
+        self.code_dirs = [self.code_dir, *extra]
+        self.report_path = configured(settings, "EXEC_REPORT")
+        self.progress = BlockProgress()
+        state_dir = Path(
+            configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
+        )
+        location = configured(settings, "EXEC_CACHE", state_dir / "execution")
+        try:
+            store = ResultStore(
+                location,
+                state_dir,
+                read_only=switched_on(settings, "EXEC_CACHE_READONLY"),
+            )
+        except (SigningError, ValueError) as error:
+            # A misconfigured cache is the builder's to fix: say so, plainly.
+            raise SystemExit(f"execution cache {location}: {error}") from None
+        self.engine = Engine(
+            store,
+            self.code_dirs,
+            lockfile=settings.get("EXEC_LOCKFILE"),
+            workers=settings.get("EXEC_WORKERS"),
+            timeout=float(settings.get("EXEC_TIMEOUT", 60)),
+            fresh=switched_on(settings, "EXEC_FRESH"),
+            progress=self.progress,
+        )
+        self.found: dict[str, tuple[list[str], list]] = {}
+        self.started = time.perf_counter()
+
+    def discover(self) -> None:
+        """Start every post's sessions now, so they run while Pelican reads."""
+        normalize = Markdown().preprocessors["normalize_whitespace"]
+        content = Path(self.settings["PATH"])
+        suffixes = tuple(f".{extension}" for extension in MARKDOWN_EXTENSIONS)
+        files = sorted(
+            path
+            for path in content.rglob("*")
+            if path.suffix in suffixes and not path.is_relative_to(self.code_dir)
+        )
+        for path in files:
+            try:
+                text = path.read_text(encoding="utf-8-sig")
+            except (OSError, UnicodeDecodeError):
+                continue  # the reader reports it
+            lines = normalize.run(text.split("\n"))
+            where = shown(path)
+            found = find_blocks(lines, where, self.code_dirs)
+            self.found[where] = (lines, found)
+            blocks = [
+                b for _, _, b in found if not isinstance(b, BlockError) and b.runs
+            ]
+            if blocks:
+                self.engine.submit(where, blocks, start=False)
+        self.engine.start()
+
+    def extension(self, source_path: str) -> ExecutableCodeExtension:
+        path = shown(source_path)
+        return ExecutableCodeExtension(
+            source_path=path,
+            code_dirs=[str(d) for d in self.code_dirs],
+            run=lambda blocks: self.engine.outcomes(path, blocks),
+            picture_url=self.picture_url,
+            require_exec=self.settings.get("EXEC_REQUIRE", True),
+            find=self.find,
+        )
+
+    def find(self, lines: list[str], path: str, code_dirs: list[Path]):
+        """The blocks of a post, as found at start-up if it has not changed."""
+        known = self.found.pop(path, None)
+        if known and known[0] == lines:
+            return known[1]
+        return find_blocks(lines, path, code_dirs)
+
+    def picture_url(self, item: dict) -> str:
+        folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
+        return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
+
+    def finish(self) -> None:
+        outcomes = self.engine.close()
+        self.progress.stop()
+        seconds = time.perf_counter() - self.started
+        if outcomes:
+            print_summary(self.progress.console, outcomes, seconds)
+        if self.report_path:
+            write_report(Path(self.report_path), outcomes, seconds)
+
+    def write_files(self, output_path: str) -> None:
+        folder = Path(output_path) / self.settings.get("EXEC_FIGURES_DIR", "figures")
+        for name, data in sorted(self.engine.files.items()):
+            folder.mkdir(parents=True, exist_ok=True)
+            (folder / name).write_bytes(data)
+
+
+build: Build | None = None
+
+
+def start(pelican) -> None:
+    global build
+    if pelican.settings.get("CACHE_CONTENT"):
+        logger.info(
+            "executable_posts: Pelican's content cache is turned off; "
+            "it would hide edits to included files"
+        )
+        pelican.settings["CACHE_CONTENT"] = False
+        pelican.settings["LOAD_CONTENT_CACHE"] = False
+    build = Build(pelican.settings)
+    build.discover()
+
+
+def executable(reader_class: type) -> type:
+    """A Markdown reader class that adds the extension for the file it reads."""
+
+    class ExecutableReader(reader_class):
+        def read(self, source_path):
+            if build is None:
+                return super().read(source_path)
+            original = self.settings
+            markdown = dict(original["MARKDOWN"])
+            markdown["extensions"] = [
+                *markdown.get("extensions", []),
+                build.extension(source_path),
+            ]
+            self.settings = {**original, "MARKDOWN": markdown}
+            try:
+                return super().read(source_path)
+            finally:
+                self.settings = original
+
+    ExecutableReader.__name__ = ExecutableReader.__qualname__ = reader_class.__name__
+    return ExecutableReader
+
+
+def use_executable_reader(readers) -> None:
+    for extension in MARKDOWN_EXTENSIONS:
+        if readers.reader_classes.get(extension):
+            readers.reader_classes[extension] = executable(
+                readers.reader_classes[extension]
+            )
+
+
+def finish(generators) -> None:
+    if build is not None:
+        build.finish()
+
+
+def write_files(pelican) -> None:
+    if build is not None:
+        build.write_files(pelican.output_path)
+
+
+def register():
+    signals.initialized.connect(start)
+    signals.readers_init.connect(use_executable_reader)
+    signals.all_generators_finalized.connect(finish)
+    # figures go out with the pages: after strict_build's check that
+    # nothing failed (get_writer), before other plugins read the output
+    signals.get_writer.connect(write_files)
