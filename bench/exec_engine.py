@@ -35,6 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import partial
@@ -359,9 +360,27 @@ def measure(work: Path, repeat: int, posts: int, log) -> dict[str, Timing]:
 # -- the report ------------------------------------------------------------
 
 
-def machine_info() -> dict[str, str]:
+def machine_info(work: Path) -> dict[str, str]:
     packages = ("pelican", "markdown", "mkdocs", "markdown-exec", "pymdown-extensions")
-    return {**machine(packages), "engine": engine_version()}
+    return {
+        **machine(packages),
+        "engine": engine_version(),
+        "files": f"posts, outputs, caches and workers' directories on "
+        f"{filesystem_of(work)} ({work.parent})",
+    }
+
+
+def filesystem_of(path: Path) -> str:
+    """The type of the file system ``path`` is on: creating and deleting
+    thousands of files costs very different time on tmpfs and on a disk."""
+    best, kind = "", "unknown"
+    with suppress(OSError):
+        for line in Path("/proc/mounts").read_text().splitlines():
+            mount, fstype = line.split()[1:3]
+            inside = str(path).startswith(mount.rstrip("/") + "/")
+            if (inside or str(path) == mount) and len(mount) > len(best):
+                best, kind = mount, fstype
+    return kind
 
 
 def engine_version() -> str:
@@ -383,7 +402,11 @@ def verdict(value: float, target: float) -> str:
 
 
 def section(
-    timings: dict[str, Timing], repeat: int, posts: int, engine_changed: bool
+    timings: dict[str, Timing],
+    repeat: int,
+    posts: int,
+    engine_changed: bool,
+    work: Path,
 ) -> str:
     t = timings
 
@@ -404,7 +427,7 @@ def section(
     short, short_min = ratios("mkdocs_exec_short", "mkdocs_short")
 
     lines = [SECTION, ""]
-    lines += [f"- {key}: {value}" for key, value in machine_info().items()]
+    lines += [f"- {key}: {value}" for key, value in machine_info(work).items()]
     lines += [
         "",
         "`uv run --group bench python bench/exec_engine.py`: "
@@ -504,7 +527,7 @@ def main() -> int:
     engine_changed = engine_digest() != engine
     if engine_changed:
         log(f"warning: plugins/{ENGINE} changed during the run")
-    text = section(timings, args.repeat, args.posts, engine_changed)
+    text = section(timings, args.repeat, args.posts, engine_changed, work)
     write_section(args.results, SECTION, text)
     print(text)
     log(f"wrote {args.results}")
