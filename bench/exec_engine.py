@@ -25,6 +25,7 @@ figures replace the "## Execution engine" section of ``bench/RESULTS.md``.
 
 import argparse
 import hashlib
+import itertools
 import json
 import os
 import resource
@@ -155,9 +156,16 @@ def write_mkdocs(project: Path, posts: int) -> dict[str, Path]:
 
 
 def fresh(directory: Path) -> Path:
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    return directory
+    """A new, empty directory named after ``directory``. Nothing is deleted
+    while the benchmark runs: on a disk file system (ext4), creating files
+    soon after many were deleted is slower, which would charge each build
+    for the clean-up of the one before it."""
+    for number in itertools.count(1):
+        candidate = directory.with_name(f"{directory.name}-{number}")
+        with suppress(FileExistsError):
+            candidate.mkdir(parents=True)
+            return candidate
+    raise AssertionError("unreachable")
 
 
 def build_env(work: Path, **extra: str) -> dict[str, str]:
@@ -326,13 +334,19 @@ def measure(work: Path, repeat: int, posts: int, log) -> dict[str, Timing]:
             ),
         )
     }
+    caches: list[Path] = []
+
+    def cold_build() -> float:
+        caches.append(fresh(cache))
+        return site.build(caches[-1], "ran")
+
     builds = {
         "plain": lambda: plain.build(),
         # The cold build fills a fresh cache; the warm build right after uses
         # it (so that an edit of the engine between rounds cannot turn the
         # warm build cold).
-        "cold": lambda: site.build(fresh(cache), "ran"),
-        "warm": lambda: site.build(cache, "cached"),
+        "cold": cold_build,
+        "warm": lambda: site.build(caches[-1], "cached"),
         "many": lambda: many_site.build(fresh(work / "cache-blocks"), "ran"),
         "one": lambda: one_site.build(fresh(work / "cache-blocks"), "ran"),
         **{
