@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from chat_fixtures import ChatThread, free_port
 from conftest import ROOT, build_site
+from playwright import sync_api
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
@@ -29,8 +30,6 @@ if not Path(CHROMIUM).exists():
         f"{CHROMIUM} is not installed (apt-get install -y chromium)",
         allow_module_level=True,
     )
-
-sync_api = pytest.importorskip("playwright.sync_api")
 
 
 @pytest.fixture(scope="module")
@@ -70,15 +69,14 @@ def chat(chat_site):
 
 @pytest.fixture(scope="module")
 def browser():
+    profile = tempfile.mkdtemp(prefix="chromium-")  # a fresh user-data dir
     with sync_api.sync_playwright() as playwright:
         context = playwright.chromium.launch_persistent_context(
-            tempfile.mkdtemp(prefix="chromium-"),
-            executable_path=CHROMIUM,
-            args=ARGS,
-            headless=True,
+            profile, executable_path=CHROMIUM, args=ARGS, headless=True
         )
         yield context
         context.close()
+    shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_chat(browser, site: str, nick: str):
