@@ -7,7 +7,6 @@ plugin is always the one that runs.
 """
 
 import asyncio
-import logging
 import os
 import shlex
 import shutil
@@ -176,9 +175,9 @@ def demo(c, host=HOST, port=PORT, chat_port=CHAT_PORT, output=str(OUTPUT)):
 async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
     """The site over HTTP (in a thread) and the chat server, until Ctrl-C;
     then the chat tells its clients it is going, and both stop."""
-    from chatroom import ChatServer, Settings
+    from chatroom import ChatServer, Settings, log_events
 
-    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    log_events()
     site = site_server(output, host, port)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     site_port = site.server_port

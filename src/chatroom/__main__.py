@@ -2,11 +2,10 @@
 
 import argparse
 import asyncio
-import logging
 import resource
 import signal
 
-from .server import LOCAL_ORIGINS, ChatServer, Settings
+from .server import LOCAL_ORIGINS, ChatServer, Settings, log_events
 
 
 async def run(settings: Settings) -> None:
@@ -56,8 +55,7 @@ def main() -> None:
         "--quiet", action="store_true", help="no log line per connection"
     )
     args = parser.parse_args()
-    level = logging.WARNING if args.quiet else logging.INFO
-    logging.basicConfig(level=level, format="%(message)s")
+    log_events(quiet=args.quiet)
     raise_open_files(args.max_connections + 100)
     settings = Settings(
         host=args.host,

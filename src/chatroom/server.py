@@ -28,6 +28,14 @@ from .protocol import ProtocolError, encode
 
 logger = logging.getLogger("chatroom")
 
+
+def log_events(quiet: bool = False) -> None:
+    """Our events on stderr, one JSON object a line (none with ``quiet``);
+    the websockets library's own messages only when they are warnings."""
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    logger.setLevel(logging.WARNING if quiet else logging.INFO)
+
+
 LOCAL_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 
 
