@@ -1,5 +1,10 @@
 """The worker processes, for real: a zygote forks one worker per session."""
 
+import os
+import signal
+import time
+from pathlib import Path
+
 import pytest
 from executable_posts.errors import WorkerLost
 from executable_posts.processes import Timeout, Zygote
@@ -201,3 +206,56 @@ def test_a_worker_starts_without_the_builders_modules(zygote):
     )
     code = f"import sys\nprint([m for m in {builders!r} if m in sys.modules])\n"
     assert run(zygote, code)["stdout"] == "[]\n"
+
+
+def children_of(pid: int) -> set[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+
+
+def wait_until(condition, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_workers_are_forked_ahead_and_each_serves_one_session(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    try:
+        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
+        waiting = children_of(zygote.process.pid)
+        pids = [
+            int(run(zygote, "import os; print(os.getpid())")["stdout"])
+            for _ in range(3)
+        ]
+        assert len(set(pids)) == 3  # a fresh process every session
+        assert pids[0] in waiting  # the first session took a waiting child
+    finally:
+        zygote.close()
+
+
+def test_a_waiting_worker_that_dies_is_replaced(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    try:
+        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
+        for pid in children_of(zygote.process.pid):
+            os.kill(pid, signal.SIGKILL)
+        assert run(zygote, "print('still served')")["stdout"] == "still served\n"
+    finally:
+        zygote.close()
+
+
+def test_waiting_workers_exit_when_the_zygote_is_killed(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
+    waiting = children_of(zygote.process.pid)
+    zygote.process.kill()
+    try:
+        assert wait_until(
+            lambda: not any(Path(f"/proc/{pid}").exists() for pid in waiting)
+        ), f"orphaned workers: {waiting}"
+    finally:
+        zygote.close()

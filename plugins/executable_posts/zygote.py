@@ -2,10 +2,13 @@
 
 Starting an interpreter and importing numpy or matplotlib costs far more than
 a small block; forking a process that already did costs a few milliseconds.
-The zygote imports the modules the posts use, then forks a child for every
-connection the builder makes to its socket. Each child serves exactly one
-session and exits, so sessions and posts never share state. The zygote
-reports how each child ended, so a crash can be told from a clean exit.
+The zygote imports the modules the posts use, then keeps a few children
+forked ahead of need, each waiting to accept one connection of the builder
+on the zygote's socket: a session starts without waiting for a fork, and the
+zygote forks the next child while the session runs. Each child serves
+exactly one session and exits, so sessions and posts never share state.
+The zygote reports how each child ended, so a crash can be told from a
+clean exit.
 
 Runs as ``python -c "from executable_posts.zygote import main; main()"``,
 with the control socket's file descriptor and a JSON description of its job.
@@ -15,9 +18,11 @@ import gc
 import importlib
 import json
 import os
+import select
 import selectors
 import signal
 import socket
+import struct
 import sys
 import tempfile
 from contextlib import suppress
@@ -30,15 +35,27 @@ def preload(modules: list[str]) -> None:
             importlib.import_module(name)
 
 
-def serve_child(sock: socket.socket, job: dict) -> None:
-    """In the forked child: become one session's worker, then exit."""
+IDLE = 2  # children forked ahead, waiting for a session
+
+
+def serve_child(listener: socket.socket, taken: int, alive: int, job: dict) -> None:
+    """In a forked child: wait for one session, tell the zygote it was taken
+    (so it forks the next), serve it, then exit. A child still waiting when
+    the zygote is gone (``alive`` reads end of file) just exits."""
     from . import worker
 
-    os.setsid()  # its own process group, so a kill takes its children too
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     code = 0
     try:
+        os.setsid()  # its own process group, so a kill takes its children too
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        sock = accept_one(listener, alive)
+        if sock is None:
+            return
+        for fd in (listener.detach(), alive):
+            os.close(fd)
+        os.write(taken, struct.pack("i", os.getpid()))
+        os.close(taken)
         worker.serve(Connection(sock.detach()), job["code_dirs"])
     except BaseException:  # noqa: BLE001 - nothing may escape into the zygote
         code = 70
@@ -46,16 +63,95 @@ def serve_child(sock: socket.socket, job: dict) -> None:
         os._exit(code)
 
 
-def reap(control: Connection, children: set) -> None:
+def accept_one(listener: socket.socket, alive: int) -> socket.socket | None:
+    """The next connection, or None once the zygote has gone. The listener
+    is non-blocking: every waiting child is woken, one gets the connection."""
     while True:
+        readable, _, _ = select.select([listener, alive], [], [])
+        if alive in readable:
+            return None
         try:
-            pid, status = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
+            sock, _ = listener.accept()
+        except BlockingIOError:
+            continue  # another child took it
+        sock.setblocking(True)
+        return sock
+
+
+class ChildPool:
+    """The zygote's socket, its children, and the pipes that
+    tell it when a child took a session or ended."""
+
+    def __init__(self, control: Connection, job: dict):
+        self.control, self.job = control, job
+        self.listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.listener.bind(job["socket"])
+        self.listener.listen(128)
+        self.listener.setblocking(False)  # shared by the waiting children
+        self.ended_read, ended_write = os.pipe()  # SIGCHLD wakes the loop
+        os.set_blocking(ended_write, False)
+        signal.set_wakeup_fd(ended_write, warn_on_full_buffer=False)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        self.taken_read, self.taken_write = os.pipe()  # a child: "I took one"
+        self.alive_read, self.alive_write = os.pipe()  # EOF in children: gone
+        self.own_fds = [self.ended_read, ended_write, self.taken_read]
+        self.own_fds += [self.alive_write, control.fileno()]
+        self.selector = selectors.DefaultSelector()
+        self.selector.register(self.taken_read, selectors.EVENT_READ, "taken")
+        self.selector.register(self.ended_read, selectors.EVENT_READ, "ended")
+        self.selector.register(control.fileno(), selectors.EVENT_READ, "control")
+        self.children: set[int] = set()
+        self.waiting: set[int] = set()
+
+    def serve(self) -> None:
+        """Keep ``IDLE`` children waiting for sessions, forking another when
+        one takes a session or dies waiting, until the builder says stop or
+        goes away."""
+        while True:
+            while len(self.waiting) < IDLE:
+                self.fork_child()
+            for key, _ in self.selector.select():
+                if key.data == "taken":
+                    data = os.read(self.taken_read, 4096)
+                    for (pid,) in struct.iter_unpack("i", data):
+                        self.waiting.discard(pid)
+                elif key.data == "ended":
+                    os.read(self.ended_read, 4096)
+                    self.reap()
+                else:
+                    with suppress(EOFError):
+                        self.control.recv()
+                    return
+
+    def fork_child(self) -> None:
+        pid = os.fork()
         if pid == 0:
-            return
-        children.discard(pid)
-        control.send(("exit", pid, os.waitstatus_to_exitcode(status)))
+            self.selector.close()
+            signal.set_wakeup_fd(-1)
+            for fd in self.own_fds:
+                os.close(fd)
+            serve_child(self.listener, self.taken_write, self.alive_read, self.job)
+        self.children.add(pid)
+        self.waiting.add(pid)
+
+    def reap(self) -> None:
+        """Report how every child that ended did."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            self.children.discard(pid)
+            self.waiting.discard(pid)
+            self.control.send(("exit", pid, os.waitstatus_to_exitcode(status)))
+
+    def kill_children(self) -> None:
+        for pid in self.children:
+            for kill in (os.killpg, os.kill):  # a child not yet in its own group
+                with suppress(OSError):
+                    kill(pid, signal.SIGKILL)
 
 
 def main() -> None:
@@ -70,52 +166,12 @@ def main() -> None:
     worker.mark_preloaded()
     gc.freeze()  # children's collections leave the zygote's objects (and pages) alone
 
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(job["socket"])
-    listener.listen(128)
-    wake_read, wake_write = os.pipe()
-    os.set_blocking(wake_write, False)
-    signal.set_wakeup_fd(wake_write, warn_on_full_buffer=False)
-    signal.signal(signal.SIGCHLD, lambda *_: None)
-
-    selector = selectors.DefaultSelector()
-    selector.register(listener, selectors.EVENT_READ, "connect")
-    selector.register(control.fileno(), selectors.EVENT_READ, "control")
-    selector.register(wake_read, selectors.EVENT_READ, "child")
+    zygote = ChildPool(control, job)
     control.send(("ready", os.getpid()))
-    children: set[int] = set()
     try:
-        serve(selector, listener, control, (wake_read, wake_write), children, job)
+        zygote.serve()
     finally:
         # Stopped by the builder, or interrupted (Ctrl-C): no worker outlives
         # the zygote, so no builder thread waits on a block that still runs.
-        for pid in children:
-            with suppress(OSError):
-                os.killpg(pid, signal.SIGKILL)
+        zygote.kill_children()
         os._exit(0)
-
-
-def serve(selector, listener, control, wake, children: set, job: dict) -> None:
-    """Fork a worker per connection until the builder says stop or goes away."""
-    wake_read, wake_write = wake
-    while True:
-        for key, _ in selector.select():
-            if key.data == "connect":
-                sock, _ = listener.accept()
-                pid = os.fork()
-                if pid == 0:
-                    selector.close()
-                    listener.close()
-                    signal.set_wakeup_fd(-1)
-                    for fd in (wake_read, wake_write, control.fileno()):
-                        os.close(fd)
-                    serve_child(sock, job)
-                sock.close()
-                children.add(pid)
-            elif key.data == "child":
-                os.read(wake_read, 4096)
-                reap(control, children)
-            else:
-                with suppress(EOFError):
-                    control.recv()
-                return
