@@ -223,9 +223,9 @@ def wait_until(condition, seconds: float = 10) -> bool:
 
 
 def test_workers_are_forked_ahead_and_each_serves_one_session(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    zygote = Zygote([], [str(code_dir)], ahead=3)
     try:
-        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
+        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 3)
         waiting = children_of(zygote.process.pid)
         pids = [
             int(run(zygote, "import os; print(os.getpid())")["stdout"])

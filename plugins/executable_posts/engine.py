@@ -174,7 +174,9 @@ class Engine:
         with self.zygote_lock:
             if self._zygote is None:
                 self._zygote = Zygote(
-                    self.preloads or [], [str(d) for d in self.code_dirs]
+                    self.preloads or [],
+                    [str(d) for d in self.code_dirs],
+                    ahead=len(self.threads),
                 )
             return self._zygote
 

@@ -41,11 +41,18 @@ def how_it_ended(code: int | None) -> str:
 class Zygote:
     """A warm process, started once per build, that forks the workers."""
 
-    def __init__(self, preload: list[str], code_dirs: list[str]):
+    def __init__(self, preload: list[str], code_dirs: list[str], ahead: int = 2):
+        """``ahead``: workers kept forked and waiting (one per session that
+        may start at once)."""
         self.directory = tempfile.mkdtemp(prefix="zygote-")
         self.socket_path = os.path.join(self.directory, "fork.sock")
         ours, theirs = socket.socketpair()
-        job = {"socket": self.socket_path, "preload": preload, "code_dirs": code_dirs}
+        job = {
+            "socket": self.socket_path,
+            "preload": preload,
+            "code_dirs": code_dirs,
+            "ahead": ahead,
+        }
         env = dict(os.environ)
         env.update(
             PYTHONPATH=os.pathsep.join([str(PLUGINS_DIR), *code_dirs]),

@@ -35,9 +35,6 @@ def preload(modules: list[str]) -> None:
             importlib.import_module(name)
 
 
-IDLE = 2  # children forked ahead, waiting for a session
-
-
 def serve_child(listener: socket.socket, taken: int, alive: int, job: dict) -> None:
     """In a forked child: wait for one session, tell the zygote it was taken
     (so it forks the next), serve it, then exit. A child still waiting when
@@ -104,11 +101,11 @@ class ChildPool:
         self.waiting: set[int] = set()
 
     def serve(self) -> None:
-        """Keep ``IDLE`` children waiting for sessions, forking another when
+        """Keep ``ahead`` children waiting for sessions, forking another when
         one takes a session or dies waiting, until the builder says stop or
         goes away."""
         while True:
-            while len(self.waiting) < IDLE:
+            while len(self.waiting) < self.job["ahead"]:
                 self.fork_child()
             for key, _ in self.selector.select():
                 if key.data == "taken":
