@@ -76,8 +76,8 @@ def accept_one(listener: socket.socket, alive: int) -> socket.socket | None:
 
 
 class ChildPool:
-    """The zygote's socket, its children, and the pipes that
-    tell it when a child took a session or ended."""
+    """The zygote's socket, its children, and the pipes that tell it when a
+    child took a session or ended."""
 
     def __init__(self, control: Connection, job: dict):
         self.control, self.job = control, job
