@@ -10,7 +10,6 @@ import asyncio
 import os
 import shlex
 import shutil
-import signal
 import sys
 import threading
 from functools import partial
@@ -175,7 +174,7 @@ def demo(c, host=HOST, port=PORT, chat_port=CHAT_PORT, output=str(OUTPUT)):
 async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
     """The site over HTTP (in a thread) and the chat server, until Ctrl-C;
     then the chat tells its clients it is going, and both stop."""
-    from chatroom import ChatServer, Settings, log_events
+    from chatroom import ChatServer, Settings, log_events, until_interrupted
 
     log_events()
     site = site_server(output, host, port)
@@ -191,11 +190,7 @@ async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
         f"Chat: ws://{host}:{chat.port}/ (the blog's page: http://{host}:{site_port}/chat/)"
     )
     print("Ctrl-C stops both.", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    await until_interrupted()
     await chat.shutdown()
     site.shutdown()
     site.server_close()

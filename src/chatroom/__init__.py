@@ -2,6 +2,6 @@
 on the websockets library, whose JSON protocol a browser page speaks."""
 
 from .protocol import ProtocolError
-from .server import ChatServer, Settings, log_events
+from .server import ChatServer, Settings, log_events, until_interrupted
 
-__all__ = ["ChatServer", "ProtocolError", "Settings", "log_events"]
+__all__ = ["ChatServer", "ProtocolError", "Settings", "log_events", "until_interrupted"]

@@ -3,20 +3,15 @@
 import argparse
 import asyncio
 import resource
-import signal
 
-from .server import LOCAL_ORIGINS, ChatServer, Settings, log_events
+from .server import LOCAL_ORIGINS, ChatServer, Settings, log_events, until_interrupted
 
 
 async def run(settings: Settings) -> None:
     server = ChatServer(settings)
     await server.start()
     print(f"Chat on ws://{settings.host}:{server.port}/ (Ctrl-C stops)", flush=True)
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+    await until_interrupted()
     await server.shutdown()
 
 

@@ -13,6 +13,7 @@ anyone wrote.
 import asyncio
 import json
 import logging
+import signal
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -27,6 +28,15 @@ from .limits import ConnectionLimits, RateLimit
 from .protocol import ProtocolError, encode
 
 logger = logging.getLogger("chatroom")
+
+
+async def until_interrupted() -> None:
+    """Return on Ctrl-C or SIGTERM, so the caller can shut down gracefully."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
 
 
 def log_events(quiet: bool = False) -> None:
