@@ -287,3 +287,68 @@ def test_failed_build_writes_nothing_even_when_cached(tmp_path, status):
     assert result.returncode != 0
     assert "expected KeyError, got ValueError: x" in log
     assert not output.exists()
+
+
+SLOW = '```python exec="on"\nimport time\ntime.sleep(1)\nprint("slow but sure")\n```\n'
+
+
+def test_a_post_read_before_its_session_ends_is_filled_in(tmp_path):
+    """Pelican reads a post whose block still runs; the page, its summaries
+    and the feeds get the block's output all the same."""
+    content = write_site(tmp_path, {"slow": "A slow one.\n\n" + SLOW})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert "slow but sure" in page(output, "slow").text_content()
+    for written in output.rglob("*"):
+        if written.suffix in (".html", ".xml"):
+            assert "executable-posts" not in written.read_text(), written
+
+
+def test_a_block_that_fails_after_its_post_is_read_fails_the_build(tmp_path):
+    body = '```python exec="on"\nimport time\ntime.sleep(1)\nprint(1 / 0)\n```\n'
+    result, log, output = build(tmp_path, write_site(tmp_path, {"late": body}))
+    assert result.returncode != 0
+    assert "posts/late.md:9: ZeroDivisionError: division by zero" in log
+    assert "Build failed (errors above); nothing was written." in log
+    assert not output.exists()
+
+
+PROBE = '''\
+"""Records what other plugins see of each article before pages are written."""
+import json
+from pelican import signals
+
+
+def record(generator):
+    seen = {a.slug: {"content": a.content, "summary": a.summary}
+            for a in generator.articles}
+    with open(generator.settings["PROBE_FILE"], "w") as file:
+        json.dump(seen, file)
+
+
+def register():
+    signals.article_generator_finalized.connect(record)
+'''
+
+
+def test_plugins_that_read_content_early_see_it_filled_in(tmp_path):
+    plugins = tmp_path / "probe_plugins"
+    (plugins / "probe").mkdir(parents=True)
+    (plugins / "probe" / "__init__.py").write_text(PROBE)
+    probe_file = tmp_path / "seen.json"
+    settings = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
+    content = write_site(tmp_path, {"slow": SLOW})
+    result, log, output = build(
+        tmp_path,
+        content,
+        "output",
+        "--",
+        "-e",
+        f"PLUGINS={[*settings['PLUGINS'], 'probe']!r}".replace("'", '"'),
+        f'PLUGIN_PATHS=["{ROOT / "plugins"}", "{plugins}"]',
+        f'PROBE_FILE="{probe_file}"',
+    )
+    assert result.returncode == 0, log
+    seen = __import__("json").loads(probe_file.read_text())["slow"]
+    assert "slow but sure" in seen["content"]
+    assert "executable-posts" not in seen["content"] + seen["summary"]

@@ -185,6 +185,17 @@ class TestRendering(TestCase):
         self.render('```python exec="on"\nx = 1\n```', run=run)
         self.assertEqual(self.reported, [failing])
 
+    def test_a_pending_outcome_renders_as_its_placeholder_alone(self):
+        def run(blocks):
+            return [Outcome(blocks[0], "pending", "", placeholder="<!--later 1-->")]
+
+        self.assertMarkdownRenders(
+            'Before\n\n```python exec="on"\nx = 1\n```\n\nAfter',
+            "<p>Before</p>\n<!--later 1-->\n<p>After</p>",
+            extensions=[self.extension(run=run)],
+        )
+        self.assertEqual(self.reported, [])
+
     def render(self, source, stdout="", exception=None, **config):
         import markdown
 

@@ -1,11 +1,11 @@
 """The worker processes, for real: a zygote forks one worker per session."""
 
 import os
-import signal
 import time
 from pathlib import Path
 
 import pytest
+from executable_posts import processes
 from executable_posts.errors import WorkerLost
 from executable_posts.processes import Timeout, Zygote
 
@@ -17,9 +17,15 @@ def code_dir(tmp_path_factory):
     return directory
 
 
-@pytest.fixture(scope="module")
-def zygote(code_dir):
-    zygote = Zygote(["matplotlib.pyplot", "matplotlib.animation"], [str(code_dir)])
+@pytest.fixture(scope="module", params=["pidfd", "signal"])
+def zygote(request, code_dir):
+    """A zygote that learns of its workers' ends from pidfds, and one that
+    learns of them from SIGCHLD (systems without pidfds)."""
+    zygote = Zygote(
+        ["matplotlib.pyplot", "matplotlib.animation"],
+        [str(code_dir)],
+        exits=request.param,
+    )
     yield zygote
     zygote.close()
 
@@ -35,12 +41,18 @@ def request(code: str, first_line: int = 1, mode: str = "on", **options) -> dict
     }
 
 
-def run(zygote, code: str, timeout: float = 30, **options) -> dict:
-    worker = zygote.worker()
-    try:
-        return worker.run(request(code, **options), timeout)
-    finally:
-        worker.close()
+def session(zygote, *codes: str, timeout: float = 30, **options) -> list:
+    """The result of each block of a session: a dict, or the ``WorkerLost``
+    that stopped it."""
+    run = zygote.submit([request(c, **options) for c in codes], [timeout] * len(codes))
+    zygote.wait(run)
+    assert run.done and len(run.results) == len(codes)
+    return run.results
+
+
+def run(zygote, code: str, timeout: float = 30, **options):
+    (result,) = session(zygote, code, timeout=timeout, **options)
+    return result
 
 
 def test_stdout_and_stderr_are_captured_at_the_file_descriptor(zygote):
@@ -52,15 +64,6 @@ def test_stdout_and_stderr_are_captured_at_the_file_descriptor(zygote):
     assert result["stdout"] == "out\nshell\n"
     assert result["stderr"] == "err\n"
     assert result["exception"] is None
-
-
-def session(zygote, *codes: str, timeout: float = 30) -> list[dict]:
-    worker = zygote.worker()
-    try:
-        worker.start([request(code) for code in codes])
-        return [worker.result(timeout) for _ in codes]
-    finally:
-        worker.close()
 
 
 def test_blocks_of_a_session_share_state(zygote):
@@ -96,19 +99,55 @@ def test_sys_exit_is_the_blocks_exception_not_the_workers_end(zygote):
 
 
 def test_os_exit_is_reported_with_its_exit_code(zygote):
-    with pytest.raises(WorkerLost, match="exited with code 7"):
-        run(zygote, "import os\nos._exit(7)\n")
+    exited, after = session(zygote, "import os\nos._exit(7)\n", "print(1)\n")
+    assert isinstance(exited, WorkerLost)
+    assert str(exited) == "the worker process exited with code 7"
+    assert str(after) == "not run: the worker process exited with code 7"
+
+
+def test_exit_code_zero_before_the_last_block_is_still_a_loss(zygote):
+    exited, _ = session(zygote, "import os\nos._exit(0)\n", "print(1)\n")
+    assert str(exited) == "the worker process exited with code 0"
 
 
 def test_segfault_is_reported_with_its_signal(zygote):
-    with pytest.raises(WorkerLost, match="killed by SIGSEGV"):
-        run(zygote, "import ctypes\nctypes.string_at(0)\n")
+    result = run(zygote, "import ctypes\nctypes.string_at(0)\n")
+    assert str(result) == "the worker process was killed by SIGSEGV"
 
 
 def test_infinite_loop_is_killed_after_the_timeout(zygote):
-    with pytest.raises(Timeout, match="timed out after 1 s"):
-        run(zygote, "while True:\n    pass\n", timeout=1)
+    started = time.monotonic()
+    result = run(zygote, "while True:\n    pass\n", timeout=1)
+    assert isinstance(result, Timeout)
+    assert str(result) == "timed out after 1 s; its worker was killed"
+    assert 1 <= result.seconds < 10 and time.monotonic() - started < 10
     assert run(zygote, "print('still working')\n")["stdout"] == "still working\n"
+
+
+def test_each_block_has_its_own_timeout(zygote):
+    """A slow block after quick ones gets its own time, not what is left of
+    the session's."""
+    fast, slow = session(
+        zygote,
+        "import time\ntime.sleep(0.6)\n",
+        "import time\ntime.sleep(0.6)\n",
+        timeout=1,
+    )
+    assert fast["exception"] is None and slow["exception"] is None
+
+
+def test_a_timeout_kills_the_blocks_own_processes_too(zygote, tmp_path):
+    marker = tmp_path / "child.pid"
+    code = (
+        "import subprocess, sys\n"
+        "sleep = 'import time; time.sleep(60)'\n"
+        "child = subprocess.Popen([sys.executable, '-c', sleep])\n"
+        f"open({str(marker)!r}, 'w').write(str(child.pid))\n"
+        "child.wait()\n"
+    )
+    assert isinstance(run(zygote, code, timeout=1), Timeout)
+    pid = int(marker.read_text())
+    assert wait_until(lambda: not alive(pid)), "the block's subprocess outlived it"
 
 
 def test_block_runs_in_its_own_temporary_directory(zygote):
@@ -116,6 +155,15 @@ def test_block_runs_in_its_own_temporary_directory(zygote):
         zygote, "import os\nopen('litter.txt', 'w').close()\nprint(os.getcwd())\n"
     )
     assert "session-" in result["stdout"]
+
+
+def test_every_session_starts_in_an_empty_directory(zygote):
+    """A directory a session left files in is not given to another one."""
+    litter = "import os\nopen('litter.txt', 'w').close()\nprint(os.listdir())\n"
+    for _ in range(4):
+        assert run(zygote, litter)["stdout"] == "['litter.txt']\n"
+    for _ in range(4):
+        assert run(zygote, "import os\nprint(os.listdir())\n")["stdout"] == "[]\n"
 
 
 def test_hash_order_is_the_same_in_every_build(code_dir, zygote):
@@ -208,9 +256,19 @@ def test_a_worker_starts_without_the_builders_modules(zygote):
     assert run(zygote, code)["stdout"] == "[]\n"
 
 
-def children_of(pid: int) -> set[int]:
-    path = Path(f"/proc/{pid}/task/{pid}/children")
-    return {int(p) for p in path.read_text().split()} if path.exists() else set()
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return Path(f"/proc/{pid}").exists() and "Z" not in status_of(pid)
+
+
+def status_of(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split(") ")[1][0]
+    except (OSError, IndexError):
+        return "Z"
 
 
 def wait_until(condition, seconds: float = 10) -> bool:
@@ -222,40 +280,98 @@ def wait_until(condition, seconds: float = 10) -> bool:
     return False
 
 
-def test_workers_are_forked_ahead_and_each_serves_one_session(code_dir):
-    zygote = Zygote([], [str(code_dir)], ahead=3)
+def test_many_sessions_at_once_each_get_their_own_results(code_dir):
+    """Workers end while others start, reusing pipe and pidfd numbers: every
+    result still reaches its own session."""
+    zygote = Zygote([], [str(code_dir)], workers=3)
     try:
-        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 3)
-        waiting = children_of(zygote.process.pid)
-        pids = [
-            int(run(zygote, "import os; print(os.getpid())")["stdout"])
-            for _ in range(3)
+        runs = [
+            zygote.submit(
+                [request(f"print({n})"), request(f"print({n} * 2)")], [30, 30]
+            )
+            for n in range(300)
         ]
-        assert len(set(pids)) == 3  # a fresh process every session
-        assert pids[0] in waiting  # the first session took a waiting child
+        for each in runs:
+            zygote.wait(each)
+        printed = [[r["stdout"] for r in each.results] for each in runs]
+        assert printed == [[f"{n}\n", f"{n * 2}\n"] for n in range(300)]
     finally:
         zygote.close()
 
 
-def test_a_waiting_worker_that_dies_is_replaced(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sessions_run_at_most_workers_at_once(code_dir, workers):
+    zygote = Zygote([], [str(code_dir)], workers=workers)
+    code = (
+        "import time\nstart = time.time()\ntime.sleep(0.3)\nprint(start, time.time())\n"
+    )
     try:
-        assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
-        for pid in children_of(zygote.process.pid):
-            os.kill(pid, signal.SIGKILL)
-        assert run(zygote, "print('still served')")["stdout"] == "still served\n"
+        runs = [zygote.submit([request(code)], [30]) for _ in range(4)]
+        for each in runs:
+            zygote.wait(each)
+        spans = sorted(tuple(map(float, r.results[0]["stdout"].split())) for r in runs)
+        overlapping = max(
+            sum(start < end_ and start_ < end for start_, end_ in spans)
+            for start, end in spans
+        )
+        assert overlapping == workers
     finally:
         zygote.close()
 
 
-def test_waiting_workers_exit_when_the_zygote_is_killed(code_dir):
+def test_results_come_without_the_builder_waiting(code_dir):
+    """``poll(0)`` returns at once; the sessions run meanwhile."""
     zygote = Zygote([], [str(code_dir)])
-    assert wait_until(lambda: len(children_of(zygote.process.pid)) == 2)
-    waiting = children_of(zygote.process.pid)
-    zygote.process.kill()
     try:
-        assert wait_until(
-            lambda: not any(Path(f"/proc/{pid}").exists() for pid in waiting)
-        ), f"orphaned workers: {waiting}"
+        each = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
+        started = time.monotonic()
+        assert zygote.poll(0) == [] and time.monotonic() - started < 0.2
+        assert wait_until(lambda: zygote.poll(0.1) == [each] or each.done)
+    finally:
+        zygote.close()
+
+
+def test_workers_are_killed_when_the_builder_goes(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    each = zygote.submit(
+        [
+            request("import os\nprint(os.getpid())"),
+            request("import time\ntime.sleep(60)"),
+        ],
+        [60, 60],
+    )
+    assert wait_until(lambda: zygote.poll(0.1) is not None and each.results)
+    pid = int(each.results[0]["stdout"])
+    assert alive(pid)
+    zygote.socket.close()  # as when the builder's process ends
+    try:
+        assert wait_until(lambda: not alive(pid)), "the worker outlived its builder"
+        assert zygote.process.wait(timeout=10) == 0
+    finally:
+        zygote.close()
+
+
+def test_sessions_are_lost_with_the_zygote(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    try:
+        each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
+        zygote.poll(1)
+        zygote.process.kill()
+        zygote.wait(each)
+        assert str(each.results[0]) == "the zygote was killed by SIGKILL"
+        later = zygote.submit([request("print(1)")], [60])
+        assert later.done and str(later.results[0]) == str(each.results[0])
+    finally:
+        zygote.close()
+
+
+def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
+    (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(30)\n")
+    monkeypatch.setattr(processes, "START_TIMEOUT", 1)
+    zygote = Zygote(["slow_import"], [str(tmp_path)])
+    try:
+        each = zygote.submit([request("print(1)")], [60])
+        zygote.wait(each)
+        assert str(each.results[0]) == "the zygote did not start"
     finally:
         zygote.close()

@@ -1,18 +1,17 @@
 """Run the posts' blocks: sessions in parallel worker processes, through the cache.
 
-Every post's sessions are submitted as soon as the build starts, so they run
-on all cores while Pelican reads posts one by one; reading a post then only
-waits for its own results. Results are judged in the builder against what
-the post claims, so the order in which sessions finish never shows.
+Every post's sessions are handed to the zygote as soon as the build starts,
+so they run on the other cores while Pelican reads posts one by one. The
+builder reads their results between posts and never waits for one while it
+reads: a post whose sessions have not finished yet gets its outcomes later
+(see ``plugin.py``). Results are judged in the builder against what the post
+claims, so the order in which sessions finish never shows.
 """
 
 import ast
 import hashlib
 import logging
 import os
-import threading
-import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,9 +21,8 @@ from . import cache as cache_module
 from .blocks import Block
 from .errors import BlockError, WorkerLost
 from .judge import judge
-from .processes import Zygote
+from .processes import SessionRun, Zygote
 from .render import source_html
-from .session_queue import SessionQueue
 
 logger = logging.getLogger(__name__)
 # A cache that cannot be read or written costs a re-run, never the build.
@@ -36,11 +34,12 @@ class Outcome:
     """What became of one block, as the page and the report show it."""
 
     block: Block
-    status: str  # ran, cached, failed, not run, display-only
+    status: str  # ran, cached, failed, not run, display-only; or pending
     reason: str  # "cache hit", or why it ran / did not
     result: dict | None = None
     errors: list[BlockError] = field(default_factory=list)
     seconds: float = 0.0
+    placeholder: str = ""  # pending: what stands in the page for it until then
 
 
 @dataclass(eq=False)  # compared by identity: two sessions are never the same
@@ -51,7 +50,7 @@ class Session:
     parts: list
     cached: list  # the decoded cache entry of each block, or None
     reasons: list[str]
-    future: Future | None = None
+    run: SessionRun | None = None  # None: every block came from the cache
 
 
 def imports_of(code: str) -> set[str]:
@@ -91,18 +90,10 @@ class Engine:
         self.sessions: dict[str, list[Session]] = {}
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
-        self.queue = SessionQueue()
-        self.threads = [
-            threading.Thread(target=self.drive, daemon=True, name=f"session-{n}")
-            for n in range(workers or os.cpu_count() or 1)
-        ]
-        for thread in self.threads:
-            thread.start()
-        self.zygote_lock = threading.Lock()
+        self.workers = workers
         self._zygote: Zygote | None = None
         self.pending: list[Session] = []
         self.preloads: list[str] | None = None
-        self.started = time.perf_counter()
 
     # -- scheduling -------------------------------------------------------
 
@@ -122,17 +113,26 @@ class Engine:
             self.start()
 
     def start(self) -> None:
-        """Run every planned session that misses the cache."""
+        """Hand every planned session that misses the cache to the zygote."""
         pending, self.pending = self.pending, []
         to_run = [session for session in pending if None in session.cached]
         if self.preloads is None and to_run:
             self.preloads = self.preload(to_run)
         for session in pending:
             if None in session.cached:
-                session.future = Future()
-                self.queue.put(session)
+                self.run(session)
             elif self.progress:
                 self.progress.advance(len(session.blocks), session.path, ran=False)
+
+    def run(self, session: Session) -> None:
+        """Run the session's blocks up to its last cache miss in one worker:
+        earlier blocks run again even when cached, to rebuild the state the
+        missing ones start from."""
+        last = max(i for i, entry in enumerate(session.cached) if entry is None)
+        blocks = session.blocks[: last + 1]
+        timeouts = [float(b.options.get("timeout", self.timeout)) for b in blocks]
+        requests = [self.request(block) for block in blocks]
+        session.run = self.zygote().submit(requests, timeouts, tag=session)
 
     def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
         parts = cache_module.key_parts(blocks, self.env)
@@ -171,14 +171,10 @@ class Engine:
     # -- running ----------------------------------------------------------
 
     def zygote(self) -> Zygote:
-        with self.zygote_lock:
-            if self._zygote is None:
-                self._zygote = Zygote(
-                    self.preloads or [],
-                    [str(d) for d in self.code_dirs],
-                    ahead=len(self.threads),
-                )
-            return self._zygote
+        if self._zygote is None:
+            code_dirs = [str(d) for d in self.code_dirs]
+            self._zygote = Zygote(self.preloads or [], code_dirs, self.workers)
+        return self._zygote
 
     def preload(self, sessions: list[Session]) -> list[str]:
         """What the zygote imports: the union of the imports of the sessions
@@ -203,76 +199,49 @@ class Engine:
             "animation": block.options.get("animation"),
         }
 
-    def drive(self) -> None:
-        """One of the threads that run sessions. They are daemons: an
-        interrupted build exits at once, and its zygote, seeing the builder
-        gone, kills the workers that still run."""
-        while True:
-            session = self.queue.get()
-            if session is None:
-                return
-            try:
-                results = self.run_session(session)
-                for block, result in zip(session.blocks, results, strict=False):
-                    if isinstance(result, dict) and block.shows("source"):
-                        # highlighted here, off the reading thread, and cached
-                        result["source_html"] = source_html(block.code)
-                self.store_results(session, results)
-                session.future.set_result(results)
-            except BaseException as error:  # noqa: BLE001 - re-raised by result()
-                session.future.set_exception(error)
+    def poll(self, wait: Session | None = None) -> None:
+        """Take in the results the zygote has sent; with ``wait``, until that
+        session is done."""
+        if self._zygote is None:
+            return
+        done = self._zygote.wait(wait.run) if wait else self._zygote.poll(0)
+        for run in done:
+            self.finished(run.tag)
 
-    def run_session(self, session: Session) -> list:
-        """Run the session's blocks up to its last cache miss in one worker.
+    def finished(self, session: Session) -> None:
+        """Keep what a session's run produced (highlighted, and cached)."""
+        for block, result in zip(session.blocks, session.run.results, strict=False):
+            if isinstance(result, dict) and block.shows("source"):
+                result["source_html"] = source_html(block.code)
+        self.store_results(session, session.run.results)
+        if self.progress:
+            self.progress.advance(len(session.blocks), session.path)
 
-        Earlier blocks run again even when cached, to rebuild the state the
-        missing ones start from. Returns a result, or a ``WorkerLost``, per
-        block that ran.
-        """
-        last_miss = max(i for i, entry in enumerate(session.cached) if entry is None)
-        results: list = []
-        lost = None
-        blocks = session.blocks[: last_miss + 1]
-        try:
-            worker = self.zygote().worker()
-            worker.start([self.request(block) for block in blocks])
-        except WorkerLost as error:
-            return [error] * len(blocks)
-        try:
-            for block in blocks:
-                if lost:
-                    results.append(WorkerLost(f"not run: {lost}"))
-                    continue
-                timeout = float(block.options.get("timeout", self.timeout))
-                started = time.perf_counter()
-                try:
-                    results.append(worker.result(timeout))
-                except WorkerLost as error:
-                    error.seconds = time.perf_counter() - started
-                    lost = error
-                    results.append(error)
-        finally:
-            worker.close()
-            if self.progress:
-                self.progress.advance(len(session.blocks), session.path)
-        return results
+    def done(self, path: str) -> bool:
+        """Whether every session of ``path`` has its results."""
+        return all(s.run is None or s.run.done for s in self.sessions.get(path, []))
 
     # -- results ----------------------------------------------------------
 
-    def outcomes(self, path: str, blocks: list[Block]) -> list[Outcome]:
-        """The judged outcome of each of ``blocks`` (waits for their sessions)."""
+    def outcomes(
+        self, path: str, blocks: list[Block], wait: bool = True
+    ) -> list[Outcome] | None:
+        """The judged outcome of each of ``blocks``; without ``wait``, None
+        if a session of theirs is still running."""
         if path in self.outcomes_by_path and self.same_blocks(path, blocks):
             return self.outcomes_by_path[path]
         if not self.same_blocks(path, blocks):
             self.submit(path, blocks)  # not discovered, or changed since
+        self.poll()
+        sessions = self.sessions.get(path, [])
+        if not wait and not self.done(path):
+            return None
         outcomes = []
         runs = {}
-        sessions = self.sessions.get(path, [])
         for session in sessions:
-            if session.future:
-                self.queue.hurry(session)
-        for session in sessions:
-            ran = session.future.result() if session.future else []
+            if session.run and not session.run.done:
+                self.poll(wait=session)
+            ran = session.run.results if session.run else []
             for index, block in enumerate(session.blocks):
                 runs[id(block)] = self.settle(session, index, ran)
         for block in blocks:
@@ -328,7 +297,7 @@ class Engine:
         return outcome
 
     def store_results(self, session: Session, results: list) -> None:
-        """Cache what a session's run produced (here, off the reading thread)."""
+        """Cache what a session's run produced."""
         # Blocks after the session's last miss did not run: no result for them.
         ran = zip(session.blocks, session.parts, results, strict=False)
         for block, parts, result in ran:
@@ -352,15 +321,12 @@ class Engine:
         return name
 
     def close(self) -> list[Outcome]:
-        """Stop the workers, save the index; every outcome, in post order."""
+        """Wait for every session, stop the zygote, save the index; every
+        outcome, in post order."""
         for path in sorted(self.sessions):
             if path not in self.outcomes_by_path:
                 blocks = [b for s in self.sessions[path] for b in s.blocks]
                 self.outcomes(path, sorted(blocks, key=lambda b: b.line))
-        for _ in self.threads:
-            self.queue.put(None)
-        for thread in self.threads:
-            thread.join()
         if self._zygote:
             self._zygote.close()
         index = {**self.index, **self.new_index}

@@ -18,6 +18,16 @@ def log_error(error: BlockError) -> None:
     logger.error("%s", error)
 
 
+def outcome_html(outcome, picture_url, report) -> str:
+    """The HTML of one block's outcome, its problems given to ``report``; a
+    pending outcome is its placeholder, which the engine fills in later."""
+    if outcome.placeholder:
+        return outcome.placeholder
+    for error in outcome.errors:
+        report(error)
+    return block_html(outcome, picture_url)
+
+
 class ExecutablePreprocessor(Preprocessor):
     def __init__(self, md, extension):
         super().__init__(md)
@@ -49,11 +59,8 @@ class ExecutablePreprocessor(Preprocessor):
         outcomes = config["run"](blocks) if blocks else []
         rendered = {}
         for outcome in outcomes:
-            for error in outcome.errors:
-                config["report"](error)
-            rendered[outcome.block.line] = self.md.htmlStash.store(
-                block_html(outcome, config["picture_url"])
-            )
+            html = outcome_html(outcome, config["picture_url"], config["report"])
+            rendered[outcome.block.line] = self.md.htmlStash.store(html)
         output, index = [], 0
         for first, last, block in found:
             if isinstance(block, BlockError) or block.line not in rendered:
@@ -69,7 +76,8 @@ class ExecutableCodeExtension(Extension):
     """Run fenced ``python`` blocks with options and show what they did.
 
     ``run`` maps the blocks of the document to their outcomes (the build's
-    engine, or a stand-in in tests); ``report`` receives every problem.
+    engine, or a stand-in in tests); ``report`` receives every problem. An
+    outcome still pending renders as its placeholder.
     """
 
     def __init__(self, **kwargs):

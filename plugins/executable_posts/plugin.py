@@ -1,9 +1,21 @@
 """The engine's wiring into Pelican: start the sessions when Pelican starts,
-read Markdown with the extension, and report and write out at the end."""
+read Markdown with the extension, and report and write out at the end.
+
+Pelican reads posts one at a time in one thread; the sessions run meanwhile
+in worker processes. A post whose sessions have not finished when Pelican
+reads it does not wait for them: each of its blocks becomes a placeholder
+(an HTML comment), filled in once every post is read, before anything is
+written (``all_generators_finalized``). Until then, the post's ``content``
+(what templates and plugins read) waits for its own sessions and comes
+filled in; only ``_content``, Pelican's raw copy, holds the placeholders.
+"""
 
 import logging
 import os
+import re
+import secrets
 import time
+from functools import partial
 from pathlib import Path
 
 from markdown import Markdown
@@ -13,9 +25,9 @@ from signed_pickle import SigningError
 
 from .blocks import find_blocks
 from .cache import ResultStore
-from .engine import Engine, shown
+from .engine import Engine, Outcome, shown
 from .errors import BlockError
-from .extension import ExecutableCodeExtension
+from .extension import ExecutableCodeExtension, log_error, outcome_html
 from .report import BlockProgress, print_summary, write_report
 
 logger = logging.getLogger(__name__)
@@ -67,6 +79,12 @@ class Build:
         )
         self.found: dict[str, tuple[list[str], list]] = {}
         self.started = time.perf_counter()
+        # placeholders of pending blocks: (post, its blocks, which one)
+        self.marker = f"<!--executable-posts {secrets.token_hex(8)} "
+        self.placeholder = re.compile(re.escape(self.marker) + r"(\d+)-->")
+        self.pending: list[tuple[str, list, int]] = []
+        self.filled: dict[int, str] = {}
+        self.unfilled: list = []  # content objects that hold placeholders
 
     def discover(self) -> None:
         """Start every post's sessions now, so they run while Pelican reads."""
@@ -99,11 +117,60 @@ class Build:
         return ExecutableCodeExtension(
             source_path=path,
             code_dirs=[str(d) for d in self.code_dirs],
-            run=lambda blocks: self.engine.outcomes(path, blocks),
+            run=partial(self.outcomes, path),
             picture_url=self.picture_url,
             require_exec=self.settings.get("EXEC_REQUIRE", True),
             find=self.find,
         )
+
+    def outcomes(self, path: str, blocks: list) -> list:
+        """The blocks' outcomes, or placeholders while their sessions run."""
+        outcomes = self.engine.outcomes(path, blocks, wait=False)
+        if outcomes is not None:
+            return outcomes
+        pending = []
+        for index, block in enumerate(blocks):
+            if block.runs:
+                number = len(self.pending)
+                self.pending.append((path, blocks, index))
+                placeholder = f"{self.marker}{number}-->"
+                pending.append(Outcome(block, "pending", "", placeholder=placeholder))
+            else:
+                reason = block.options.get("reason", "")
+                pending.append(Outcome(block, "display-only", reason))
+        return pending
+
+    def fill(self, html: str) -> str:
+        """``html`` with its placeholders replaced (waiting for their blocks)."""
+        return self.placeholder.sub(lambda m: self.filled_in(int(m[1])), html)
+
+    def filled_in(self, number: int) -> str:
+        """A pending block's HTML; its problems are reported the first time."""
+        if number not in self.filled:
+            path, blocks, index = self.pending[number]
+            outcome = self.engine.outcomes(path, blocks)[index]
+            self.filled[number] = outcome_html(outcome, self.picture_url, log_error)
+        return self.filled[number]
+
+    def track(self, content) -> None:
+        """Make ``content`` filled in whenever it is read before the end of
+        reading, and remember it to fill in its raw copy then."""
+        raw = getattr(content, "_content", None)
+        if isinstance(raw, str) and self.marker in raw:
+            self.unfilled.append(content)
+            content._get_content = partial(self.fill_content, content)
+
+    def fill_content(self, content) -> str:
+        return self.fill(content._content)
+
+    def fill_all(self) -> None:
+        """Every block's outcome judged and reported, every page filled in."""
+        for number in range(len(self.pending)):
+            self.filled_in(number)
+        for content in self.unfilled:
+            content._content = self.fill(content._content)
+            del content._get_content
+        self.unfilled.clear()
 
     def find(self, lines: list[str], path: str, code_dirs: list[Path]):
         """The blocks of a post, as found at start-up if it has not changed."""
@@ -117,6 +184,7 @@ class Build:
         return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
 
     def finish(self) -> None:
+        self.fill_all()
         outcomes = self.engine.close()
         self.progress.stop()
         seconds = time.perf_counter() - self.started
@@ -179,6 +247,11 @@ def use_executable_reader(readers) -> None:
             )
 
 
+def track(content) -> None:
+    if build is not None:
+        build.track(content)
+
+
 def finish(generators) -> None:
     if build is not None:
         build.finish()
@@ -192,6 +265,7 @@ def write_files(pelican) -> None:
 def register():
     signals.initialized.connect(start)
     signals.readers_init.connect(use_executable_reader)
+    signals.content_object_init.connect(track)
     signals.all_generators_finalized.connect(finish)
     # figures go out with the pages: after strict_build's check that
     # nothing failed (get_writer), before other plugins read the output

@@ -1,57 +1,89 @@
-"""The builder's side of the worker processes: the zygote and its workers.
+"""The builder's side of the worker processes: the zygote, and sessions run.
 
-The builder never runs a post's code. It asks the zygote for a fresh worker
-per session and talks to it over a socket; a block that runs too long gets
-its worker killed, and a worker that dies is reported with how it died
-(exit code or signal) instead of hanging or taking the build down.
+The builder never runs a post's code. It hands each session to the zygote,
+which runs it in a fresh worker process, kills a block that runs too long
+and says how every worker ended; the builder reads the results when it is
+ready for them, in its own thread, between reading posts. A worker that dies
+is reported with how it died (exit code or signal) instead of hanging or
+taking the build down.
 """
 
 import json
 import os
+import pickle
+import select
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
-import threading
-from concurrent.futures import Future
-from contextlib import suppress
-from multiprocessing.connection import Connection
+import time
 from pathlib import Path
 
+from . import frames
 from .errors import WorkerLost
 
 PLUGINS_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
 
 
-def how_it_ended(code: int | None) -> str:
+def how_it_ended(code: int | None, process: str = "the worker process") -> str:
     if code is None:
-        return "the worker process vanished"
+        return f"{process} vanished"
     if code < 0:
         try:
             name = signal.Signals(-code).name
         except ValueError:
             name = f"signal {-code}"
-        return f"the worker process was killed by {name}"
-    return f"the worker process exited with code {code}"
+        return f"{process} was killed by {name}"
+    return f"{process} exited with code {code}"
+
+
+class Timeout(WorkerLost):
+    pass
+
+
+class SessionRun:
+    """One session in its worker: a result per block as they come, then, for
+    the blocks that did not finish, the ``WorkerLost`` that stopped them."""
+
+    def __init__(self, blocks: int, tag=None):
+        self.blocks, self.tag = blocks, tag
+        self.results: list = []
+        self.done = False
+
+    def end(self, lost: WorkerLost | None, seconds: float = 0.0) -> None:
+        if lost is not None and len(self.results) < self.blocks:
+            lost.seconds = seconds
+            self.results.append(lost)
+            missing = self.blocks - len(self.results)
+            self.results += [WorkerLost(f"not run: {lost}") for _ in range(missing)]
+        self.done = True
 
 
 class Zygote:
-    """A warm process, started once per build, that forks the workers."""
+    """A warm process, started once per build, that runs the sessions.
 
-    def __init__(self, preload: list[str], code_dirs: list[str], ahead: int = 2):
-        """``ahead``: workers kept forked and waiting (one per session that
-        may start at once)."""
+    ``workers``: sessions that run at once. ``exits`` chooses how the zygote
+    learns that a worker ended: ``"pidfd"`` (Linux), or ``"signal"``
+    (SIGCHLD, everywhere); pidfds are used where the system has them.
+    """
+
+    def __init__(
+        self,
+        preload: list[str],
+        code_dirs: list[str],
+        workers: int | None = None,
+        exits: str = "pidfd",
+    ):
         self.directory = tempfile.mkdtemp(prefix="zygote-")
-        self.socket_path = os.path.join(self.directory, "fork.sock")
         ours, theirs = socket.socketpair()
         job = {
-            "socket": self.socket_path,
             "preload": preload,
             "code_dirs": code_dirs,
-            "ahead": ahead,
+            "workers": workers or os.cpu_count() or 1,
+            "exits": exits,
         }
         env = dict(os.environ)
         env.update(
@@ -75,43 +107,97 @@ class Zygote:
             env=env,
         )
         theirs.close()
-        self.control = Connection(ours.detach())
-        if not self.control.poll(START_TIMEOUT):
-            self.close()
-            raise WorkerLost("the zygote did not start")
+        self.socket = ours
+        ours.setblocking(False)
+        self.incoming = frames.Reader()
+        self.outgoing = bytearray()
+        self.runs: dict[int, SessionRun] = {}
+        self.started = time.monotonic()
+        self.ready = False
+        self.gone: str | None = None  # why the zygote cannot run sessions
+
+    def submit(self, requests: list[dict], timeouts: list[float], tag=None):
+        """Queue a session of ``requests`` (one per block, with the seconds
+        each may take); its ``SessionRun`` fills in as ``poll`` reads."""
+        run = SessionRun(len(requests), tag)
+        if self.gone:
+            run.end(WorkerLost(self.gone))
+            return run
+        number = len(self.runs)
+        self.runs[number] = run
+        message = ("run", number, requests, timeouts)
+        self.outgoing += frames.frame(pickle.dumps(message, protocol=5))
+        self.flush()
+        return run
+
+    def poll(self, timeout: float | None = 0) -> list[SessionRun]:
+        """Read what the zygote has sent, waiting up to ``timeout`` seconds
+        for something (None: as long as it takes); the runs now done."""
+        if self.gone:
+            return []
+        self.flush()
+        if not self.ready:
+            left = self.started + START_TIMEOUT - time.monotonic()
+            timeout = left if timeout is None else min(timeout, left)
+            if left <= 0:
+                return self.lose("the zygote did not start")
+        writing = [self.socket] if self.outgoing else []
+        readable, _, _ = select.select([self.socket], writing, [], timeout)
+        if not readable:
+            return []
+        data = frames.read_available(self.socket.fileno())
+        if data is None:
+            return self.lose(how_it_ended(self.process.wait(), "the zygote"))
+        done = []
+        for payload in self.incoming.feed(data):
+            kind, number, *rest = pickle.loads(payload)
+            if kind == "ready":
+                self.ready = True
+            elif kind == "result":
+                self.runs[number].results.append(pickle.loads(rest[0]))
+            else:
+                code, timed_out, seconds = rest
+                run = self.runs.pop(number)
+                run.end(lost(code, timed_out), seconds)
+                done.append(run)
+        return done
+
+    def wait(self, run: SessionRun) -> list[SessionRun]:
+        """Read until ``run`` is done; every run done meanwhile."""
+        done = []
+        while not run.done:
+            done += self.poll(None)
+        return done
+
+    def flush(self) -> None:
         try:
-            self.control.recv()  # ("ready", pid)
-        except EOFError:
-            self.close()
-            raise WorkerLost(how_it_ended(self.process.wait())) from None
-        self.exits: dict[int, Future] = {}
-        self.lock = threading.Lock()
-        self.listener = threading.Thread(target=self.listen, daemon=True)
-        self.listener.start()
+            while self.outgoing:
+                del self.outgoing[: self.socket.send(self.outgoing)]
+        except BlockingIOError:
+            pass
+        except OSError:
+            self.outgoing.clear()  # the zygote has gone; poll says how
 
-    def listen(self) -> None:
-        """Collect how each worker ended, as the zygote reports it."""
-        while True:
-            try:
-                _, pid, code = self.control.recv()
-            except (EOFError, OSError):
-                break
-            self.exit_of(pid).set_result(code)
-        with self.lock:
-            for future in self.exits.values():
-                if not future.done():
-                    future.set_result(None)
-
-    def exit_of(self, pid: int) -> Future:
-        with self.lock:
-            return self.exits.setdefault(pid, Future())
-
-    def worker(self) -> "Worker":
-        return Worker(self)
+    def lose(self, why: str) -> list[SessionRun]:
+        """The zygote cannot run sessions: every unfinished one is lost."""
+        self.gone = why
+        runs = list(self.runs.values())
+        self.runs.clear()
+        for run in runs:
+            run.end(WorkerLost(why))
+        if self.process.poll() is None:  # it never started: no workers yet
+            self.process.kill()
+        self.process.wait()
+        return runs
 
     def close(self) -> None:
-        with suppress(OSError, AttributeError):
-            self.control.send("stop")
+        """Stop the zygote (and any worker still running) and clean up."""
+        try:
+            self.socket.setblocking(True)
+            self.socket.sendall(frames.frame(pickle.dumps(("stop",))))
+        except OSError:
+            pass
+        self.socket.close()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
@@ -120,64 +206,8 @@ class Zygote:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class Timeout(WorkerLost):
-    pass
-
-
-class Worker:
-    """One session's process: it gets the session's blocks in one message,
-    runs them in order and sends each result back as it finishes."""
-
-    def __init__(self, zygote: Zygote):
-        self.zygote = zygote
-        self.pid: int | None = None
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            sock.connect(zygote.socket_path)
-        except OSError as error:
-            sock.close()
-            raise WorkerLost(f"the zygote is gone ({error})") from None
-        self.conn = Connection(sock.detach())
-
-    def start(self, requests: list[dict]) -> None:
-        """Send the session's blocks; then ``result()`` once per block."""
-        try:
-            self.conn.send(requests)
-            if not self.conn.poll(START_TIMEOUT):
-                raise WorkerLost("the worker process did not start")
-            _, self.pid = self.conn.recv()
-        except (EOFError, OSError):
-            raise WorkerLost("the worker process did not start") from None
-
-    def result(self, timeout: float) -> dict:
-        """The next block's result; ``Timeout`` or ``WorkerLost`` if none comes."""
-        try:
-            if not self.conn.poll(timeout):
-                self.kill()
-                raise Timeout(f"timed out after {timeout:g} s; its worker was killed")
-            return self.conn.recv()
-        except (EOFError, OSError):
-            raise WorkerLost(how_it_ended(self.exit_code())) from None
-
-    def run(self, request: dict, timeout: float) -> dict:
-        """Run a session of one block."""
-        self.start([request])
-        return self.result(timeout)
-
-    def exit_code(self) -> int | None:
-        if self.pid is None:
-            return None
-        try:
-            return self.zygote.exit_of(self.pid).result(timeout=10)
-        except TimeoutError:
-            self.kill()
-            return self.zygote.exit_of(self.pid).result(timeout=10)
-
-    def kill(self) -> None:
-        if self.pid is not None:
-            with suppress(OSError):
-                os.killpg(self.pid, signal.SIGKILL)
-
-    def close(self) -> None:
-        with suppress(OSError):
-            self.conn.close()
+def lost(code: int, timed_out: float | None) -> WorkerLost:
+    """What stopped a session whose worker ended before its last block."""
+    if timed_out is not None:
+        return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
+    return WorkerLost(how_it_ended(code))

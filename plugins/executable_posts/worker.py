@@ -5,76 +5,96 @@ the builder. It captures everything a block leaves behind (stdout and stderr
 at the file-descriptor level, the exception, matplotlib figures and
 animations) and sends it back as plain data: nothing the builder receives
 needs the block's own classes to be unpickled.
+
+A worker is forked for one session and does little else, so what it touches
+is kept small: every page of the zygote's memory it writes to is copied.
 """
 
 import io
 import linecache
 import os
-import shutil
+import pickle
 import sys
-import tempfile
 import time
 import traceback
 from contextlib import contextmanager, suppress
 
-from . import pytest_runner
+from . import frames, pytest_runner
 
 TEXT_LIMIT = 1_000_000  # characters of stdout/stderr kept per block
 PRELOADED: frozenset = frozenset()  # sys.modules as the zygote forks (see mark)
+STREAMS: dict[int, io.TextIOWrapper] = {}  # a block's sys.stdout and sys.stderr
 
 
 def mark_preloaded() -> None:
-    """Remember, in the zygote, the modules every worker starts with."""
+    """In the zygote: remember the modules every worker starts with, and make
+    the text streams blocks print to (made once here, not in every worker)."""
     global PRELOADED
     PRELOADED = frozenset(sys.modules)
+    for fd in (1, 2):
+        block_stream(fd)
 
 
-@contextmanager
-def captured():
-    """Collect fd 1 and 2 (and ``sys.stdout``/``sys.stderr``) into two strings."""
-    streams = {}
-    sys.stdout.flush()
-    sys.stderr.flush()
-    with scratch_file("stdout") as out, scratch_file("stderr") as err:
-        yield from redirected({1: out, 2: err}, streams)
-
-
-def scratch_file(name: str):
-    """An anonymous file in memory where the system has them, else on disk."""
-    if hasattr(os, "memfd_create"):
-        return open(os.memfd_create(name), "w+b")
-    return tempfile.TemporaryFile()
-
-
-def redirected(files: dict, streams: dict):
-    saved = {fd: os.dup(fd) for fd in files}
-    saved_streams = sys.stdout, sys.stderr
-    for fd, file in files.items():
-        os.dup2(file.fileno(), fd)
-    sys.stdout, sys.stderr = (
-        io.TextIOWrapper(
+def block_stream(fd: int) -> io.TextIOWrapper:
+    """A UTF-8 stream on ``fd`` that writes through, so Python's prints and
+    what subprocesses write to the same descriptor keep their order."""
+    stream = STREAMS.get(fd)
+    if stream is None or stream.closed:  # a block may close sys.stdout
+        stream = STREAMS[fd] = io.TextIOWrapper(
             io.FileIO(fd, "w", closefd=False),
             encoding="utf-8",
             errors="backslashreplace",
             write_through=True,
         )
-        for fd in files
-    )
+    return stream
+
+
+@contextmanager
+def captured():
+    """Collect fd 1 and 2 (and ``sys.stdout``/``sys.stderr``) into two strings."""
+    streams: dict[str, str] = {}
+    flush(sys.stdout, sys.stderr)
+    scratch = {1: scratch_file("stdout"), 2: scratch_file("stderr")}
+    saved = {fd: os.dup(fd) for fd in scratch}
+    saved_streams = sys.stdout, sys.stderr
+    for fd, file in scratch.items():
+        os.dup2(file, fd)
+    sys.stdout, sys.stderr = block_stream(1), block_stream(2)
     try:
         yield streams
     finally:
-        for stream in (sys.stdout, sys.stderr):
-            with suppress(ValueError):  # the block closed it
-                stream.flush()
+        flush(sys.stdout, sys.stderr)
         sys.stdout, sys.stderr = saved_streams
-        for fd, file in files.items():
+        for fd, file in scratch.items():
             os.dup2(saved[fd], fd)
             os.close(saved[fd])
-            file.seek(0)
-            text = file.read().decode("utf-8", errors="replace")
-            if len(text) > TEXT_LIMIT:
-                text = text[:TEXT_LIMIT] + f"\n[... {len(text) - TEXT_LIMIT} more]"
-            streams["stdout" if fd == 1 else "stderr"] = text
+            streams["stdout" if fd == 1 else "stderr"] = read_text(file)
+            os.close(file)
+
+
+def flush(*streams) -> None:
+    for stream in streams:
+        with suppress(ValueError, OSError, AttributeError):  # closed, or replaced
+            stream.flush()
+
+
+def scratch_file(name: str) -> int:
+    """An anonymous file in memory where the system has them, else on disk."""
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create(name)
+    import tempfile
+
+    fd, path = tempfile.mkstemp(prefix=f"{name}-")
+    os.unlink(path)
+    return fd
+
+
+def read_text(fd: int) -> str:
+    data = os.pread(fd, os.fstat(fd).st_size, 0)
+    text = data.decode("utf-8", errors="replace")
+    if len(text) > TEXT_LIMIT:
+        text = text[:TEXT_LIMIT] + f"\n[... {len(text) - TEXT_LIMIT} more]"
+    return text
 
 
 def describe_exception(error: BaseException, filename: str) -> dict:
@@ -170,25 +190,14 @@ def save_animations(request: dict, namespace: dict, state: dict) -> list[dict]:
     )
 
 
-def serve(conn, code_dirs: list[str]) -> None:
-    """Run one session: the blocks the builder sends, in order, each result
-    sent back as soon as it is known."""
-    try:
-        requests = conn.recv()
-    except EOFError:
-        return
-    conn.send(("ready", os.getpid()))
-    directory = tempfile.mkdtemp(prefix="session-")
+def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
+    """Run one session's blocks in order, in ``directory`` (empty, and its
+    own while it runs), and write each result to ``out`` as a frame as soon
+    as it is known."""
     os.chdir(directory)
-    state = {
-        "code_dirs": code_dirs,
-        "directory": directory,
-    }
+    state = {"code_dirs": code_dirs, "directory": directory}
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.argv = ["post"]
-    try:
-        for request in requests:
-            conn.send(run_block(request, namespace, state))
-    finally:
-        os.chdir("/")
-        shutil.rmtree(directory, ignore_errors=True)
+    for request in requests:
+        result = run_block(request, namespace, state)
+        frames.write_all(out, frames.frame(pickle.dumps(result, protocol=5)))

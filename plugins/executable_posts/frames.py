@@ -1,0 +1,64 @@
+"""Length-prefixed messages over raw file descriptors.
+
+The builder, the zygote and the workers talk in frames: a 4-byte length,
+then that many bytes. ``multiprocessing.connection`` would do the same, but
+importing it imports ``threading``, whose after-fork hook then runs Python
+code in every worker the zygote forks.
+"""
+
+import os
+import select
+import struct
+
+HEADER = struct.Struct("!I")
+
+
+def frame(payload: bytes) -> bytes:
+    return HEADER.pack(len(payload)) + payload
+
+
+def write_all(fd: int, data: bytes) -> None:
+    """Write all of ``data``, waiting whenever ``fd`` is not ready for more
+    (a blocking pipe, or a socket in non-blocking mode)."""
+    view = memoryview(data)
+    while view:
+        try:
+            view = view[os.write(fd, view) :]
+        except BlockingIOError:
+            select.select([], [fd], [])
+
+
+class Reader:
+    """Cuts the bytes read from a stream into the frames they carry."""
+
+    def __init__(self):
+        self.buffer = bytearray()
+
+    def feed(self, data: bytes) -> list[bytes]:
+        """Add ``data``; every frame now complete, in order."""
+        self.buffer += data
+        frames, start = [], 0
+        while len(self.buffer) - start >= HEADER.size:
+            (size,) = HEADER.unpack_from(self.buffer, start)
+            end = start + HEADER.size + size
+            if len(self.buffer) < end:
+                break
+            frames.append(bytes(self.buffer[start + HEADER.size : end]))
+            start = end
+        del self.buffer[:start]
+        return frames
+
+
+def read_available(fd: int, size: int = 1 << 20) -> bytes | None:
+    """What a non-blocking ``fd`` has now (maybe nothing); None at its end."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(fd, size)
+        except BlockingIOError:
+            return b"".join(chunks)
+        except ConnectionResetError:
+            data = b""
+        if not data:
+            return b"".join(chunks) if chunks else None
+        chunks.append(data)
