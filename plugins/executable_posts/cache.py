@@ -23,10 +23,12 @@ import threading
 from contextlib import suppress
 from pathlib import Path
 
-from cloudcached import Client, CorruptEntry, backend_for
+from cloudcached import CacheError, Client, CorruptEntry, backend_for
 from signed_pickle import Serializer, Signer, load_keys
 
 KEYS_ENVIRONMENT = "EXEC_CACHE_KEYS"
+# A cache that cannot be read or written costs a re-run, never the build.
+CACHE_FAILURES = (CacheError, OSError)
 ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "render.py")
 
 
@@ -120,7 +122,7 @@ class ResultStore:
         state = Path(state_dir) if remote else Path(location)
         keys = load_keys(state / "signing.key", environment=KEYS_ENVIRONMENT)
         serializer = Serializer(Signer(keys, salt=self.SALT), allowed=frozenset())
-        self.location = location
+        self.location, self.state_dir = location, state
         self.read_only = read_only
         self.client = Client(backend_for(location, s3_client), serializer, read_only)
         name = f"index-{digest(location)[:12]}.json" if remote else "index.json"

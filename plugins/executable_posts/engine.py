@@ -15,18 +15,15 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from cloudcached import CacheError
-
 from . import cache as cache_module
 from .blocks import Block
 from .errors import BlockError, WorkerLost
 from .judge import judge
 from .processes import SessionRun, Zygote
 from .render import source_html
+from .writeback import Writeback
 
 logger = logging.getLogger(__name__)
-# A cache that cannot be read or written costs a re-run, never the build.
-CACHE_FAILURES = (CacheError, OSError)
 
 
 @dataclass
@@ -80,6 +77,7 @@ class Engine:
         progress=None,
     ):
         self.cache = cache
+        self.writeback = Writeback(cache)
         self.code_dirs = [Path(d) for d in code_dirs]
         self.env = cache_module.environment_digest(lockfile)
         self.timeout = timeout
@@ -143,7 +141,7 @@ class Engine:
             if not self.fresh:
                 try:
                     entry = self.cache.get(part.key)
-                except CACHE_FAILURES as error:
+                except cache_module.CACHE_FAILURES as error:
                     refused = error
                     logger.warning(
                         "%s:%s: %s; the block runs again",
@@ -308,10 +306,7 @@ class Engine:
         dependencies = {
             path: cache_module.file_digest(path) for path in result.get("modules", [])
         }
-        try:
-            self.cache.put(key, {"result": result, "dependencies": dependencies})
-        except CACHE_FAILURES as error:
-            logger.warning("could not write to the execution cache: %s", error)
+        self.writeback.add(key, {"result": result, "dependencies": dependencies})
 
     def publish(self, item: dict) -> str:
         """File name under which a figure or animation is written to the site."""
@@ -329,6 +324,7 @@ class Engine:
                 self.outcomes(path, sorted(blocks, key=lambda b: b.line))
         if self._zygote:
             self._zygote.close()
+        self.writeback.start()
         index = {**self.index, **self.new_index}
         try:
             if index != self.index:

@@ -3,7 +3,6 @@ at the end, and a JSON report of every block for machines."""
 
 import json
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -14,11 +13,13 @@ SLOWEST = 5
 
 
 class BlockProgress:
-    """A progress bar over blocks on a terminal, plain lines elsewhere."""
+    """A progress bar over blocks on a terminal. Elsewhere (a CI log), a
+    line now and then: when blocks ran and ``every`` seconds have passed
+    since the last line, and when the last block is done."""
 
-    def __init__(self, console: Console | None = None):
+    def __init__(self, console: Console | None = None, every: float = 1.0):
         self.console = console or Console(stderr=True)
-        self.lock = threading.Lock()
+        self.every, self.said = every, time.monotonic()
         self.total = self.done = 0
         self.bar = None
         if self.console.is_terminal:
@@ -41,19 +42,20 @@ class BlockProgress:
             self.bar.start()
 
     def add(self, blocks: int) -> None:
-        with self.lock:
-            self.total += blocks
-            if self.bar:
-                self.bar.update(self.task, total=self.total)
+        self.total += blocks
+        if self.bar:
+            self.bar.update(self.task, total=self.total)
 
     def advance(self, blocks: int, path: str, ran: bool = True) -> None:
-        """``blocks`` of ``path`` are done; off a terminal, say so if they ran."""
-        with self.lock:
-            self.done += blocks
-            if self.bar:
-                self.bar.update(self.task, advance=blocks, description=path)
-            elif ran:
-                print(f"ran {path} ({self.done}/{self.total} blocks)", file=sys.stderr)
+        """``blocks`` of ``path`` are done (``ran``: not from the cache)."""
+        self.done += blocks
+        if self.bar:
+            self.bar.update(self.task, advance=blocks, description=path)
+            return
+        now = time.monotonic()
+        if ran and (now - self.said >= self.every or self.done == self.total):
+            self.said = now
+            print(f"ran {path} ({self.done}/{self.total} blocks)", file=sys.stderr)
 
     def stop(self) -> None:
         if self.bar:

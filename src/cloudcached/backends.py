@@ -35,6 +35,26 @@ def read_file(path: str) -> bytes:
         os.close(handle)
 
 
+def write_file(path: str, data: bytes, directory: Path) -> None:
+    """Write a new file in few system calls, making ``directory`` if need be."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+    try:
+        handle = os.open(path, flags, 0o666)
+    except FileNotFoundError:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = os.open(path, flags, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(handle, view) :]
+    except BaseException:
+        os.close(handle)
+        with suppress(FileNotFoundError):
+            os.unlink(path)
+        raise
+    os.close(handle)
+
+
 @dataclass(frozen=True)
 class Stored:
     body: bytes
@@ -75,26 +95,22 @@ class LocalBackend:
     def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
         final = self.path(key)
         temporary = f"{final}.{os.getpid()}-{threading.get_ident()}.tmp"
-        data = json.dumps(meta).encode() + b"\n" + body
+        write_file(temporary, json.dumps(meta).encode() + b"\n" + body, self.directory)
         try:
-            handle = open(temporary, "wb")  # noqa: SIM115 - closed just below
-        except FileNotFoundError:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            handle = open(temporary, "wb")  # noqa: SIM115
-        with handle:
-            handle.write(data)
-        try:
-            if mode == "absent":
-                try:
-                    os.link(temporary, final)
-                except FileExistsError:
-                    return False
-            else:
+            if mode != "absent":
                 os.replace(temporary, final)
-        finally:
+                return True
+            try:
+                os.link(temporary, final)
+            except FileExistsError:
+                return False
+            finally:
+                os.unlink(temporary)
+            return True
+        except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(temporary)
-        return True
+            raise
 
     def delete(self, key: str) -> bool:
         try:
