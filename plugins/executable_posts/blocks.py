@@ -16,6 +16,7 @@ what the post claims the code prints::
 import re
 import shlex
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import BlockError
@@ -97,10 +98,16 @@ class Block:
         return self.options.get(part, "on") in ("on", "fold")
 
 
+@lru_cache(maxsize=1024)
+def words_of(info: str) -> tuple[str, ...]:
+    """The shell-like words of an info string (blocks of a blog repeat theirs)."""
+    return tuple(shlex.split(info))
+
+
 def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict:
     """Options ``key="value"`` of a fence's info string, checked."""
     try:
-        words = shlex.split(info)
+        words = words_of(info)
     except ValueError as error:
         raise BlockError(
             path, line, f"cannot read the block's options: {error}"

@@ -21,6 +21,7 @@ import os
 import sys
 import threading
 from contextlib import suppress
+from functools import cached_property
 from pathlib import Path
 
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
@@ -33,10 +34,14 @@ ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "ren
 
 
 def digest(*parts) -> str:
+    """A digest of ``parts``: texts as they are, other data as sorted JSON."""
     hasher = hashlib.sha256()
     for part in parts:
-        data = part if isinstance(part, bytes) else json.dumps(part, sort_keys=True)
-        hasher.update(data if isinstance(data, bytes) else data.encode())
+        if isinstance(part, str):
+            part = part.encode()
+        elif not isinstance(part, bytes):
+            part = json.dumps(part, sort_keys=True).encode()
+        hasher.update(part)
         hasher.update(b"\0")
     return hasher.hexdigest()
 
@@ -58,7 +63,7 @@ def environment_digest(lockfile: Path | None) -> str:
 class KeyParts(dict):
     """The four digests of a block's key; ``key`` combines them."""
 
-    @property
+    @cached_property
     def key(self) -> str:
         return digest(self["env"], self["code"], self["earlier"], self["includes"])
 

@@ -92,6 +92,8 @@ class Engine:
         self._zygote: Zygote | None = None
         self.pending: list[Session] = []
         self.preloads: list[str] | None = None
+        self.highlighting: SessionRun | None = None
+        self.highlighted: dict[str, str] = {}  # code -> its HTML
 
     # -- scheduling -------------------------------------------------------
 
@@ -116,11 +118,30 @@ class Engine:
         to_run = [session for session in pending if None in session.cached]
         if self.preloads is None and to_run:
             self.preloads = self.preload(to_run)
+            self.highlight(to_run)
         for session in pending:
             if None in session.cached:
                 self.run(session)
             elif self.progress:
                 self.progress.advance(len(session.blocks), session.path, ran=False)
+
+    def highlight(self, sessions: list[Session]) -> None:
+        """Have the sources of the blocks that will run highlighted in a
+        worker, ahead of the sessions: Pygments' lexer is slow next to a
+        small block, and Pelican's thread has posts to read."""
+        codes = {b.code for s in sessions for b in s.blocks if b.shows("source")}
+        if codes:
+            request = {"mode": "highlight", "codes": sorted(codes)}
+            self.highlighting = self.zygote().submit([request], [self.timeout])
+
+    def source_html(self, code: str) -> str:
+        """``code`` highlighted: by the worker that does it, if it has."""
+        if self.highlighting and self.highlighting.done:
+            run, self.highlighting = self.highlighting, None
+            if isinstance(run.results[0], dict):  # else highlighted here
+                codes, html = run.requests[0]["codes"], run.results[0]["highlighted"]
+                self.highlighted = dict(zip(codes, html, strict=True))
+        return self.highlighted.get(code) or source_html(code)
 
     def run(self, session: Session) -> None:
         """Run the session's blocks up to its last cache miss in one worker:
@@ -204,13 +225,14 @@ class Engine:
             return
         done = self._zygote.wait(wait.run) if wait else self._zygote.poll(0)
         for run in done:
-            self.finished(run.tag)
+            if run.tag:
+                self.finished(run.tag)
 
     def finished(self, session: Session) -> None:
         """Keep what a session's run produced (highlighted, and cached)."""
         for block, result in zip(session.blocks, session.run.results, strict=False):
             if isinstance(result, dict) and block.shows("source"):
-                result["source_html"] = source_html(block.code)
+                result["source_html"] = self.source_html(block.code)
         self.store_results(session, session.run.results)
         if self.progress:
             self.progress.advance(len(session.blocks), session.path)
@@ -255,12 +277,18 @@ class Engine:
 
     def same_blocks(self, path: str, blocks: list[Block]) -> bool:
         submitted = [b for s in self.sessions.get(path, []) for b in s.blocks]
+        submitted.sort(key=lambda b: b.line)
         runnable = sorted((b for b in blocks if b.runs), key=lambda b: b.line)
-        return [signature(b) for b in sorted(submitted, key=lambda b: b.line)] == [
-            signature(b) for b in runnable
-        ]
+        if len(submitted) == len(runnable) and all(
+            a is b for a, b in zip(submitted, runnable, strict=True)
+        ):
+            return True  # the very blocks found when the build started
+        return [signature(b) for b in submitted] == [signature(b) for b in runnable]
 
     def twin(self, path: str, block: Block) -> Block:
+        for session in self.sessions.get(path, []):
+            if any(candidate is block for candidate in session.blocks):
+                return block
         for session in self.sessions.get(path, []):
             for candidate in session.blocks:
                 if signature(candidate) == signature(block):

@@ -78,6 +78,7 @@ class Build:
             progress=self.progress,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
+        self.markdown_extension: ExecutableCodeExtension | None = None
         self.started = time.perf_counter()
         # placeholders of pending blocks: (post, its blocks, which one)
         self.marker = f"<!--executable-posts {secrets.token_hex(8)} "
@@ -113,15 +114,20 @@ class Build:
         self.engine.start()
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:
+        """The extension, set for the post about to be read (posts are read
+        one at a time, so one extension serves them all)."""
         path = shown(source_path)
-        return ExecutableCodeExtension(
-            source_path=path,
-            code_dirs=[str(d) for d in self.code_dirs],
-            run=partial(self.outcomes, path),
-            picture_url=self.picture_url,
-            require_exec=self.settings.get("EXEC_REQUIRE", True),
-            find=self.find,
+        if self.markdown_extension is None:
+            self.markdown_extension = ExecutableCodeExtension(
+                code_dirs=[str(d) for d in self.code_dirs],
+                picture_url=self.picture_url,
+                require_exec=self.settings.get("EXEC_REQUIRE", True),
+                find=self.find,
+            )
+        self.markdown_extension.setConfigs(
+            {"source_path": path, "run": partial(self.outcomes, path)}
         )
+        return self.markdown_extension
 
     def outcomes(self, path: str, blocks: list) -> list:
         """The blocks' outcomes, or placeholders while their sessions run."""

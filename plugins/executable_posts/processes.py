@@ -48,8 +48,9 @@ class SessionRun:
     """One session in its worker: a result per block as they come, then, for
     the blocks that did not finish, the ``WorkerLost`` that stopped them."""
 
-    def __init__(self, blocks: int, tag=None):
-        self.blocks, self.tag = blocks, tag
+    def __init__(self, requests: list[dict], tag=None):
+        self.requests, self.tag = requests, tag
+        self.blocks = len(requests)
         self.results: list = []
         self.done = False
 
@@ -119,7 +120,7 @@ class Zygote:
     def submit(self, requests: list[dict], timeouts: list[float], tag=None):
         """Queue a session of ``requests`` (one per block, with the seconds
         each may take); its ``SessionRun`` fills in as ``poll`` reads."""
-        run = SessionRun(len(requests), tag)
+        run = SessionRun(requests, tag)
         if self.gone:
             run.end(WorkerLost(self.gone))
             return run

@@ -1,17 +1,26 @@
 """HTML for a block and what it produced. Every text from a block is escaped."""
 
+from functools import cache
 from html import escape
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
-
-FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 CHECK = "\N{CHECK MARK}"
 
 
 def source_html(code: str) -> str:
-    return highlight(code, PythonLexer(), FORMATTER)
+    from pygments import highlight
+
+    lexer, formatter = highlighter()
+    return highlight(code, lexer, formatter)
+
+
+@cache
+def highlighter():
+    """Pygments' Python lexer and our HTML formatter, made when first needed:
+    a build whose results all come from the cache never loads the lexer."""
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
 def text_html(label: str, text: str, kind: str) -> str:

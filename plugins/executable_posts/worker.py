@@ -199,5 +199,17 @@ def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.argv = ["post"]
     for request in requests:
-        result = run_block(request, namespace, state)
+        if request["mode"] == "highlight":
+            result = highlighted(request["codes"])
+        else:
+            result = run_block(request, namespace, state)
         frames.write_all(out, frames.frame(pickle.dumps(result, protocol=5)))
+
+
+def highlighted(codes: list[str]) -> dict:
+    """The builder's chore, done in a worker to spare Pelican's thread: each
+    code as the page shows it. Pygments is imported here, in this worker
+    alone, not in the zygote."""
+    from .render import source_html
+
+    return {"highlighted": [source_html(code) for code in codes]}
