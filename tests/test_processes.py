@@ -375,3 +375,29 @@ def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
         assert str(each.results[0]) == "the zygote did not start"
     finally:
         zygote.close()
+
+
+def test_modules_preloaded_later_reach_only_the_sessions_after(code_dir):
+    zygote = Zygote([], [str(code_dir)])
+    probe = "import sys\nprint('colorsys' in sys.modules)\n"
+    try:
+        assert run(zygote, probe)["stdout"] == "False\n"
+        zygote.preload(["colorsys"])
+        assert run(zygote, probe)["stdout"] == "True\n"
+    finally:
+        zygote.close()
+
+
+def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
+    zygote = Zygote([], [str(code_dir)], workers=1)
+    stamp = "import time\nprint(time.monotonic())\n"
+    try:
+        first = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
+        waiting = [zygote.submit([request(stamp)], [30]) for _ in range(2)]
+        urgent = zygote.submit([request(stamp)], [30], urgent=True)
+        for each in (first, *waiting, urgent):
+            zygote.wait(each)
+        started = [float(r.results[0]["stdout"]) for r in (urgent, *waiting)]
+        assert started == sorted(started)
+    finally:
+        zygote.close()

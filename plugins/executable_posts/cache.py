@@ -145,7 +145,8 @@ class ResultStore:
             self.client.put(key, entry, time_to_expire=0, replace=True)
 
     def load_index(self) -> dict:
-        """Last build's key parts and status for each block, to explain misses."""
+        """Last build's key parts for each block, and whether it failed, to
+        explain misses."""
         try:
             return json.loads(self.index_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

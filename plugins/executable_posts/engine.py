@@ -90,16 +90,16 @@ class Engine:
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
         self.workers = workers
         self._zygote: Zygote | None = None
-        self.pending: list[Session] = []
-        self.preloads: list[str] | None = None
+        self.local_modules: set[str] | None = None
+        self.to_highlight: set[str] = set()
         self.highlighting: SessionRun | None = None
         self.highlighted: dict[str, str] = {}  # code -> its HTML
 
     # -- scheduling -------------------------------------------------------
 
-    def submit(self, path: str, blocks: list[Block], start: bool = True) -> None:
-        """Look up ``path``'s blocks in the cache and plan its sessions; start
-        them now, or with the others at ``start()``."""
+    def submit(self, path: str, blocks: list[Block]) -> None:
+        """Look up ``path``'s blocks in the cache, plan its sessions, and hand
+        the ones the cache cannot answer to the zygote at once."""
         by_session: dict[str, list[Block]] = {}
         for block in blocks:
             if block.runs:
@@ -108,50 +108,43 @@ class Engine:
         self.sessions[path] = sessions
         if self.progress:
             self.progress.add(sum(len(s.blocks) for s in sessions))
-        self.pending.extend(sessions)
-        if start:
-            self.start()
-
-    def start(self) -> None:
-        """Hand every planned session that misses the cache to the zygote."""
-        pending, self.pending = self.pending, []
-        to_run = [session for session in pending if None in session.cached]
-        if self.preloads is None and to_run:
-            self.preloads = self.preload(to_run)
-            self.highlight(to_run)
-        for session in pending:
+        for session in sessions:
             if None in session.cached:
                 self.run(session)
             elif self.progress:
                 self.progress.advance(len(session.blocks), session.path, ran=False)
 
-    def highlight(self, sessions: list[Session]) -> None:
-        """Have the sources of the blocks that will run highlighted in a
-        worker, ahead of the sessions: Pygments' lexer is slow next to a
-        small block, and Pelican's thread has posts to read."""
-        codes = {b.code for s in sessions for b in s.blocks if b.shows("source")}
-        if codes:
-            request = {"mode": "highlight", "codes": sorted(codes)}
-            self.highlighting = self.zygote().submit([request], [self.timeout])
-
-    def source_html(self, code: str) -> str:
-        """``code`` highlighted: by the worker that does it, if it has."""
-        if self.highlighting and self.highlighting.done:
-            run, self.highlighting = self.highlighting, None
-            if isinstance(run.results[0], dict):  # else highlighted here
-                codes, html = run.requests[0]["codes"], run.results[0]["highlighted"]
-                self.highlighted = dict(zip(codes, html, strict=True))
-        return self.highlighted.get(code) or source_html(code)
-
     def run(self, session: Session) -> None:
         """Run the session's blocks up to its last cache miss in one worker:
         earlier blocks run again even when cached, to rebuild the state the
-        missing ones start from."""
+        missing ones start from. The zygote imports what they import first."""
+        zygote = self.zygote()
+        zygote.preload(self.imports(session))
         last = max(i for i, entry in enumerate(session.cached) if entry is None)
         blocks = session.blocks[: last + 1]
         timeouts = [float(b.options.get("timeout", self.timeout)) for b in blocks]
         requests = [self.request(block) for block in blocks]
-        session.run = self.zygote().submit(requests, timeouts, tag=session)
+        session.run = zygote.submit(requests, timeouts, tag=session)
+        self.to_highlight.update(b.code for b in blocks if b.shows("source"))
+
+    def highlight(self) -> None:
+        """Have the sources of the blocks submitted so far highlighted by a
+        worker, ahead of the sessions still waiting: Pygments' lexer is slow
+        next to a small block, and Pelican's thread has posts to read."""
+        if self.to_highlight and self.highlighting is None:
+            request = {"mode": "highlight", "codes": sorted(self.to_highlight)}
+            self.highlighting = self._zygote.submit(
+                [request], [self.timeout], urgent=True
+            )
+
+    def source_html(self, code: str) -> str:
+        """``code`` highlighted: by the worker that does it, if it has."""
+        if self.highlighting and self.highlighting.done and not self.highlighted:
+            run = self.highlighting
+            if isinstance(run.results[0], dict):  # else highlighted here
+                codes, html = run.requests[0]["codes"], run.results[0]["highlighted"]
+                self.highlighted = dict(zip(codes, html, strict=True))
+        return self.highlighted.get(code) or source_html(code)
 
     def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
         parts = cache_module.key_parts(blocks, self.env)
@@ -192,21 +185,22 @@ class Engine:
     def zygote(self) -> Zygote:
         if self._zygote is None:
             code_dirs = [str(d) for d in self.code_dirs]
-            self._zygote = Zygote(self.preloads or [], code_dirs, self.workers)
+            self._zygote = Zygote(None, code_dirs, self.workers)
         return self._zygote
 
-    def preload(self, sessions: list[Session]) -> list[str]:
-        """What the zygote imports: the union of the imports of the sessions
-        that will run, except the posts' own modules (importing those may
-        have side effects)."""
+    def imports(self, session: Session) -> set[str]:
+        """What the zygote imports for ``session``: what its blocks import,
+        except the posts' own modules (importing those may have side effects)."""
         modules = set()
-        for session in sessions:
-            for block in session.blocks:
-                modules |= imports_of(block.code)
-                if block.mode == "pytest":
-                    modules.add("pytest")
-        local = {p.stem for d in self.code_dirs if d.is_dir() for p in d.iterdir()}
-        return sorted(m for m in modules if m.split(".")[0] not in local)
+        for block in session.blocks:
+            modules |= imports_of(block.code)
+            if block.mode == "pytest":
+                modules.add("pytest")
+        if self.local_modules is None:
+            self.local_modules = {
+                p.stem for d in self.code_dirs if d.is_dir() for p in d.iterdir()
+            }
+        return {m for m in modules if m.split(".")[0] not in self.local_modules}
 
     def request(self, block: Block) -> dict:
         return {
@@ -319,7 +313,10 @@ class Engine:
             )
         if outcome.errors and outcome.status != "not run":
             outcome.status = "failed"
-        self.new_index[identity] = {**parts, "status": outcome.status}
+        # failed or not is all a later build needs (and a warm build after a
+        # cold one then leaves the index as it was)
+        status = "failed" if outcome.status == "failed" else "ok"
+        self.new_index[identity] = {**parts, "status": status}
         return outcome
 
     def store_results(self, session: Session, results: list) -> None:

@@ -11,6 +11,11 @@ import select
 import struct
 
 HEADER = struct.Struct("!I")
+# What the zygote sends the builder: a kind and a session, then what the
+# kind carries (a pickled result, or how the session's worker ended).
+READY, RESULT, ENDED = range(3)
+HEAD = struct.Struct("!BI")  # kind, session (or the zygote's pid, for READY)
+ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
 
 
 def frame(payload: bytes) -> bytes:

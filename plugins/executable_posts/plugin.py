@@ -110,8 +110,8 @@ class Build:
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
             ]
             if blocks:
-                self.engine.submit(where, blocks, start=False)
-        self.engine.start()
+                self.engine.submit(where, blocks)
+        self.engine.highlight()
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:
         """The extension, set for the post about to be read (posts are read

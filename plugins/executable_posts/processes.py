@@ -9,6 +9,7 @@ taking the build down.
 """
 
 import json
+import math
 import os
 import pickle
 import select
@@ -23,6 +24,7 @@ from pathlib import Path
 
 from . import frames
 from .errors import WorkerLost
+from .frames import ENDING, HEAD, READY, RESULT
 
 PLUGINS_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
@@ -66,14 +68,16 @@ class SessionRun:
 class Zygote:
     """A warm process, started once per build, that runs the sessions.
 
-    ``workers``: sessions that run at once. ``exits`` chooses how the zygote
-    learns that a worker ended: ``"pidfd"`` (Linux), or ``"signal"``
-    (SIGCHLD, everywhere); pidfds are used where the system has them.
+    It starts at once, and imports what the posts use when ``preload`` says
+    what that is; sessions submitted before then wait for it. ``workers``:
+    sessions that run at once. ``exits`` chooses how the zygote learns that
+    a worker ended: ``"pidfd"`` (Linux), or ``"signal"`` (SIGCHLD,
+    everywhere); pidfds are used where the system has them.
     """
 
     def __init__(
         self,
-        preload: list[str],
+        preload: list[str] | None,
         code_dirs: list[str],
         workers: int | None = None,
         exits: str = "pidfd",
@@ -81,7 +85,6 @@ class Zygote:
         self.directory = tempfile.mkdtemp(prefix="zygote-")
         ours, theirs = socket.socketpair()
         job = {
-            "preload": preload,
             "code_dirs": code_dirs,
             "workers": workers or os.cpu_count() or 1,
             "exits": exits,
@@ -113,22 +116,40 @@ class Zygote:
         self.incoming = frames.Reader()
         self.outgoing = bytearray()
         self.runs: dict[int, SessionRun] = {}
-        self.started = time.monotonic()
+        self.submitted = 0
+        self.preloaded: set[str] = set()
+        self.started: float | None = None  # when it was told what to import
         self.ready = False
         self.gone: str | None = None  # why the zygote cannot run sessions
+        if preload is not None:
+            self.preload(preload)
 
-    def submit(self, requests: list[dict], timeouts: list[float], tag=None):
+    def preload(self, modules) -> None:
+        """Have the zygote import ``modules`` (those it has not already)
+        before it forks the workers of the sessions submitted from now on."""
+        new = set(modules) - self.preloaded
+        if new or self.started is None:
+            self.send(("preload", sorted(new)))
+            self.preloaded |= new
+            self.started = self.started or time.monotonic()
+
+    def send(self, message: tuple) -> None:
+        self.outgoing += frames.frame(pickle.dumps(message, protocol=5))
+        self.flush()
+
+    def submit(
+        self, requests: list[dict], timeouts: list[float], tag=None, urgent=False
+    ) -> SessionRun:
         """Queue a session of ``requests`` (one per block, with the seconds
-        each may take); its ``SessionRun`` fills in as ``poll`` reads."""
+        each may take), ahead of the others if ``urgent``; its
+        ``SessionRun`` fills in as ``poll`` reads."""
         run = SessionRun(requests, tag)
         if self.gone:
             run.end(WorkerLost(self.gone))
             return run
-        number = len(self.runs)
+        number, self.submitted = self.submitted, self.submitted + 1
         self.runs[number] = run
-        message = ("run", number, requests, timeouts)
-        self.outgoing += frames.frame(pickle.dumps(message, protocol=5))
-        self.flush()
+        self.send(("run", number, requests, timeouts, urgent))
         return run
 
     def poll(self, timeout: float | None = 0) -> list[SessionRun]:
@@ -137,7 +158,7 @@ class Zygote:
         if self.gone:
             return []
         self.flush()
-        if not self.ready:
+        if not self.ready and self.started is not None:
             left = self.started + START_TIMEOUT - time.monotonic()
             timeout = left if timeout is None else min(timeout, left)
             if left <= 0:
@@ -150,14 +171,15 @@ class Zygote:
         if data is None:
             return self.lose(how_it_ended(self.process.wait(), "the zygote"))
         done = []
-        for payload in self.incoming.feed(data):
-            kind, number, *rest = pickle.loads(payload)
-            if kind == "ready":
+        for message in self.incoming.feed(data):
+            kind, number = HEAD.unpack_from(message)
+            if kind == READY:
                 self.ready = True
-            elif kind == "result":
-                self.runs[number].results.append(pickle.loads(rest[0]))
+            elif kind == RESULT:
+                result = pickle.loads(memoryview(message)[HEAD.size :])
+                self.runs[number].results.append(result)
             else:
-                code, timed_out, seconds = rest
+                code, timed_out, seconds = ENDING.unpack_from(message, HEAD.size)
                 run = self.runs.pop(number)
                 run.end(lost(code, timed_out), seconds)
                 done.append(run)
@@ -207,8 +229,9 @@ class Zygote:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def lost(code: int, timed_out: float | None) -> WorkerLost:
-    """What stopped a session whose worker ended before its last block."""
-    if timed_out is not None:
+def lost(code: int, timed_out: float) -> WorkerLost:
+    """What stopped a session whose worker ended before its last block
+    (``timed_out``: the timeout it was killed at, or NaN)."""
+    if not math.isnan(timed_out):
         return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
     return WorkerLost(how_it_ended(code))

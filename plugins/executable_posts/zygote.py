@@ -24,9 +24,10 @@ with the control socket's file descriptor and a JSON description of its job.
 import gc
 import importlib
 import json
+import math
 import os
 import pickle
-import selectors
+import select
 import shutil
 import signal
 import stat
@@ -36,8 +37,10 @@ from collections import deque
 from contextlib import suppress
 
 from . import frames, worker
+from .frames import ENDED, ENDING, HEAD, READY, RESULT
 
 FAILED = 70  # a child's exit code when the worker itself failed
+READ = select.POLLIN | select.POLLHUP | select.POLLERR
 
 
 def preload(modules: list[str]) -> None:
@@ -48,6 +51,19 @@ def preload(modules: list[str]) -> None:
 
 class Child:
     """A session running in a child: its pipe, and the block it is on."""
+
+    __slots__ = (
+        "pid",
+        "session",
+        "pipe",
+        "directory",
+        "timeouts",
+        "frames",
+        "finished",
+        "block_started",
+        "killed_after",
+        "watch",
+    )
 
     def __init__(self, pid: int, session: int, pipe: int, directory: str, timeouts):
         self.pid, self.session, self.pipe = pid, session, pipe
@@ -67,22 +83,28 @@ class Child:
 class Dispatcher:
     """Sessions from the builder, run in children, results back to it.
 
-    Messages in: ``("run", id, requests, timeouts)`` and ``("stop",)``.
-    Messages out: ``("ready", pid)``, ``("result", id, pickled result)`` for
-    each block, and ``("ended", id, exit code, timed out after, seconds in
-    the last block)`` for each session. The control socket is non-blocking
-    both ways: the zygote never waits for a builder that is busy elsewhere.
+    Messages in (pickled): ``("preload", modules)`` (before the sessions
+    that need them), ``("run", id, requests, timeouts, urgent)`` and
+    ``("stop",)``. Messages out
+    (``HEAD`` and what follows it): READY once the modules are imported, a
+    RESULT with the pickled result of each block, and the ENDING of each
+    session. The control socket is non-blocking both ways: the zygote never
+    waits for a builder that is busy elsewhere.
+
+    The loop is kept lean: every page of memory it writes to after a fork
+    is copied, for as long as the child lives.
     """
 
     def __init__(self, control: int, job: dict):
         self.control, self.job = control, job
         os.set_blocking(control, False)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(control, selectors.EVENT_READ, "control")
+        self.poller = select.poll()
+        self.poller.register(control, READ)
         self.incoming = frames.Reader()
-        self.outgoing = bytearray()
+        self.outgoing: list[bytes] = []
         self.writing = False  # waiting for the socket to take more
         self.queue: deque = deque()
+        self.preloaded = False
         self.children: dict[int, Child] = {}  # by pid
         self.directories = Directories(os.getcwd())
         self.by_pipe: dict[int, Child] = {}
@@ -94,37 +116,43 @@ class Dispatcher:
             os.set_blocking(self.signals[1], False)
             signal.set_wakeup_fd(self.signals[1], warn_on_full_buffer=False)
             signal.signal(signal.SIGCHLD, lambda *_: None)
-            self.selector.register(self.signals[0], selectors.EVENT_READ, "exits")
+            self.poller.register(self.signals[0], READ)
         self.running = True
 
     # -- the loop ---------------------------------------------------------
 
     def serve(self) -> None:
-        self.send(("ready", os.getpid()))
         while self.running:
-            while self.queue and len(self.children) < self.job["workers"]:
+            while (
+                self.preloaded
+                and self.queue
+                and len(self.children) < self.job["workers"]
+            ):
                 self.fork(*self.queue.popleft())
-            for key, events in self.selector.select(self.wait()):
+            for fd, events in self.poller.poll(self.wait()):
                 # (a pipe or pidfd closed earlier in this batch is skipped)
-                if key.data == "control":
-                    if events & selectors.EVENT_WRITE:
+                if fd == self.control:
+                    if events & select.POLLOUT:
                         self.flush()
-                    if events & selectors.EVENT_READ:
+                    if events & READ:
                         self.receive()
-                elif key.data == "pipe" and key.fd in self.by_pipe:
-                    self.read_pipe(self.by_pipe[key.fd])
-                elif key.data == "watch" and key.fd in self.by_watch:
-                    self.ended(self.by_watch[key.fd])
-                elif key.data == "exits":
-                    os.read(self.signals[0], 4096)
+                elif fd in self.by_pipe:
+                    self.read_pipe(self.by_pipe[fd])
+                elif fd in self.by_watch:
+                    self.ended(self.by_watch[fd])
+                elif self.signals and fd == self.signals[0]:
+                    os.read(fd, 4096)
                     self.reap()
             self.kill_overdue()
+            self.flush()
 
-    def wait(self) -> float | None:
-        """Seconds until the next block's deadline (None: no block runs)."""
+    def wait(self) -> int | None:
+        """Milliseconds until the next block's deadline (None: none runs)."""
         deadlines = [c.deadline() for c in self.children.values()]
         deadlines = [d for d in deadlines if d is not None]
-        return max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+        if not deadlines:
+            return None
+        return max(0, math.ceil((min(deadlines) - time.monotonic()) * 1000))
 
     def receive(self) -> None:
         data = frames.read_available(self.control)
@@ -134,27 +162,50 @@ class Dispatcher:
         for payload in self.incoming.feed(data):
             message = pickle.loads(payload)
             if message[0] == "run":
-                self.queue.append(message[1:])
+                *session, urgent = message[1:]
+                if urgent:
+                    self.queue.appendleft(session)
+                else:
+                    self.queue.append(session)
+            elif message[0] == "preload":
+                self.preload(message[1])
             else:
                 self.running = False
 
-    def send(self, message: tuple) -> None:
-        self.outgoing += frames.frame(pickle.dumps(message, protocol=5))
-        self.flush()
+    def preload(self, modules: list[str]) -> None:
+        """Import what the sessions that follow use, before forking them."""
+        preload(modules)
+        if "matplotlib.pyplot" in sys.modules:
+            from . import figures  # noqa: F401
+        worker.mark_preloaded()
+        gc.freeze()  # children's collections leave these objects (and pages) alone
+        if not self.preloaded:
+            self.preloaded = True
+            self.send(HEAD.pack(READY, os.getpid()))
+
+    def send(self, *parts: bytes) -> None:
+        """Queue a message; the loop sends what it has once per turn."""
+        data = b"".join(parts)
+        self.outgoing.append(frames.HEADER.pack(len(data)))
+        self.outgoing.append(data)
 
     def flush(self) -> None:
-        try:
-            while self.outgoing:
-                del self.outgoing[: os.write(self.control, self.outgoing)]
-        except BlockingIOError:
-            pass
-        except OSError:  # the builder has gone
+        if self.outgoing:
+            data = b"".join(self.outgoing)
             self.outgoing.clear()
-            self.running = False
+            try:
+                sent = os.write(self.control, data)
+            except BlockingIOError:
+                sent = 0
+            except OSError:  # the builder has gone
+                self.running = False
+                return
+            if sent < len(data):
+                self.outgoing.append(data[sent:])
         if self.writing != bool(self.outgoing):
             self.writing = bool(self.outgoing)
-            events = selectors.EVENT_READ | (selectors.EVENT_WRITE * self.writing)
-            self.selector.modify(self.control, events, "control")
+            events = READ | (select.POLLOUT if self.writing else 0)
+            self.poller.modify(self.control, events)
 
     # -- children ---------------------------------------------------------
 
@@ -169,11 +220,11 @@ class Dispatcher:
         os.set_blocking(pipe, False)
         child = Child(pid, session, pipe, directory, timeouts)
         self.children[pid] = self.by_pipe[pipe] = child
-        self.selector.register(pipe, selectors.EVENT_READ, "pipe")
+        self.poller.register(pipe, READ)
         if self.pidfds:
             child.watch = os.pidfd_open(pid)
             self.by_watch[child.watch] = child
-            self.selector.register(child.watch, selectors.EVENT_READ, "watch")
+            self.poller.register(child.watch, select.POLLIN)
 
     def become_worker(self, requests: list[dict], out: int, directory: str) -> None:
         """In the child: drop the zygote's descriptors, run the session, exit."""
@@ -182,8 +233,7 @@ class Dispatcher:
             if self.signals:
                 signal.set_wakeup_fd(-1)
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            owned = [self.control, self.selector.fileno(), *self.signals]
-            for fd in [*owned, *self.by_pipe, *self.by_watch]:
+            for fd in (self.control, *self.signals, *self.by_pipe, *self.by_watch):
                 os.close(fd)
             os.setsid()  # its own process group: a kill takes its children too
             worker.serve(requests, out, self.job["code_dirs"], directory)
@@ -198,14 +248,14 @@ class Dispatcher:
             self.close_pipe(child)
             return
         for payload in child.frames.feed(data):
-            self.send(("result", child.session, payload))
+            self.send(HEAD.pack(RESULT, child.session), payload)
             child.finished += 1
             child.block_started = time.monotonic()
 
     def close_pipe(self, child: Child) -> None:
         # (its number may already be another child's, if it was closed)
         if self.by_pipe.get(child.pipe) is child:
-            self.selector.unregister(child.pipe)
+            self.poller.unregister(child.pipe)
             os.close(child.pipe)
             del self.by_pipe[child.pipe]
 
@@ -230,13 +280,15 @@ class Dispatcher:
             self.read_pipe(child)
             self.close_pipe(child)
         if child.watch is not None:
-            self.selector.unregister(child.watch)
+            self.poller.unregister(child.watch)
             os.close(child.watch)
             del self.by_watch[child.watch]
         del self.children[child.pid]
         self.directories.give_back(child.directory)
         code = os.waitstatus_to_exitcode(status)
-        self.send(("ended", child.session, code, child.killed_after, seconds))
+        timed_out = math.nan if child.killed_after is None else child.killed_after
+        ending = ENDING.pack(code, timed_out, seconds)
+        self.send(HEAD.pack(ENDED, child.session), ending)
 
     def kill_overdue(self) -> None:
         now = time.monotonic()
@@ -291,15 +343,7 @@ def kill(pid: int) -> None:
 
 
 def main() -> None:
-    control = int(sys.argv[1])
-    job = json.loads(sys.argv[2])
-    preload(job["preload"])
-    if "matplotlib.pyplot" in sys.modules:
-        from . import figures  # noqa: F401
-    worker.mark_preloaded()
-    gc.freeze()  # children's collections leave the zygote's objects (and pages) alone
-
-    dispatcher = Dispatcher(control, job)
+    dispatcher = Dispatcher(int(sys.argv[1]), json.loads(sys.argv[2]))
     try:
         dispatcher.serve()
     finally:
