@@ -262,8 +262,7 @@ class Engine:
             if block.runs:
                 outcomes.append(runs[id(self.twin(path, block))])
             else:
-                reason = block.options.get("reason", "")
-                outcomes.append(Outcome(block, "display-only", reason))
+                outcomes.append(display_only(block))
         for outcome, block in zip(outcomes, blocks, strict=True):
             outcome.block = block
         self.outcomes_by_path[path] = outcomes
@@ -281,11 +280,8 @@ class Engine:
 
     def twin(self, path: str, block: Block) -> Block:
         for session in self.sessions.get(path, []):
-            if any(candidate is block for candidate in session.blocks):
-                return block
-        for session in self.sessions.get(path, []):
             for candidate in session.blocks:
-                if signature(candidate) == signature(block):
+                if candidate is block or signature(candidate) == signature(block):
                     return candidate
         raise KeyError(block.where)
 
@@ -361,6 +357,11 @@ class Engine:
             for path in sorted(self.outcomes_by_path)
             for o in self.outcomes_by_path[path]
         ]
+
+
+def display_only(block: Block) -> Outcome:
+    """The outcome of a block shown and not run, with the post's reason."""
+    return Outcome(block, "display-only", block.options.get("reason", ""))
 
 
 def signature(block: Block) -> tuple:

@@ -25,7 +25,7 @@ from signed_pickle import SigningError
 
 from .blocks import find_blocks
 from .cache import ResultStore
-from .engine import Engine, Outcome, shown
+from .engine import Engine, Outcome, display_only, shown
 from .errors import BlockError
 from .extension import ExecutableCodeExtension, log_error, outcome_html
 from .report import BlockProgress, print_summary, write_report
@@ -142,8 +142,7 @@ class Build:
                 placeholder = f"{self.marker}{number}-->"
                 pending.append(Outcome(block, "pending", "", placeholder=placeholder))
             else:
-                reason = block.options.get("reason", "")
-                pending.append(Outcome(block, "display-only", reason))
+                pending.append(display_only(block))
         return pending
 
     def fill(self, html: str) -> str:

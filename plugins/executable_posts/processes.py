@@ -56,8 +56,9 @@ class SessionRun:
         self.results: list = []
         self.done = False
 
-    def end(self, lost: WorkerLost | None, seconds: float = 0.0) -> None:
-        if lost is not None and len(self.results) < self.blocks:
+    def end(self, lost: WorkerLost, seconds: float = 0.0) -> None:
+        """The worker ended; ``lost`` stands for the blocks without a result."""
+        if len(self.results) < self.blocks:
             lost.seconds = seconds
             self.results.append(lost)
             missing = self.blocks - len(self.results)
@@ -215,9 +216,10 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote (and any worker still running) and clean up."""
+        self.outgoing += frames.frame(pickle.dumps(("stop",)))
         try:
             self.socket.setblocking(True)
-            self.socket.sendall(frames.frame(pickle.dumps(("stop",))))
+            self.socket.sendall(self.outgoing)
         except OSError:
             pass
         self.socket.close()

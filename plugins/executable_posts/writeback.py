@@ -19,13 +19,11 @@ import pickle
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
 from signed_pickle import SigningError
 
 from .cache import CACHE_FAILURES, ResultStore
-
-PLUGINS_DIR = Path(__file__).resolve().parent.parent
+from .processes import PLUGINS_DIR
 
 
 class Writeback:

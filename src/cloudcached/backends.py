@@ -97,20 +97,20 @@ class LocalBackend:
         temporary = f"{final}.{os.getpid()}-{threading.get_ident()}.tmp"
         write_file(temporary, json.dumps(meta).encode() + b"\n" + body, self.directory)
         try:
-            if mode != "absent":
+            if mode == "absent":
+                try:
+                    os.link(temporary, final)
+                except FileExistsError:
+                    return False
+                finally:
+                    os.unlink(temporary)
+            else:
                 os.replace(temporary, final)
-                return True
-            try:
-                os.link(temporary, final)
-            except FileExistsError:
-                return False
-            finally:
-                os.unlink(temporary)
-            return True
         except BaseException:
             with suppress(FileNotFoundError):
                 os.unlink(temporary)
             raise
+        return True
 
     def delete(self, key: str) -> bool:
         try:
