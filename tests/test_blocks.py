@@ -72,7 +72,11 @@ def test_plain_python_block_has_no_mode():
         ('exec="off"', 'exec="off" needs a reason'),
         ('exec="on" lines="1-2"', "lines= needs include="),
         ('exec="on" match="x"', "match= needs raises="),
-        ('exec="on" timeout="-1"', "timeout='-1': not > 0"),
+        ('exec="on" timeout="-1"', "timeout='-1': expected seconds above 0"),
+        ('exec="on" timeout="inf"', "timeout='inf': expected seconds above 0"),
+        ('exec="on" timeout="nan"', "timeout='nan': expected seconds above 0"),
+        ('exec="on" timeout="1e7"', "at most 3600 (EXEC_TIMEOUT_MAX)"),
+        ('exec="on" network="yes"', "network='yes': expected one of on, off"),
         ('exec="on" session="unclosed', "cannot read the block's options"),
         (
             'exec="pytest" raises="ValueError"',
@@ -86,6 +90,14 @@ def test_bad_options_name_the_line(info, message):
         only_block(text)
     assert str(raised.value).startswith("post.md:3: ")
     assert message in str(raised.value)
+
+
+def test_the_timeout_maximum_is_a_setting():
+    lines = '```python exec="on" timeout="7200"\npass\n```'.split("\n")
+    ((_, _, block),) = find_blocks(lines, "post.md", max_timeout=7200)
+    assert block.options["timeout"] == "7200"
+    ((_, _, error),) = find_blocks(lines, "post.md", max_timeout=60)
+    assert "at most 60 (EXEC_TIMEOUT_MAX)" in str(error)
 
 
 def test_unclosed_fence_is_an_error_at_its_line():

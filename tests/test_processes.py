@@ -352,15 +352,20 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
 
 
 def test_sessions_are_lost_with_the_zygote(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    """The block that was running is named (it may be what killed the
+    zygote); the sessions still waiting did not run."""
+    zygote = Zygote([], [str(code_dir)], workers=1)
     try:
         each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
-        zygote.poll(1)
+        queued = zygote.submit([request("print(1)")], [60])
+        assert wait_until(lambda: zygote.poll(0.1) is not None and each.started)
         zygote.process.kill()
         zygote.wait(each)
-        assert str(each.results[0]) == "the zygote was killed by SIGKILL"
+        lost = "the zygote was killed by SIGKILL"
+        assert str(each.results[0]) == f"{lost} while this block ran"
+        assert str(queued.results[0]) == f"not run: {lost}"
         later = zygote.submit([request("print(1)")], [60])
-        assert later.done and str(later.results[0]) == str(each.results[0])
+        assert later.done and str(later.results[0]) == f"not run: {lost}"
     finally:
         zygote.close()
 
@@ -372,7 +377,7 @@ def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
     try:
         each = zygote.submit([request("print(1)")], [60])
         zygote.wait(each)
-        assert str(each.results[0]) == "the zygote did not start"
+        assert str(each.results[0]) == "not run: the zygote did not start"
     finally:
         zygote.close()
 

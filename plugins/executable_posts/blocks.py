@@ -13,6 +13,7 @@ what the post claims the code prints::
     ```
 """
 
+import math
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ BLOCK_OPTIONS = {
     "raises": "exception type the block must raise",
     "match": "regular expression the exception message must contain",
     "timeout": "seconds before the block's worker is killed",
+    "network": "on: the block's session may use the network",
     "include": "file under the code directory to run as the source",
     "lines": "line range of the included file, e.g. 10-42",
     "depends": "files the block reads (from the post's folder), part of its key",
@@ -50,8 +52,10 @@ CHOICES = {
     "figure": ("auto", "svg", "png"),
     "animation": ("gif", "mp4"),
     "ellipsis": ("on", "off"),
+    "network": ("on", "off"),
 }
 DEFAULT_SESSION = "main"
+MAX_TIMEOUT = 3600.0  # seconds; the EXEC_TIMEOUT_MAX setting changes it
 
 
 @dataclass(frozen=True)
@@ -127,7 +131,9 @@ def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict
     return options
 
 
-def check_options(options: dict, path: str, line: int) -> None:
+def check_options(
+    options: dict, path: str, line: int, max_timeout: float = MAX_TIMEOUT
+) -> None:
     if options.get("exec") == "off" and not options.get("reason", "").strip():
         raise BlockError(path, line, 'exec="off" needs a reason="..." for the reader')
     if "lines" in options and "include" not in options:
@@ -135,14 +141,25 @@ def check_options(options: dict, path: str, line: int) -> None:
     if "match" in options and "raises" not in options:
         raise BlockError(path, line, "match= needs raises=")
     if "timeout" in options:
-        try:
-            seconds = float(options["timeout"])
-        except ValueError:
-            seconds = 0
-        if not seconds > 0:
-            raise BlockError(path, line, f"timeout={options['timeout']!r}: not > 0")
+        check_timeout(options["timeout"], max_timeout, path, line)
     if options.get("exec") == "pytest" and "raises" in options:
         raise BlockError(path, line, 'raises= does not apply to exec="pytest"')
+
+
+def check_timeout(text: str, max_timeout: float, path: str, line: int) -> float:
+    """Seconds of ``timeout=``: a finite number above 0, at most the maximum."""
+    try:
+        seconds = float(text)
+    except ValueError:
+        seconds = math.nan
+    if not (math.isfinite(seconds) and 0 < seconds <= max_timeout):
+        raise BlockError(
+            path,
+            line,
+            f"timeout={text!r}: expected seconds above 0 and at most "
+            f"{max_timeout:g} (EXEC_TIMEOUT_MAX)",
+        )
+    return seconds
 
 
 def read_claim(options: dict, text: str, path: str, line: int) -> Claim:
@@ -221,7 +238,10 @@ def dependencies(block: Block) -> list[str]:
 
 
 def find_blocks(
-    lines: list[str], path: str, code_dirs: list[Path] = ()
+    lines: list[str],
+    path: str,
+    code_dirs: list[Path] = (),
+    max_timeout: float = MAX_TIMEOUT,
 ) -> list[tuple[int, int, Block | BlockError]]:
     """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
 
@@ -246,7 +266,7 @@ def find_blocks(
         first, line = index, index + 1
         try:
             options = parse_info(opening["info"], BLOCK_OPTIONS, path, line)
-            check_options(options, path, line)
+            check_options(options, path, line, max_timeout)
             block = Block(path, line, end + 1, "\n".join(body) + "\n", options)
             block.source_first_line = line + 1
             claim_start = next_nonblank(lines, end + 1)

@@ -75,6 +75,8 @@ class Engine:
         timeout: float = 60.0,
         fresh: bool = False,
         progress=None,
+        sandbox: dict | None = None,
+        pass_env: tuple[str, ...] = (),
     ):
         self.cache = cache
         self.writeback = Writeback(cache)
@@ -89,6 +91,7 @@ class Engine:
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
         self.workers = workers
+        self.sandbox, self.pass_env = sandbox, tuple(pass_env)
         self._zygote: Zygote | None = None
         self.local_modules: set[str] | None = None
         self.to_highlight: set[str] = set()
@@ -124,7 +127,13 @@ class Engine:
         blocks = session.blocks[: last + 1]
         timeouts = [float(b.options.get("timeout", self.timeout)) for b in blocks]
         requests = [self.request(block) for block in blocks]
-        session.run = zygote.submit(requests, timeouts, tag=session)
+        confinement = {
+            "network": any(b.options.get("network") == "on" for b in blocks),
+            "read": sorted({path for b in blocks for path in b.depends}),
+        }
+        session.run = zygote.submit(
+            requests, timeouts, tag=session, confinement=confinement
+        )
         self.to_highlight.update(b.code for b in blocks if b.shows("source"))
 
     def highlight(self) -> None:
@@ -185,7 +194,13 @@ class Engine:
     def zygote(self) -> Zygote:
         if self._zygote is None:
             code_dirs = [str(d) for d in self.code_dirs]
-            self._zygote = Zygote(None, code_dirs, self.workers)
+            self._zygote = Zygote(
+                None,
+                code_dirs,
+                self.workers,
+                sandbox=self.sandbox,
+                pass_env=self.pass_env,
+            )
         return self._zygote
 
     def imports(self, session: Session) -> set[str]:

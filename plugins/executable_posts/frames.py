@@ -12,8 +12,10 @@ import struct
 
 HEADER = struct.Struct("!I")
 # What the zygote sends the builder: a kind and a session, then what the
-# kind carries (a pickled result, or how the session's worker ended).
-READY, RESULT, ENDED = range(3)
+# kind carries (a pickled result, how the session's worker ended, or for
+# SANDBOX what isolation the zygote got, as JSON). STARTED: a session's
+# worker is forked.
+READY, RESULT, ENDED, STARTED, SANDBOX = range(5)
 HEAD = struct.Struct("!BI")  # kind, session (or the zygote's pid, for READY)
 ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
 

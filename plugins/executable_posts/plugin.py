@@ -23,7 +23,8 @@ from pelican import signals
 
 from signed_pickle import SigningError
 
-from .blocks import find_blocks
+from . import sandbox
+from .blocks import MAX_TIMEOUT, check_timeout, find_blocks
 from .cache import ResultStore
 from .engine import Engine, Outcome, display_only, shown
 from .errors import BlockError
@@ -42,6 +43,50 @@ def configured(settings: dict, name: str, default=None):
 
 def switched_on(settings: dict, name: str) -> bool:
     return os.environ.get(name) == "1" or bool(settings.get(name))
+
+
+def listed(settings: dict, name: str) -> list[str]:
+    """A list setting, or the environment's comma-separated value."""
+    value = os.environ.get(name)
+    if value is not None:
+        return [word.strip() for word in value.split(",") if word.strip()]
+    return list(settings.get(name) or [])
+
+
+def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
+    """The sandbox's policy and the variables passed to sessions, checked:
+    a wrong value stops the build before anything runs."""
+    mode = configured(settings, "EXEC_SANDBOX", "best")
+    if mode not in sandbox.MODES:
+        raise SystemExit(
+            f"EXEC_SANDBOX={mode!r}: expected one of {', '.join(sandbox.MODES)}"
+        )
+    try:
+        policy = {
+            "mode": mode,
+            "memory": sandbox.parse_size(configured(settings, "EXEC_MEMORY", "2G")),
+            "file_size": sandbox.parse_size(
+                configured(settings, "EXEC_FILE_SIZE", "1G")
+            ),
+            "processes": int(configured(settings, "EXEC_PROCESSES", 300)),
+        }
+    except ValueError as error:
+        raise SystemExit(
+            f"executable_posts: a sandbox limit is wrong: {error}"
+        ) from None
+    if policy["processes"] < sandbox.PID_MAX_MIN - 1:
+        raise SystemExit(
+            f"EXEC_PROCESSES={policy['processes']}: at least "
+            f"{sandbox.PID_MAX_MIN - 1} (the kernel's least pid_max)"
+        )
+    passed = tuple(listed(settings, "EXEC_PASS_ENV"))
+    secret = [name for name in passed if name.startswith("EXEC_CACHE")]
+    if secret:
+        raise SystemExit(
+            f"EXEC_PASS_ENV names {', '.join(secret)}: the execution cache's "
+            "settings and keys are never passed to the posts' code"
+        )
+    return policy, passed
 
 
 class Build:
@@ -68,14 +113,28 @@ class Build:
         except (SigningError, ValueError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
+        self.max_timeout = float(configured(settings, "EXEC_TIMEOUT_MAX", MAX_TIMEOUT))
+        timeout = str(settings.get("EXEC_TIMEOUT", 60))
+        try:
+            timeout = check_timeout(timeout, self.max_timeout, "pelicanconf", 0)
+        except BlockError:
+            raise SystemExit(
+                f"EXEC_TIMEOUT={timeout!r}: expected seconds above 0 and at most "
+                f"EXEC_TIMEOUT_MAX ({self.max_timeout:g})"
+            ) from None
+        policy, passed = sandbox_settings(settings)
+        self.isolation = sandbox.probe(policy["mode"])
+        self.say_isolation(policy)
         self.engine = Engine(
             store,
             self.code_dirs,
             lockfile=settings.get("EXEC_LOCKFILE"),
             workers=settings.get("EXEC_WORKERS"),
-            timeout=float(settings.get("EXEC_TIMEOUT", 60)),
+            timeout=timeout,
             fresh=switched_on(settings, "EXEC_FRESH"),
             progress=self.progress,
+            sandbox=policy,
+            pass_env=passed,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
         self.markdown_extension: ExecutableCodeExtension | None = None
@@ -86,6 +145,16 @@ class Build:
         self.pending: list[tuple[str, list, int]] = []
         self.filled: dict[int, str] = {}
         self.unfilled: list = []  # content objects that hold placeholders
+
+    def say_isolation(self, policy: dict) -> None:
+        """Say what the sandbox is; ``strict`` without all of it stops here."""
+        line = f"executable_posts: {sandbox.describe(self.isolation, policy)}"
+        if policy["mode"] == "strict" and self.isolation["missing"]:
+            raise SystemExit(f"{line}\nEXEC_SANDBOX=strict: refusing to build")
+        if self.isolation["missing"] or policy["mode"] == "off":
+            logger.warning(line)
+        else:
+            self.progress.console.print(line, markup=False, highlight=False)
 
     def discover(self) -> None:
         """Start every post's sessions now, so they run while Pelican reads."""
@@ -104,7 +173,7 @@ class Build:
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
             where = shown(path)
-            found = find_blocks(lines, where, self.code_dirs)
+            found = find_blocks(lines, where, self.code_dirs, self.max_timeout)
             self.found[where] = (lines, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
@@ -182,7 +251,7 @@ class Build:
         known = self.found.pop(path, None)
         if known and known[0] == lines:
             return known[1]
-        return find_blocks(lines, path, code_dirs)
+        return find_blocks(lines, path, code_dirs, self.max_timeout)
 
     def picture_url(self, item: dict) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")

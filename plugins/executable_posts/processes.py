@@ -24,13 +24,49 @@ from pathlib import Path
 
 from . import frames
 from .errors import WorkerLost
-from .frames import ENDING, HEAD, READY, RESULT
+from .frames import ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
 
 PLUGINS_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
+UNCONFINED = 71  # a worker's exit code when it could not enter its sandbox
+# The builder's environment that sessions see (plus what EXEC_PASS_ENV names):
+# what programs need to run, nothing that could be a secret.
+PASSED_ENV = (
+    "PATH",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "LC_TIME",
+    "LC_COLLATE",
+    "LC_MONETARY",
+    "LC_MESSAGES",
+    "TZ",
+    "TERM",
+    "LD_LIBRARY_PATH",
+    "PYTHONDONTWRITEBYTECODE",
+    "PYTHONUTF8",
+    "PYTHONIOENCODING",
+    "PYTHONWARNINGS",
+    "OPENBLAS_CORETYPE",
+    "OPENBLAS_L2_SIZE",
+    "SOURCE_DATE_EPOCH",
+)
+
+
+def session_environment(pass_env=(), **settings: str) -> dict[str, str]:
+    """The zygote's environment: the allowlisted variables of the builder's
+    (and those ``pass_env`` names), then ``settings``."""
+    names = (*PASSED_ENV, *pass_env)
+    env = {name: os.environ[name] for name in names if name in os.environ}
+    env.update(settings)
+    return env
 
 
 def how_it_ended(code: int | None, process: str = "the worker process") -> str:
+    if code == UNCONFINED and process == "the worker process":
+        return "the worker process could not enter its sandbox (see the build log)"
     if code is None:
         return f"{process} vanished"
     if code < 0:
@@ -54,13 +90,16 @@ class SessionRun:
         self.requests, self.tag = requests, tag
         self.blocks = len(requests)
         self.results: list = []
+        self.started = False  # its worker is forked
         self.done = False
 
     def end(self, lost: WorkerLost, seconds: float = 0.0) -> None:
-        """The worker ended; ``lost`` stands for the blocks without a result."""
+        """The worker ended; ``lost`` stands for the blocks without a result
+        (the one it stopped, and those after it, which did not run)."""
         if len(self.results) < self.blocks:
-            lost.seconds = seconds
-            self.results.append(lost)
+            if self.started:
+                lost.seconds = seconds
+                self.results.append(lost)
             missing = self.blocks - len(self.results)
             self.results += [WorkerLost(f"not run: {lost}") for _ in range(missing)]
         self.done = True
@@ -82,22 +121,34 @@ class Zygote:
         code_dirs: list[str],
         workers: int | None = None,
         exits: str = "pidfd",
+        sandbox: dict | None = None,
+        pass_env: tuple[str, ...] = (),
     ):
         self.directory = tempfile.mkdtemp(prefix="zygote-")
+        os.chmod(self.directory, 0o755)  # sessions read its matplotlib folder
+        settings = os.path.join(self.directory, "matplotlib")
+        os.mkdir(settings)
         ours, theirs = socket.socketpair()
+        sandbox = dict(sandbox or {"mode": "off"})
+        sandbox["read"] = [*sandbox.get("read", []), str(PLUGINS_DIR), *code_dirs]
+        sandbox["read"].append(settings)
         job = {
             "code_dirs": code_dirs,
             "workers": workers or os.cpu_count() or 1,
             "exits": exits,
+            "sandbox": sandbox,
         }
-        env = dict(os.environ)
-        env.update(
+        env = session_environment(
+            pass_env,
+            HOME=self.directory,
+            MPLCONFIGDIR=settings,
             PYTHONPATH=os.pathsep.join([str(PLUGINS_DIR), *code_dirs]),
             PYTHONHASHSEED="0",  # set and dict orders the same in every build
             MPLBACKEND="Agg",
             OPENBLAS_NUM_THREADS="1",
             OMP_NUM_THREADS="1",
             MKL_NUM_THREADS="1",
+            MALLOC_ARENA_MAX="2",  # threads' arenas count against the memory limit
         )
         self.process = subprocess.Popen(
             [
@@ -121,6 +172,7 @@ class Zygote:
         self.preloaded: set[str] = set()
         self.started: float | None = None  # when it was told what to import
         self.ready = False
+        self.isolation: dict | None = None  # what sandbox the zygote got
         self.gone: str | None = None  # why the zygote cannot run sessions
         if preload is not None:
             self.preload(preload)
@@ -139,18 +191,24 @@ class Zygote:
         self.flush()
 
     def submit(
-        self, requests: list[dict], timeouts: list[float], tag=None, urgent=False
+        self,
+        requests: list[dict],
+        timeouts: list[float],
+        tag=None,
+        urgent=False,
+        confinement: dict | None = None,
     ) -> SessionRun:
         """Queue a session of ``requests`` (one per block, with the seconds
         each may take), ahead of the others if ``urgent``; its
-        ``SessionRun`` fills in as ``poll`` reads."""
+        ``SessionRun`` fills in as ``poll`` reads. ``confinement``: whether
+        the session has the ``network``, and what more it may ``read``."""
         run = SessionRun(requests, tag)
         if self.gone:
             run.end(WorkerLost(self.gone))
             return run
         number, self.submitted = self.submitted, self.submitted + 1
         self.runs[number] = run
-        self.send(("run", number, requests, timeouts, urgent))
+        self.send(("run", number, requests, timeouts, urgent, confinement or {}))
         return run
 
     def poll(self, timeout: float | None = 0) -> list[SessionRun]:
@@ -176,6 +234,13 @@ class Zygote:
             kind, number = HEAD.unpack_from(message)
             if kind == READY:
                 self.ready = True
+            elif kind == STARTED:
+                self.runs[number].started = True
+            elif kind == SANDBOX:
+                self.isolation = json.loads(memoryview(message)[HEAD.size :].tobytes())
+                if "error" in self.isolation:
+                    why = f"the sandbox could not be set up: {self.isolation['error']}"
+                    return [*done, *self.lose(why, blame=False)]
             elif kind == RESULT:
                 result = pickle.loads(memoryview(message)[HEAD.size :])
                 self.runs[number].results.append(result)
@@ -202,13 +267,19 @@ class Zygote:
         except OSError:
             self.outgoing.clear()  # the zygote has gone; poll says how
 
-    def lose(self, why: str) -> list[SessionRun]:
-        """The zygote cannot run sessions: every unfinished one is lost."""
+    def lose(self, why: str, blame: bool = True) -> list[SessionRun]:
+        """The zygote cannot run sessions: every unfinished one is lost. With
+        ``blame``, a block that was running is named as the one it was
+        running (a block can kill its parent where it is not sandboxed)."""
         self.gone = why
         runs = list(self.runs.values())
         self.runs.clear()
         for run in runs:
-            run.end(WorkerLost(why))
+            if run.started and blame:
+                run.end(WorkerLost(f"{why} while this block ran"))
+            else:
+                run.started = False
+                run.end(WorkerLost(why))
         if self.process.poll() is None:  # it never started: no workers yet
             self.process.kill()
         self.process.wait()

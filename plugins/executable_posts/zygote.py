@@ -37,10 +37,13 @@ from collections import deque
 from contextlib import suppress
 
 from . import frames, worker
-from .frames import ENDED, ENDING, HEAD, READY, RESULT
+from .frames import ENDED, ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
+from .sandbox import Sandbox, SandboxError
 
 FAILED = 70  # a child's exit code when the worker itself failed
+UNCONFINED = 71  # ... when it could not enter its sandbox (nothing ran)
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
+LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
 
 
 def preload(modules: list[str]) -> None:
@@ -65,7 +68,7 @@ class Child:
         "watch",
     )
 
-    def __init__(self, pid: int, session: int, pipe: int, directory: str, timeouts):
+    def __init__(self, pid: int, session: int, pipe: int, directory, timeouts):
         self.pid, self.session, self.pipe = pid, session, pipe
         self.directory, self.timeouts = directory, timeouts
         self.frames = frames.Reader()
@@ -84,19 +87,20 @@ class Dispatcher:
     """Sessions from the builder, run in children, results back to it.
 
     Messages in (pickled): ``("preload", modules)`` (before the sessions
-    that need them), ``("run", id, requests, timeouts, urgent)`` and
-    ``("stop",)``. Messages out
-    (``HEAD`` and what follows it): READY once the modules are imported, a
-    RESULT with the pickled result of each block, and the ENDING of each
-    session. The control socket is non-blocking both ways: the zygote never
-    waits for a builder that is busy elsewhere.
+    that need them), ``("run", id, requests, timeouts, urgent, confinement)``
+    (``confinement``: the session's ``network`` and extra ``read`` paths)
+    and ``("stop",)``. Messages out (``HEAD`` and what follows it): SANDBOX
+    at once, READY once the modules are imported, STARTED as a session's
+    worker is forked, a RESULT with the pickled result of each block, and
+    the ENDING of each session. The control socket is non-blocking both
+    ways: the zygote never waits for a builder that is busy elsewhere.
 
     The loop is kept lean: every page of memory it writes to after a fork
     is copied, for as long as the child lives.
     """
 
-    def __init__(self, control: int, job: dict):
-        self.control, self.job = control, job
+    def __init__(self, control: int, job: dict, sandbox: Sandbox):
+        self.control, self.job, self.sandbox = control, job, sandbox
         os.set_blocking(control, False)
         self.poller = select.poll()
         self.poller.register(control, READ)
@@ -129,6 +133,7 @@ class Dispatcher:
                 and len(self.children) < self.job["workers"]
             ):
                 self.fork(*self.queue.popleft())
+            self.flush()
             for fd, events in self.poller.poll(self.wait()):
                 # (a pipe or pidfd closed earlier in this batch is skipped)
                 if fd == self.control:
@@ -144,7 +149,6 @@ class Dispatcher:
                     os.read(fd, 4096)
                     self.reap()
             self.kill_overdue()
-            self.flush()
 
     def wait(self) -> int | None:
         """Milliseconds until the next block's deadline (None: none runs)."""
@@ -152,7 +156,8 @@ class Dispatcher:
         deadlines = [d for d in deadlines if d is not None]
         if not deadlines:
             return None
-        return max(0, math.ceil((min(deadlines) - time.monotonic()) * 1000))
+        left = math.ceil((min(deadlines) - time.monotonic()) * 1000)
+        return min(max(0, left), LONGEST_WAIT)
 
     def receive(self) -> None:
         data = frames.read_available(self.control)
@@ -162,7 +167,8 @@ class Dispatcher:
         for payload in self.incoming.feed(data):
             message = pickle.loads(payload)
             if message[0] == "run":
-                *session, urgent = message[1:]
+                number, requests, timeouts, urgent, confinement = message[1:]
+                session = (number, requests, timeouts, confinement)
                 if urgent:
                     self.queue.appendleft(session)
                 else:
@@ -209,14 +215,19 @@ class Dispatcher:
 
     # -- children ---------------------------------------------------------
 
-    def fork(self, session: int, requests: list[dict], timeouts: list[float]) -> None:
+    def fork(
+        self, session: int, requests: list[dict], timeouts: list[float], confinement
+    ) -> None:
         pipe, out = os.pipe()
-        directory = self.directories.take()
+        directory = None if self.sandbox.private_tmp else self.directories.take()
+        self.sandbox.before_fork()
         pid = os.fork()
         if pid == 0:
             os.close(pipe)
-            self.become_worker(requests, out, directory)
+            self.become_worker(requests, out, directory, confinement)
+        self.sandbox.after_fork()
         os.close(out)
+        self.send(HEAD.pack(STARTED, session))
         os.set_blocking(pipe, False)
         child = Child(pid, session, pipe, directory, timeouts)
         self.children[pid] = self.by_pipe[pipe] = child
@@ -226,8 +237,11 @@ class Dispatcher:
             self.by_watch[child.watch] = child
             self.poller.register(child.watch, select.POLLIN)
 
-    def become_worker(self, requests: list[dict], out: int, directory: str) -> None:
-        """In the child: drop the zygote's descriptors, run the session, exit."""
+    def become_worker(
+        self, requests: list[dict], out: int, directory: str | None, confinement
+    ) -> None:
+        """In the child: drop the zygote's descriptors, confine itself to its
+        session, run the session, exit."""
         code = 0
         try:
             if self.signals:
@@ -236,6 +250,16 @@ class Dispatcher:
             for fd in (self.control, *self.signals, *self.by_pipe, *self.by_watch):
                 os.close(fd)
             os.setsid()  # its own process group: a kill takes its children too
+            try:
+                directory = self.sandbox.confine(
+                    confinement.get("network", False),
+                    confinement.get("read", []),
+                    directory,
+                )
+            except OSError as error:
+                print(f"executable_posts: sandbox: {error}", file=sys.stderr)
+                code = UNCONFINED
+                return
             worker.serve(requests, out, self.job["code_dirs"], directory)
         except BaseException:  # noqa: BLE001 - nothing may escape into the zygote
             code = FAILED
@@ -284,7 +308,8 @@ class Dispatcher:
             os.close(child.watch)
             del self.by_watch[child.watch]
         del self.children[child.pid]
-        self.directories.give_back(child.directory)
+        if child.directory is not None:
+            self.directories.give_back(child.directory)
         code = os.waitstatus_to_exitcode(status)
         timed_out = math.nan if child.killed_after is None else child.killed_after
         ending = ENDING.pack(code, timed_out, seconds)
@@ -343,7 +368,21 @@ def kill(pid: int) -> None:
 
 
 def main() -> None:
-    dispatcher = Dispatcher(int(sys.argv[1]), json.loads(sys.argv[2]))
+    control, job = int(sys.argv[1]), json.loads(sys.argv[2])
+    sandbox = Sandbox(job.get("sandbox", {}))
+    try:
+        sandbox.enter(keep_fds=[control])
+    except (SandboxError, OSError) as error:
+        report = {"error": str(error)}
+    else:
+        report = sandbox.report()
+    os.set_blocking(control, True)
+    frames.write_all(
+        control, frames.frame(HEAD.pack(SANDBOX, 0) + json.dumps(report).encode())
+    )
+    if "error" in report:
+        os._exit(0)
+    dispatcher = Dispatcher(control, job, sandbox)
     try:
         dispatcher.serve()
     finally:

@@ -1,0 +1,90 @@
+"""Linux namespaces for an unprivileged process, through ``ctypes``.
+
+A user namespace makes the process root over namespaces of its own and
+nothing else: its own mount table (a private ``/tmp``, a ``/proc`` that shows
+only its processes), its own network (a loopback and nothing more) and its
+own process IDs (when the first process of a PID namespace ends, the kernel
+kills every other process in it, daemonised or not).
+"""
+
+import ctypes
+import os
+import socket
+import struct
+
+NEWNS = 0x00020000
+NEWUSER = 0x10000000
+NEWNET = 0x40000000
+NEWPID = 0x20000000
+
+MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+class NamespaceError(OSError):
+    """The kernel refused a namespace, a mount or an ID map."""
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        error = ctypes.get_errno()
+        raise NamespaceError(error, f"{what}: {os.strerror(error)}")
+    return result
+
+
+def unshare(flags: int) -> None:
+    _check(_libc.unshare(flags), "unshare")
+
+
+def setns(fd: int, kind: int) -> None:
+    _check(_libc.setns(fd, kind), "setns")
+
+
+def mount(source: str, target: str, kind: str | None, flags: int, data: str = ""):
+    _check(
+        _libc.mount(
+            source.encode(),
+            target.encode(),
+            kind.encode() if kind else None,
+            flags,
+            data.encode() if data else None,
+        ),
+        f"mount {target}",
+    )
+
+
+def prctl(option: int, value: int) -> None:
+    _check(_libc.prctl(option, value, 0, 0, 0), "prctl")
+
+
+def enter_user_namespace(flags: int) -> None:
+    """Unshare ``flags`` with a new user namespace in which this process's
+    user and group are root (and no other ID exists)."""
+    uid, gid = os.geteuid(), os.getegid()
+    unshare(NEWUSER | flags)
+    for name, text in (
+        ("setgroups", "deny"),
+        ("uid_map", f"0 {uid} 1"),
+        ("gid_map", f"0 {gid} 1"),
+    ):
+        with open(f"/proc/self/{name}", "w") as file:
+            file.write(text)
+
+
+def loopback_up() -> None:
+    """Bring up ``lo`` in this (new) network namespace: the loopback works,
+    and nothing else is there."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH22x", b"lo", 0)
+        flags = struct.unpack_from("16sH", _ioctl(sock, SIOCGIFFLAGS, request))[1]
+        _ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
+
+
+def _ioctl(sock: socket.socket, request: int, data: bytes) -> bytes:
+    import fcntl
+
+    return fcntl.ioctl(sock.fileno(), request, data)

@@ -1,0 +1,358 @@
+"""The sandbox a post's code runs in, set up once in the zygote and narrowed
+for each session in its worker.
+
+Once, when the zygote starts (``Sandbox.enter``): a user namespace (root over
+its own namespaces, nothing else), a mount namespace and a PID namespace of
+which the zygote is the first process (so nothing it started outlives it),
+a ``/proc`` that shows only the sandbox, and a network namespace with a
+loopback and nothing else for the sessions that declare no network.
+
+For each session, in its worker (``Sandbox.confine``): a PID namespace of its
+own, whose first process the worker is (when it ends, the kernel kills what
+it left running, daemonised or not; ``pid_max`` there bounds its processes),
+a private ``/tmp`` (a size-limited tmpfs, also its working directory) and
+``/dev/shm``, the isolated network unless it declared one, limits on memory
+and file size, and Landlock: it may read the system, Python and the
+project's code, write its ``/tmp`` and nothing else, and signal nothing
+outside itself.
+
+Modes: ``strict`` refuses to run a block without all of it; ``best`` takes
+what the kernel allows and says what is missing; ``off`` takes nothing.
+"""
+
+import os
+import resource
+import signal
+import sys
+
+from . import landlock, namespaces
+from .namespaces import NEWNET, NEWNS, NEWPID
+
+MODES = ("strict", "best", "off")
+SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
+DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
+PID_MAX_MIN = 301  # the kernel's floor for a PID namespace's pid_max
+# Every part, as the build's first line and ``missing`` name them.
+PARTS = {
+    "user": "user namespace",
+    "pid": "PID namespaces (nothing left running)",
+    "mount": "private /tmp and /proc",
+    "network": "network namespace",
+    "landlock": "Landlock (file access)",
+    "processes": "a process limit per session (pid_max in its PID namespace)",
+    "limits": "memory and file-size limits",
+}
+
+
+class SandboxError(Exception):
+    """``strict`` was asked for and a part of the sandbox is missing."""
+
+
+def system_paths() -> list[str]:
+    """What every session may read: the system, and the Python it runs on."""
+    paths = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/sys"]
+    paths += ["/proc", sys.prefix, sys.base_prefix, sys.exec_prefix]
+    paths += [p for p in sys.path if p and os.path.isdir(p)]
+    paths.append(os.path.dirname(os.path.realpath(sys.executable)))
+    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
+
+
+class Sandbox:
+    """The zygote's sandbox, from the builder's ``policy`` (a dict: ``mode``,
+    ``read``, ``memory``, ``processes``, ``file_size``)."""
+
+    def __init__(self, policy: dict):
+        self.mode = policy.get("mode", "best")
+        self.read = list(policy.get("read", []))
+        self.memory = int(policy.get("memory", 2 << 30))
+        self.processes = int(policy.get("processes", PID_MAX_MIN - 1))
+        self.file_size = int(policy.get("file_size", 1 << 30))
+        self.have: set[str] = set()
+        self.why: dict[str, str] = {}  # part -> why it is missing
+        self.system = system_paths()
+        self.own_pid_ns: int | None = None
+        self.isolated_net: int | None = None
+        self.landlock_abi = 0
+
+    # -- in the zygote ----------------------------------------------------
+
+    def enter(self, keep_fds: list[int]) -> None:
+        """Set up the zygote's part. With a PID namespace, this process
+        stays outside it only to wait: the zygote goes on in its child."""
+        if self.mode == "off":
+            return
+        self.have.add("limits")
+        self.landlock_abi = landlock.abi_version()
+        if self.landlock_abi:
+            self.have.add("landlock")
+        else:
+            self.why["landlock"] = "the kernel has no Landlock"
+        try:
+            namespaces.enter_user_namespace(NEWNS | NEWPID)
+        except OSError as error:
+            for part in ("user", "pid", "mount", "network", "processes"):
+                self.why[part] = f"no user namespace ({error.strerror})"
+            return self.check()
+        self.have |= {"user", "pid", "mount"}
+        wait_outside(keep_fds)
+        namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+        namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
+        proc_flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
+        namespaces.mount("proc", "/proc", "proc", proc_flags)
+        self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
+        self.probe_network_and_processes()
+        self.check()
+
+    def probe_network_and_processes(self) -> None:
+        """A child, first of a PID namespace, makes the isolated network
+        namespace (kept by a descriptor) and tries pid_max there."""
+        read, write = os.pipe()
+        self.before_fork()
+        pid = os.fork()
+        if pid == 0:
+            os.close(read)
+            found = b""
+            try:
+                namespaces.unshare(NEWNET)
+                namespaces.loopback_up()
+                found += b"n"
+            except OSError:
+                pass
+            try:
+                set_pid_max(PID_MAX_MIN)
+                found += b"p"
+            except OSError:
+                pass
+            os.write(write, found + b".")
+            signal.pause()  # until the zygote has taken hold of the namespace
+            os._exit(0)
+        self.after_fork()
+        os.close(write)
+        found = os.read(read, 16)
+        os.close(read)
+        if b"n" in found:
+            path = f"/proc/{pid}/ns/net"
+            self.isolated_net = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+            self.have.add("network")
+        else:
+            self.why["network"] = "the kernel refused a network namespace"
+        if b"p" in found:
+            self.have.add("processes")
+        else:
+            self.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+    def check(self) -> None:
+        if self.mode == "strict" and self.missing():
+            raise SandboxError(
+                "EXEC_SANDBOX=strict, but the sandbox lacks "
+                + "; ".join(f"{PARTS[p]}: {self.why[p]}" for p in self.missing())
+            )
+
+    def missing(self) -> list[str]:
+        return [part for part in PARTS if part not in self.have]
+
+    def report(self) -> dict:
+        return {
+            "mode": self.mode,
+            "have": sorted(self.have),
+            "missing": {part: self.why.get(part, "") for part in self.missing()},
+            "landlock_abi": self.landlock_abi,
+        }
+
+    def before_fork(self) -> None:
+        """The next child is the first process of a new PID namespace."""
+        if self.own_pid_ns is not None:
+            namespaces.setns(self.own_pid_ns, NEWPID)
+            namespaces.unshare(NEWPID)
+
+    def after_fork(self) -> None:
+        """Back to forking into the zygote's own PID namespace."""
+        if self.own_pid_ns is not None:
+            namespaces.setns(self.own_pid_ns, NEWPID)
+
+    @property
+    def private_tmp(self) -> bool:
+        return "mount" in self.have
+
+    # -- in a worker --------------------------------------------------------
+
+    def confine(self, network: bool, reads: list[str], directory: str | None):
+        """Narrow this worker to its session; the directory it works in."""
+        if self.mode == "off":
+            return directory
+        namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if "processes" in self.have:
+            set_pid_max(max(PID_MAX_MIN, self.processes + 1))
+        if not network and self.isolated_net is not None:
+            namespaces.setns(self.isolated_net, NEWNET)
+        readable = [*self.system, *self.read, *reads]
+        writable = [*DEVICES]
+        if self.private_tmp:
+            directory = self.private_mounts(readable)
+            writable += ["/tmp", "/dev/shm"]
+        writable.append(directory)
+        self.limit()
+        if "landlock" in self.have:
+            landlock.restrict(readable, writable, self.landlock_abi)
+        tmp = "/tmp" if self.private_tmp else directory
+        os.environ.update(HOME=directory, TMPDIR=tmp)
+        return directory
+
+    def private_mounts(self, readable: list[str]) -> str:
+        """A new tmpfs on /tmp (and /dev/shm), with the paths of ``readable``
+        that lay under /tmp bound back in place; a fresh /proc."""
+        under_tmp = sorted({p for p in readable if p.startswith("/tmp/")})
+        namespaces.unshare(NEWNS)  # (held after: a bind takes this table's)
+        held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]
+        flags = namespaces.MS_NOSUID | namespaces.MS_NODEV
+        size = f"size={self.file_size},mode=1777"
+        namespaces.mount("tmpfs", "/tmp", "tmpfs", flags, size)
+        if os.path.isdir("/dev/shm"):
+            namespaces.mount("tmpfs", "/dev/shm", "tmpfs", flags, size)
+        for path, fd in held:
+            if os.path.isdir(f"/proc/self/fd/{fd}"):
+                os.makedirs(path, exist_ok=True)
+            else:
+                os.makedirs(os.path.dirname(path), exist_ok=True)
+                open(path, "a").close()
+            namespaces.mount(f"/proc/self/fd/{fd}", path, None, BIND)
+            os.close(fd)
+        namespaces.mount("proc", "/proc", "proc", flags | namespaces.MS_NOEXEC)
+        os.mkdir(SCRATCH, 0o700)
+        return SCRATCH
+
+    def limit(self) -> None:
+        for kind, value in (
+            (resource.RLIMIT_AS, self.memory),
+            (resource.RLIMIT_FSIZE, self.file_size),
+            (resource.RLIMIT_CORE, 0),
+        ):
+            resource.setrlimit(kind, (value, value))
+        if "processes" not in self.have:
+            # Counted per user, so shared with the other sessions (and not
+            # applied to root): a backstop where pid_max cannot be set.
+            limit = self.processes
+            resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+
+
+BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
+
+
+def set_pid_max(value: int) -> None:
+    """Bound the processes of this PID namespace (Linux 6.14 and later)."""
+    with open("/proc/sys/kernel/pid_max", "w") as file:
+        file.write(str(value))
+
+
+def wait_outside(keep_fds: list[int]) -> None:
+    """Fork the zygote proper into the new PID namespace (as its first
+    process); this process only waits for it and ends as it ended, so the
+    builder sees how the zygote ended."""
+    pid = os.fork()
+    if pid == 0:
+        return
+    for fd in keep_fds:
+        os.close(fd)  # the builder must see the zygote's end, not ours
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the zygote handles Ctrl-C
+    while True:
+        try:
+            _, status = os.waitpid(pid, 0)
+            break
+        except InterruptedError:
+            continue
+    if os.WIFSIGNALED(status):
+        signal.signal(os.WTERMSIG(status), signal.SIG_DFL)
+        os.kill(os.getpid(), os.WTERMSIG(status))
+    os._exit(os.waitstatus_to_exitcode(status))
+
+
+def probe(mode: str) -> dict:
+    """What a zygote would get here, found at the build's start by a child
+    that tries the namespaces (the zygote's own report has the last word)."""
+    sandbox = Sandbox({"mode": mode})
+    if mode == "off":
+        return sandbox.report()
+    sandbox.have.add("limits")
+    sandbox.landlock_abi = landlock.abi_version()
+    if sandbox.landlock_abi:
+        sandbox.have.add("landlock")
+    else:
+        sandbox.why["landlock"] = "the kernel has no Landlock"
+    pid = os.fork()
+    if pid == 0:
+        try:
+            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWNET)
+            os._exit(0)
+        except BaseException:  # noqa: BLE001 - reported by the exit code
+            os._exit(1)
+    _, status = os.waitpid(pid, 0)
+    if os.waitstatus_to_exitcode(status) == 0:
+        sandbox.have |= {"user", "pid", "mount", "network"}
+        if tuple(int(n) for n in _release()[:2]) >= (6, 14):
+            sandbox.have.add("processes")
+        else:
+            sandbox.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
+    else:
+        for part in ("user", "pid", "mount", "network", "processes"):
+            sandbox.why[part] = "the kernel refused a user namespace"
+    return sandbox.report()
+
+
+def _release() -> list[str]:
+    import re
+
+    return re.findall(r"\d+", os.uname().release)
+
+
+def describe(report: dict, limits: dict) -> str:
+    """One line for the build's start: the mode, what it has, what it lacks."""
+    mode, have = report["mode"], set(report["have"])
+    if mode == "off":
+        return "sandbox off (EXEC_SANDBOX=off): blocks run with the builder's rights"
+    parts = []
+    spaces = [
+        n
+        for n, part in (
+            ("user", "user"),
+            ("PID", "pid"),
+            ("mount", "mount"),
+            ("network", "network"),
+        )
+        if part in have
+    ]
+    if spaces:
+        parts.append(", ".join(spaces) + " namespaces")
+    if "landlock" in have:
+        parts.append(f"Landlock ABI {report['landlock_abi']}")
+    processes = f"{limits['processes']} processes, " if "processes" in have else ""
+    parts.append(
+        f"per session {size(limits['memory'])} of memory a process, "
+        f"{processes}{size(limits['file_size'])} files"
+    )
+    line = f"sandbox {mode}: " + "; ".join(parts)
+    if report["missing"]:
+        lacking = "; ".join(
+            f"{PARTS[p]} ({why})" for p, why in report["missing"].items()
+        )
+        line += f". Missing: {lacking}"
+    return line
+
+
+def size(number: int) -> str:
+    for unit, scale in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if number >= scale and number % scale == 0:
+            return f"{number // scale} {unit}"
+    return f"{number} bytes"
+
+
+def parse_size(text) -> int:
+    """Bytes of ``2G``, ``512M``, ``1048576``..."""
+    text = str(text).strip().upper().removesuffix("B").removesuffix("I")
+    scale = {"K": 1 << 10, "M": 1 << 20, "G": 1 << 30, "T": 1 << 40}.get(text[-1:], 1)
+    number = text[:-1] if scale > 1 else text
+    value = int(float(number) * scale)
+    if value <= 0:
+        raise ValueError(f"{text!r} is not a size above 0")
+    return value
