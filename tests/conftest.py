@@ -46,13 +46,18 @@ class BuiltSite:
 
 
 def build_site(
-    content: Path, output: Path, cache: Path | None = None, *options: str
+    content: Path,
+    output: Path,
+    cache: Path | None = None,
+    *options: str,
+    env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """``invoke build`` of ``content`` into ``output``, with its own execution
     cache (a new one next to ``output`` unless given) and report."""
     env = {
         "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
         "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
+        **(env or {}),
     }
     return invoke(
         "build", "--content", str(content), "--output", str(output), *options, env=env

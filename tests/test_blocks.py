@@ -93,7 +93,7 @@ def test_bad_options_name_the_line(info, message):
 
 
 def test_the_timeout_maximum_is_a_setting():
-    lines = '```python exec="on" timeout="7200"\npass\n```'.split("\n")
+    lines = ['```python exec="on" timeout="7200"', "pass", "```"]
     ((_, _, block),) = find_blocks(lines, "post.md", max_timeout=7200)
     assert block.options["timeout"] == "7200"
     ((_, _, error),) = find_blocks(lines, "post.md", max_timeout=60)

@@ -110,9 +110,13 @@ class Zygote:
 
     It starts at once, and imports what the posts use when ``preload`` says
     what that is; sessions submitted before then wait for it. ``workers``:
-    sessions that run at once. ``exits`` chooses how the zygote learns that
-    a worker ended: ``"pidfd"`` (Linux), or ``"signal"`` (SIGCHLD,
-    everywhere); pidfds are used where the system has them.
+    sessions that run at once; ``sandbox``: the policy of ``sandbox.py``
+    (none: off), ``pass_env``: the builder's variables sessions see beyond
+    the allowlist; ``python`` and ``user``: the interpreter the zygote runs
+    on, and whom as (a builder running as root may drop to another user).
+    ``exits`` chooses how the zygote learns that a worker ended:
+    ``"pidfd"`` (Linux), or ``"signal"`` (SIGCHLD, everywhere); pidfds are
+    used where the system has them.
     """
 
     def __init__(
@@ -123,6 +127,8 @@ class Zygote:
         exits: str = "pidfd",
         sandbox: dict | None = None,
         pass_env: tuple[str, ...] = (),
+        python: str = sys.executable,
+        user: str | int | None = None,
     ):
         self.directory = tempfile.mkdtemp(prefix="zygote-")
         os.chmod(self.directory, 0o755)  # sessions read its matplotlib folder
@@ -152,7 +158,7 @@ class Zygote:
         )
         self.process = subprocess.Popen(
             [
-                sys.executable,
+                python,
                 "-c",
                 "from executable_posts.zygote import main; main()",
                 str(theirs.fileno()),
@@ -161,6 +167,7 @@ class Zygote:
             pass_fds=[theirs.fileno()],
             cwd=self.directory,
             env=env,
+            user=user,
         )
         theirs.close()
         self.socket = ours

@@ -1,5 +1,6 @@
 """HTML for a block and what it produced. Every text from a block is escaped."""
 
+import re
 from functools import cache
 from html import escape
 
@@ -23,10 +24,19 @@ def highlighter():
     return PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
+# C0 controls (but tab and newline), DEL and C1: not allowed in HTML text or
+# XML feeds, so a block's output shows them as Python would write them.
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def visible(text: str) -> str:
+    return CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+
+
 def text_html(label: str, text: str, kind: str) -> str:
     return (
         f'<p class="exec-label">{escape(label)}</p>\n'
-        f'<pre class="exec-{kind}"><code>{escape(text)}</code></pre>'
+        f'<pre class="exec-{kind}"><code>{escape(visible(text))}</code></pre>'
     )
 
 

@@ -115,10 +115,35 @@ def describe_exception(error: BaseException, filename: str) -> dict:
         "types": [
             f"{cls.__module__}.{cls.__qualname__}" for cls in type(error).__mro__
         ],
-        "message": str(error),
+        "message": " ".join(filter(None, (str(error), limit_hint(error)))),
         "traceback": text,
         "line": line,
     }
+
+
+def limit_hint(error: BaseException) -> str:
+    """What sandbox limit an error may come from, for the author to see."""
+    import errno
+    import resource
+
+    if isinstance(error, MemoryError):
+        kind, setting, what = resource.RLIMIT_AS, "EXEC_MEMORY", "of memory a process"
+    elif isinstance(error, OSError) and error.errno == errno.EFBIG:
+        kind, setting, what = resource.RLIMIT_FSIZE, "EXEC_FILE_SIZE", "a file"
+    elif isinstance(error, OSError) and error.errno == errno.EAGAIN:
+        if not os.path.exists("/proc/sys/kernel/pid_max"):
+            return ""
+        with open("/proc/sys/kernel/pid_max") as file:
+            processes = int(file.read()) - 1
+        if os.getpid() != 1 or processes > 100_000:  # not in a session's namespace
+            return ""
+        return f"(the sandbox allows {processes} processes a session: EXEC_PROCESSES)"
+    else:
+        return ""
+    limit = resource.getrlimit(kind)[0]
+    if limit == resource.RLIM_INFINITY:
+        return ""
+    return f"(the sandbox allows {limit / (1 << 30):g} GiB {what}: {setting})"
 
 
 def compiled(request: dict):

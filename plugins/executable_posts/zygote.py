@@ -220,6 +220,9 @@ class Dispatcher:
     ) -> None:
         pipe, out = os.pipe()
         directory = None if self.sandbox.private_tmp else self.directories.take()
+        # Said before the fork: a block can kill the zygote as soon as it runs.
+        self.send(HEAD.pack(STARTED, session))
+        self.flush()
         self.sandbox.before_fork()
         pid = os.fork()
         if pid == 0:
@@ -227,7 +230,6 @@ class Dispatcher:
             self.become_worker(requests, out, directory, confinement)
         self.sandbox.after_fork()
         os.close(out)
-        self.send(HEAD.pack(STARTED, session))
         os.set_blocking(pipe, False)
         child = Child(pid, session, pipe, directory, timeouts)
         self.children[pid] = self.by_pipe[pipe] = child

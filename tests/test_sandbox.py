@@ -1,0 +1,234 @@
+"""The sandbox, session by session: a zygote in strict mode runs hostile
+blocks, as the builder's user and as an unprivileged one (``nobody``, on
+Debian's own Python, which that user can run)."""
+
+import os
+import pwd
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from executable_posts import sandbox
+from executable_posts.processes import PASSED_ENV, Timeout, Zygote
+from test_processes import request, wait_until
+from test_sandbox_builds import processes_named
+
+NOBODY_PYTHON = "/usr/bin/python3"
+
+
+def as_whom():
+    yield pytest.param(None, id="builder")
+    can_drop = os.geteuid() == 0 and os.access(NOBODY_PYTHON, os.X_OK)
+    reason = "needs root (to drop to nobody) and Debian's /usr/bin/python3"
+    yield pytest.param(
+        "nobody", id="nobody", marks=pytest.mark.skipif(not can_drop, reason=reason)
+    )
+
+
+@pytest.fixture(scope="module")
+def shared():
+    """A folder outside /tmp that every user may read and write in."""
+    root = Path(tempfile.mkdtemp(prefix="sandbox-", dir="/var/tmp"))
+    root.chmod(0o777)
+    (root / "code").mkdir(mode=0o755)
+    (root / "code" / "helper.py").write_text("VALUE = 42\n")
+    (root / "code" / "helper.py").chmod(0o644)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="module", params=list(as_whom()))
+def zygote(request, shared):
+    user = request.param
+    python = NOBODY_PYTHON if user else None
+    options = {"python": python, "user": user} if user else {}
+    zygote = Zygote([], [str(shared / "code")], sandbox={"mode": "strict"}, **options)
+    zygote.user = user
+    yield zygote
+    zygote.close()
+
+
+def session(zygote, *codes: str, timeout: float = 30, **confinement) -> list:
+    run = zygote.submit(
+        [request(c) for c in codes], [timeout] * len(codes), confinement=confinement
+    )
+    zygote.wait(run)
+    return run.results
+
+
+def printed(zygote, code: str, **confinement) -> str:
+    (result,) = session(zygote, code, **confinement)
+    assert isinstance(result, dict), result
+    assert result["exception"] is None, result["exception"]["traceback"]
+    return result["stdout"]
+
+
+def test_strict_has_every_part(zygote):
+    printed(zygote, "pass")
+    if zygote.user:  # the zygote runs as that user indeed
+        status = Path(f"/proc/{zygote.process.pid}/status").read_text()
+        uid = next(line for line in status.splitlines() if line.startswith("Uid:"))
+        assert uid.split()[1] == str(pwd.getpwnam(zygote.user).pw_uid)
+    assert zygote.isolation["missing"] == {}
+    assert set(zygote.isolation["have"]) == set(sandbox.PARTS)
+
+
+def test_the_project_code_is_readable(zygote):
+    assert printed(zygote, "import helper\nprint(helper.VALUE)") == "42\n"
+
+
+def test_a_private_file_of_the_same_user_is_not_readable(zygote, shared):
+    """What file permissions allow (the builder's own key file), the
+    sandbox still refuses."""
+    secret = shared / f"key-{uuid.uuid4().hex}"
+    secret.write_text("the signing key")
+    secret.chmod(0o600)
+    if zygote.user:
+        shutil.chown(secret, zygote.user)
+    code = f"open({str(secret)!r}).read()"
+    (result,) = session(zygote, code)
+    assert result["exception"]["type"] == "PermissionError"
+
+
+def test_a_declared_depends_file_is_readable(zygote, shared):
+    data = shared / "data.txt"
+    data.write_text("numbers\n")
+    data.chmod(0o644)
+    code = f"print(open({str(data)!r}).read(), end='')"
+    assert printed(zygote, code, read=[str(data)]) == "numbers\n"
+
+
+def test_writes_go_only_to_the_scratch_directory_and_tmp(zygote, shared):
+    target = shared / f"planted-{uuid.uuid4().hex}"
+    code = (
+        "import os\n"
+        "open('here.txt', 'w').write('x')\n"
+        "open('/tmp/there.txt', 'w').write('x')\n"
+        "print(os.getcwd(), sorted(os.listdir('/tmp')))\n"
+        f"open({str(target)!r}, 'w')\n"
+    )
+    (result,) = session(zygote, code)
+    assert result["stdout"].startswith("/tmp/work [")
+    assert result["exception"]["type"] == "PermissionError"
+    assert not target.exists()
+
+
+def test_every_session_starts_with_an_empty_tmp(zygote):
+    session(zygote, "open('/tmp/leftover', 'w').write('x')")
+    assert printed(zygote, "import os\nprint(os.listdir('/tmp/work'))") == "[]\n"
+    assert "leftover" not in printed(zygote, "import os\nprint(os.listdir('/tmp'))")
+
+
+def test_a_session_sees_only_its_own_processes(zygote):
+    code = (
+        "import os\nprint(os.getpid(), [p for p in os.listdir('/proc') if p.isdigit()])"
+    )
+    assert printed(zygote, code) == "1 ['1']\n"
+
+
+def test_a_daemonised_child_is_gone_when_its_session_ends(zygote):
+    marker = f"daemon-{uuid.uuid4().hex}"
+    daemon = (
+        "import os\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
+        "    os._exit(0)\n"
+    )
+    run = zygote.submit(
+        [request(daemon), request("import time\ntime.sleep(3)")], [30, 30]
+    )
+    pids = []
+    assert wait_until(lambda: zygote.poll(0.1) is not None and run.results)
+    assert wait_until(lambda: bool(pids.extend(processes_named(marker)) or pids))
+    (pid,) = set(pids)
+    zygote.wait(run)
+    assert wait_until(lambda: not Path(f"/proc/{pid}").exists()), "the daemon lived"
+
+
+def test_a_timeout_kills_processes_in_new_sessions_too(zygote):
+    marker = f"orphan-{uuid.uuid4().hex}"
+    code = (
+        "import subprocess, time\n"
+        f"subprocess.Popen(['/bin/sleep', '300'], executable='/bin/sleep',"
+        " start_new_session=True)\n"
+        f"subprocess.Popen([{marker!r}, '300'], executable='/bin/sleep',"
+        " start_new_session=True)\n"
+        "time.sleep(60)\n"
+    )
+    (result,) = session(zygote, code, timeout=2)
+    assert isinstance(result, Timeout)
+    assert wait_until(lambda: processes_named(marker) == [])
+
+
+def test_a_fork_bomb_is_bounded_and_leaves_nothing(zygote):
+    marker = f"bomb-{uuid.uuid4().hex}"
+    code = (
+        "import os\n"
+        "for _ in range(5000):\n"
+        "    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
+    )
+    (result,) = session(zygote, code)
+    assert result["exception"]["type"] == "BlockingIOError"
+    assert (
+        "(the sandbox allows 300 processes a session" in result["exception"]["message"]
+    )
+    assert wait_until(lambda: processes_named(marker) == [])
+
+
+def test_memory_beyond_the_limit_fails_the_block(zygote):
+    (result,) = session(zygote, "hoard = bytearray(20 * 10**9)")
+    assert result["exception"]["type"] == "MemoryError"
+    assert "2 GiB of memory a process: EXEC_MEMORY" in result["exception"]["message"]
+    assert (
+        printed(zygote, "print('the next session runs')") == "the next session runs\n"
+    )
+
+
+def test_a_file_beyond_the_size_limit_fails_the_block(zygote):
+    code = "open('big', 'wb').write(bytes(1 << 20) * 1100)"
+    (result,) = session(zygote, code)
+    assert result["exception"]["type"] == "OSError"
+    assert "File too large" in result["exception"]["message"]
+    assert "EXEC_FILE_SIZE" in result["exception"]["message"]
+
+
+def test_the_network_is_refused_unless_declared(zygote):
+    import socket
+
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        code = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 5)"
+        (refused,) = session(zygote, code)
+        assert refused["exception"]["type"] == "ConnectionRefusedError"
+        (allowed,) = session(zygote, code + "\nprint('in')", network=True)
+        assert allowed["stdout"] == "in\n"
+
+
+def test_a_block_cannot_signal_the_zygote(zygote):
+    code = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)"
+    session(zygote, code)
+    time.sleep(0.2)
+    assert printed(zygote, "print('alive')") == "alive\n"
+
+
+def test_nothing_of_the_builders_environment_but_the_allowlist(zygote):
+    code = "import os\nprint(sorted(os.environ))"
+    names = eval(printed(zygote, code))  # noqa: S307 - a list of names we print
+    allowed = {*PASSED_ENV, "HOME", "TMPDIR", "PYTHONPATH", "PYTHONHASHSEED"}
+    allowed |= {"MPLBACKEND", "MPLCONFIGDIR", "MALLOC_ARENA_MAX"}
+    allowed |= {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"}
+    assert set(names) <= allowed
+
+
+def test_parse_size_reads_units():
+    assert sandbox.parse_size("2G") == 2 << 30
+    assert sandbox.parse_size("512MiB") == 512 << 20
+    assert sandbox.parse_size(4096) == 4096
+    with pytest.raises(ValueError):
+        sandbox.parse_size("-1G")

@@ -1,0 +1,366 @@
+"""Hostile posts, built as a stranger's pull request would be: every attack
+the sandbox stops is carried out by a post in a temporary site, built with
+``EXEC_SANDBOX=strict`` (the mode of builds of untrusted changes)."""
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, build_site
+from test_execution_builds import page, write_site
+
+STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
+SECRET = f"secret-{uuid.uuid4().hex}"
+
+
+def build(tmp_path, content, env=None, name="output"):
+    output = tmp_path / name
+    result = build_site(
+        content, output, tmp_path / "cache", env={**STRICT, **(env or {})}
+    )
+    return result, result.stdout + result.stderr, output
+
+
+def everything_written(tmp_path: Path, output: Path) -> str:
+    """Every page, feed and figure of the build, and its report, as text."""
+    texts = [
+        p.read_bytes().decode("utf-8", "replace")
+        for p in output.rglob("*")
+        if p.is_file()
+    ]
+    report = output.parent / f"{output.name}-report.json"
+    if report.exists():
+        texts.append(report.read_text())
+    return "\n".join(texts)
+
+
+def attempts(paths: list, action: str) -> str:
+    """A block that tries ``action`` on each path and prints how it went."""
+    return (
+        '```python exec="on"\n'
+        f"for path in {[str(p) for p in paths]!r}:\n"
+        "    try:\n"
+        f"        {action}\n"
+        "        print(path, 'done')\n"
+        "    except OSError as error:\n"
+        "        print(path, 'refused:', type(error).__name__)\n"
+        "```\n"
+    )
+
+
+def lines_of(output: Path, slug: str) -> list[str]:
+    """The lines every block of a post printed, in order."""
+    printed = page(output, slug).xpath("//pre[@class='exec-stdout']/code")
+    return [line for each in printed for line in each.text.splitlines()]
+
+
+def processes_named(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker in (entry / "cmdline").read_bytes().decode(
+                    "utf-8", "replace"
+                ):
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+def test_the_build_says_what_isolation_it_got(tmp_path):
+    content = write_site(tmp_path, {"hello": '```python exec="on"\nprint(1)\n```\n'})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert "sandbox strict: user, PID, mount, network namespaces; Landlock ABI" in log
+    assert "300 processes" in log and "Missing" not in log
+
+
+@pytest.fixture
+def site_root():
+    """A folder outside /tmp (which a session sees as its own, empty /tmp):
+    a site there is seen by the sandbox as it is, as a project would be."""
+    root = Path(tempfile.mkdtemp(prefix="sandbox-site-", dir="/var/tmp"))
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_secrets_in_the_environment_and_key_files_reach_no_page(site_root):
+    tmp_path = site_root
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(f"aws_secret_access_key = {SECRET}\n")
+    cache = tmp_path / "cache"
+    keys = [home / ".aws" / "credentials", cache / "signing.key", cache]
+    body = (
+        '```python exec="on"\nimport os\nprint(sorted(os.environ))\n'
+        "print([v for v in os.environ.values() if 'secret' in v])\n```\n\n"
+        + attempts(
+            keys,
+            "print(open(path).read() if os.path.isfile(path) else os.listdir(path))",
+        )
+        + "\n"
+        + attempts(
+            ["/proc/1/environ", *(f"/proc/{n}/environ" for n in range(2, 40))],
+            "print(open(path).read())",
+        )
+    )
+    content = write_site(tmp_path, {"exfiltrate": body})
+    env = {
+        "HOME": str(home),
+        "AWS_SECRET_ACCESS_KEY": SECRET,
+        "SITE_DEPLOY_TOKEN": SECRET,
+    }
+    result, log, output = build(tmp_path, content, env)
+    assert result.returncode == 0, log
+    assert SECRET not in everything_written(tmp_path, output) + log
+    written = (cache / "signing.key").read_text().strip()
+    assert written and written not in everything_written(tmp_path, output) + log
+    printed = "\n".join(lines_of(output, "exfiltrate"))
+    assert "AWS_SECRET_ACCESS_KEY" not in printed and "SITE_DEPLOY_TOKEN" not in printed
+    for path in keys:
+        assert f"{path} refused: PermissionError" in printed
+
+
+def test_passed_variables_are_the_only_ones_a_block_sees(tmp_path):
+    body = '```python exec="on"\nimport os\nprint(os.environ.get("PLOT_STYLE"))\n```\n'
+    content = write_site(tmp_path, {"passed": body})
+    env = {"PLOT_STYLE": "dark", "EXEC_PASS_ENV": "PLOT_STYLE"}
+    result, log, output = build(tmp_path, content, env)
+    assert result.returncode == 0, log
+    assert lines_of(output, "passed") == ["dark"]
+
+
+def test_the_cache_keys_can_never_be_passed(tmp_path):
+    content = write_site(tmp_path, {"p": '```python exec="on"\nprint(1)\n```\n'})
+    result, log, _ = build(tmp_path, content, {"EXEC_PASS_ENV": "EXEC_CACHE_KEYS"})
+    assert result.returncode != 0
+    assert "EXEC_PASS_ENV names EXEC_CACHE_KEYS" in log
+
+
+def test_writes_outside_the_scratch_directory_fail(site_root):
+    tmp_path = site_root
+    output = tmp_path / "output"
+    other = tmp_path / "content" / "posts" / "innocent.md"
+    targets = [
+        output / "planted.html",
+        other,
+        tmp_path / "cache" / "planted",
+        tmp_path / "planted.txt",
+        Path.home() / "planted.txt",
+    ]
+    body = attempts(targets, "open(path, 'a').write('<script>x</script>')")
+    body += (
+        '\n```python exec="on"\nopen("scratch.txt", "w").write("ok")\n'
+        'open("/tmp/private.txt", "w").write("ok")\n'
+        'print("scratch and /tmp: ok")\n```\n'
+    )
+    content = write_site(tmp_path, {"vandal": body, "innocent": "Nothing runs here.\n"})
+    output.mkdir()  # as a previous build left it
+    before = other.read_text()
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    printed = lines_of(output, "vandal")
+    for target in targets:
+        assert f"{target} refused: PermissionError" in printed
+    assert printed[-1] == "scratch and /tmp: ok"
+    assert (
+        not (output / "planted.html").exists()
+        and not (tmp_path / "planted.txt").exists()
+    )
+    assert not (Path.home() / "planted.txt").exists()
+    assert other.read_text() == before
+
+
+@pytest.fixture
+def host_server():
+    """A TCP server on the host's loopback that greets whoever connects."""
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(30)
+
+    def serve():
+        while True:
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                return
+            with connection:
+                connection.sendall(b"hello from the host")
+
+    threading.Thread(target=serve, daemon=True).start()
+    yield server.getsockname()[1]
+    server.close()
+
+
+def test_a_block_reaches_no_network_unless_it_declares_one(tmp_path, host_server):
+    connect = (
+        "import socket\n"
+        "try:\n"
+        f"    address = ('127.0.0.1', {host_server})\n"
+        "    with socket.create_connection(address, timeout=5) as s:\n"
+        "        print(s.recv(100).decode())\n"
+        "except OSError as error:\n"
+        "    print('refused:', type(error).__name__)\n"
+    )
+    body = (
+        f'```python exec="on"\n{connect}```\n\n'
+        f'```python exec="on" session="online" network="on"\n{connect}```\n'
+    )
+    content = write_site(tmp_path, {"network": body})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    blocks = page(output, "network").xpath("//pre[@class='exec-stdout']/code")
+    assert blocks[0].text.startswith("refused: ConnectionRefusedError")
+    assert blocks[1].text == "hello from the host\n"
+
+
+def test_the_sandbox_loopback_serves_the_posts_own_servers(tmp_path):
+    body = (
+        '```python exec="on"\nimport socket\n'
+        "server = socket.create_server(('127.0.0.1', 0))\n"
+        "client = socket.create_connection(server.getsockname())\n"
+        "connection, _ = server.accept()\nclient.sendall(b'ping')\n"
+        "print(connection.recv(4).decode())\n```\n"
+    )
+    content = write_site(tmp_path, {"loopback": body})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert lines_of(output, "loopback") == ["ping"]
+
+
+def test_daemonised_children_are_gone_after_the_build(tmp_path):
+    marker = f"daemon-{uuid.uuid4().hex}"
+    body = (
+        '```python exec="on"\nimport os, subprocess\n'
+        f"subprocess.Popen(['/bin/sleep', '300'], executable='/bin/sleep',"
+        " start_new_session=True)\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
+        "    os._exit(0)\n"
+        "print('started')\n```\n"
+    )
+    content = write_site(tmp_path, {"daemon": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert processes_named(marker) == []
+
+
+def test_a_huge_allocation_fails_its_block_at_its_line(tmp_path):
+    body = 'Text.\n\n```python exec="on"\nhoard = bytearray(20 * 10**9)\n```\n'
+    content = write_site(tmp_path, {"hog": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/hog.md:9: MemoryError" in log
+    assert "(the sandbox allows 2 GiB of memory a process: EXEC_MEMORY)" in log
+
+
+def test_a_fork_bomb_fails_its_block_and_leaves_nothing(tmp_path):
+    marker = f"bomb-{uuid.uuid4().hex}"
+    body = (
+        '```python exec="on"\nimport os\n'
+        "for _ in range(2000):\n"
+        "    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n```\n"
+    )
+    content = write_site(
+        tmp_path, {"bomb": body, "calm": '```python exec="on"\nprint(2)\n```\n'}
+    )
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/bomb.md:9: BlockingIOError" in log
+    assert "(the sandbox allows 300 processes a session: EXEC_PROCESSES)" in log
+    assert processes_named(marker) == []
+
+
+def test_a_block_cannot_kill_the_zygote_that_runs_it(tmp_path):
+    killer = (
+        '```python exec="on"\nimport os, signal\n'
+        "seen = [int(n) for n in os.listdir('/proc') if n.isdigit()]\n"
+        "for pid in [os.getppid(), *seen]:\n"
+        "    if pid not in (0, os.getpid()):\n"
+        "        try:\n"
+        "            os.kill(pid, signal.SIGKILL)\n"
+        "        except OSError:\n"
+        "            pass\n"
+        "print('still here')\n```\n"
+    )
+    later = '```python exec="on"\nimport time\ntime.sleep(1)\nprint("later")\n```\n'
+    content = write_site(tmp_path, {"killer": killer, "later": later})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert lines_of(output, "later") == ["later"]
+
+
+def test_without_a_sandbox_a_block_that_kills_the_zygote_is_named(tmp_path):
+    killer = (
+        '```python exec="on"\nimport os, signal\n'
+        "os.kill(os.getppid(), signal.SIGKILL)\n```\n"
+    )
+    content = write_site(tmp_path, {"killer": killer})
+    result, log, _ = build(tmp_path, content, {"EXEC_SANDBOX": "off"})
+    assert result.returncode != 0
+    assert (
+        "posts/killer.md:6: the zygote was killed by SIGKILL while this block ran"
+        in log
+    )
+    assert "sandbox off (EXEC_SANDBOX=off)" in log
+
+
+@pytest.mark.parametrize("mode", ["strict", "best"])
+def test_a_build_without_user_namespaces(tmp_path, mode):
+    """Strict refuses to build; best says what it lacks, and runs the blocks
+    with what is left (Landlock, limits)."""
+    body = attempts([tmp_path / "planted.txt"], "open(path, 'w')")
+    content = write_site(tmp_path, {"post": body})
+    result, log, output = build_site_without_namespaces(tmp_path, content, mode)
+    if mode == "strict":
+        assert result.returncode != 0
+        assert "EXEC_SANDBOX=strict: refusing to build" in log
+        assert "user namespace (the kernel refused a user namespace)" in log
+        assert not output.exists()
+    else:
+        assert result.returncode == 0, log
+        assert "Missing: user namespace (the kernel refused a user namespace)" in log
+        assert lines_of(output, "post") == [
+            f"{tmp_path / 'planted.txt'} refused: PermissionError"
+        ]
+
+
+def build_site_without_namespaces(tmp_path, content, mode):
+    """``invoke build`` in a user namespace that may make no more of them."""
+    output = tmp_path / "output"
+    env = {
+        **os.environ,
+        "EXEC_SANDBOX": mode,
+        "EXEC_CACHE": str(tmp_path / "cache"),
+        "EXEC_REPORT": str(tmp_path / "output-report.json"),
+    }
+    command = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + " ".join(
+        [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "build"]
+        + ["--content", str(content), "--output", str(output)]
+    )
+    result = subprocess.run(
+        ["unshare", "--user", "--map-root-user", "sh", "-c", command],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return result, result.stdout + result.stderr, output
+
+
+def test_an_infinite_timeout_is_refused_at_its_line(tmp_path):
+    body = '```python exec="on" timeout="inf"\nprint(1)\n```\n'
+    content = write_site(tmp_path, {"forever": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/forever.md:6: timeout='inf': expected seconds above 0" in log
