@@ -17,8 +17,12 @@ Settings (all optional):
 - ``EXEC_LOCKFILE``: the lockfile whose digest is part of every cache key
 - ``EXEC_FIGURES_DIR``: output folder of figures and animations (``figures``)
 - ``EXEC_REQUIRE``: every ``python`` block must say whether it runs (True)
+- ``EXEC_TIMEOUT_MAX``: the largest ``timeout=`` a block may ask for (3600)
+- ``EXEC_SANDBOX``: ``strict``, ``best`` (default) or ``off`` (``sandbox.py``)
+- ``EXEC_PASS_ENV``: variables of the builder's environment sessions see
+- ``EXEC_MEMORY``, ``EXEC_PROCESSES``, ``EXEC_FILE_SIZE``: a session's limits
 
-The environment overrides the first five (``EXEC_FRESH=1``,
+The environment overrides the first five and the sandbox's (``EXEC_FRESH=1``,
 ``EXEC_CACHE_READONLY=1`` for the switches); ``EXEC_CACHE_KEYS`` holds the
 cache's signing keys, newest first.
 """
