@@ -86,36 +86,75 @@ def handled_rights(abi: int) -> int:
     return rights
 
 
-def restrict(read: list[str], write: list[str], abi: int) -> None:
-    """Allow reading (and executing) beneath ``read``, everything beneath
-    ``write``; refuse all else to this process and its descendants.
+class Rules:
+    """Rules prepared once (in the zygote), from which each worker makes its
+    ruleset and restricts itself cheaply: the paths are opened here, so a
+    worker makes no path lookup for them, only a system call a rule.
 
-    Paths that do not exist are skipped; a file gets the file rights only.
+    ``read``: reading (and executing) beneath; ``write``: everything
+    beneath. Paths that do not exist are skipped; a file gets the file
+    rights only. (Rules hold to inodes: a directory that a worker mounts on
+    later needs a rule of its own, made after the mount.)
     """
-    handled = handled_rights(abi)
-    scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
-    size = RULESET_ATTR.size if abi >= 6 else 16 if abi >= 4 else 8
-    attr = ctypes.create_string_buffer(RULESET_ATTR.pack(handled, 0, scoped), size)
-    ruleset = _call(SYS_CREATE_RULESET, attr, ctypes.c_size_t(size), 0)
-    try:
-        for paths, rights in ((read, READ), (write, handled)):
-            for path in paths:
-                _allow(ruleset, path, rights & handled)
-        _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        _call(SYS_RESTRICT_SELF, ruleset, 0)
-    finally:
-        os.close(ruleset)
+
+    def __init__(self, read: list[str], write: list[str], abi: int):
+        self.abi = abi
+        self.handled = handled_rights(abi)
+        scoped = SCOPE_ABSTRACT_UNIX_SOCKET | SCOPE_SIGNAL if abi >= 6 else 0
+        self.size = RULESET_ATTR.size if abi >= 6 else 16 if abi >= 4 else 8
+        self.attr = ctypes.create_string_buffer(
+            RULESET_ATTR.pack(self.handled, 0, scoped), self.size
+        )
+        self.held: list[int] = []
+        self.rules = []  # packed path_beneath_attr, one per opened path
+        for paths, rights in ((read, READ), (write, self.handled)):
+            for path in dict.fromkeys(paths):
+                fd, granted = _open(path, rights & self.handled)
+                if fd is not None:
+                    self.held.append(fd)
+                    self.rules.append(_rule(granted, fd))
+
+    def restrict(self, read: list[str] = (), write: list[str] = ()) -> None:
+        """Restrict this process (and all it starts) to the rules, and to
+        ``read`` and ``write`` beneath these paths too; then close what the
+        rules held, so nothing the process runs inherits it."""
+        ruleset = _call(SYS_CREATE_RULESET, self.attr, ctypes.c_size_t(self.size), 0)
+        try:
+            for rule in self.rules:
+                _call(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule, 0)
+            for paths, rights in ((read, READ), (write, self.handled)):
+                for path in paths:
+                    fd, granted = _open(path, rights & self.handled)
+                    if fd is not None:
+                        try:
+                            rule = _rule(granted, fd)
+                            _call(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule, 0)
+                        finally:
+                            os.close(fd)
+            _libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
+            _call(SYS_RESTRICT_SELF, ruleset, 0)
+        finally:
+            os.close(ruleset)
+            for fd in self.held:
+                os.close(fd)
+            self.held = []
 
 
-def _allow(ruleset: int, path: str, rights: int) -> None:
+def restrict(read: list[str], write: list[str], abi: int) -> None:
+    """Make the rules and restrict this process to them at once."""
+    Rules(read, write, abi).restrict()
+
+
+def _open(path: str, rights: int) -> tuple[int | None, int]:
+    """``path`` opened for a rule, and the rights it can carry."""
     try:
         fd = os.open(path, os.O_PATH | os.O_CLOEXEC)
     except OSError:
-        return
-    try:
-        if not stat.S_ISDIR(os.fstat(fd).st_mode):
-            rights &= FILE_RIGHTS
-        rule = ctypes.create_string_buffer(PATH_BENEATH.pack(rights, fd), 12)
-        _call(SYS_ADD_RULE, ruleset, RULE_PATH_BENEATH, rule, 0)
-    finally:
-        os.close(fd)
+        return None, 0
+    if not stat.S_ISDIR(os.fstat(fd).st_mode):
+        rights &= FILE_RIGHTS
+    return fd, rights
+
+
+def _rule(rights: int, fd: int):
+    return ctypes.create_string_buffer(PATH_BENEATH.pack(rights, fd), PATH_BENEATH.size)

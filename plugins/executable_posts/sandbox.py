@@ -73,6 +73,7 @@ class Sandbox:
         self.own_pid_ns: int | None = None
         self.isolated_net: int | None = None
         self.landlock_abi = 0
+        self.rules: landlock.Rules | None = None
 
     # -- in the zygote ----------------------------------------------------
 
@@ -102,6 +103,9 @@ class Sandbox:
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.probe_network_and_processes()
         self.check()
+        if "landlock" in self.have:  # the rules every session has, made once
+            readable = [*self.system, *self.read]
+            self.rules = landlock.Rules(readable, list(DEVICES), self.landlock_abi)
 
     def probe_network_and_processes(self) -> None:
         """A child, first of a PID namespace, makes the isolated network
@@ -187,15 +191,17 @@ class Sandbox:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
         if not network and self.isolated_net is not None:
             namespaces.setns(self.isolated_net, NEWNET)
-        readable = [*self.system, *self.read, *reads]
-        writable = [*DEVICES]
         if self.private_tmp:
-            directory = self.private_mounts(readable)
-            writable += ["/tmp", "/dev/shm"]
-        writable.append(directory)
+            directory = self.private_mounts([*self.read, *reads])
         self.limit()
         if "landlock" in self.have:
-            landlock.restrict(readable, writable, self.landlock_abi)
+            rules = self.rules or landlock.Rules(
+                [*self.system, *self.read], list(DEVICES), self.landlock_abi
+            )
+            if self.private_tmp:  # (rules hold to inodes: the new mounts' own)
+                rules.restrict(read=[*reads, "/proc"], write=["/tmp", "/dev/shm"])
+            else:
+                rules.restrict(read=reads, write=[directory])
         tmp = "/tmp" if self.private_tmp else directory
         os.environ.update(HOME=directory, TMPDIR=tmp)
         return directory
@@ -218,6 +224,8 @@ class Sandbox:
                 os.makedirs(os.path.dirname(path), exist_ok=True)
                 open(path, "a").close()
             namespaces.mount(f"/proc/self/fd/{fd}", path, None, BIND)
+            # read-only: Landlock lets the session write beneath /tmp
+            namespaces.mount("none", path, None, BIND | MS_REMOUNT | MS_RDONLY)
             os.close(fd)
         namespaces.mount("proc", "/proc", "proc", flags | namespaces.MS_NOEXEC)
         os.mkdir(SCRATCH, 0o700)
@@ -238,12 +246,16 @@ class Sandbox:
 
 
 BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
+MS_REMOUNT, MS_RDONLY = 0x20, 0x1
 
 
 def set_pid_max(value: int) -> None:
     """Bound the processes of this PID namespace (Linux 6.14 and later)."""
-    with open("/proc/sys/kernel/pid_max", "w") as file:
-        file.write(str(value))
+    fd = os.open("/proc/sys/kernel/pid_max", os.O_WRONLY)
+    try:
+        os.write(fd, str(value).encode())
+    finally:
+        os.close(fd)
 
 
 def wait_outside(keep_fds: list[int]) -> None:
