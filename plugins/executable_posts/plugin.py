@@ -21,12 +21,10 @@ from pathlib import Path
 from markdown import Markdown
 from pelican import signals
 
-from signed_pickle import SigningError
-
 from .blocks import find_blocks
 from .cache import ResultStore
 from .engine import Engine, Outcome, display_only, shown
-from .errors import BlockError
+from .errors import BlockError, CacheKeyError
 from .extension import ExecutableCodeExtension, log_error, outcome_html
 from .report import BlockProgress, print_summary, write_report
 
@@ -44,6 +42,24 @@ def switched_on(settings: dict, name: str) -> bool:
     return os.environ.get(name) == "1" or bool(settings.get(name))
 
 
+def warn_about_keys(store: ResultStore) -> None:
+    """What a read-only build should know of its keys."""
+    if not store.read_only:
+        return
+    if os.environ.get("EXEC_CACHE_SIGNING_KEY", "").strip():
+        logger.warning(
+            "execution cache: EXEC_CACHE_SIGNING_KEY is set in a read-only build; "
+            "it is not used, and a build of untrusted changes should not hold it"
+        )
+    if not store.trusted:
+        logger.warning(
+            "execution cache: a read-only build that trusts no key "
+            "(EXEC_CACHE_TRUSTED_KEYS is empty, and %s has no cache-signing.pub) "
+            "refuses every entry",
+            store.state_dir,
+        )
+
+
 class Build:
     """The execution state of one Pelican run."""
 
@@ -59,15 +75,13 @@ class Build:
             configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
         )
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
+        read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         try:
-            store = ResultStore(
-                location,
-                state_dir,
-                read_only=switched_on(settings, "EXEC_CACHE_READONLY"),
-            )
-        except (SigningError, ValueError) as error:
+            store = ResultStore(location, state_dir, read_only=read_only)
+        except (CacheKeyError, ValueError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
+        warn_about_keys(store)
         self.engine = Engine(
             store,
             self.code_dirs,

@@ -20,9 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-from signed_pickle import SigningError
-
 from .cache import CACHE_FAILURES, ResultStore
+from .errors import CacheKeyError
 from .processes import PLUGINS_DIR
 
 
@@ -84,7 +83,7 @@ def main() -> None:
                 store.put(key, entry)
             except CACHE_FAILURES as error:
                 failures.append(error)
-    except (*CACHE_FAILURES, SigningError, ValueError) as error:
+    except (*CACHE_FAILURES, CacheKeyError, ValueError) as error:
         failures = [error] * len(entries)
     if failures:
         print(
