@@ -1,5 +1,5 @@
 """Invoke tasks for Null Disquisition: the ones pelican-quickstart users know,
-plus ``demo`` (build and serve), ``test`` and ``bench``.
+plus ``demo`` (build and serve), ``test``, ``bench`` and ``cache-key``.
 
 Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
 post that cannot be read stops the build with a non-zero exit, and an edited
@@ -241,6 +241,34 @@ def livereload(c, host=HOST, port=PORT):
     for path in [CONTENT, *BUILD_INPUTS]:
         server.watch(str(path), partial(build_and_report, c))
     server.serve(host=host, port=int(port), root=str(OUTPUT), open_url_delay=None)
+
+
+@task(
+    help={
+        "state_dir": "the builder's state directory "
+        "(default: $EXEC_STATE_DIR, else pelicanconf.py's)"
+    }
+)
+def cache_key(c, state_dir=""):
+    """Print this builder's public key for the execution cache (name:base64),
+    making its key pair first if it has none; read-only builds that should
+    trust this builder's entries get it in EXEC_CACHE_TRUSTED_KEYS."""
+    import runpy
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from executable_posts.errors import CacheKeyError
+    from executable_posts.signing_keys import keys_for
+
+    state = (
+        state_dir
+        or os.environ.get("EXEC_STATE_DIR")
+        or runpy.run_path(str(SETTINGS_BASE))["EXEC_STATE_DIR"]
+    )
+    try:
+        keys = keys_for(Path(state), read_only=False)
+    except CacheKeyError as error:
+        raise Exit(f"cache-key: {error}") from None
+    print(keys.signing.public.text())
 
 
 @task
