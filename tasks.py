@@ -246,18 +246,20 @@ def livereload(c, host=HOST, port=PORT):
 @task(
     help={
         "state_dir": "the builder's state directory "
-        "(default: $EXEC_STATE_DIR, else pelicanconf.py's)"
+        "(default: $EXEC_STATE_DIR, else pelicanconf.py's)",
+        "name": "the name of a new key pair (default: <host>-exec-cache-<hex>)",
     }
 )
-def cache_key(c, state_dir=""):
-    """Print this builder's public key for the execution cache (name:base64),
-    making its key pair first if it has none; read-only builds that should
-    trust this builder's entries get it in EXEC_CACHE_TRUSTED_KEYS."""
+def cache_key(c, state_dir="", name=""):
+    """Print this builder's public key for the execution cache (name:base64):
+    EXEC_CACHE_SIGNING_KEY's, else its key file's, made first if need be.
+    Builds that should trust this builder's entries get it in
+    EXEC_CACHE_TRUSTED_KEYS."""
     import runpy
 
     sys.path.insert(0, str(ROOT / "plugins"))
     from executable_posts.errors import CacheKeyError
-    from executable_posts.signing_keys import keys_for
+    from executable_posts.signing_keys import refuse_retired_variable, signing_key
 
     state = (
         state_dir
@@ -265,10 +267,11 @@ def cache_key(c, state_dir=""):
         or runpy.run_path(str(SETTINGS_BASE))["EXEC_STATE_DIR"]
     )
     try:
-        keys = keys_for(Path(state), read_only=False)
+        refuse_retired_variable()
+        key = signing_key(Path(state), name or None)
     except CacheKeyError as error:
         raise Exit(f"cache-key: {error}") from None
-    print(keys.signing.public.text())
+    print(key.public.text())
 
 
 @task

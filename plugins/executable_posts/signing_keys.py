@@ -99,6 +99,8 @@ def generate(name: str | None = None) -> SecretKey:
     """A new key, named ``name`` or after this machine and the key itself
     (``<host>-exec-cache-<8 hex digits of the public key>``), so that two
     builders of one machine never give their keys one name."""
+    if name is not None and not NAME.fullmatch(name):
+        raise CacheKeyError(f"{name!r}: a key name is letters, digits and ._+@-")
     private = Ed25519PrivateKey.generate()
     public = public_of("", private)
     if name is None:
@@ -226,17 +228,19 @@ def write_public(path: Path, key: PublicKey) -> None:
     os.replace(temporary, path)
 
 
-def signing_key(state_dir: Path) -> SecretKey:
+def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:
     """This builder's secret key: ``EXEC_CACHE_SIGNING_KEY``, else the key
-    file of ``state_dir``, made with a new key on first use."""
+    file of ``state_dir``, made with a new key on first use (named ``name``,
+    or after this machine)."""
     text = os.environ.get(SIGNING_ENVIRONMENT, "").strip()
     if text:
         return parse_secret(text, f"${SIGNING_ENVIRONMENT}")
     path = state_dir / SECRET_FILE
     text = read_private(path)
     if text is None:
+        new = generate(name)
         private_directory(state_dir)
-        write_new(path, generate().text() + "\n", 0o600)
+        write_new(path, new.text() + "\n", 0o600)
         text = read_private(path)  # ours, or the one another process made first
     key = parse_secret(text or "", str(path))
     write_public(state_dir / PUBLIC_FILE, key.public)
