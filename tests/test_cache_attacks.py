@@ -399,3 +399,22 @@ def test_the_old_hmac_variable_stops_the_build_saying_what_replaced_it(tmp_path)
     lines = (result.stdout + result.stderr).strip().splitlines()
     assert len(lines) == 1 and "EXEC_CACHE_KEYS (HMAC keys) is no longer read" in log
     assert "EXEC_CACHE_SIGNING_KEY" in log and "old shared secret" not in log
+
+
+def test_a_post_of_a_trusted_build_finds_no_signing_key_in_its_environment(
+    tmp_path,
+):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    spy = (
+        '```python exec="on"\n'
+        'import os\nprint(os.environ.get("EXEC_CACHE_SIGNING_KEY"))\n'
+        "```\n"
+    )
+    content = write_site(tmp_path, {"spy": spy})
+    result, log, output = build(tmp_path, content, cache, "first")
+    assert result.returncode == 0, log
+    assert printed(output, "spy") == ["None\n"]
+    assert TRUSTED.text().split(":")[1] not in page(output, "spy")
+    again, log, output = build(tmp_path, content, cache, "second")  # still written
+    assert again.returncode == 0, log
+    assert statuses(output) == {"spy": ("cached", "cache hit")}

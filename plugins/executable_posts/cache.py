@@ -34,7 +34,7 @@ from signed_pickle.serializer import RestrictedUnpickler
 from .entry_signature import EntrySigner
 from .errors import MalformedResult, UntrustedEntry
 from .result_shape import check_result
-from .signing_keys import keys_for, private_directory
+from .signing_keys import Keys, keys_for, private_directory
 
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
@@ -139,11 +139,12 @@ class ResultStore:
     """Block results in a CloudCached cache, signed and checked.
 
     ``location`` is a directory or ``s3://bucket/prefix``; ``state_dir``
-    holds this builder's keys (``signing_keys``) and, for an S3 cache, the
-    index. An entry is refused (``CorruptEntry``, naming its key) unless a
-    trusted key signed it for the key it is stored under, before a byte of
-    it is unpickled; the unpickler accepts nothing but plain data, and the
-    result must have a result's shape. A read-only store holds no secret key
+    holds this builder's keys (``signing_keys``; ``keys`` gives them
+    instead) and, for an S3 cache, the index. An entry is refused
+    (``CorruptEntry``, naming its key) unless a trusted key signed it for
+    the key it is stored under, before a byte of it is unpickled; the
+    unpickler accepts nothing but plain data, and the result must have a
+    result's shape. A read-only store holds no secret key
     and writes nothing. The index that explains misses is local: it says
     what this machine built last.
     """
@@ -154,12 +155,13 @@ class ResultStore:
         state_dir: str | Path,
         read_only: bool = False,
         s3_client=None,
+        keys: Keys | None = None,
     ):
         location = str(location)
         remote = location.startswith("s3://")
         self.location, self.state_dir = location, Path(state_dir)
         self.read_only = read_only
-        keys = keys_for(self.state_dir, read_only)
+        keys = keys or keys_for(self.state_dir, read_only)
         if not read_only:
             private_directory(self.state_dir)
         self.trusted = keys.trusted

@@ -27,6 +27,7 @@ from .engine import Engine, Outcome, display_only, shown
 from .errors import BlockError, CacheKeyError
 from .extension import ExecutableCodeExtension, log_error, outcome_html
 from .report import BlockProgress, print_summary, write_report
+from .signing_keys import SIGNING_ENVIRONMENT
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
@@ -46,9 +47,9 @@ def warn_about_keys(store: ResultStore) -> None:
     """What a read-only build should know of its keys."""
     if not store.read_only:
         return
-    if os.environ.get("EXEC_CACHE_SIGNING_KEY", "").strip():
+    if os.environ.get(SIGNING_ENVIRONMENT, "").strip():
         logger.warning(
-            "execution cache: EXEC_CACHE_SIGNING_KEY is set in a read-only build; "
+            f"execution cache: {SIGNING_ENVIRONMENT} is set in a read-only build; "
             "it is not used, and a build of untrusted changes should not hold it"
         )
     if not store.trusted:
@@ -82,6 +83,9 @@ class Build:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
         warn_about_keys(store)
+        # Read, the secret leaves the environment the posts' processes inherit
+        # (the process that writes the cache gets it through a pipe).
+        os.environ.pop(SIGNING_ENVIRONMENT, None)
         self.engine = Engine(
             store,
             self.code_dirs,
