@@ -34,7 +34,7 @@ PLUGINS = [
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.
 EXEC_CACHE = str(ROOT / ".cache" / "execution")  # or s3://bucket/prefix
-EXEC_STATE_DIR = str(ROOT / ".cache")  # signing key and index, for an S3 cache
+EXEC_STATE_DIR = str(ROOT / ".cache")  # cache key pair; the index of an S3 cache
 EXEC_REPORT = str(ROOT / "reports" / "execution.json")
 EXEC_LOCKFILE = str(ROOT / "uv.lock")
 EXEC_TIMEOUT = 60

@@ -1,5 +1,5 @@
 """Invoke tasks for Null Disquisition: the ones pelican-quickstart users know,
-plus ``demo`` (build and serve), ``test`` and ``bench``.
+plus ``demo`` (build and serve), ``test``, ``bench`` and ``cache-key``.
 
 Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
 post that cannot be read stops the build with a non-zero exit, and an edited
@@ -241,6 +241,37 @@ def livereload(c, host=HOST, port=PORT):
     for path in [CONTENT, *BUILD_INPUTS]:
         server.watch(str(path), partial(build_and_report, c))
     server.serve(host=host, port=int(port), root=str(OUTPUT), open_url_delay=None)
+
+
+@task(
+    help={
+        "state_dir": "the builder's state directory "
+        "(default: $EXEC_STATE_DIR, else pelicanconf.py's)",
+        "name": "the name of a new key pair (default: <host>-exec-cache-<hex>)",
+    }
+)
+def cache_key(c, state_dir="", name=""):
+    """Print this builder's public key for the execution cache (name:base64):
+    EXEC_CACHE_SIGNING_KEY's, else its key file's, made first if need be.
+    Builds that should trust this builder's entries get it in
+    EXEC_CACHE_TRUSTED_KEYS."""
+    import runpy
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from executable_posts.errors import CacheKeyError
+    from executable_posts.signing_keys import refuse_retired_variable, signing_key
+
+    state = (
+        state_dir
+        or os.environ.get("EXEC_STATE_DIR")
+        or runpy.run_path(str(SETTINGS_BASE))["EXEC_STATE_DIR"]
+    )
+    try:
+        refuse_retired_variable()
+        key = signing_key(Path(state), name or None)
+    except CacheKeyError as error:
+        raise Exit(f"cache-key: {error}") from None
+    print(key.public.text())
 
 
 @task

@@ -48,12 +48,13 @@ class BuiltSite:
 def build_site(
     content: Path,
     output: Path,
-    cache: Path | None = None,
+    cache: Path | str | None = None,
     *options: str,
     env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """``invoke build`` of ``content`` into ``output``, with its own execution
-    cache (a new one next to ``output`` unless given) and report."""
+    cache (a new one next to ``output`` unless given) and report, and ``env``
+    added to the environment."""
     env = {
         "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
         "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
@@ -71,11 +72,22 @@ def report_of(output: Path) -> dict:
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_execution(tmp_path_factory):
-    """Builds the tests start never touch the repository's cache or report."""
+    """Builds the tests start never touch the repository's cache, keys or
+    report, and hold no key of the caller's."""
     scratch = tmp_path_factory.mktemp("execution")
-    saved = {name: os.environ.get(name) for name in ("EXEC_CACHE", "EXEC_REPORT")}
+    names = (
+        "EXEC_CACHE",
+        "EXEC_REPORT",
+        "EXEC_STATE_DIR",
+        "EXEC_CACHE_SIGNING_KEY",
+        "EXEC_CACHE_TRUSTED_KEYS",
+        "EXEC_CACHE_READONLY",
+        "EXEC_CACHE_KEYS",
+    )
+    saved = {name: os.environ.pop(name, None) for name in names}
     os.environ["EXEC_CACHE"] = str(scratch / "cache")
     os.environ["EXEC_REPORT"] = str(scratch / "report.json")
+    os.environ["EXEC_STATE_DIR"] = str(scratch / "state")
     yield
     for name, value in saved.items():
         if value is None:

@@ -88,11 +88,27 @@ def test_include_content_is_its_own_part_of_the_key():
     assert miss_reason(edited[0], {**first[0], "status": "ran"}) == "include changed"
 
 
+RESULT = {
+    "stdout": "hi",
+    "stderr": "",
+    "exception": None,
+    "figures": [{"format": "png", "data": b"\x89PNG\x00", "width": 4, "height": 3}],
+    "animations": [],
+    "tests": [],
+    "seconds": 0.25,
+    "modules": [],
+    "tokens": [["nb", "print"], ["p", "()"], ["", "\n"]],
+}
+
+
+def entry(**changes):
+    return {"result": {**RESULT, **changes}, "dependencies": {}}
+
+
 def test_entries_round_trip_with_binary_figures(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
-    result = {"stdout": "hi", "figures": [{"format": "png", "data": b"\x89PNG\x00"}]}
-    store.put("ab" * 32, {"result": result, "dependencies": {}})
-    assert store.get("ab" * 32) == {"result": result, "dependencies": {}}
+    store.put("ab" * 32, entry())
+    assert store.get("ab" * 32) == entry()
     assert not list(tmp_path.rglob("*.tmp"))
 
 
@@ -100,33 +116,60 @@ def test_missing_entries_are_misses(tmp_path):
     assert ResultStore(tmp_path / "cache", tmp_path).get("cd" * 32) is None
 
 
-def test_an_entry_signed_with_another_key_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setenv("EXEC_CACHE_KEYS", "the first builder's key of 32 bytes")
-    ResultStore(tmp_path / "cache", tmp_path).put("ef" * 32, {"result": {}})
-    monkeypatch.setenv("EXEC_CACHE_KEYS", "another builder's key of 32 bytes")
-    with pytest.raises(CorruptEntry, match="signature does not match"):
-        ResultStore(tmp_path / "cache", tmp_path).get("ef" * 32)
+def test_an_entry_signed_by_another_builder_is_refused(tmp_path):
+    ResultStore(tmp_path / "cache", tmp_path / "one").put("ef" * 32, entry())
+    other = ResultStore(tmp_path / "cache", tmp_path / "two")
+    with pytest.raises(CorruptEntry, match="a key this build does not trust"):
+        other.get("ef" * 32)
 
 
-def test_local_store_makes_its_key_file_private(tmp_path, monkeypatch):
-    monkeypatch.delenv("EXEC_CACHE_KEYS", raising=False)
-    ResultStore(tmp_path / "cache", tmp_path)
-    key_file = tmp_path / "cache" / "signing.key"
-    assert key_file.stat().st_mode & 0o777 == 0o600
+def test_an_entry_of_a_builder_whose_key_is_trusted_is_accepted(tmp_path, monkeypatch):
+    ResultStore(tmp_path / "cache", tmp_path / "one").put("ef" * 32, entry())
+    public = (tmp_path / "one" / "cache-signing.pub").read_text()
+    monkeypatch.setenv("EXEC_CACHE_TRUSTED_KEYS", public)
+    assert ResultStore(tmp_path / "cache", tmp_path / "two").get("ef" * 32) == entry()
 
 
-def test_read_only_store_writes_nothing(tmp_path):
-    store = ResultStore(tmp_path / "cache", tmp_path, read_only=True)
-    store.put("12" * 32, {"result": {}})
+def test_an_entry_copied_under_another_key_is_refused(tmp_path):
+    store = ResultStore(tmp_path / "cache", tmp_path)
+    store.put("ab" * 32, entry(stdout="the first block's"))
+    stored = store.client.backend.read("ab" * 32)
+    store.client.backend.write("cd" * 32, stored.body, stored.meta, "any")
+    with pytest.raises(CorruptEntry, match="signed for another key"):
+        store.get("cd" * 32)
+
+
+def test_a_signed_entry_of_the_wrong_shape_is_refused(tmp_path):
+    store = ResultStore(tmp_path / "cache", tmp_path)
+    store.put("ab" * 32, {"result": {**RESULT, "stdout": 42}, "dependencies": {}})
+    with pytest.raises(CorruptEntry, match=r"result\['stdout'\] is a int"):
+        store.get("ab" * 32)
+
+
+def test_local_store_makes_its_key_file_private(tmp_path):
+    ResultStore(tmp_path / "cache", tmp_path / "state")
+    state = tmp_path / "state"
+    assert (state / "cache-signing.key").stat().st_mode & 0o777 == 0o600
+    assert (state / "cache-signing.pub").read_text().count(":") == 1
+    assert state.stat().st_mode & 0o777 == 0o700
+
+
+def test_read_only_store_writes_nothing_and_makes_no_key(tmp_path):
+    store = ResultStore(tmp_path / "cache", tmp_path / "state", read_only=True)
+    store.put("12" * 32, entry())
+    store.save_index({"post.md::main::0": {"code": "x"}})
     assert store.get("12" * 32) is None
+    assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()
 
 
-def test_index_round_trips(tmp_path):
+def test_index_round_trips_and_is_private(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
     assert store.load_index() == {}
     store.save_index({"post.md::main::0": {"code": "x"}})
     assert store.load_index() == {"post.md::main::0": {"code": "x"}}
-    assert json.loads((tmp_path / "cache" / "index.json").read_text())
+    index = tmp_path / "cache" / "index.json"
+    assert json.loads(index.read_text())
+    assert index.stat().st_mode & 0o777 == 0o600
 
 
 def test_changed_dependency_is_found(tmp_path):

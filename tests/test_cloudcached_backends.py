@@ -1,6 +1,7 @@
 """cloudcached.backends and locations: atomic files, S3 names, URLs."""
 
 import multiprocessing
+import os
 from pathlib import Path
 
 from cloudcached import LocalBackend, S3Backend, backend_for
@@ -67,3 +68,27 @@ def test_s3_failures_are_cache_errors(s3):
         backend.read("k")
     with pytest.raises(CacheError, match="S3 write of 'k' failed"):
         backend.write("k", b"x", {}, "any")
+
+
+def test_a_private_directory_keeps_its_entries_from_other_users(tmp_path):
+    backend = LocalBackend(tmp_path / "private" / "cache", private=True)
+    backend.write("k", b"x", {}, "any")
+    backend.write("new", b"y", {}, "absent")
+    assert (tmp_path / "private" / "cache").stat().st_mode & 0o777 == 0o700
+    for name in ("k", "new"):
+        assert Path(backend.path(name)).stat().st_mode & 0o777 == 0o600
+
+
+def test_a_private_backend_narrows_a_directory_that_was_open(tmp_path):
+    (tmp_path / "cache").mkdir(mode=0o755)
+    (tmp_path / "cache").chmod(0o755)
+    LocalBackend(tmp_path / "cache", private=True).write("k", b"x", {}, "any")
+    assert (tmp_path / "cache").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_shared_backend_leaves_modes_to_the_umask(tmp_path):
+    backend = LocalBackend(tmp_path / "cache")
+    backend.write("k", b"x", {}, "any")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert Path(backend.path("k")).stat().st_mode & 0o777 == 0o666 & ~umask

@@ -173,3 +173,16 @@ def test_values_round_trip_through_a_directory(tmp_path, value):
     cache = Client(LocalBackend(tmp_path / "prop"), Serializer(Signer([KEY])))
     cache.put("k", value, replace=True)
     assert cache.get("k") == value
+
+
+def test_a_client_without_a_serializer_stores_and_loads_plain_types_only(
+    cache, backend
+):
+    cache.put("pickled", {"a": 1}, time_to_expire=0)
+    plain = Client(backend)
+    plain.put("bytes", b"\x00signed elsewhere")
+    assert plain.get("bytes") == b"\x00signed elsewhere"
+    with pytest.raises(TypeError, match="needs a serializer"):
+        plain.put("dict", {"a": 1})
+    with pytest.raises(CorruptEntry, match="a pickle, and this client loads none"):
+        plain.get("pickled")

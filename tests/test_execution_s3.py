@@ -1,15 +1,15 @@
 """The execution cache shared on S3 (moto's standalone server, over HTTP):
-builders reuse each other's results, and refuse what they did not sign."""
+builders reuse each other's results, and refuse what no trusted key signed."""
 
 import hashlib
 import pickle
 
 from conftest import build_site, report_of
+from executable_posts.entry_signature import EntrySigner
+from executable_posts.signing_keys import generate
 from test_execution_builds import write_site
 
-from signed_pickle import Signer
-
-SHARED_KEY = "the execution cache key the team shares in CI"
+TEAM = generate("ci.null-disquisition-1")  # the key CI's trusted builds share
 POSTS = {
     "one": '```python exec="on"\nx = 6 * 7\n```\n\n'
     '```python exec="on"\nprint(x)\n```\n',
@@ -25,27 +25,22 @@ class Exploit:
         return (open, (str(self.marker), "w"))
 
 
-def build(tmp_path, content, s3_env, bucket, name, *extra, keys=SHARED_KEY):
+def trusted(key=TEAM) -> dict:
+    """The environment of a trusted build (CI on main)."""
+    return {"EXEC_CACHE_SIGNING_KEY": key.text()}
+
+
+def untrusted(*keys) -> dict:
+    """The environment of a build of someone else's change."""
+    trusted_keys = " ".join(key.public.text() for key in keys)
+    return {"EXEC_CACHE_READONLY": "1", "EXEC_CACHE_TRUSTED_KEYS": trusted_keys}
+
+
+def build(tmp_path, content, s3_env, bucket, name, env):
     """A build with its own local state directory, caching on S3."""
     output = tmp_path / name
-    env_options = (
-        "--",
-        "-e",
-        f'EXEC_STATE_DIR="{tmp_path / (name + "-state")}"',
-        *extra,
-    )
-    import os
-
-    saved = {k: os.environ.get(k) for k in (*s3_env, "EXEC_CACHE_KEYS")}
-    os.environ.update(s3_env, EXEC_CACHE_KEYS=keys)
-    try:
-        result = build_site(content, output, f"s3://{bucket}/cache", *env_options)
-    finally:
-        for k, v in saved.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+    env = {**s3_env, "EXEC_STATE_DIR": str(tmp_path / f"{name}-state"), **env}
+    result = build_site(content, output, f"s3://{bucket}/cache", env=env)
     return result, result.stdout + result.stderr, output
 
 
@@ -55,34 +50,45 @@ def statuses(output):
 
 def test_a_second_builder_runs_no_block(tmp_path, s3_env, s3, bucket):
     content = write_site(tmp_path, POSTS)
-    first, log, output = build(tmp_path, content, s3_env, bucket, "first")
+    first, log, output = build(tmp_path, content, s3_env, bucket, "first", trusted())
     assert first.returncode == 0, log
     assert {s for s, _ in statuses(output)} == {"ran"}
     assert s3.list_objects_v2(Bucket=bucket, Prefix="cache/")["KeyCount"] == 3
-    second, log, output = build(tmp_path, content, s3_env, bucket, "second")
+    second, log, output = build(tmp_path, content, s3_env, bucket, "second", trusted())
     assert second.returncode == 0, log
     assert statuses(output) == [("cached", "cache hit")] * 3
 
 
+def test_a_read_only_build_with_the_public_key_runs_no_block(tmp_path, s3_env, bucket):
+    content = write_site(tmp_path, POSTS)
+    assert build(tmp_path, content, s3_env, bucket, "ci", trusted())[0].returncode == 0
+    result, log, output = build(
+        tmp_path, content, s3_env, bucket, "pr", untrusted(TEAM)
+    )
+    assert result.returncode == 0, log
+    assert statuses(output) == [("cached", "cache hit")] * 3
+    assert not (tmp_path / "pr-state").exists()  # no key, no index: no trace
+
+
 def test_forged_entry_is_refused_without_being_unpickled(tmp_path, s3_env, s3, bucket):
     content = write_site(tmp_path, {"two": POSTS["two"]})
-    assert build(tmp_path, content, s3_env, bucket, "first")[0].returncode == 0
+    assert build(tmp_path, content, s3_env, bucket, "ci", trusted())[0].returncode == 0
     (entry,) = s3.list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
+    key = entry["Key"].removeprefix("cache/")
     marker = tmp_path / "exploited"
-    forged = Signer([b"an attacker's key, not the team's"]).sign(
-        pickle.dumps(Exploit(marker))
-    )
+    attacker = generate("attacker-1")
+    forged = EntrySigner([], attacker).seal(key, pickle.dumps(Exploit(marker)))
     meta = {
-        "type": "pickle",
+        "type": "bytes",
         "expires": "0.0",
         "checksum": hashlib.sha256(forged).hexdigest(),
     }
     s3.put_object(Bucket=bucket, Key=entry["Key"], Body=forged, Metadata=meta)
-    result, log, output = build(tmp_path, content, s3_env, bucket, "second")
+    result, log, output = build(tmp_path, content, s3_env, bucket, "again", trusted())
     assert result.returncode == 0, log
-    key = entry["Key"].removeprefix("cache/")
-    assert f"cache entry '{key}' refused: signature does not match" in " ".join(
-        log.split()
+    assert (
+        f"cache entry '{key}' refused: it is signed by 'attacker-1', a key this "
+        "build does not trust; the block runs again" in " ".join(log.split())
     )
     assert statuses(output) == [("ran", "cache entry refused")]
     assert not marker.exists()
@@ -92,14 +98,14 @@ def test_truncated_entry_is_refused_and_the_block_runs_again(
     tmp_path, s3_env, s3, bucket
 ):
     content = write_site(tmp_path, {"two": POSTS["two"]})
-    assert build(tmp_path, content, s3_env, bucket, "first")[0].returncode == 0
+    assert build(tmp_path, content, s3_env, bucket, "ci", trusted())[0].returncode == 0
     (entry,) = s3.list_objects_v2(Bucket=bucket, Prefix="cache/")["Contents"]
     stored = s3.get_object(Bucket=bucket, Key=entry["Key"])
     body = stored["Body"].read()
     s3.put_object(
         Bucket=bucket, Key=entry["Key"], Body=body[:-10], Metadata=stored["Metadata"]
     )
-    result, log, output = build(tmp_path, content, s3_env, bucket, "second")
+    result, log, output = build(tmp_path, content, s3_env, bucket, "again", trusted())
     assert result.returncode == 0, log
     assert "its checksum does not match its bytes; the block runs again" in log
     assert statuses(output) == [("ran", "cache entry refused")]
@@ -109,15 +115,9 @@ def test_a_builder_with_another_key_reruns_instead_of_trusting(
     tmp_path, s3_env, bucket
 ):
     content = write_site(tmp_path, {"two": POSTS["two"]})
-    assert build(tmp_path, content, s3_env, bucket, "first")[0].returncode == 0
-    result, log, output = build(
-        tmp_path,
-        content,
-        s3_env,
-        bucket,
-        "second",
-        keys="a stranger's key and not the team's",
-    )
+    assert build(tmp_path, content, s3_env, bucket, "ci", trusted())[0].returncode == 0
+    stranger = trusted(generate("a-stranger-1"))
+    result, log, output = build(tmp_path, content, s3_env, bucket, "other", stranger)
     assert result.returncode == 0, log
     assert statuses(output) == [("ran", "cache entry refused")]
 
@@ -125,7 +125,7 @@ def test_a_builder_with_another_key_reruns_instead_of_trusting(
 def test_read_only_builder_reads_but_never_writes(tmp_path, s3_env, s3, bucket):
     content = write_site(tmp_path, {"two": POSTS["two"]})
     result, log, output = build(
-        tmp_path, content, s3_env, bucket, "ro", "EXEC_CACHE_READONLY=true"
+        tmp_path, content, s3_env, bucket, "ro", untrusted(TEAM)
     )
     assert result.returncode == 0, log
     assert statuses(output) == [("ran", "new")]

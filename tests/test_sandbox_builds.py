@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ROOT, build_site
+from executable_posts.signing_keys import generate
 from test_execution_builds import page, write_site
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
@@ -92,18 +93,19 @@ def site_root():
     shutil.rmtree(root, ignore_errors=True)
 
 
-def test_secrets_in_the_environment_and_key_files_reach_no_page(site_root):
+@pytest.mark.parametrize("key_from", ["environment", "key file"])
+def test_secrets_in_the_environment_and_key_files_reach_no_page(site_root, key_from):
     tmp_path = site_root
-    home = tmp_path / "home"
+    home, state, cache = tmp_path / "home", tmp_path / "state", tmp_path / "cache"
     (home / ".aws").mkdir(parents=True)
     (home / ".aws" / "credentials").write_text(f"aws_secret_access_key = {SECRET}\n")
-    cache = tmp_path / "cache"
-    keys = [home / ".aws" / "credentials", cache / "signing.key", cache]
+    key_file = state / "cache-signing.key"
+    targets = [home / ".aws" / "credentials", key_file, state, cache]
     body = (
         '```python exec="on"\nimport os\nprint(sorted(os.environ))\n'
         "print([v for v in os.environ.values() if 'secret' in v])\n```\n\n"
         + attempts(
-            keys,
+            targets,
             "print(open(path).read() if os.path.isfile(path) else os.listdir(path))",
         )
         + "\n"
@@ -113,20 +115,29 @@ def test_secrets_in_the_environment_and_key_files_reach_no_page(site_root):
         )
     )
     content = write_site(tmp_path, {"exfiltrate": body})
+    cache.mkdir(mode=0o700)  # as an earlier build left them
+    state.mkdir(mode=0o700)
     env = {
         "HOME": str(home),
+        "EXEC_STATE_DIR": str(state),
         "AWS_SECRET_ACCESS_KEY": SECRET,
         "SITE_DEPLOY_TOKEN": SECRET,
     }
+    if key_from == "environment":
+        env["EXEC_CACHE_SIGNING_KEY"] = signing_key = generate("ci-1").text()
     result, log, output = build(tmp_path, content, env)
     assert result.returncode == 0, log
-    assert SECRET not in everything_written(tmp_path, output) + log
-    written = (cache / "signing.key").read_text().strip()
-    assert written and written not in everything_written(tmp_path, output) + log
+    if key_from == "key file":
+        signing_key = key_file.read_text().strip()
+    leaked = everything_written(tmp_path, output) + log
+    assert SECRET not in leaked
+    assert signing_key.split(":", 1)[1] not in leaked
     printed = "\n".join(lines_of(output, "exfiltrate"))
     assert "AWS_SECRET_ACCESS_KEY" not in printed and "SITE_DEPLOY_TOKEN" not in printed
-    for path in keys:
-        assert f"{path} refused: PermissionError" in printed
+    assert "EXEC_CACHE_SIGNING_KEY" not in printed
+    for path in targets:  # (the key file is there only when the key is not)
+        expected = "PermissionError" if path.exists() else "FileNotFoundError"
+        assert f"{path} refused: {expected}" in printed
 
 
 def test_passed_variables_are_the_only_ones_a_block_sees(tmp_path):
@@ -140,9 +151,10 @@ def test_passed_variables_are_the_only_ones_a_block_sees(tmp_path):
 
 def test_the_cache_keys_can_never_be_passed(tmp_path):
     content = write_site(tmp_path, {"p": '```python exec="on"\nprint(1)\n```\n'})
-    result, log, _ = build(tmp_path, content, {"EXEC_PASS_ENV": "EXEC_CACHE_KEYS"})
+    passed = {"EXEC_PASS_ENV": "PATH,EXEC_CACHE_SIGNING_KEY"}
+    result, log, _ = build(tmp_path, content, passed)
     assert result.returncode != 0
-    assert "EXEC_PASS_ENV names EXEC_CACHE_KEYS" in log
+    assert "EXEC_PASS_ENV names EXEC_CACHE_SIGNING_KEY" in log
 
 
 def test_writes_outside_the_scratch_directory_fail(site_root):
@@ -163,7 +175,8 @@ def test_writes_outside_the_scratch_directory_fail(site_root):
         'print("scratch and /tmp: ok")\n```\n'
     )
     content = write_site(tmp_path, {"vandal": body, "innocent": "Nothing runs here.\n"})
-    output.mkdir()  # as a previous build left it
+    output.mkdir()  # as a previous build left them
+    (tmp_path / "cache").mkdir(mode=0o700)
     before = other.read_text()
     result, log, output = build(tmp_path, content)
     assert result.returncode == 0, log

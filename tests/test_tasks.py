@@ -1,5 +1,6 @@
 """The invoke tasks a Pelican user expects, exercised as a user runs them."""
 
+import base64
 import shutil
 import subprocess
 import sys
@@ -138,3 +139,23 @@ def test_build_of_the_real_content_succeeds(tmp_path):
     result = build_site(ROOT / "content", tmp_path / "output")
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Done: Processed 8 articles" in " ".join(result.stdout.split())
+
+
+def test_cache_key_prints_the_public_key_it_makes_on_first_use(tmp_path):
+    state = tmp_path / "state"
+    first = invoke("cache-key", "--state-dir", str(state))
+    assert first.returncode == 0, first.stderr
+    name, _, encoded = first.stdout.strip().partition(":")
+    assert name and len(base64.b64decode(encoded)) == 32
+    assert (state / "cache-signing.pub").read_text() == first.stdout
+    assert (state / "cache-signing.key").stat().st_mode & 0o777 == 0o600
+    assert invoke("cache-key", "--state-dir", str(state)).stdout == first.stdout
+
+
+def test_cache_key_refuses_a_key_file_others_can_read(tmp_path):
+    assert invoke("cache-key", "--state-dir", str(tmp_path)).returncode == 0
+    (tmp_path / "cache-signing.key").chmod(0o644)
+    result = invoke("cache-key", "--state-dir", str(tmp_path))
+    assert result.returncode != 0 and not result.stdout
+    assert "permissions 0644 are too open" in result.stderr
+    assert "Traceback" not in result.stderr

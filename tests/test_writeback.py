@@ -6,19 +6,33 @@ import shutil
 from executable_posts.cache import ResultStore
 from executable_posts.writeback import Writeback
 
-ENTRY = {"result": {"stdout": "42\n", "figures": []}, "dependencies": {}}
+RESULT = {
+    "stdout": "42\n",
+    "stderr": "",
+    "exception": None,
+    "figures": [],
+    "animations": [],
+    "tests": [],
+    "seconds": 0.01,
+    "modules": [],
+}
+ENTRY = {"result": RESULT, "dependencies": {}}
 
 
 def test_entries_are_written_by_another_process(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
     writeback = Writeback(store)
     for n in range(3):
-        writeback.add(f"{n:064x}", {**ENTRY, "n": n})
+        writeback.add(f"{n:064x}", {**ENTRY, "result": {**RESULT, "stdout": f"{n}"}})
     writeback.start()
     assert writeback.process.pid != os.getpid()
     writeback.wait()
     reader = ResultStore(tmp_path / "cache", tmp_path)
-    assert [reader.get(f"{n:064x}")["n"] for n in range(3)] == [0, 1, 2]
+    assert [reader.get(f"{n:064x}")["result"]["stdout"] for n in range(3)] == [
+        "0",
+        "1",
+        "2",
+    ]
     assert not list(tmp_path.glob("execution-results-*"))
 
 
@@ -35,10 +49,7 @@ def test_a_read_only_cache_keeps_nothing(tmp_path):
     assert writeback.process is None
 
 
-def test_a_cache_that_cannot_be_written_is_reported_not_fatal(
-    tmp_path, capfd, monkeypatch
-):
-    monkeypatch.setenv("EXEC_CACHE_KEYS", "a key of at least thirty-two bytes...")
+def test_a_cache_that_cannot_be_written_is_reported_not_fatal(tmp_path, capfd):
     cache = tmp_path / "cache"
     writeback = Writeback(ResultStore(cache, tmp_path))
     writeback.add("cd" * 32, ENTRY)

@@ -8,8 +8,10 @@ Settings (all optional):
 - ``EXEC_INCLUDE_DIRS``: more directories to include from (e.g. ``src``); the
   modules of all of them count as dependencies of the blocks that import them
 - ``EXEC_CACHE``: the cache, a directory or ``s3://bucket/prefix``
-- ``EXEC_STATE_DIR``: this builder's signing key file and index, for an S3 cache
-- ``EXEC_CACHE_READONLY``: read the cache but never write it
+- ``EXEC_STATE_DIR``: this builder's cache key pair (``cache-signing.key``,
+  made on first use, and ``cache-signing.pub``) and, for an S3 cache, index
+- ``EXEC_CACHE_READONLY``: read the cache but never write it, holding no
+  secret key (for builds of untrusted changes)
 - ``EXEC_REPORT``: where the JSON report is written
 - ``EXEC_FRESH``: ignore the cache (``invoke build --fresh``)
 - ``EXEC_TIMEOUT``: default seconds per block (60)
@@ -23,8 +25,12 @@ Settings (all optional):
 - ``EXEC_MEMORY``, ``EXEC_PROCESSES``, ``EXEC_FILE_SIZE``: a session's limits
 
 The environment overrides the first five and the sandbox's (``EXEC_FRESH=1``,
-``EXEC_CACHE_READONLY=1`` for the switches); ``EXEC_CACHE_KEYS`` holds the
-cache's signing keys, newest first.
+``EXEC_CACHE_READONLY=1`` for the switches). The cache's entries are signed
+with Ed25519 (``signing_keys``, keys written ``name:base64`` as Nix writes
+them): ``EXEC_CACHE_SIGNING_KEY`` holds a trusted builder's secret key (else
+the key file is used), ``EXEC_CACHE_TRUSTED_KEYS`` the public keys whose
+entries a build accepts besides its own. ``EXEC_CACHE_KEYS``, the HMAC keys
+of old, stops the build with a message saying so.
 """
 
 

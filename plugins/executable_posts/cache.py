@@ -9,15 +9,19 @@ A key is made of four parts, each a digest, so that a miss can say why:
 - ``includes``: what the block and the earlier ones included.
 
 Entries are kept by CloudCached (a directory, or S3 to share them between
-builders) as signed pickles. An entry also records the code-directory
-modules the session had imported
-and their digests: a block that imports ``content/code/x.py`` re-runs when
-``x.py`` changes even though no include names it.
+builders), each a pickle of plain data signed with Ed25519 over the key it is
+stored under (``entry_signature``, keys from ``signing_keys``), and checked
+for shape (``result_shape``) once verified and unpickled. An entry also
+records the code-directory modules the session had imported and their
+digests: a block that imports ``content/code/x.py`` re-runs when ``x.py``
+changes even though no include names it.
 """
 
 import hashlib
+import io
 import json
 import os
+import pickle
 import sys
 import threading
 from contextlib import suppress
@@ -25,9 +29,13 @@ from functools import cached_property
 from pathlib import Path
 
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
-from signed_pickle import Serializer, Signer, load_keys
+from signed_pickle.serializer import RestrictedUnpickler
 
-KEYS_ENVIRONMENT = "EXEC_CACHE_KEYS"
+from .entry_signature import EntrySigner
+from .errors import MalformedResult, UntrustedEntry
+from .result_shape import check_result
+from .signing_keys import Keys, keys_for, private_directory
+
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
 ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "render.py")
@@ -90,11 +98,14 @@ def key_parts(session_blocks: list, env: str) -> list[KeyParts]:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so readers never see half."""
+    """Write via a temporary file and a rename, so readers never see half;
+    for its owner's eyes only (0600, in a directory made 0700)."""
     temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
-        Path(temporary).write_text(text, encoding="utf-8")
+        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with open(handle, "w", encoding="utf-8") as file:
+            file.write(text)
         os.replace(temporary, path)
     except BaseException:
         with suppress(OSError):
@@ -102,18 +113,41 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+def plain_data(payload) -> object:
+    """Unpickle ``payload`` allowing no class or function at all."""
+    try:
+        return RestrictedUnpickler(io.BytesIO(payload), frozenset()).load()
+    except Exception as error:
+        raise MalformedResult(f"signed, but not plain data: {error}") from None
+
+
+def check_entry(entry) -> dict:
+    """``entry`` if it is a block's result and its dependencies' digests."""
+    if not isinstance(entry, dict) or entry.keys() != {"result", "dependencies"}:
+        raise MalformedResult("it is not a block's result and its dependencies")
+    dependencies = entry["dependencies"]
+    if not isinstance(dependencies, dict) or not all(
+        isinstance(path, str) and (digest is None or isinstance(digest, str))
+        for path, digest in dependencies.items()
+    ):
+        raise MalformedResult("its dependencies are not file names and digests")
+    check_result(entry["result"])
+    return entry
+
+
 class ResultStore:
-    """Block results in a CloudCached cache, as signed pickles.
+    """Block results in a CloudCached cache, signed and checked.
 
-    ``location`` is a directory or ``s3://bucket/prefix``. Entries are
-    signed with the keys of ``EXEC_CACHE_KEYS`` (newest first), or of a key
-    file made on first use; one signed by anyone else, truncated or altered
-    is refused (``CorruptEntry``) before a byte of it is unpickled, and the
-    unpickler accepts nothing but plain data. The index that explains misses
-    is local: it says what this machine built last.
+    ``location`` is a directory or ``s3://bucket/prefix``; ``state_dir``
+    holds this builder's keys (``signing_keys``; ``keys`` gives them
+    instead) and, for an S3 cache, the index. An entry is refused
+    (``CorruptEntry``, naming its key) unless a trusted key signed it for
+    the key it is stored under, before a byte of it is unpickled; the
+    unpickler accepts nothing but plain data, and the result must have a
+    result's shape. A read-only store holds no secret key
+    and writes nothing. The index that explains misses is local: it says
+    what this machine built last.
     """
-
-    SALT = "null-disquisition execution cache"
 
     def __init__(
         self,
@@ -121,28 +155,39 @@ class ResultStore:
         state_dir: str | Path,
         read_only: bool = False,
         s3_client=None,
+        keys: Keys | None = None,
     ):
         location = str(location)
         remote = location.startswith("s3://")
-        state = Path(state_dir) if remote else Path(location)
-        keys = load_keys(state / "signing.key", environment=KEYS_ENVIRONMENT)
-        serializer = Serializer(Signer(keys, salt=self.SALT), allowed=frozenset())
-        self.location, self.state_dir = location, state
+        self.location, self.state_dir = location, Path(state_dir)
         self.read_only = read_only
-        self.client = Client(backend_for(location, s3_client), serializer, read_only)
+        keys = keys or keys_for(self.state_dir, read_only)
+        if not read_only:
+            private_directory(self.state_dir)
+        self.trusted = keys.trusted
+        self.signer = EntrySigner(keys.trusted, keys.signing)
+        backend = backend_for(location, s3_client, private=True)
+        self.client = Client(backend, read_only=read_only)  # bytes in, bytes out
+        folder = self.state_dir if remote else Path(location)
         name = f"index-{digest(location)[:12]}.json" if remote else "index.json"
-        self.index_path = state / name
+        self.index_path = folder / name
 
     def get(self, key: str) -> dict | None:
         """The entry stored under ``key``, or None; ``CorruptEntry`` if refused."""
-        entry = self.client.get(key)
-        if entry is not None and not isinstance(entry, dict):
-            raise CorruptEntry(key, "it is not a block's result")
-        return entry
+        blob = self.client.get(key)
+        if blob is None:
+            return None
+        if not isinstance(blob, bytes):
+            raise CorruptEntry(key, "it is not a signed entry")
+        try:
+            return check_entry(plain_data(self.signer.open(key, blob)))
+        except (UntrustedEntry, MalformedResult) as error:
+            raise CorruptEntry(key, str(error)) from None
 
     def put(self, key: str, entry: dict) -> None:
         if not self.read_only:
-            self.client.put(key, entry, time_to_expire=0, replace=True)
+            blob = self.signer.seal(key, pickle.dumps(entry, protocol=5))
+            self.client.put(key, blob, time_to_expire=0, replace=True)
 
     def load_index(self) -> dict:
         """Last build's key parts for each block, and whether it failed, to
@@ -153,7 +198,8 @@ class ResultStore:
             return {}
 
     def save_index(self, index: dict) -> None:
-        write_atomically(self.index_path, json.dumps(index, sort_keys=True))
+        if not self.read_only:  # a read-only build leaves no trace
+            write_atomically(self.index_path, json.dumps(index, sort_keys=True))
 
 
 def miss_reason(parts: KeyParts, previous: dict | None) -> str:

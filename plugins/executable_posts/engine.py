@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import cache as cache_module
+from . import render
 from .blocks import Block
-from .errors import BlockError, WorkerLost
+from .errors import BlockError, MalformedResult, WorkerLost
 from .judge import judge
 from .processes import SessionRun, Zygote
-from .render import source_html
+from .result_shape import check_result
 from .writeback import Writeback
 
 logger = logging.getLogger(__name__)
@@ -96,7 +97,7 @@ class Engine:
         self.local_modules: set[str] | None = None
         self.to_highlight: set[str] = set()
         self.highlighting: SessionRun | None = None
-        self.highlighted: dict[str, str] = {}  # code -> its HTML
+        self.highlighted: dict[str, list] = {}  # code -> its tokens
 
     # -- scheduling -------------------------------------------------------
 
@@ -137,23 +138,28 @@ class Engine:
         self.to_highlight.update(b.code for b in blocks if b.shows("source"))
 
     def highlight(self) -> None:
-        """Have the sources of the blocks submitted so far highlighted by a
-        worker, ahead of the sessions still waiting: Pygments' lexer is slow
-        next to a small block, and Pelican's thread has posts to read."""
+        """Have the sources of the blocks submitted so far lexed by a worker,
+        ahead of the sessions still waiting: Pygments' lexer is slow next to
+        a small block, and Pelican's thread has posts to read."""
         if self.to_highlight and self.highlighting is None:
             request = {"mode": "highlight", "codes": sorted(self.to_highlight)}
             self.highlighting = self._zygote.submit(
                 [request], [self.timeout], urgent=True
             )
 
-    def source_html(self, code: str) -> str:
-        """``code`` highlighted: by the worker that does it, if it has."""
+    def tokens(self, code: str) -> list | None:
+        """``code``'s tokens: from the worker that lexes them, if it has and
+        they are ``code``'s, else lexed here."""
         if self.highlighting and self.highlighting.done and not self.highlighted:
             run = self.highlighting
-            if isinstance(run.results[0], dict):  # else highlighted here
-                codes, html = run.requests[0]["codes"], run.results[0]["highlighted"]
-                self.highlighted = dict(zip(codes, html, strict=True))
-        return self.highlighted.get(code) or source_html(code)
+            codes, sent = run.requests[0]["codes"], run.results[0]
+            sent = sent.get("tokens") if isinstance(sent, dict) else None
+            if isinstance(sent, list) and len(sent) == len(codes):
+                self.highlighted = dict(zip(codes, sent, strict=True))
+        tokens = self.highlighted.get(code)
+        if render.tokens_match(code, tokens):
+            return tokens
+        return render.code_tokens(code)
 
     def plan(self, path: str, name: str, blocks: list[Block]) -> Session:
         parts = cache_module.key_parts(blocks, self.env)
@@ -238,10 +244,13 @@ class Engine:
                 self.finished(run.tag)
 
     def finished(self, session: Session) -> None:
-        """Keep what a session's run produced (highlighted, and cached)."""
+        """Keep what a session's run produced (with its code's tokens, and
+        cached)."""
         for block, result in zip(session.blocks, session.run.results, strict=False):
             if isinstance(result, dict) and block.shows("source"):
-                result["source_html"] = self.source_html(block.code)
+                tokens = self.tokens(block.code)
+                if tokens is not None:
+                    result["tokens"] = tokens
         self.store_results(session, session.run.results)
         if self.progress:
             self.progress.advance(len(session.blocks), session.path)
@@ -311,6 +320,15 @@ class Engine:
                 status = "not run" if str(result).startswith("not run") else "failed"
                 outcome = Outcome(block, status, session.reasons[index], None, [error])
                 outcome.seconds = getattr(result, "seconds", 0.0)
+            elif reason := malformed(result):
+                error = BlockError(
+                    block.path,
+                    block.line,
+                    f"the worker sent a malformed result: {reason}",
+                )
+                outcome = Outcome(
+                    block, "failed", session.reasons[index], None, [error]
+                )
             else:
                 reason = session.reasons[index]
                 if reason == "cache hit":
@@ -335,7 +353,7 @@ class Engine:
         # Blocks after the session's last miss did not run: no result for them.
         ran = zip(session.blocks, session.parts, results, strict=False)
         for block, parts, result in ran:
-            if not isinstance(result, WorkerLost) and cacheable(block, result):
+            if not malformed(result) and cacheable(block, result):
                 self.store(parts.key, result)
 
     def store(self, key: str, result: dict) -> None:
@@ -381,6 +399,15 @@ def display_only(block: Block) -> Outcome:
 
 def signature(block: Block) -> tuple:
     return (block.line, block.code, tuple(sorted(block.options.items())))
+
+
+def malformed(result) -> str | None:
+    """What is wrong with a result a worker sent (None: nothing)."""
+    try:
+        check_result(result)
+    except MalformedResult as error:
+        return str(error)
+    return None
 
 
 def cacheable(block: Block, result: dict) -> bool:

@@ -18,3 +18,21 @@ class BlockError(ExecutionError):
 
 class WorkerLost(ExecutionError):
     """The worker process running a session died or had to be killed."""
+
+
+class CacheKeyError(ExecutionError):
+    """A key of the execution cache that cannot be used: malformed, kept
+    where others may read it, or given the way keys used to be given."""
+
+
+class InsecureKeyFile(CacheKeyError):
+    """A secret key file that others than its owner may read or write."""
+
+
+class UntrustedEntry(ExecutionError):
+    """A cache entry not proven to be signed by a trusted key for the very
+    key it is stored under."""
+
+
+class MalformedResult(ExecutionError):
+    """A block's result that is not the plain data a worker makes."""

@@ -21,15 +21,14 @@ from pathlib import Path
 from markdown import Markdown
 from pelican import signals
 
-from signed_pickle import SigningError
-
 from . import sandbox
 from .blocks import MAX_TIMEOUT, check_timeout, find_blocks
 from .cache import ResultStore
 from .engine import Engine, Outcome, display_only, shown
-from .errors import BlockError
+from .errors import BlockError, CacheKeyError
 from .extension import ExecutableCodeExtension, log_error, outcome_html
 from .report import BlockProgress, print_summary, write_report
+from .signing_keys import SIGNING_ENVIRONMENT
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
@@ -89,6 +88,24 @@ def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
     return policy, passed
 
 
+def warn_about_keys(store: ResultStore) -> None:
+    """What a read-only build should know of its keys."""
+    if not store.read_only:
+        return
+    if os.environ.get(SIGNING_ENVIRONMENT, "").strip():
+        logger.warning(
+            f"execution cache: {SIGNING_ENVIRONMENT} is set in a read-only build; "
+            "it is not used, and a build of untrusted changes should not hold it"
+        )
+    if not store.trusted:
+        logger.warning(
+            "execution cache: a read-only build that trusts no key "
+            "(EXEC_CACHE_TRUSTED_KEYS is empty, and %s has no cache-signing.pub) "
+            "refuses every entry",
+            store.state_dir,
+        )
+
+
 class Build:
     """The execution state of one Pelican run."""
 
@@ -104,15 +121,16 @@ class Build:
             configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
         )
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
+        read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         try:
-            store = ResultStore(
-                location,
-                state_dir,
-                read_only=switched_on(settings, "EXEC_CACHE_READONLY"),
-            )
-        except (SigningError, ValueError) as error:
+            store = ResultStore(location, state_dir, read_only=read_only)
+        except (CacheKeyError, ValueError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
+        warn_about_keys(store)
+        # Read, the secret leaves the environment the posts' processes inherit
+        # (the process that writes the cache gets it through a pipe).
+        os.environ.pop(SIGNING_ENVIRONMENT, None)
         self.max_timeout = float(configured(settings, "EXEC_TIMEOUT_MAX", MAX_TIMEOUT))
         timeout = str(settings.get("EXEC_TIMEOUT", 60))
         try:

@@ -1,13 +1,124 @@
-"""HTML for a block and what it produced. Every text from a block is escaped."""
+"""HTML for a block and what it produced. Every text from a block is escaped.
+
+The source is shown as Pygments' ``HtmlFormatter(cssclass="highlight",
+wrapcode=True)`` shows it (the site's stylesheet is made for that markup),
+but from data: the token stream of the code, a list of ``[class, text]``
+pairs, which a worker makes ahead of need and the cache keeps, so a warm
+build never loads the lexer. Nothing in a result is ever taken as HTML:
+each class must be one of Pygments' standard short names, each text is
+escaped, and the texts must join to exactly the code of the block, so a
+token list from anywhere can at most colour the code, never change it.
+"""
 
 import re
 from functools import cache
 from html import escape
 
+from pygments.token import STANDARD_TYPES
+
 CHECK = "\N{CHECK MARK}"
+TOKEN_CLASSES = frozenset(STANDARD_TYPES.values())
+# Pygments' own escaping (html.escape writes ' differently)
+ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
+)
+OPENING = '<div class="highlight"><pre><span></span><code>'
+CLOSING = "</code></pre></div>\n"
 
 
-def source_html(code: str) -> str:
+def source_html(code: str, tokens: list | None = None) -> str:
+    """``code`` highlighted: from ``tokens`` if they are ``code``'s, else by
+    lexing it now."""
+    if tokens is None or not tokens_match(code, tokens):
+        tokens = code_tokens(code)
+        if tokens is None:
+            return pygments_html(code)
+    return tokens_html(tokens)
+
+
+def lexer_input(code: str) -> str:
+    """``code`` as Pygments' lexer reads it, with its default options: no
+    byte-order mark, Unix newlines, no blank lines around, one at the end."""
+    text = code.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip("\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def tokens_match(code: str, tokens) -> bool:
+    """Whether ``tokens`` is a well-formed token stream of ``code``."""
+    if not isinstance(tokens, list):
+        return False
+    texts = []
+    for token in tokens:
+        if not isinstance(token, list | tuple) or len(token) != 2:
+            return False
+        css, text = token
+        if not isinstance(css, str) or css not in TOKEN_CLASSES:
+            return False
+        if not isinstance(text, str):
+            return False
+        texts.append(text)
+    return "".join(texts) == lexer_input(code)
+
+
+def code_tokens(code: str) -> list[list[str]] | None:
+    """The token stream of ``code``: ``[class, text]`` pairs, neighbours of
+    one class merged (Pygments' markup is the same); None if the lexer
+    gives a token type with no standard class."""
+    lexer, _ = highlighter()
+    tokens: list[list[str]] = []
+    for kind, text in lexer.get_tokens(code):
+        css = STANDARD_TYPES.get(kind)
+        if css is None:
+            return None
+        if tokens and tokens[-1][0] == css:
+            tokens[-1][1] += text
+        elif text:
+            tokens.append([css, text])
+    return tokens
+
+
+def tokens_html(tokens: list) -> str:
+    """The markup of Pygments' HtmlFormatter for these tokens (its
+    ``_format_lines``, with classes only and no options, line for line)."""
+    out = [OPENING]
+    line: list[str] = []
+    open_span = ""
+    for css, text in tokens:
+        span = f'<span class="{css}">' if css else ""
+        close = "</span>" if css else ""
+        parts = text.translate(ESCAPES).split("\n")
+        for part in parts[:-1]:  # every part that ends a line
+            if line:
+                if open_span != span and part:
+                    line += (open_span and "</span>", span, part, close, "\n")
+                else:
+                    line += (part, open_span and "</span>", "\n")
+                out.append("".join(line))
+                line = []
+            elif part:
+                out.append(f"{span}{part}{close}\n")
+            else:
+                out.append("\n")
+        last = parts[-1]
+        if line and last:
+            if open_span != span:
+                line += (open_span and "</span>", span, last)
+                open_span = span
+            else:
+                line.append(last)
+        elif last:
+            line = [span, last]
+            open_span = span
+    if line:
+        line += (open_span and "</span>", "\n")
+        out.append("".join(line))
+    out.append(CLOSING)
+    return "".join(out)
+
+
+def pygments_html(code: str) -> str:
+    """``code`` highlighted by Pygments itself."""
     from pygments import highlight
 
     lexer, formatter = highlighter()
@@ -41,7 +152,7 @@ def text_html(label: str, text: str, kind: str) -> str:
 
 
 def picture_html(item: dict, url: str, alt: str, caption: str) -> str:
-    size = f'width="{item["width"]}" height="{item["height"]}"'
+    size = f'width="{item["width"]:d}" height="{item["height"]:d}"'  # ints only
     if item["format"] == "mp4":
         media = (
             f'<video controls loop muted playsinline {size} aria-label="{escape(alt)}">'
@@ -77,7 +188,7 @@ def block_html(outcome, picture_url) -> str:
     kind = "exec exec-display-only" if outcome.status == "display-only" else "exec"
     parts = [f'<div class="{kind}" id="exec-{block.line}">']
     if block.shows("source"):
-        code = (result or {}).get("source_html") or source_html(block.code)
+        code = source_html(block.code, (result or {}).get("tokens"))
         if block.options.get("source") == "fold":
             name = block.options.get("include", "Show the code")
             code = (
@@ -115,7 +226,7 @@ def block_html(outcome, picture_url) -> str:
             parts.append(picture_html(item, picture_url(item), alt, alt))
         checked = verdicts(outcome)
         if checked:
-            text = "; ".join(checked)
+            text = escape("; ".join(checked))
             parts.append(
                 f'<p class="exec-verdict">{CHECK} Checked at build time: {text}.</p>'
             )

@@ -232,9 +232,9 @@ def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
 
 
 def highlighted(codes: list[str]) -> dict:
-    """The builder's chore, done in a worker to spare Pelican's thread: each
-    code as the page shows it. Pygments is imported here, in this worker
-    alone, not in the zygote."""
-    from .render import source_html
+    """The builder's chore, done in a worker to spare Pelican's thread: the
+    tokens of each code, which the page is rendered from. Pygments' lexer is
+    loaded here, in this worker alone, not in the zygote."""
+    from .render import code_tokens
 
-    return {"highlighted": [source_html(code) for code in codes]}
+    return {"tokens": [code_tokens(code) for code in codes]}

@@ -9,7 +9,8 @@ a core is free. The builder waits for it before it exits, so the next build
 finds every entry; a write that fails is reported and costs only a re-run.
 
 The process runs as
-``python -c "from executable_posts.writeback import main; main()" JOB``.
+``python -c "from executable_posts.writeback import main; main()" JOB FILE``,
+and reads the builder's secret key from its standard input.
 """
 
 import atexit
@@ -20,10 +21,10 @@ import subprocess
 import sys
 import tempfile
 
-from signed_pickle import SigningError
-
 from .cache import CACHE_FAILURES, ResultStore
+from .errors import CacheKeyError
 from .processes import PLUGINS_DIR
+from .signing_keys import Keys, parse_secret
 
 
 class Writeback:
@@ -50,8 +51,13 @@ class Writeback:
         paths = [str(PLUGINS_DIR), os.environ.get("PYTHONPATH", "")]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
         self.process = subprocess.Popen(
-            [sys.executable, "-c", COMMAND, json.dumps(job), path], env=env
+            [sys.executable, "-c", COMMAND, json.dumps(job), path],
+            env=env,
+            stdin=subprocess.PIPE,
         )
+        # the secret key through a pipe: not in an environment others can read
+        with self.process.stdin as secret:
+            secret.write(self.store.signer.signing.text().encode())
         atexit.register(self.wait)
 
     def wait(self) -> None:
@@ -78,13 +84,15 @@ def main() -> None:
         os.unlink(path)
     failures = []
     try:
-        store = ResultStore(job["location"], job["state"])
+        secret = parse_secret(sys.stdin.read(), "the builder's signing key")
+        keys = Keys(secret, [secret.public])
+        store = ResultStore(job["location"], job["state"], keys=keys)
         for key, entry in entries:
             try:
                 store.put(key, entry)
             except CACHE_FAILURES as error:
                 failures.append(error)
-    except (*CACHE_FAILURES, SigningError, ValueError) as error:
+    except (*CACHE_FAILURES, CacheKeyError, ValueError) as error:
         failures = [error] * len(entries)
     if failures:
         print(

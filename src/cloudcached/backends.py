@@ -35,14 +35,17 @@ def read_file(path: str) -> bytes:
         os.close(handle)
 
 
-def write_file(path: str, data: bytes, directory: Path) -> None:
-    """Write a new file in few system calls, making ``directory`` if need be."""
+def write_file(
+    path: str, data: bytes, directory: Path, mode: int = 0o666, dir_mode: int = 0o777
+) -> None:
+    """Write a new file in few system calls, making ``directory`` if need be
+    (``mode`` and ``dir_mode`` as the umask leaves them)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
     try:
-        handle = os.open(path, flags, 0o666)
+        handle = os.open(path, flags, mode)
     except FileNotFoundError:
-        directory.mkdir(parents=True, exist_ok=True)
-        handle = os.open(path, flags, 0o666)
+        directory.mkdir(mode=dir_mode, parents=True, exist_ok=True)
+        handle = os.open(path, flags, mode)
     try:
         view = memoryview(data)
         while view:
@@ -53,6 +56,13 @@ def write_file(path: str, data: bytes, directory: Path) -> None:
             os.unlink(path)
         raise
     os.close(handle)
+
+
+def narrow(directory: Path, mode: int) -> None:
+    """Take from ``directory`` the permissions ``mode`` does not give."""
+    current = directory.stat().st_mode & 0o777
+    if current & ~mode:
+        directory.chmod(current & mode)
 
 
 @dataclass(frozen=True)
@@ -68,11 +78,19 @@ class LocalBackend:
     never sees half an entry and several processes can share the directory;
     "create only" uses a hard link, which fails if the entry exists. Reads
     are a single open and read: this is the hot path of a warm build.
+
+    ``private``: files only their owner may read or write (0600), in a
+    directory only its owner may enter (0700), for entries no one else on
+    the machine should read or replace; new directories are made that way
+    and an existing one is narrowed to it on the first write.
     """
 
-    def __init__(self, directory: str | Path):
+    def __init__(self, directory: str | Path, private: bool = False):
         self.directory = Path(directory)
         self.root = str(self.directory)
+        self.private = private
+        self.modes = (0o600, 0o700) if private else (0o666, 0o777)
+        self.checked = not private  # the directory's mode, once per backend
 
     @lru_cache(maxsize=4096)  # noqa: B019 - keys repeat; the backend lives long
     def path(self, key: str) -> str:
@@ -95,7 +113,11 @@ class LocalBackend:
     def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
         final = self.path(key)
         temporary = f"{final}.{os.getpid()}-{threading.get_ident()}.tmp"
-        write_file(temporary, json.dumps(meta).encode() + b"\n" + body, self.directory)
+        data = json.dumps(meta).encode() + b"\n" + body
+        write_file(temporary, data, self.directory, *self.modes)
+        if not self.checked:
+            narrow(self.directory, self.modes[1])
+            self.checked = True
         try:
             if mode == "absent":
                 try:

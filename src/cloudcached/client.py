@@ -4,7 +4,8 @@
 ``update`` replaces (it refuses to create one). ``time_to_expire`` is in
 seconds; 0 means never. Every read checks the body against the checksum in
 its metadata; a pickled value is also checked against its signature before
-anything is unpickled.
+anything is unpickled. A client without a serializer stores and loads plain
+types only (a caller that signs its own bytes needs no other).
 """
 
 import hashlib
@@ -24,7 +25,11 @@ def checksum(body: bytes) -> str:
 
 class Client:
     def __init__(
-        self, backend, serializer: Serializer, read_only: bool = False, clock=time.time
+        self,
+        backend,
+        serializer: Serializer | None = None,
+        read_only: bool = False,
+        clock=time.time,
     ):
         self.backend = backend
         self.serializer = serializer

@@ -1,0 +1,420 @@
+"""The execution cache from an attacker's side: sites built with ``invoke
+build`` on a directory cache and on S3 (moto's standalone server, over
+HTTP), whose entries are then swapped, replayed, reshaped, forged or filled
+with markup, as someone with write access to the cache (but not the trusted
+builders' secret key) could. Every such entry is refused with a warning
+naming the post, the line and the key, and its block runs again; nothing of
+it reaches a page unescaped."""
+
+import hashlib
+import os
+import pickle
+import re
+import runpy
+import stat
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import unquote
+
+import pytest
+from conftest import build_site, report_of
+from executable_posts.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
+from executable_posts.signing_keys import generate
+from lxml import html
+from test_execution_builds import write_site
+
+from cloudcached import LocalBackend, S3Backend
+
+TRUSTED = generate("ci.null-disquisition-1")  # the secret of the trusted builds
+SCRIPT = "<script>alert(1)</script>"
+
+
+@dataclass
+class Cache:
+    """A build's execution cache, read and written behind the builder's back."""
+
+    location: str
+    backend: object
+    env: dict = field(default_factory=dict)
+
+    def names(self) -> list[str]:
+        if isinstance(self.backend, LocalBackend):
+            names = os.listdir(self.backend.root)
+            return sorted(
+                unquote(n) for n in names if not n.endswith((".json", ".tmp"))
+            )
+        backend = self.backend
+        listed = backend.client.list_objects_v2(Bucket=backend.bucket)
+        return sorted(
+            item["Key"].removeprefix(backend.prefix)
+            for item in listed.get("Contents", [])
+            if item["Key"].startswith(backend.prefix)
+        )
+
+    def entry(self, key: str) -> dict:
+        """What is stored under ``key`` (our own test's bytes: plain pickle)."""
+        body = self.backend.read(key).body
+        start = len(MAGIC) + 1 + body[len(MAGIC)] + SIGNATURE_BYTES
+        return pickle.loads(body[start:])
+
+    def by_output(self) -> dict[str, str]:
+        """Each entry's key, by what its block printed."""
+        return {self.entry(key)["result"]["stdout"]: key for key in self.names()}
+
+    def copy(self, source: str, target: str) -> None:
+        stored = self.backend.read(source)
+        self.backend.write(target, stored.body, stored.meta, "any")
+
+    def put(self, key: str, body: bytes) -> None:
+        meta = {
+            "type": "bytes",
+            "expires": "0.0",
+            "checksum": hashlib.sha256(body).hexdigest(),
+        }
+        self.backend.write(key, body, meta, "any")
+
+    def sign(self, key: str, entry, secret=TRUSTED) -> None:
+        """Store ``entry`` under ``key``, signed by ``secret``."""
+        self.put(key, EntrySigner([], secret).seal(key, pickle.dumps(entry)))
+
+
+@pytest.fixture(params=["directory", "s3"])
+def cache(request, tmp_path) -> Cache:
+    if request.param == "directory":
+        directory = tmp_path / "cache"
+        return Cache(str(directory), LocalBackend(directory))
+    s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
+    env = request.getfixturevalue("s3_env")
+    return Cache(f"s3://{bucket}/cache", S3Backend(s3, bucket, "cache"), env)
+
+
+def build(tmp_path, content, cache: Cache, name: str, **env):
+    """A trusted build (CI's secret key), unless ``env`` says otherwise."""
+    env = {
+        **cache.env,
+        "EXEC_STATE_DIR": str(tmp_path / "state"),
+        "EXEC_CACHE_SIGNING_KEY": TRUSTED.text(),
+        **env,
+    }
+    output = tmp_path / name
+    result = build_site(content, output, cache.location, env=env)
+    return result, " ".join((result.stdout + result.stderr).split()), output
+
+
+def statuses(output: Path) -> dict[str, tuple[str, str]]:
+    return {
+        Path(b["post"]).stem: (b["status"], b["reason"])
+        for b in report_of(output)["blocks"]
+    }
+
+
+def page(output: Path, slug: str) -> str:
+    return (output / "2009" / "07" / slug / "index.html").read_text()
+
+
+def printed(output: Path, slug: str) -> list[str]:
+    """What the page of ``slug`` shows its blocks printed."""
+    doc = html.fromstring(page(output, slug))
+    return [pre.text_content() for pre in doc.xpath("//pre[@class='exec-stdout']")]
+
+
+def refused(log: str, post: str, key: str, why: str) -> bool:
+    """Whether ``log`` warns that ``post``'s block (line 6) found its entry
+    under ``key`` refused for ``why``, and runs again."""
+    pattern = (
+        rf"posts/{post}\.md:6: cache entry '{key}' refused: [^;]*{re.escape(why)}"
+        r"[^;]*; the block runs again"
+    )
+    return re.search(pattern, log) is not None
+
+
+def printing(*words) -> dict[str, str]:
+    return {word: f'```python exec="on"\nprint("{word}")\n```\n' for word in words}
+
+
+def test_swapped_entries_are_refused_and_their_blocks_run_again(tmp_path, cache):
+    content = write_site(tmp_path, printing("alpha", "beta"))
+    first, log, _ = build(tmp_path, content, cache, "first")
+    assert first.returncode == 0, log
+    keys = cache.by_output()
+    alpha, beta = keys["alpha\n"], keys["beta\n"]
+    saved = cache.backend.read(alpha)
+    cache.copy(beta, alpha)
+    cache.backend.write(beta, saved.body, saved.meta, "any")
+    second, log, output = build(tmp_path, content, cache, "second")
+    assert second.returncode == 0, log
+    assert refused(log, "alpha", alpha, "signed for another key")
+    assert refused(log, "beta", beta, "signed for another key")
+    assert statuses(output) == {
+        "alpha": ("ran", "cache entry refused"),
+        "beta": ("ran", "cache entry refused"),
+    }
+    assert printed(output, "alpha") == ["alpha\n"]
+    assert printed(output, "beta") == ["beta\n"]
+
+
+def test_an_entry_replayed_under_another_key_is_refused(tmp_path, cache):
+    content = write_site(tmp_path, printing("version-1"))
+    post = content / "posts" / "version-1.md"
+    assert build(tmp_path, content, cache, "first")[0].returncode == 0
+    post.write_text(post.read_text().replace("version-1", "version-2", 1))
+    assert build(tmp_path, content, cache, "second")[0].returncode == 0
+    keys = cache.by_output()
+    old, new = keys["version-1\n"], keys["version-2\n"]
+    cache.copy(old, new)  # the old output, offered for the new code
+    result, log, output = build(tmp_path, content, cache, "third")
+    assert result.returncode == 0, log
+    assert refused(log, "version-1", new, "signed for another key")
+    assert statuses(output) == {"version-1": ("ran", "cache entry refused")}
+    assert printed(output, "version-1") == ["version-2\n"]
+
+
+def valid_result(stdout: str) -> dict:
+    return {
+        "stdout": stdout,
+        "stderr": "",
+        "exception": None,
+        "figures": [],
+        "animations": [],
+        "tests": [],
+        "seconds": 0.01,
+        "modules": [],
+    }
+
+
+FIGURE = {"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}
+
+
+def entry_of(result: dict) -> dict:
+    return {"result": result, "dependencies": {}}
+
+
+WRONG_SHAPES = {  # post: (the entry signed for its block, why it is refused)
+    "empty": ({}, "it is not a block's result and its dependencies"),
+    "string": ({"result": "str"}, "it is not a block's result and its dependencies"),
+    "width": (
+        entry_of({**valid_result("w\n"), "figures": [{**FIGURE, "width": "640"}]}),
+        "the result['figures'][0]['width'] is a str, not an integer",
+    ),
+    "format": (
+        entry_of({**valid_result("f\n"), "figures": [{**FIGURE, "format": "../x"}]}),
+        "the result['figures'][0]['format'] is '../x', not one of",
+    ),
+    "html": (
+        entry_of({**valid_result("h\n"), "source_html": SCRIPT}),
+        "the result has fields no worker sends: 'source_html'",
+    ),
+}
+
+
+def test_signed_entries_of_the_wrong_shape_are_refused_and_rerun(tmp_path, cache):
+    content = write_site(tmp_path, printing(*WRONG_SHAPES))
+    first, log, _ = build(tmp_path, content, cache, "first")
+    assert first.returncode == 0, log
+    keys = cache.by_output()
+    for name, (entry, _) in WRONG_SHAPES.items():
+        cache.sign(keys[f"{name}\n"], entry)  # by the trusted key itself
+    second, log, output = build(tmp_path, content, cache, "second")
+    assert second.returncode == 0, log
+    assert "Traceback" not in log and "differs" not in log
+    for name, (_, why) in WRONG_SHAPES.items():
+        assert refused(log, name, keys[f"{name}\n"], why), name
+        assert statuses(output)[name] == ("ran", "cache entry refused")
+        assert printed(output, name) == [f"{name}\n"]
+        assert SCRIPT not in page(output, name)
+    assert not list(output.rglob("x"))
+
+
+FORGER = '''\
+"""What a post of an untrusted change can do in its read-only build: it holds
+the public keys only, so it makes up a key pair of its own (under the
+trusted key's very name) and signs forged entries with it."""
+
+import hashlib
+import json
+import os
+import pickle
+import struct
+from urllib.parse import quote
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+DOMAIN = b"null-disquisition execution cache entry, v1\\0"
+
+
+def forged(key, name, result):
+    secret = Ed25519PrivateKey.generate()
+    payload = pickle.dumps({"result": result, "dependencies": {}})
+    signed = DOMAIN + struct.pack(">H", len(key)) + key.encode() + payload
+    header = b"NDX\\x01" + bytes([len(name)]) + name.encode()
+    return header + secret.sign(signed) + payload
+
+
+def forge(directory, name, result):
+    """Every entry of the cache in ``directory`` replaced by a forgery."""
+    done = 0
+    for file in os.listdir(directory):
+        if file.endswith((".json", ".tmp")):
+            continue
+        body = forged(file, name, result)
+        meta = {"type": "bytes", "expires": "0.0",
+                "checksum": hashlib.sha256(body).hexdigest()}
+        with open(os.path.join(directory, quote(file, safe="")), "wb") as out:
+            out.write(json.dumps(meta).encode() + b"\\n" + body)
+        done += 1
+    return done
+'''
+
+
+def test_a_read_only_build_cannot_make_an_entry_a_trusted_build_accepts(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    posts = printing("victim")
+    content = write_site(tmp_path, posts, {"forger.py": FORGER})
+    assert build(tmp_path, content, cache, "main")[0].returncode == 0
+    (victim,) = cache.names()
+    forgery = {**valid_result(SCRIPT), "tokens": [["k", SCRIPT]]}
+    (content / "posts" / "pr.md").write_text(
+        "Title: Pr\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
+        '```python exec="on"\n'
+        "import forger\n"
+        "try:\n"
+        f"    print(forger.forge({cache.location!r}, {TRUSTED.name!r}, {forgery!r}))\n"
+        "except (OSError, ImportError) as error:  # a sandbox keeps it out\n"
+        "    print('kept out:', type(error).__name__)\n"
+        "```\n"
+    )
+    untrusted = {
+        "EXEC_CACHE_READONLY": "1",
+        "EXEC_CACHE_SIGNING_KEY": "",
+        "EXEC_CACHE_TRUSTED_KEYS": TRUSTED.public.text(),
+        "EXEC_STATE_DIR": str(tmp_path / "pr-state"),
+    }
+    result, log, output = build(tmp_path, content, cache, "pr", **untrusted)
+    assert result.returncode == 0, log
+    assert not (tmp_path / "pr-state").exists()  # it made no key, no index
+    assert cache.names() == [victim]  # the build itself wrote nothing
+    (forged,) = printed(output, "pr")
+    if forged.startswith("kept out"):  # then forge as the post would have
+        forger = runpy.run_path(str(content / "code" / "forger.py"))
+        forged = str(forger["forge"](cache.location, TRUSTED.name, forgery))
+    assert forged == "1\n" or forged == "1"
+    (content / "posts" / "pr.md").unlink()
+    result, log, output = build(tmp_path, content, cache, "main-again")
+    assert result.returncode == 0, log
+    assert refused(log, "victim", victim, "does not match")
+    assert statuses(output) == {"victim": ("ran", "cache entry refused")}
+    assert printed(output, "victim") == ["victim\n"]
+    assert SCRIPT not in page(output, "victim")
+
+
+SHOWN = """\
+```python exec="on"
+import sys
+print("out")
+print("err", file=sys.stderr)
+```
+
+```python exec="on" raises="ValueError"
+raise ValueError("expected")
+```
+
+```python exec="pytest"
+def test_fine():
+    assert True
+```
+"""
+
+
+def tampered(result: dict) -> dict:
+    """``result`` with markup in every field a page or a log could show."""
+    result = {**result, "stdout": SCRIPT, "stderr": SCRIPT}
+    result["tokens"] = [["k", SCRIPT], ["", "\n"]]
+    if result["exception"]:
+        result["exception"] = {
+            **result["exception"],
+            "type": SCRIPT,
+            "message": SCRIPT,
+            "traceback": SCRIPT,
+        }
+    result["tests"] = [{**test, "id": SCRIPT} for test in result["tests"]]
+    return result
+
+
+def test_markup_in_a_validly_signed_entry_never_reaches_a_page(tmp_path, cache):
+    content = write_site(tmp_path, {"shown": SHOWN})
+    assert build(tmp_path, content, cache, "first")[0].returncode == 0
+    for key in cache.names():
+        entry = cache.entry(key)
+        cache.sign(key, {**entry, "result": tampered(entry["result"])})
+    result, log, output = build(tmp_path, content, cache, "second")
+    assert result.returncode == 0, log
+    assert [b["reason"] for b in report_of(output)["blocks"]] == ["cache hit"] * 3
+    written = [p for p in output.rglob("*") if p.suffix in (".html", ".xml")]
+    for path in written:
+        assert "<script>alert" not in path.read_text(), path
+    shown = page(output, "shown")
+    assert shown.count("&lt;script&gt;alert(1)&lt;/script&gt;") >= 5
+    assert '<span class="kn">import</span>' in shown  # the code, lexed again
+
+
+def modes(root: Path) -> dict[str, int]:
+    return {
+        str(path.relative_to(root)): stat.S_IMODE(path.stat().st_mode)
+        for path in [root, *root.rglob("*")]
+    }
+
+
+def test_key_files_and_cache_files_are_not_world_readable(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("one", "two"))
+    result, log, _ = build(tmp_path, content, cache, "out", EXEC_CACHE_SIGNING_KEY="")
+    assert result.returncode == 0, log
+    state, files = modes(tmp_path / "state"), modes(tmp_path / "cache")
+    assert state.pop(".") == 0o700 and state.pop("cache-signing.key") == 0o600
+    assert state.pop("cache-signing.pub") == 0o644  # a public key, in a 0700 folder
+    assert files.pop(".") == 0o700 and len(files) == 3  # two entries, the index
+    assert set(files.values()) == {0o600}, files
+
+
+def test_a_key_file_others_can_read_stops_the_build_with_one_line(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("one"))
+    key_file = tmp_path / "state" / "cache-signing.key"
+    no_env_key = {"EXEC_CACHE_SIGNING_KEY": ""}
+    assert build(tmp_path, content, cache, "first", **no_env_key)[0].returncode == 0
+    key_file.chmod(0o640)
+    result, log, output = build(tmp_path, content, cache, "second", **no_env_key)
+    assert result.returncode != 0 and not output.exists()
+    assert f"{key_file}: permissions 0640 are too open" in log
+    assert f"chmod 600 {key_file}" in log and "Traceback" not in log
+
+
+def test_the_old_hmac_variable_stops_the_build_saying_what_replaced_it(tmp_path):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("one"))
+    result, log, _ = build(
+        tmp_path, content, cache, "out", EXEC_CACHE_KEYS="an old shared secret"
+    )
+    assert result.returncode != 0
+    lines = (result.stdout + result.stderr).strip().splitlines()
+    assert len(lines) == 1 and "EXEC_CACHE_KEYS (HMAC keys) is no longer read" in log
+    assert "EXEC_CACHE_SIGNING_KEY" in log and "old shared secret" not in log
+
+
+def test_a_post_of_a_trusted_build_finds_no_signing_key_in_its_environment(
+    tmp_path,
+):
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    spy = (
+        '```python exec="on"\n'
+        'import os\nprint(os.environ.get("EXEC_CACHE_SIGNING_KEY"))\n'
+        "```\n"
+    )
+    content = write_site(tmp_path, {"spy": spy})
+    result, log, output = build(tmp_path, content, cache, "first")
+    assert result.returncode == 0, log
+    assert printed(output, "spy") == ["None\n"]
+    assert TRUSTED.text().split(":")[1] not in page(output, "spy")
+    again, log, output = build(tmp_path, content, cache, "second")  # still written
+    assert again.returncode == 0, log
+    assert statuses(output) == {"spy": ("cached", "cache hit")}

@@ -1,0 +1,117 @@
+"""What workers send has a result's shape, and what does not fails its
+block instead of reaching the judge, the cache or a page."""
+
+from types import SimpleNamespace
+
+import pytest
+from executable_posts.blocks import Block
+from executable_posts.cache import ResultStore, key_parts
+from executable_posts.engine import Engine, Session
+from executable_posts.processes import Zygote
+from executable_posts.render import code_tokens
+from executable_posts.result_shape import check_result
+
+BLOCKS = [
+    ("on", "print('out')\nimport sys\nprint('err', file=sys.stderr)\n", None),
+    ("on", "raise ValueError('expected')\n", None),
+    ("on", "import matplotlib.pyplot as plt\nplt.plot([0, 1])\n", None),
+    ("on", "import matplotlib.pyplot as plt\nplt.imshow([[0, 1], [1, 0]])\n", None),
+    (
+        "on",
+        "import matplotlib.pyplot as plt\n"
+        "from matplotlib.animation import FuncAnimation\n"
+        "fig, ax = plt.subplots(figsize=(1, 1))\n"
+        "anim = FuncAnimation(fig, lambda i: [], frames=2, interval=100)\n",
+        "gif",
+    ),
+    ("pytest", "def test_a():\n    assert 1 == 0\n\ndef test_b():\n    pass\n", None),
+]
+
+
+def test_every_kind_of_result_a_worker_sends_has_the_shape(tmp_path):
+    zygote = Zygote(["matplotlib.pyplot"], [str(tmp_path)])
+    try:
+        requests = [
+            {
+                "code": code,
+                "filename": "content/posts/post.md",
+                "first_line": 1,
+                "mode": mode,
+                "figure": "auto",
+                "animation": animation,
+            }
+            for mode, code, animation in BLOCKS
+        ]
+        run = zygote.submit(requests, [60] * len(requests))
+        zygote.wait(run)
+    finally:
+        zygote.close()
+    assert len(run.results) == len(BLOCKS)
+    for result in run.results:
+        assert check_result(result) is result
+    assert run.results[1]["exception"] and run.results[5]["tests"]
+    assert run.results[2]["figures"] and run.results[4]["animations"]
+
+
+@pytest.fixture
+def engine(tmp_path):
+    return Engine(ResultStore(tmp_path / "cache", tmp_path), [tmp_path])
+
+
+def one_block_session(code="print(1)\n") -> Session:
+    block = Block("content/posts/post.md", 6, 8, code, {"exec": "on"})
+    return Session(
+        "content/posts/post.md",
+        "main",
+        [block],
+        key_parts([block], "e"),
+        [None],
+        ["new"],
+    )
+
+
+@pytest.mark.parametrize(
+    ("sent", "why"),
+    [
+        ({"stdout": "1"}, "the result has no 'stderr'"),
+        ("a string", "the result is a str, not a dict"),
+        (None, "the result is a NoneType, not a dict"),
+    ],
+)
+def test_a_malformed_worker_result_fails_its_block_and_is_not_cached(engine, sent, why):
+    session = one_block_session()
+    outcome = engine.settle(session, 0, [sent])
+    assert outcome.status == "failed" and outcome.result is None
+    (error,) = outcome.errors
+    assert str(error) == (
+        f"content/posts/post.md:6: the worker sent a malformed result: {why}"
+    )
+    engine.store_results(session, [sent])
+    assert engine.writeback.entries == []
+
+
+def test_a_malformed_stdout_is_named_in_the_failure(engine):
+    result = {
+        "stdout": 1,
+        "stderr": "",
+        "exception": None,
+        "figures": [],
+        "animations": [],
+        "tests": [],
+        "seconds": 0.1,
+        "modules": [],
+    }
+    outcome = engine.settle(one_block_session(), 0, [result])
+    assert str(outcome.errors[0]).endswith(
+        "the worker sent a malformed result: the result['stdout'] is a int, not text"
+    )
+
+
+def test_tokens_a_worker_forged_are_lexed_again(engine):
+    code = "print('<b>')\n"
+    engine.highlighting = SimpleNamespace(
+        done=True,
+        requests=[{"codes": [code]}],
+        results=[{"tokens": [[["k", "import os; os.system('x')\n"]]]}],
+    )
+    assert engine.tokens(code) == code_tokens(code)
