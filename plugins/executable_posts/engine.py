@@ -12,6 +12,7 @@ import ast
 import hashlib
 import logging
 import os
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -94,7 +95,7 @@ class Engine:
         self.workers = workers
         self.sandbox, self.pass_env = sandbox, tuple(pass_env)
         self._zygote: Zygote | None = None
-        self.local_modules: set[str] | None = None
+        self.local_modules: dict[str, Path] | None = None  # name -> file
         self.to_highlight: set[str] = set()
         self.highlighting: SessionRun | None = None
         self.highlighted: dict[str, list] = {}  # code -> its tokens
@@ -211,7 +212,9 @@ class Engine:
 
     def imports(self, session: Session) -> set[str]:
         """What the zygote imports for ``session``: what its blocks import,
-        except the posts' own modules (importing those may have side effects)."""
+        except the posts' own modules (importing those may have side effects),
+        and what those modules import in turn, so a worker imports nothing
+        big (matplotlib) on its own."""
         modules = set()
         for block in session.blocks:
             modules |= imports_of(block.code)
@@ -219,9 +222,22 @@ class Engine:
                 modules.add("pytest")
         if self.local_modules is None:
             self.local_modules = {
-                p.stem for d in self.code_dirs if d.is_dir() for p in d.iterdir()
+                p.stem: p / "__init__.py" if p.is_dir() else p
+                for d in reversed(self.code_dirs)
+                if d.is_dir()
+                for p in d.iterdir()
             }
-        return {m for m in modules if m.split(".")[0] not in self.local_modules}
+        found, seen = set(), set()
+        while modules:
+            name = modules.pop()
+            top = name.split(".")[0]
+            if top not in self.local_modules:
+                found.add(name)
+            elif top not in seen:
+                seen.add(top)
+                with suppress(OSError, UnicodeDecodeError):
+                    modules |= imports_of(self.local_modules[top].read_text("utf-8"))
+        return found
 
     def request(self, block: Block) -> dict:
         return {

@@ -45,16 +45,15 @@ def setns(fd: int, kind: int) -> None:
 
 
 def mount(source: str, target: str, kind: str | None, flags: int, data: str = ""):
-    _check(
-        _libc.mount(
-            source.encode(),
-            target.encode(),
-            kind.encode() if kind else None,
-            flags,
-            data.encode() if data else None,
-        ),
-        f"mount {target}",
+    result = _libc.mount(
+        source.encode(),
+        target.encode(),
+        kind.encode() if kind else None,
+        flags,
+        data.encode() if data else None,
     )
+    if result < 0:
+        _check(result, f"mount {target}")
 
 
 def prctl(option: int, value: int) -> None:

@@ -131,13 +131,12 @@ class Zygote:
         user: str | int | None = None,
     ):
         self.directory = tempfile.mkdtemp(prefix="zygote-")
-        os.chmod(self.directory, 0o755)  # sessions read its matplotlib folder
+        os.chmod(self.directory, 0o755)  # its working directory, whoever it runs as
         settings = os.path.join(self.directory, "matplotlib")
         os.mkdir(settings)
         ours, theirs = socket.socketpair()
         sandbox = dict(sandbox or {"mode": "off"})
         sandbox["read"] = [*sandbox.get("read", []), str(PLUGINS_DIR), *code_dirs]
-        sandbox["read"].append(settings)
         job = {
             "code_dirs": code_dirs,
             "workers": workers or os.cpu_count() or 1,

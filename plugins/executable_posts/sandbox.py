@@ -54,7 +54,17 @@ def system_paths() -> list[str]:
     paths += ["/proc", sys.prefix, sys.base_prefix, sys.exec_prefix]
     paths += [p for p in sys.path if p and os.path.isdir(p)]
     paths.append(os.path.dirname(os.path.realpath(sys.executable)))
-    return sorted({os.path.realpath(p) for p in paths if os.path.exists(p)})
+    return outermost(os.path.realpath(p) for p in paths if os.path.exists(p))
+
+
+def outermost(paths) -> list[str]:
+    """``paths`` without those beneath another of them (one rule covers
+    what lies beneath it, and each rule costs every session a system call)."""
+    kept: list[str] = []
+    for path in sorted(set(paths)):
+        if not any(path == k or path.startswith(k.rstrip("/") + "/") for k in kept):
+            kept.append(path)
+    return kept
 
 
 class Sandbox:
@@ -70,6 +80,10 @@ class Sandbox:
         self.have: set[str] = set()
         self.why: dict[str, str] = {}  # part -> why it is missing
         self.system = system_paths()
+        # Worked out once, for every worker:
+        self.under_tmp = sorted(p for p in self.read if p.startswith("/tmp/"))
+        self.tmpfs_size = f"size={self.file_size},mode=1777"
+        self.shm = os.path.isdir("/dev/shm")
         self.own_pid_ns: int | None = None
         self.isolated_net: int | None = None
         self.landlock_abi = 0
@@ -104,7 +118,7 @@ class Sandbox:
         self.probe_network_and_processes()
         self.check()
         if "landlock" in self.have:  # the rules every session has, made once
-            readable = [*self.system, *self.read]
+            readable = outermost([*self.system, *self.read])
             self.rules = landlock.Rules(readable, list(DEVICES), self.landlock_abi)
 
     def probe_network_and_processes(self) -> None:
@@ -192,7 +206,7 @@ class Sandbox:
         if not network and self.isolated_net is not None:
             namespaces.setns(self.isolated_net, NEWNET)
         if self.private_tmp:
-            directory = self.private_mounts([*self.read, *reads])
+            directory = self.private_mounts(reads)
         self.limit()
         if "landlock" in self.have:
             rules = self.rules or landlock.Rules(
@@ -206,17 +220,17 @@ class Sandbox:
         os.environ.update(HOME=directory, TMPDIR=tmp)
         return directory
 
-    def private_mounts(self, readable: list[str]) -> str:
-        """A new tmpfs on /tmp (and /dev/shm), with the paths of ``readable``
-        that lay under /tmp bound back in place; a fresh /proc."""
-        under_tmp = sorted({p for p in readable if p.startswith("/tmp/")})
+    def private_mounts(self, reads: list[str]) -> str:
+        """A new tmpfs on /tmp (and /dev/shm), with the readable paths that
+        lay under /tmp bound back in place; a fresh /proc."""
+        under_tmp = self.under_tmp
+        if reads:
+            under_tmp = sorted({*under_tmp, *(p for p in reads if p[:5] == "/tmp/")})
         namespaces.unshare(NEWNS)  # (held after: a bind takes this table's)
         held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]
-        flags = namespaces.MS_NOSUID | namespaces.MS_NODEV
-        size = f"size={self.file_size},mode=1777"
-        namespaces.mount("tmpfs", "/tmp", "tmpfs", flags, size)
-        if os.path.isdir("/dev/shm"):
-            namespaces.mount("tmpfs", "/dev/shm", "tmpfs", flags, size)
+        namespaces.mount("tmpfs", "/tmp", "tmpfs", TMPFS, self.tmpfs_size)
+        if self.shm:
+            namespaces.mount("tmpfs", "/dev/shm", "tmpfs", TMPFS, self.tmpfs_size)
         for path, fd in held:
             if os.path.isdir(f"/proc/self/fd/{fd}"):
                 os.makedirs(path, exist_ok=True)
@@ -227,7 +241,7 @@ class Sandbox:
             # read-only: Landlock lets the session write beneath /tmp
             namespaces.mount("none", path, None, BIND | MS_REMOUNT | MS_RDONLY)
             os.close(fd)
-        namespaces.mount("proc", "/proc", "proc", flags | namespaces.MS_NOEXEC)
+        namespaces.mount("proc", "/proc", "proc", TMPFS | namespaces.MS_NOEXEC)
         os.mkdir(SCRATCH, 0o700)
         return SCRATCH
 
@@ -246,6 +260,7 @@ class Sandbox:
 
 
 BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
+TMPFS = namespaces.MS_NOSUID | namespaces.MS_NODEV
 MS_REMOUNT, MS_RDONLY = 0x20, 0x1
 
 
