@@ -232,3 +232,21 @@ def test_parse_size_reads_units():
     assert sandbox.parse_size(4096) == 4096
     with pytest.raises(ValueError):
         sandbox.parse_size("-1G")
+
+
+def test_outermost_keeps_one_rule_for_nested_paths():
+    paths = ["/usr/lib", "/usr", "/work/site/src", "/work/site", "/usr-local"]
+    assert sandbox.outermost(paths) == ["/usr", "/usr-local", "/work/site"]
+
+
+def test_describe_names_what_is_missing():
+    report = {
+        "mode": "best",
+        "have": ["landlock", "limits"],
+        "missing": {"user": "no user namespace (EPERM)"},
+        "landlock_abi": 7,
+    }
+    limits = {"memory": 2 << 30, "processes": 300, "file_size": 1 << 30}
+    line = sandbox.describe(report, limits)
+    assert line.startswith("sandbox best: Landlock ABI 7; per session 2 GiB")
+    assert line.endswith("Missing: user namespace (no user namespace (EPERM))")

@@ -1,0 +1,33 @@
+"""What the zygote imports ahead of the sessions: the modules blocks import,
+and what the posts' own modules import in turn, never those modules."""
+
+from types import SimpleNamespace
+
+from executable_posts.blocks import Block
+from executable_posts.engine import Engine
+
+
+def engine_for(code_dir) -> Engine:
+    engine = Engine.__new__(Engine)  # only what imports() reads
+    engine.code_dirs, engine.local_modules = [code_dir], None
+    return engine
+
+
+def session_of(*codes: str) -> SimpleNamespace:
+    blocks = [Block("post.md", 1, 3, code, {"exec": "on"}) for code in codes]
+    return SimpleNamespace(blocks=blocks)
+
+
+def test_a_posts_module_is_not_imported_but_what_it_imports_is(tmp_path):
+    (tmp_path / "solver.py").write_text("import colorsys\nfrom helpers import x\n")
+    (tmp_path / "helpers").mkdir()
+    (tmp_path / "helpers" / "__init__.py").write_text("import json.decoder\n")
+    engine = engine_for(tmp_path)
+    found = engine.imports(session_of("import solver\nimport math\n"))
+    assert found == {"colorsys", "json.decoder", "math"}
+
+
+def test_a_module_that_cannot_be_read_is_skipped(tmp_path):
+    (tmp_path / "broken.py").write_bytes(b"\xff\xfe not utf-8")
+    engine = engine_for(tmp_path)
+    assert engine.imports(session_of("import broken\n")) == set()
