@@ -83,10 +83,13 @@ class SecretKey:
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data)
 
+    @property
+    def seed(self) -> bytes:
+        return self.key.private_bytes_raw()
+
     def text(self) -> str:
         """``name:base64`` of the seed and the public key, as Nix writes it."""
-        seed = self.key.private_bytes_raw()
-        return f"{self.name}:{base64.b64encode(seed + self.public.raw).decode()}"
+        return f"{self.name}:{base64.b64encode(self.seed + self.public.raw).decode()}"
 
 
 def public_of(name: str, private: Ed25519PrivateKey) -> PublicKey:
