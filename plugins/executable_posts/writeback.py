@@ -20,6 +20,7 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from contextlib import suppress
 
 from .cache import CACHE_FAILURES, ResultStore
 from .errors import CacheKeyError
@@ -60,7 +61,7 @@ class Writeback:
             stdin=subprocess.PIPE,
         )
         # the secret key through a pipe: not in an environment others can read
-        with self.process.stdin as secret:
+        with suppress(BrokenPipeError), self.process.stdin as secret:
             secret.write(self.store.signer.signing.text().encode())
         atexit.register(self.wait)
 
