@@ -42,7 +42,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .errors import CacheKeyError, InsecureKeyFile
 
@@ -94,8 +93,7 @@ class SecretKey:
 
 def public_of(name: str, private: Ed25519PrivateKey) -> PublicKey:
     public = private.public_key()
-    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return PublicKey(name, raw, public)
+    return PublicKey(name, public.public_bytes_raw(), public)
 
 
 def generate(name: str | None = None) -> SecretKey:
