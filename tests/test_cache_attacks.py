@@ -372,6 +372,7 @@ def test_key_files_and_cache_files_are_not_world_readable(tmp_path):
     state, files = modes(tmp_path / "state"), modes(tmp_path / "cache")
     assert state.pop(".") == 0o700 and state.pop("cache-signing.key") == 0o600
     assert state.pop("cache-signing.pub") == 0o644  # a public key, in a 0700 folder
+    assert set(state.values()) == {0o600}, state  # what it verified before
     assert files.pop(".") == 0o700 and len(files) == 3  # two entries, the index
     assert set(files.values()) == {0o600}, files
 

@@ -11,7 +11,9 @@ A key is made of four parts, each a digest, so that a miss can say why:
 Entries are kept by CloudCached (a directory, or S3 to share them between
 builders), each a pickle of plain data signed with Ed25519 over the key it is
 stored under (``entry_signature``, keys from ``signing_keys``), and checked
-for shape (``result_shape``) once verified and unpickled. An entry also
+for shape (``result_shape``) once verified and unpickled. A trusted builder
+remembers the entries it verified or wrote (``verified``) and does not
+verify them again. An entry also
 records the code-directory modules the session had imported and their
 digests: a block that imports ``content/code/x.py`` re-runs when ``x.py``
 changes even though no include names it.
@@ -31,10 +33,11 @@ from pathlib import Path
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
 from signed_pickle.serializer import RestrictedUnpickler
 
-from .entry_signature import EntrySigner
+from .entry_signature import EntrySigner, parts
 from .errors import MalformedResult, UntrustedEntry
 from .result_shape import check_result
 from .signing_keys import Keys, keys_for, private_directory
+from .verified import VerifiedEntries
 
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
@@ -171,6 +174,10 @@ class ResultStore:
         folder = self.state_dir if remote else Path(location)
         name = f"index-{digest(location)[:12]}.json" if remote else "index.json"
         self.index_path = folder / name
+        self.verified = None  # a read-only build verifies every entry
+        if keys.signing:
+            memo = self.state_dir / f"verified-{digest(location)[:12]}"
+            self.verified = VerifiedEntries(memo, keys.signing, keys.trusted)
 
     def get(self, key: str) -> dict | None:
         """The entry stored under ``key``, or None; ``CorruptEntry`` if refused."""
@@ -180,7 +187,13 @@ class ResultStore:
         if not isinstance(blob, bytes):
             raise CorruptEntry(key, "it is not a signed entry")
         try:
-            return check_entry(plain_data(self.signer.open(key, blob)))
+            if self.verified and self.verified.seen(key, blob):
+                payload = parts(blob)[2]
+            else:
+                payload = self.signer.open(key, blob)
+                if self.verified:
+                    self.verified.add(key, blob)
+            return check_entry(plain_data(payload))
         except (UntrustedEntry, MalformedResult) as error:
             raise CorruptEntry(key, str(error)) from None
 
@@ -188,6 +201,14 @@ class ResultStore:
         if not self.read_only:
             blob = self.signer.seal(key, pickle.dumps(entry, protocol=5))
             self.client.put(key, blob, time_to_expire=0, replace=True)
+            self.verified.add(key, blob)
+
+    def save_verified(self, append: bool = False) -> None:
+        """Remember the entries verified or written (``append``: to what the
+        file holds, for the process that writes entries)."""
+        if self.verified:
+            with suppress(OSError):  # it only saves time
+                self.verified.append() if append else self.verified.save()
 
     def load_index(self) -> dict:
         """Last build's key parts for each block, and whether it failed, to

@@ -394,6 +394,7 @@ class Engine:
                 self.outcomes(path, sorted(blocks, key=lambda b: b.line))
         if self._zygote:
             self._zygote.close()
+        self.cache.save_verified()  # before the writeback appends to it
         self.writeback.start()
         index = {**self.index, **self.new_index}
         try:

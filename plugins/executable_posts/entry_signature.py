@@ -32,6 +32,20 @@ def signed_message(key: str, payload: bytes) -> bytes:
     return b"".join((DOMAIN, struct.pack(">H", len(encoded)), encoded, payload))
 
 
+def parts(blob: bytes) -> tuple[str, bytes, memoryview]:
+    """The key name, signature and payload of an entry's bytes, unverified."""
+    view = memoryview(blob)
+    if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 1:
+        raise UntrustedEntry("it is not a signed entry")
+    start = len(MAGIC) + 1
+    end = start + view[len(MAGIC)]
+    name = bytes(view[start:end]).decode("ascii", errors="replace")
+    signature = bytes(view[end : end + SIGNATURE_BYTES])
+    if len(signature) < SIGNATURE_BYTES:
+        raise UntrustedEntry("it is not a signed entry (cut short)")
+    return name, signature, view[end + SIGNATURE_BYTES :]
+
+
 class EntrySigner:
     """Signs entries with ``signing`` (if given); opens those signed by any
     of ``trusted``."""
@@ -55,16 +69,7 @@ class EntrySigner:
     def open(self, key: str, blob: bytes) -> memoryview:
         """The payload of ``blob``, once a trusted key is proven to have
         signed it for ``key``."""
-        view = memoryview(blob)
-        if not blob.startswith(MAGIC) or len(blob) < len(MAGIC) + 1:
-            raise UntrustedEntry("it is not a signed entry")
-        start = len(MAGIC) + 1
-        end = start + view[len(MAGIC)]
-        name = bytes(view[start:end]).decode("ascii", errors="replace")
-        signature = bytes(view[end : end + SIGNATURE_BYTES])
-        payload = view[end + SIGNATURE_BYTES :]
-        if len(signature) < SIGNATURE_BYTES:
-            raise UntrustedEntry("it is not a signed entry (cut short)")
+        name, signature, payload = parts(blob)
         keys = self.trusted.get(name)
         if not keys:
             raise UntrustedEntry(

@@ -124,7 +124,7 @@ class Build:
         read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         try:
             store = ResultStore(location, state_dir, read_only=read_only)
-        except (CacheKeyError, ValueError) as error:
+        except (CacheKeyError, ValueError, OSError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
         warn_about_keys(store)

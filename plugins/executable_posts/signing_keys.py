@@ -42,7 +42,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PrivateKey,
     Ed25519PublicKey,
 )
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from .errors import CacheKeyError, InsecureKeyFile
 
@@ -83,16 +82,18 @@ class SecretKey:
     def sign(self, data: bytes) -> bytes:
         return self.key.sign(data)
 
+    @property
+    def seed(self) -> bytes:
+        return self.key.private_bytes_raw()
+
     def text(self) -> str:
         """``name:base64`` of the seed and the public key, as Nix writes it."""
-        seed = self.key.private_bytes_raw()
-        return f"{self.name}:{base64.b64encode(seed + self.public.raw).decode()}"
+        return f"{self.name}:{base64.b64encode(self.seed + self.public.raw).decode()}"
 
 
 def public_of(name: str, private: Ed25519PrivateKey) -> PublicKey:
     public = private.public_key()
-    raw = public.public_bytes(Encoding.Raw, PublicFormat.Raw)
-    return PublicKey(name, raw, public)
+    return PublicKey(name, public.public_bytes_raw(), public)
 
 
 def generate(name: str | None = None) -> SecretKey:

@@ -20,11 +20,12 @@ import pickle
 import subprocess
 import sys
 import tempfile
+from contextlib import suppress
 
 from .cache import CACHE_FAILURES, ResultStore
 from .errors import CacheKeyError
 from .processes import PLUGINS_DIR
-from .signing_keys import Keys, parse_secret
+from .signing_keys import Keys, parse_public, parse_secret
 
 
 class Writeback:
@@ -47,7 +48,11 @@ class Writeback:
         with os.fdopen(handle, "wb") as file:
             pickle.dump(self.entries, file, protocol=5)
         self.entries = []
-        job = {"location": self.store.location, "state": str(self.store.state_dir)}
+        job = {
+            "location": self.store.location,
+            "state": str(self.store.state_dir),
+            "trusted": [key.text() for key in self.store.trusted],
+        }
         paths = [str(PLUGINS_DIR), os.environ.get("PYTHONPATH", "")]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
         self.process = subprocess.Popen(
@@ -56,7 +61,7 @@ class Writeback:
             stdin=subprocess.PIPE,
         )
         # the secret key through a pipe: not in an environment others can read
-        with self.process.stdin as secret:
+        with suppress(BrokenPipeError), self.process.stdin as secret:
             secret.write(self.store.signer.signing.text().encode())
         atexit.register(self.wait)
 
@@ -85,13 +90,15 @@ def main() -> None:
     failures = []
     try:
         secret = parse_secret(sys.stdin.read(), "the builder's signing key")
-        keys = Keys(secret, [secret.public])
+        trusted = [parse_public(text, "the builder's keys") for text in job["trusted"]]
+        keys = Keys(secret, trusted)
         store = ResultStore(job["location"], job["state"], keys=keys)
         for key, entry in entries:
             try:
                 store.put(key, entry)
             except CACHE_FAILURES as error:
                 failures.append(error)
+        store.save_verified(append=True)
     except (*CACHE_FAILURES, CacheKeyError, ValueError) as error:
         failures = [error] * len(entries)
     if failures:
