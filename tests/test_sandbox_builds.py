@@ -234,6 +234,14 @@ def test_a_block_reaches_no_network_unless_it_declares_one(tmp_path, host_server
     assert blocks[1].text == "hello from the host\n"
 
 
+def test_a_site_without_a_code_directory_builds(tmp_path):
+    content = write_site(tmp_path, {"plain": '```python exec="on"\nprint(3)\n```\n'})
+    (content / "code").rmdir()
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert lines_of(output, "plain") == ["3"]
+
+
 def test_the_sandbox_loopback_serves_the_posts_own_servers(tmp_path):
     body = (
         '```python exec="on"\nimport socket\n'

@@ -81,7 +81,9 @@ class Sandbox:
         self.why: dict[str, str] = {}  # part -> why it is missing
         self.system = system_paths()
         # Worked out once, for every worker:
-        self.under_tmp = sorted(p for p in self.read if p.startswith("/tmp/"))
+        self.under_tmp = sorted(
+            p for p in self.read if p.startswith("/tmp/") and os.path.exists(p)
+        )
         self.tmpfs_size = f"size={self.file_size},mode=1777"
         self.shm = os.path.isdir("/dev/shm")
         self.own_pid_ns: int | None = None
@@ -225,7 +227,8 @@ class Sandbox:
         lay under /tmp bound back in place; a fresh /proc."""
         under_tmp = self.under_tmp
         if reads:
-            under_tmp = sorted({*under_tmp, *(p for p in reads if p[:5] == "/tmp/")})
+            more = (p for p in reads if p[:5] == "/tmp/" and os.path.exists(p))
+            under_tmp = sorted({*under_tmp, *more})
         namespaces.unshare(NEWNS)  # (held after: a bind takes this table's)
         held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]
         namespaces.mount("tmpfs", "/tmp", "tmpfs", TMPFS, self.tmpfs_size)
