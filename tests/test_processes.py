@@ -406,3 +406,16 @@ def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
         assert started == sorted(started)
     finally:
         zygote.close()
+
+
+def test_a_result_over_the_frame_limit_kills_its_worker(zygote):
+    code = (
+        "import struct, sys, os\n"
+        "out = sys._getframe(2).f_locals['out']\n"
+        "os.write(out, struct.pack('!I', 1 << 30) + b'x' * 1024)\n"
+        "import time\ntime.sleep(30)\n"
+    )
+    result = run(zygote, code)
+    assert str(result) == (
+        "the worker process sent a result over 256 MiB and was killed"
+    )

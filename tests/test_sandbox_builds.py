@@ -385,3 +385,24 @@ def test_an_infinite_timeout_is_refused_at_its_line(tmp_path):
     result, log, _ = build(tmp_path, content)
     assert result.returncode != 0
     assert "posts/forever.md:6: timeout='inf': expected seconds above 0" in log
+
+
+def test_a_crafted_result_runs_no_code_in_the_builder(tmp_path):
+    """A block owns its worker: it can write a pickle of its own to the pipe
+    its results go through. The builder unpickles plain data only."""
+    marker = tmp_path / "ran-in-the-builder"
+    body = (
+        '```python exec="on"\nimport pickle, struct, sys\n'
+        "out = sys._getframe(2).f_locals['out']\n"
+        "class Exploit:\n"
+        "    def __reduce__(self):\n"
+        f"        return (open, ({str(marker)!r}, 'w'))\n"
+        "payload = pickle.dumps(Exploit())\n"
+        "import os\nos.write(out, struct.pack('!I', len(payload)) + payload)\n```\n"
+    )
+    content = write_site(tmp_path, {"crafted": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/crafted.md:6: the worker sent a result that is not plain data" in log
+    assert "open, which is not allowed" in log
+    assert not marker.exists()

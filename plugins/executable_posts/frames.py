@@ -35,11 +35,22 @@ def write_all(fd: int, data: bytes) -> None:
             select.select([], [fd], [])
 
 
-class Reader:
-    """Cuts the bytes read from a stream into the frames they carry."""
+# The largest frame a worker may send (a block's result, figures included):
+# a session must not fill the zygote's or the builder's memory.
+MAX_FRAME = 256 << 20
 
-    def __init__(self):
+
+class FrameTooLarge(ValueError):
+    """A frame says it is longer than its reader takes."""
+
+
+class Reader:
+    """Cuts the bytes read from a stream into the frames they carry
+    (``limit``: the longest frame it takes, else ``FrameTooLarge``)."""
+
+    def __init__(self, limit: int | None = None):
         self.buffer = bytearray()
+        self.limit = limit
 
     def feed(self, data: bytes) -> list[bytes]:
         """Add ``data``; every frame now complete, in order."""
@@ -47,6 +58,8 @@ class Reader:
         frames, start = [], 0
         while len(self.buffer) - start >= HEADER.size:
             (size,) = HEADER.unpack_from(self.buffer, start)
+            if self.limit is not None and size > self.limit:
+                raise FrameTooLarge(f"a frame of {size} bytes, over {self.limit}")
             end = start + HEADER.size + size
             if len(self.buffer) < end:
                 break

@@ -8,6 +8,7 @@ is reported with how it died (exit code or signal) instead of hanging or
 taking the build down.
 """
 
+import io
 import json
 import math
 import os
@@ -22,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from signed_pickle.serializer import RestrictedUnpickler
+
 from . import frames
 from .errors import WorkerLost
 from .frames import ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
@@ -29,6 +32,7 @@ from .frames import ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
 PLUGINS_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
 UNCONFINED = 71  # a worker's exit code when it could not enter its sandbox
+OVERSIZED = 72  # ... when the zygote killed it for a result over MAX_FRAME
 # The builder's environment that sessions see (plus what EXEC_PASS_ENV names):
 # what programs need to run, nothing that could be a secret.
 PASSED_ENV = (
@@ -67,6 +71,11 @@ def session_environment(pass_env=(), **settings: str) -> dict[str, str]:
 def how_it_ended(code: int | None, process: str = "the worker process") -> str:
     if code == UNCONFINED and process == "the worker process":
         return "the worker process could not enter its sandbox (see the build log)"
+    if code == OVERSIZED and process == "the worker process":
+        return (
+            f"the worker process sent a result over {frames.MAX_FRAME >> 20} MiB "
+            "and was killed"
+        )
     if code is None:
         return f"{process} vanished"
     if code < 0:
@@ -248,7 +257,7 @@ class Zygote:
                     why = f"the sandbox could not be set up: {self.isolation['error']}"
                     return [*done, *self.lose(why, blame=False)]
             elif kind == RESULT:
-                result = pickle.loads(memoryview(message)[HEAD.size :])
+                result = plain_data(memoryview(message)[HEAD.size :])
                 self.runs[number].results.append(result)
             else:
                 code, timed_out, seconds = ENDING.unpack_from(message, HEAD.size)
@@ -306,6 +315,16 @@ class Zygote:
             self.process.kill()
             self.process.wait()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def plain_data(payload) -> dict | WorkerLost:
+    """A block's result as its worker pickled it, through an unpickler that
+    refuses every class and function: a block owns its worker, so what it
+    sends is untrusted, and a crafted pickle must not run in the builder."""
+    try:
+        return RestrictedUnpickler(io.BytesIO(payload), frozenset()).load()
+    except Exception as error:  # noqa: BLE001 - any malformed pickle
+        return WorkerLost(f"the worker sent a result that is not plain data: {error}")
 
 
 def lost(code: int, timed_out: float) -> WorkerLost:

@@ -42,6 +42,7 @@ from .sandbox import Sandbox, SandboxError
 
 FAILED = 70  # a child's exit code when the worker itself failed
 UNCONFINED = 71  # ... when it could not enter its sandbox (nothing ran)
+OVERSIZED = 72  # ... reported for one killed for a result over MAX_FRAME
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
 LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
 
@@ -65,13 +66,15 @@ class Child:
         "finished",
         "block_started",
         "killed_after",
+        "oversized",
         "watch",
     )
 
     def __init__(self, pid: int, session: int, pipe: int, directory, timeouts):
         self.pid, self.session, self.pipe = pid, session, pipe
         self.directory, self.timeouts = directory, timeouts
-        self.frames = frames.Reader()
+        self.frames = frames.Reader(frames.MAX_FRAME)
+        self.oversized = False  # killed for sending a result over MAX_FRAME
         self.finished = 0  # blocks whose result came
         self.block_started = time.monotonic()
         self.killed_after: float | None = None  # the timeout it was killed at
@@ -273,7 +276,14 @@ class Dispatcher:
         if data is None:  # the child closed it; its exit comes separately
             self.close_pipe(child)
             return
-        for payload in child.frames.feed(data):
+        try:
+            payloads = child.frames.feed(data)
+        except frames.FrameTooLarge:
+            child.oversized = True
+            kill(child.pid)
+            self.close_pipe(child)
+            return
+        for payload in payloads:
             self.send(HEAD.pack(RESULT, child.session), payload)
             child.finished += 1
             child.block_started = time.monotonic()
@@ -312,7 +322,7 @@ class Dispatcher:
         del self.children[child.pid]
         if child.directory is not None:
             self.directories.give_back(child.directory)
-        code = os.waitstatus_to_exitcode(status)
+        code = OVERSIZED if child.oversized else os.waitstatus_to_exitcode(status)
         timed_out = math.nan if child.killed_after is None else child.killed_after
         ending = ENDING.pack(code, timed_out, seconds)
         self.send(HEAD.pack(ENDED, child.session), ending)
