@@ -98,12 +98,7 @@ class Sandbox:
         stays outside it only to wait: the zygote goes on in its child."""
         if self.mode == "off":
             return
-        self.have.add("limits")
-        self.landlock_abi = landlock.abi_version()
-        if self.landlock_abi:
-            self.have.add("landlock")
-        else:
-            self.why["landlock"] = "the kernel has no Landlock"
+        self.take_landlock_and_limits()
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID)
         except OSError as error:
@@ -122,6 +117,15 @@ class Sandbox:
         if "landlock" in self.have:  # the rules every session has, made once
             readable = outermost([*self.system, *self.read])
             self.rules = landlock.Rules(readable, list(DEVICES), self.landlock_abi)
+
+    def take_landlock_and_limits(self) -> None:
+        """The parts every process may have, namespaces or not."""
+        self.have.add("limits")
+        self.landlock_abi = landlock.abi_version()
+        if self.landlock_abi:
+            self.have.add("landlock")
+        else:
+            self.why["landlock"] = "the kernel has no Landlock"
 
     def probe_network_and_processes(self) -> None:
         """A child, first of a PID namespace, makes the isolated network
@@ -304,12 +308,7 @@ def probe(mode: str) -> dict:
     sandbox = Sandbox({"mode": mode})
     if mode == "off":
         return sandbox.report()
-    sandbox.have.add("limits")
-    sandbox.landlock_abi = landlock.abi_version()
-    if sandbox.landlock_abi:
-        sandbox.have.add("landlock")
-    else:
-        sandbox.why["landlock"] = "the kernel has no Landlock"
+    sandbox.take_landlock_and_limits()
     pid = os.fork()
     if pid == 0:
         try:
