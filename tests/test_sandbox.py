@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from executable_posts import sandbox
 from executable_posts.processes import PASSED_ENV, Timeout, Zygote
+from forked import in_child
 from test_processes import request, wait_until
 from test_sandbox_builds import processes_named
 
@@ -250,3 +251,30 @@ def test_describe_names_what_is_missing():
     line = sandbox.describe(report, limits)
     assert line.startswith("sandbox best: Landlock ABI 7; per session 2 GiB")
     assert line.endswith("Missing: user namespace (no user namespace (EPERM))")
+
+
+def test_a_project_under_tmp_stays_readable_in_the_private_tmp(tmp_path):
+    """A checkout under /tmp (as CI may make one) has its Python there too:
+    every readable path under /tmp is bound into each session's own /tmp."""
+    library = tmp_path / "venv" / "lib"
+    library.mkdir(parents=True)
+    (library / "module.py").write_text("VALUE = 7\n")
+
+    def zygote():
+        system = sandbox.system_paths
+        sandbox.system_paths = lambda: [*system(), str(library.parent)]
+        box = sandbox.Sandbox({"mode": "strict", "read": []})
+        box.enter(keep_fds=[])
+        box.before_fork()
+        pid = os.fork()
+        if pid == 0:
+            try:
+                box.confine(False, [], None)
+                text = (library / "module.py").read_text()
+                os._exit(0 if text == "VALUE = 7\n" else 3)
+            except BaseException:  # noqa: BLE001 - the exit code says it
+                os._exit(4)
+        box.after_fork()
+        return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+
+    assert in_child(zygote) == 0

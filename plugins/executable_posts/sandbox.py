@@ -81,8 +81,10 @@ class Sandbox:
         self.why: dict[str, str] = {}  # part -> why it is missing
         self.system = system_paths()
         # Worked out once, for every worker:
-        self.under_tmp = sorted(
-            p for p in self.read if p.startswith("/tmp/") and os.path.exists(p)
+        self.under_tmp = outermost(
+            p
+            for p in (*self.system, *self.read)
+            if p.startswith("/tmp/") and os.path.exists(p)
         )
         self.tmpfs_size = f"size={self.file_size},mode=1777"
         self.shm = os.path.isdir("/dev/shm")
