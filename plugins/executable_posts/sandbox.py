@@ -261,9 +261,11 @@ class Sandbox:
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(kind, (value, value))
-        if "processes" not in self.have:
-            # Counted per user, so shared with the other sessions (and not
-            # applied to root): a backstop where pid_max cannot be set.
+        if "processes" not in self.have and "user" in self.have:
+            # Counted per user of the sandbox's namespace, so shared with the
+            # other sessions (and not applied to root): a backstop where
+            # pid_max cannot be set. Outside a user namespace it would count
+            # every process of the builder's user on the machine.
             limit = self.processes
             resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
