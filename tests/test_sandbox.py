@@ -278,3 +278,21 @@ def test_a_project_under_tmp_stays_readable_in_the_private_tmp(tmp_path):
         return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
     assert in_child(zygote) == 0
+
+
+def test_a_session_holds_no_descriptor_of_the_zygotes_namespaces(zygote):
+    """With the zygote's PID namespace open, a block could start processes
+    outside its own, which would outlive its session."""
+    code = (
+        "import os\n"
+        "found = []\n"
+        "for fd in os.listdir('/proc/self/fd'):\n"
+        "    try:\n"
+        "        link = os.readlink(f'/proc/self/fd/{fd}')\n"
+        "    except OSError:\n"
+        "        continue\n"
+        "    if link.startswith(('pid:', 'net:')):\n"
+        "        found.append(link.split(':')[0])\n"
+        "print(found)\n"
+    )
+    assert printed(zygote, code) == "[]\n"

@@ -224,6 +224,9 @@ class Sandbox:
                 rules.restrict(read=[*reads, "/proc"], write=["/tmp", "/dev/shm"])
             else:
                 rules.restrict(read=reads, write=[directory])
+        for fd in (self.own_pid_ns, self.isolated_net):
+            if fd is not None:  # with them, a block could leave its namespaces
+                os.close(fd)
         tmp = "/tmp" if self.private_tmp else directory
         os.environ.update(HOME=directory, TMPDIR=tmp)
         return directory
