@@ -16,6 +16,10 @@ HEADER = struct.Struct("!I")
 # SANDBOX what isolation the zygote got, as JSON). STARTED: a session's
 # worker is forked.
 READY, RESULT, ENDED, STARTED, SANDBOX = range(5)
+# Exit codes the zygote reports for a worker beyond the worker's own: it
+# failed itself, it could not enter its sandbox (nothing ran), or the zygote
+# killed it for a result over MAX_FRAME.
+FAILED, UNCONFINED, OVERSIZED = 70, 71, 72
 HEAD = struct.Struct("!BI")  # kind, session (or the zygote's pid, for READY)
 ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
 

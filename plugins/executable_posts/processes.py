@@ -27,12 +27,19 @@ from signed_pickle.serializer import RestrictedUnpickler
 
 from . import frames
 from .errors import WorkerLost
-from .frames import ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
+from .frames import (
+    ENDING,
+    HEAD,
+    OVERSIZED,
+    READY,
+    RESULT,
+    SANDBOX,
+    STARTED,
+    UNCONFINED,
+)
 
 PLUGINS_DIR = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
-UNCONFINED = 71  # a worker's exit code when it could not enter its sandbox
-OVERSIZED = 72  # ... when the zygote killed it for a result over MAX_FRAME
 # The builder's environment that sessions see (plus what EXEC_PASS_ENV names):
 # what programs need to run, nothing that could be a secret.
 PASSED_ENV = (

@@ -116,9 +116,14 @@ class Sandbox:
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.probe_network_and_processes()
         self.check()
-        if "landlock" in self.have:  # the rules every session has, made once
-            readable = outermost([*self.system, *self.read])
-            self.rules = landlock.Rules(readable, list(DEVICES), self.landlock_abi)
+        if "landlock" in self.have:
+            self.rules = self.shared_rules()  # made once, for every session
+
+    def shared_rules(self) -> landlock.Rules:
+        """The rules every session has: read the system, Python and the
+        project's code, write the devices."""
+        readable = outermost([*self.system, *self.read])
+        return landlock.Rules(readable, list(DEVICES), self.landlock_abi)
 
     def take_landlock_and_limits(self) -> None:
         """The parts every process may have, namespaces or not."""
@@ -217,9 +222,7 @@ class Sandbox:
             directory = self.private_mounts(reads)
         self.limit()
         if "landlock" in self.have:
-            rules = self.rules or landlock.Rules(
-                [*self.system, *self.read], list(DEVICES), self.landlock_abi
-            )
+            rules = self.rules or self.shared_rules()
             if self.private_tmp:  # (rules hold to inodes: the new mounts' own)
                 rules.restrict(read=[*reads, "/proc"], write=["/tmp", "/dev/shm"])
             else:

@@ -37,12 +37,20 @@ from collections import deque
 from contextlib import suppress
 
 from . import frames, worker
-from .frames import ENDED, ENDING, HEAD, READY, RESULT, SANDBOX, STARTED
+from .frames import (
+    ENDED,
+    ENDING,
+    FAILED,
+    HEAD,
+    OVERSIZED,
+    READY,
+    RESULT,
+    SANDBOX,
+    STARTED,
+    UNCONFINED,
+)
 from .sandbox import Sandbox, SandboxError
 
-FAILED = 70  # a child's exit code when the worker itself failed
-UNCONFINED = 71  # ... when it could not enter its sandbox (nothing ran)
-OVERSIZED = 72  # ... reported for one killed for a result over MAX_FRAME
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
 LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
 
