@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from block_results import plain_result
 from conftest import build_site, report_of
 from executable_posts.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
 from executable_posts.signing_keys import generate
@@ -169,19 +170,6 @@ def test_an_entry_replayed_under_another_key_is_refused(tmp_path, cache):
     assert printed(output, "version-1") == ["version-2\n"]
 
 
-def valid_result(stdout: str) -> dict:
-    return {
-        "stdout": stdout,
-        "stderr": "",
-        "exception": None,
-        "figures": [],
-        "animations": [],
-        "tests": [],
-        "seconds": 0.01,
-        "modules": [],
-    }
-
-
 FIGURE = {"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}
 
 
@@ -193,15 +181,15 @@ WRONG_SHAPES = {  # post: (the entry signed for its block, why it is refused)
     "empty": ({}, "it is not a block's result and its dependencies"),
     "string": ({"result": "str"}, "it is not a block's result and its dependencies"),
     "width": (
-        entry_of({**valid_result("w\n"), "figures": [{**FIGURE, "width": "640"}]}),
+        entry_of({**plain_result("w\n"), "figures": [{**FIGURE, "width": "640"}]}),
         "the result['figures'][0]['width'] is a str, not an integer",
     ),
     "format": (
-        entry_of({**valid_result("f\n"), "figures": [{**FIGURE, "format": "../x"}]}),
+        entry_of({**plain_result("f\n"), "figures": [{**FIGURE, "format": "../x"}]}),
         "the result['figures'][0]['format'] is '../x', not one of",
     ),
     "html": (
-        entry_of({**valid_result("h\n"), "source_html": SCRIPT}),
+        entry_of({**plain_result("h\n"), "source_html": SCRIPT}),
         "the result has fields no worker sends: 'source_html'",
     ),
 }
@@ -272,7 +260,7 @@ def test_a_read_only_build_cannot_make_an_entry_a_trusted_build_accepts(tmp_path
     content = write_site(tmp_path, posts, {"forger.py": FORGER})
     assert build(tmp_path, content, cache, "main")[0].returncode == 0
     (victim,) = cache.names()
-    forgery = {**valid_result(SCRIPT), "tokens": [["k", SCRIPT]]}
+    forgery = {**plain_result(SCRIPT), "tokens": [["k", SCRIPT]]}
     (content / "posts" / "pr.md").write_text(
         "Title: Pr\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
         '```python exec="on"\n'

@@ -4,6 +4,7 @@ entries it verified or wrote before, and nothing else gets past that way."""
 import os
 
 import pytest
+from block_results import plain_result
 from executable_posts.cache import ResultStore
 from executable_posts.entry_signature import EntrySigner
 from executable_posts.signing_keys import generate
@@ -11,21 +12,11 @@ from executable_posts.writeback import Writeback
 
 from cloudcached import CorruptEntry
 
-RESULT = {
-    "stdout": "42\n",
-    "stderr": "",
-    "exception": None,
-    "figures": [],
-    "animations": [],
-    "tests": [],
-    "seconds": 0.01,
-    "modules": [],
-}
 KEY, OTHER = "ab" * 32, "cd" * 32
 
 
 def entry(stdout="42\n") -> dict:
-    return {"result": {**RESULT, "stdout": stdout}, "dependencies": {}}
+    return {"result": plain_result(stdout), "dependencies": {}}
 
 
 @pytest.fixture

@@ -3,27 +3,18 @@
 import os
 import shutil
 
+from block_results import plain_result
 from executable_posts.cache import ResultStore
 from executable_posts.writeback import Writeback
 
-RESULT = {
-    "stdout": "42\n",
-    "stderr": "",
-    "exception": None,
-    "figures": [],
-    "animations": [],
-    "tests": [],
-    "seconds": 0.01,
-    "modules": [],
-}
-ENTRY = {"result": RESULT, "dependencies": {}}
+ENTRY = {"result": plain_result(), "dependencies": {}}
 
 
 def test_entries_are_written_by_another_process(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
     writeback = Writeback(store)
     for n in range(3):
-        writeback.add(f"{n:064x}", {**ENTRY, "result": {**RESULT, "stdout": f"{n}"}})
+        writeback.add(f"{n:064x}", {**ENTRY, "result": plain_result(f"{n}")})
     writeback.start()
     assert writeback.process.pid != os.getpid()
     writeback.wait()
