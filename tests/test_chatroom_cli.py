@@ -51,10 +51,10 @@ def test_the_limits_given_on_the_command_line_apply_and_ctrl_c_stops_it_cleanly(
         process.wait()
     log = [json.loads(line) for line in process.stderr.read().splitlines()]
     refusals = [event for event in log if event["event"] == "refused"]
-    assert [(e["rule"], e["address"]) for e in refusals] == [
-        ("connections", "127.0.0.1")
+    assert [(e["rules"], e["addresses"]) for e in refusals] == [
+        ({"connections": 1}, {"127.0.0.1": 1})
     ]
-    assert log[-1]["event"] in ("shutdown", "disconnect")
+    assert "shutdown" in [event["event"] for event in log]
 
 
 def test_quiet_logs_no_line_per_connection():

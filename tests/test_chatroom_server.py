@@ -83,7 +83,7 @@ def test_a_message_is_broadcast_to_everyone_including_its_sender():
 
 def test_a_newcomer_gets_the_last_fifty_messages():
     async def scenario():
-        async with chat(messages_per_window=100) as server:
+        async with chat(messages_per_window=100, address_messages=100) as server:
             ada, _ = await joined(server, "ada")
             for n in range(55):
                 await ada.send(json.dumps({"type": "say", "text": f"message {n}"}))
@@ -102,12 +102,13 @@ def test_presence_joins_leaves_and_who():
             ada, _ = await joined(server, "ada")
             bob, welcome = await joined(server, "bob")
             assert welcome["online"] == ["ada", "bob"]
-            assert (await receive(ada, "joined"))["nick"] == "bob"
+            presence = await receive(ada, "presence")
+            assert "bob" in presence["joined"] and presence["left"] == []
             await ada.send(json.dumps({"type": "who"}))
             assert (await receive(ada, "online"))["online"] == ["ada", "bob"]
             await bob.close()
-            left = await receive(ada, "left")
-            assert left["nick"] == "bob" and left["online"] == ["ada"]
+            presence = await receive(ada, "presence")
+            assert (presence["joined"], presence["left"]) == ([], ["bob"])
 
     run(scenario)
 
@@ -197,16 +198,16 @@ def test_an_oversized_message_closes_the_connection_with_1009():
     run(scenario)
 
 
-def test_a_flood_is_rate_limited_with_a_clear_error():
+def test_a_flood_is_rate_limited_with_a_clear_error_and_the_join_counts_too():
     async def scenario():
         async with chat() as server:
             ada, _ = await joined(server, "ada")
-            for n in range(11):
+            for n in range(10):
                 await ada.send(json.dumps({"type": "say", "text": f"spam {n}"}))
             error = await receive(ada, "error")
             assert error["code"] == "rate-limited"
             assert error["message"] == "slow down: at most 10 messages in 5 s"
-            assert server.history[-1]["text"] == "spam 9"
+            assert json.loads(server.room.history[-1])["text"] == "spam 8"
 
     run(scenario)
 
@@ -264,7 +265,7 @@ def test_a_client_that_never_joins_is_closed():
 
 def test_a_slow_client_does_not_stall_the_others():
     async def scenario():
-        async with chat(messages_per_window=1000) as server:
+        async with chat(messages_per_window=1000, address_messages=1000) as server:
             # A client that joins, then never reads: its socket buffers fill.
             slow = socket.create_connection(("127.0.0.1", server.port))
             slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
@@ -313,7 +314,13 @@ def test_health_endpoint_answers_plain_http():
                     f"http://127.0.0.1:{server.port}/health"
                 ).read(),
             )
-            assert json.loads(body) == {"status": "ok", "online": 1, "connections": 1}
+            assert json.loads(body) == {
+                "status": "ok",
+                "room": "memory",
+                "online": 1,
+                "connections": 1,
+                "handshakes": 0,
+            }
 
     run(scenario)
 

@@ -1,10 +1,21 @@
-"""``python -m chatroom [--host H] [--port P] [--origin URL ...]``: run the chat."""
+"""``python -m chatroom``: run the chat, alone or as one of several processes
+sharing a room through Redis (``--redis``, or ``CHAT_REDIS_URL``)."""
 
 import argparse
 import asyncio
+import os
 import resource
+import sys
 
-from .server import LOCAL_ORIGINS, ChatServer, Settings, log_events, until_interrupted
+from .room import RoomUnavailable
+from .server import (
+    LOCAL_ORIGINS,
+    RESERVED_DESCRIPTORS,
+    ChatServer,
+    Settings,
+    log_events,
+    until_interrupted,
+)
 
 
 async def run(settings: Settings) -> None:
@@ -15,51 +26,113 @@ async def run(settings: Settings) -> None:
     await server.shutdown()
 
 
-def raise_open_files(wanted: int) -> None:
-    """Each connection is a file descriptor: allow enough, up to the hard limit."""
+def raise_open_files(wanted: int) -> int:
+    """Each connection is a file descriptor: allow enough, up to the hard
+    limit; the limit there is now."""
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < wanted:
-        resource.setrlimit(resource.RLIMIT_NOFILE, (min(wanted, hard), hard))
+        soft = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+    return soft
 
 
-def main() -> None:
+def arguments() -> argparse.ArgumentParser:
+    defaults = Settings()
     parser = argparse.ArgumentParser(
         prog="python -m chatroom", description="Run the blog's chat server."
     )
-    parser.add_argument("--host", default="localhost", help="(default: localhost)")
-    parser.add_argument("--port", type=int, default=8765, help="(default: 8765)")
-    parser.add_argument(
+    add = parser.add_argument
+    add("--host", default="localhost", help="(default: localhost)")
+    add("--port", type=int, default=8765, help="(default: 8765)")
+    add(
         "--origin",
         action="append",
         default=[],
         help="a site origin allowed to open the chat (besides localhost:8000)",
     )
-    parser.add_argument(
-        "--per-address",
-        type=int,
-        default=Settings.connections_per_address,
-        help="connections one address may hold (default: %(default)s)",
+    add(
+        "--redis",
+        default=os.environ.get("CHAT_REDIS_URL"),
+        metavar="URL",
+        help="share one room with other processes through Redis, "
+        "redis://HOST:PORT/DB (default: $CHAT_REDIS_URL; none: this process alone)",
     )
-    parser.add_argument(
-        "--max-connections",
-        type=int,
-        default=Settings.connections_in_all,
-        help="connections in all (default: %(default)s)",
+    add(
+        "--reuse-port",
+        action="store_true",
+        help="let several processes on this host listen on one port (SO_REUSEPORT)",
     )
-    parser.add_argument(
-        "--quiet", action="store_true", help="no log line per connection"
+    add(
+        "--trusted-proxy",
+        action="append",
+        default=[],
+        metavar="ADDRESS",
+        help="a reverse proxy (address or network) whose X-Forwarded-For "
+        "names the client; repeat for each",
     )
-    args = parser.parse_args()
+    for flag, field, what in [
+        (
+            "--per-address",
+            "connections_per_address",
+            "connections one address may hold",
+        ),
+        ("--max-connections", "connections_in_all", "connections in all"),
+        ("--max-pending", "max_pending", "connections still in their handshake"),
+        (
+            "--messages",
+            "messages_per_window",
+            "messages a connection may send a window",
+        ),
+        (
+            "--address-messages",
+            "address_messages",
+            "messages an address may send a window",
+        ),
+        ("--max-unsent", "max_unsent_bytes", "bytes a client may leave unread"),
+    ]:
+        add(
+            flag,
+            type=int,
+            default=getattr(defaults, field),
+            dest=field,
+            help=f"{what} (default: %(default)s)",
+        )
+    add("--quiet", action="store_true", help="no log line per connection")
+    return parser
+
+
+def main() -> None:
+    args = arguments().parse_args()
     log_events(quiet=args.quiet)
-    raise_open_files(args.max_connections + 100)
+    sockets = args.connections_in_all + args.max_pending
+    available = raise_open_files(sockets + RESERVED_DESCRIPTORS)
+    if available < sockets + RESERVED_DESCRIPTORS:
+        print(
+            f"chatroom: only {available} open files are allowed (ulimit -n); "
+            f"{args.connections_in_all} connections and {args.max_pending} "
+            f"handshakes need {sockets + RESERVED_DESCRIPTORS}",
+            file=sys.stderr,
+        )
+        raise SystemExit(2)
     settings = Settings(
         host=args.host,
         port=args.port,
         origins=(*LOCAL_ORIGINS, *args.origin),
-        connections_per_address=args.per_address,
-        connections_in_all=args.max_connections,
+        connections_per_address=args.connections_per_address,
+        connections_in_all=args.connections_in_all,
+        max_pending=args.max_pending,
+        messages_per_window=args.messages_per_window,
+        address_messages=args.address_messages,
+        max_unsent_bytes=args.max_unsent_bytes,
+        trusted_proxies=tuple(args.trusted_proxy),
+        reuse_port=args.reuse_port,
+        redis_url=args.redis,
     )
-    asyncio.run(run(settings))
+    try:
+        asyncio.run(run(settings))
+    except RoomUnavailable as error:
+        print(f"chatroom: {error}", file=sys.stderr)
+        raise SystemExit(1) from None
 
 
 if __name__ == "__main__":

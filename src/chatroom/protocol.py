@@ -10,20 +10,21 @@ From the server:
 
 - ``{"type": "welcome", "nick", "online": [nicks], "history": [messages]}``;
 - ``{"type": "message", "id", "nick", "text", "at"}`` (``at``: Unix time);
-- ``{"type": "joined" | "left", "nick", "online": [nicks], "at"}``;
-- ``{"type": "online", "online": [nicks]}``;
+- ``{"type": "presence", "joined": [nicks], "left": [nicks], "at"}``: who
+  came and went, gathered over half a second; apply ``left``, then
+  ``joined`` (which may name the receiver itself);
+- ``{"type": "online", "online": [nicks]}``: the answer to ``who``;
 - ``{"type": "error", "code", "message"}``; the connection stays open
   unless the code says otherwise;
 - ``{"type": "shutdown", "message"}`` before the server goes away.
+
+Every message a client sends counts against its rate limits, whatever it is.
 """
 
 import json
-import re
-import unicodedata
 
-NICK = re.compile(r"^[\w][\w.\- ]{0,22}[\w]$|^\w$")
-NICK_LENGTH = 24
 TEXT_LENGTH = 1000
+KINDS = ("join", "say", "who")
 
 
 class ProtocolError(Exception):
@@ -40,34 +41,20 @@ def parse(raw) -> dict:
         raise ProtocolError("not-text", "messages are JSON text, not binary")
     try:
         message = json.loads(raw)
-    except ValueError:
-        raise ProtocolError("bad-json", "that is not valid JSON") from None
-    if not isinstance(message, dict) or message.get("type") not in (
-        "join",
-        "say",
-        "who",
-    ):
+    except (ValueError, RecursionError):
+        raise ProtocolError(
+            "bad-json", "that is not valid JSON (or it nests too deeply)"
+        ) from None
+    if not isinstance(message, dict) or message.get("type") not in KINDS:
         raise ProtocolError(
             "bad-type", 'expected an object with "type": join, say or who'
         )
     return message
 
 
-def nickname(message: dict) -> str:
-    nick = message.get("nick")
-    if not isinstance(nick, str):
-        raise ProtocolError("bad-nick", "a nickname is a string")
-    nick = unicodedata.normalize("NFC", nick.strip())
-    if not 1 <= len(nick) <= NICK_LENGTH or not NICK.match(nick):
-        raise ProtocolError(
-            "bad-nick",
-            f"a nickname is 1 to {NICK_LENGTH} letters, digits, spaces, dots, "
-            "dashes or underscores, starting and ending with a letter or digit",
-        )
-    return nick
-
-
 def text_of(message: dict) -> str:
+    """The text of a ``say``: present, short enough, and real Unicode (a lone
+    surrogate, which JSON can escape, cannot be sent on to anyone)."""
     text = message.get("text")
     if not isinstance(text, str) or not text.strip():
         raise ProtocolError("bad-text", "a message has some text")
@@ -75,10 +62,34 @@ def text_of(message: dict) -> str:
         raise ProtocolError(
             "too-long", f"a message has at most {TEXT_LENGTH} characters"
         )
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ProtocolError(
+            "bad-text", "a message is Unicode text (no lone surrogates)"
+        ) from None
     return text
 
 
 def encode(kind: str, **fields) -> str:
     return json.dumps(
         {"type": kind, **fields}, ensure_ascii=False, separators=(",", ":")
+    )
+
+
+def message_around_id(nick: str, text: str, at: float) -> tuple[str, str]:
+    """A ``message`` frame split where its id goes, so that whoever numbers
+    it (this process, or Redis) only puts the number in between."""
+    frame = encode("message", id=0, nick=nick, text=text, at=at)
+    head = '{"type":"message","id":'
+    return head, frame[len(head) + 1 :]
+
+
+def welcome(nick: str, online: list[str], history: list[str]) -> str:
+    """The welcome, with the history's frames as they were sent."""
+    return (
+        encode("welcome", nick=nick, online=online)[:-1]
+        + ',"history":['
+        + ",".join(history)
+        + "]}"
     )

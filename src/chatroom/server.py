@@ -1,31 +1,47 @@
 """The chat server: join with a nickname, talk to everyone, see who is here.
 
-Careful by default: only the site's own origins (and localhost) may open a
-connection from a browser (no cross-site WebSocket hijacking); messages are
-small (4 KiB) and rate-limited per connection; connections are capped per
-address and in all; pings find dead peers, and clients that never join or
-fall silent are closed. Broadcasts go out with ``websockets.broadcast``,
-which never waits for a slow client. ``GET /health`` answers without a
-WebSocket. The logs say who connected, left or was refused, never what
-anyone wrote.
+Careful by default, because a chat client may be hostile:
+
+- only the site's own origins (and localhost) may open a connection from a
+  browser (no cross-site WebSocket hijacking); websockets checks them;
+- messages are small (4 KiB) and every one counts against two rate limits,
+  one per connection and one per address that outlives reconnection;
+  a client that keeps sending past its limit is closed (1008);
+- connections are capped per address and in all; handshakes in progress are
+  capped and timed out; the server refuses new sockets while it is short of
+  descriptors rather than failing to accept them;
+- a client that does not read what it is sent is cut off once its unsent
+  data passes a limit, so it costs memory only up to that limit;
+- pings find dead peers; clients that never join or fall silent are closed;
+- a member exists only once its welcome has gone out; a failed send to one
+  client touches no one else and nothing in the room;
+- refusals are logged in aggregate, never one line each, and the logs never
+  say what anyone wrote.
+
+The room itself (nicknames, presence, history, delivery) is a ``LocalRoom``
+in this process, or a ``RedisRoom`` shared by several. ``GET /health``
+answers without a WebSocket.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
+import resource
 import signal
 import time
-from collections import deque
 from dataclasses import dataclass
 from http import HTTPStatus
-from itertools import count
 
 from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
-from . import protocol
-from .limits import ConnectionLimits, RateLimit
+from . import addresses, nicknames, protocol
+from .limits import AddressRates, ConnectionLimits, RateLimit
+from .presence import PresenceBatch
 from .protocol import ProtocolError, encode
+from .refusals import RefusalLog
+from .room import LocalRoom, RoomUnavailable, by_name
 
 logger = logging.getLogger("chatroom")
 
@@ -40,13 +56,15 @@ async def until_interrupted() -> None:
 
 
 def log_events(quiet: bool = False) -> None:
-    """Our events on stderr, one JSON object a line (none with ``quiet``);
-    the websockets library's own messages only when they are warnings."""
+    """Our events on stderr, one JSON object a line (with ``quiet``, only
+    the aggregate and the room's); the websockets library's own messages
+    only when they are warnings."""
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logger.setLevel(logging.WARNING if quiet else logging.INFO)
 
 
 LOCAL_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
+RESERVED_DESCRIPTORS = 64  # for Redis, logs, and whatever else the process opens
 
 
 @dataclass
@@ -55,45 +73,115 @@ class Settings:
     port: int = 8765
     origins: tuple[str, ...] = LOCAL_ORIGINS  # and no Origin (not a browser)
     max_message_bytes: int = 4096
-    messages_per_window: int = 10
+    messages_per_window: int = 10  # per connection
+    address_messages: int = 50  # per address, across its connections
     window_seconds: float = 5.0
+    refusals_before_close: int = 10  # refused messages in a window, then 1008
     connections_per_address: int = 20
     connections_in_all: int = 2000
+    max_pending: int = 200  # TCP connections still in the opening handshake
+    handshake_timeout: float = 10.0
+    max_unsent_bytes: int = 1 << 20  # a client's unsent data, then cut off
+    trusted_proxies: tuple[str, ...] = ()  # addresses or networks
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
     close_timeout: float = 2.0  # a client that will not close is dropped
     join_timeout: float = 30.0
     idle_timeout: float = 600.0
     history: int = 50
+    presence_interval: float = 0.5
+    refusal_log_interval: float = 10.0
+    reuse_port: bool = False
+    redis_url: str | None = None
+    presence_ttl: float = 3.0
+
+
+class ChatConnection(ServerConnection):
+    """A connection that counts itself from accept to close, so that the
+    server can cap handshakes and keep descriptors in reserve."""
+
+    chat: "ChatServer"
+    address: str | None = None  # the client's, once its request is read
+    pending = True  # in the opening handshake
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        refusal = self.chat.accepting(self)
+        if refusal:
+            self.chat.refusals.add(refusal, None)
+            transport.abort()
+
+    def connection_lost(self, exc) -> None:
+        super().connection_lost(exc)
+        self.chat.closed(self)
 
 
 class ChatServer:
-    def __init__(self, settings: Settings | None = None):
-        self.settings = settings or Settings()
+    def __init__(self, settings: Settings | None = None, room=None):
+        self.settings = s = settings or Settings()
+        self.room = room or self.make_room()
         self.members: dict[ServerConnection, str] = {}
-        self.history: deque[dict] = deque(maxlen=self.settings.history)
-        self.limits = ConnectionLimits(
-            self.settings.connections_per_address, self.settings.connections_in_all
-        )
-        self.ids = count(1)
+        self.limits = ConnectionLimits(s.connections_per_address, s.connections_in_all)
+        self.address_rates = AddressRates(s.address_messages, s.window_seconds)
+        self.proxies = addresses.networks(s.trusted_proxies)
+        self.refusals = RefusalLog(self.event, s.refusal_log_interval)
+        self.presence = PresenceBatch()
+        self.sockets = 0
+        self.pending = 0
+        self.socket_budget = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        self.socket_budget -= RESERVED_DESCRIPTORS
         self.server = None
+        self.tasks: list[asyncio.Task] = []
+
+    def make_room(self):
+        s = self.settings
+        if not s.redis_url:
+            return LocalRoom(s.history)
+        from .redis_room import RedisRoom
+
+        return RedisRoom(
+            s.redis_url,
+            history=s.history,
+            address_messages=s.address_messages,
+            window_seconds=s.window_seconds,
+            presence_ttl=s.presence_ttl,
+            event=self.event,
+        )
 
     # -- lifecycle ---------------------------------------------------------
 
     async def start(self):
         s = self.settings
+        await self.room.open(self.deliver, self.presence.join, self.presence.leave)
+
+        def new_connection(*args, **kwargs) -> ChatConnection:
+            connection = ChatConnection(*args, **kwargs)
+            connection.chat = self
+            return connection
+
         self.server = await serve(
             self.handle,
             s.host,
             s.port,
+            origins=[*s.origins, None],
             process_request=self.check_request,
+            process_response=self.check_response,
+            create_connection=new_connection,
+            open_timeout=s.handshake_timeout,
             max_size=s.max_message_bytes,
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
             compression=None,  # small messages; and no compression oracle
+            reuse_port=s.reuse_port or None,
         )
-        self.event("listening", port=self.port)
+        self.tasks = [
+            asyncio.create_task(self.every(s.presence_interval, self.announce)),
+            asyncio.create_task(
+                self.every(s.refusal_log_interval, self.refusals.flush)
+            ),
+        ]
+        self.event("listening", port=self.port, room=self.room.kind)
         return self.server
 
     @property
@@ -108,150 +196,243 @@ class ChatServer:
         self.event("shutdown", online=len(self.members))
         self.server.close()
         await self.server.wait_closed()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        self.refusals.flush()
+        await self.room.close()
 
-    # -- the opening handshake --------------------------------------------
+    @staticmethod
+    async def every(seconds: float, action) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            action()
 
-    def allowed_origin(self, origin: str | None) -> bool:
-        if origin is None:
-            return True  # not a browser: there is no page to hijack it from
-        return origin in self.settings.origins
+    # -- sockets and the opening handshake ---------------------------------
 
-    def check_request(self, connection: ServerConnection, request):
-        """Health checks, foreign origins and too many connections are
+    def accepting(self, connection: ChatConnection) -> str | None:
+        """Count a new TCP connection; the rule it breaks, if any."""
+        self.sockets += 1
+        self.pending += 1
+        if self.sockets > self.socket_budget:
+            return "descriptors"
+        if self.pending > self.settings.max_pending:
+            return "pending-handshakes"
+        return None
+
+    def closed(self, connection: ChatConnection) -> None:
+        self.sockets -= 1
+        if connection.pending:
+            self.pending -= 1
+        if connection.address is not None:
+            self.limits.closed(connection.address)
+
+    def check_request(self, connection: ChatConnection, request):
+        """Health checks, proxied addresses and too many connections are
         answered here, before any WebSocket is opened."""
         if request.path == "/health":
-            body = json.dumps(
-                {
-                    "status": "ok",
-                    "online": len(self.members),
-                    "connections": sum(self.limits.open.values()),
-                }
+            return self.health(connection)
+        try:
+            address = addresses.client_address(
+                connection.remote_address[0],
+                request.headers.get_all("X-Forwarded-For"),
+                self.proxies,
             )
-            response = connection.respond(HTTPStatus.OK, body + "\n")
-            response.headers["Content-Type"] = "application/json"
-            return response
-        address = connection.remote_address[0]
-        origin = request.headers.get("Origin")
-        if not self.allowed_origin(origin):
-            self.event("refused", address=address, rule="origin", origin=origin)
-            return connection.respond(
-                HTTPStatus.FORBIDDEN, "This origin may not chat here.\n"
-            )
+        except addresses.BadForwarding as error:
+            self.refusals.add("forwarded-for", connection.remote_address[0])
+            return connection.respond(HTTPStatus.BAD_REQUEST, f"{error}\n")
         refusal = self.limits.refusal(address)
         if refusal:
-            self.event("refused", address=address, rule="connections", why=refusal)
+            self.refusals.add("connections", address)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
+        connection.address = address  # held until the connection is lost
+        self.limits.opened(address)
         return None
+
+    def check_response(self, connection: ChatConnection, request, response):
+        if response.status_code == HTTPStatus.FORBIDDEN:
+            self.refusals.add("origin", connection.address)
+        elif response.status_code == HTTPStatus.BAD_REQUEST:
+            self.refusals.add("bad-handshake", connection.address)
+
+    def health(self, connection: ChatConnection):
+        body = json.dumps(
+            {
+                "status": "ok" if self.room.healthy else "degraded",
+                "room": self.room.kind,
+                "online": len(self.members),
+                "connections": self.limits.open.total(),
+                "handshakes": self.pending - 1,  # not counting this request
+            }
+        )
+        response = connection.respond(HTTPStatus.OK, body + "\n")
+        response.headers["Content-Type"] = "application/json"
+        return response
 
     # -- a connection ------------------------------------------------------
 
-    async def handle(self, connection: ServerConnection) -> None:
-        address = connection.remote_address[0]
-        self.limits.opened(address)
+    async def handle(self, connection: ChatConnection) -> None:
+        connection.pending = False
+        self.pending -= 1
+        address = connection.address
         self.event("connect", address=address)
+        limit = RateLimit(
+            self.settings.messages_per_window, self.settings.window_seconds
+        )
+        refused = RateLimit(
+            self.settings.refusals_before_close, self.settings.window_seconds
+        )
         nick = None
         try:
-            nick = await self.join(connection)
+            nick = await self.join(connection, address, limit, refused)
             if nick:
-                await self.converse(connection, nick)
-        except ConnectionClosed:
+                await self.converse(connection, nick, address, limit, refused)
+        except (ConnectionClosed, Closing):
             pass
         finally:
-            self.limits.closed(address)
-            if nick and self.members.pop(connection, None):
-                broadcast(
-                    self.members,
-                    encode("left", nick=nick, online=self.online(), at=time.time()),
-                )
-            code = connection.close_code
+            if self.members.pop(connection, None) is not None:
+                await self.leave(nick)
+            sent = connection.protocol.close_sent
+            code = sent.code if sent else connection.close_code
             self.event("disconnect", address=address, nick=nick, code=code)
             if code == 1009:
-                self.event("refused", address=address, rule="message-size", nick=nick)
+                self.refusals.add("message-size", address)
 
-    async def join(self, connection: ServerConnection) -> str | None:
-        """Wait for a valid, free nickname; None if the client gives up."""
+    async def leave(self, nick: str) -> None:
+        with contextlib.suppress(RoomUnavailable):  # if so, released once back
+            await self.room.leave(nick)
+
+    async def next_message(self, connection, limit, refused, seconds: float):
+        """The next message that is within the limits, parsed, or a
+        ProtocolError to answer; None when the client was too slow."""
+        raw = await asyncio.wait_for(connection.recv(), seconds)
+        if not (limit.allow() and self.address_rates.allow(connection.address)):
+            self.refusals.add("rate-limited", connection.address)
+            if not refused.allow():
+                await connection.close(1008, "too many messages")
+                raise Closing
+            s = self.settings
+            raise ProtocolError(
+                "rate-limited",
+                f"slow down: at most {s.messages_per_window} messages in "
+                f"{s.window_seconds:g} s",
+            )
+        return protocol.parse(raw)
+
+    async def join(self, connection, address, limit, refused) -> str | None:
+        """Wait for a valid, free nickname; welcome it; None if the client
+        gives up. The nickname is held from its claim, and the member is
+        online only once the welcome has gone out."""
         deadline = time.monotonic() + self.settings.join_timeout
         while True:
             try:
-                raw = await asyncio.wait_for(
-                    connection.recv(), deadline - time.monotonic()
+                message = await self.next_message(
+                    connection, limit, refused, deadline - time.monotonic()
                 )
+                if message["type"] != "join":
+                    raise ProtocolError(
+                        "join-first", 'say {"type": "join", "nick": ...} first'
+                    )
+                nick = nicknames.nickname(message)
+                if not await self.room.claim(nick):
+                    raise ProtocolError(
+                        "nick-taken",
+                        f"{nick!r} is taken, or looks like a name that is; "
+                        "choose another",
+                    )
             except TimeoutError:
                 await connection.close(
                     1008, f"join within {self.settings.join_timeout:g} s"
                 )
                 return None
-            try:
-                message = protocol.parse(raw)
-                if message["type"] != "join":
-                    raise ProtocolError(
-                        "join-first", 'say {"type": "join", "nick": ...} first'
-                    )
-                nick = protocol.nickname(message)
-                if nick.casefold() in {n.casefold() for n in self.members.values()}:
-                    raise ProtocolError(
-                        "nick-taken", f"{nick!r} is taken; choose another"
-                    )
             except ProtocolError as error:
                 await self.refuse(connection, error)
                 continue
-            self.members[connection] = nick
-            await connection.send(
-                encode(
-                    "welcome",
-                    nick=nick,
-                    online=self.online(),
-                    history=list(self.history),
-                )
-            )
-            broadcast(
-                [c for c in self.members if c is not connection],
-                encode("joined", nick=nick, online=self.online(), at=time.time()),
-            )
-            self.event("join", address=connection.remote_address[0], nick=nick)
+            except RoomUnavailable:
+                await self.refuse(connection, UNAVAILABLE)
+                continue
+            try:
+                online, history = await self.room.snapshot()
+            except RoomUnavailable:
+                await self.leave(nick)
+                await self.refuse(connection, UNAVAILABLE)
+                continue
+            try:
+                online = by_name([*online, nick])
+                await connection.send(protocol.welcome(nick, online, history))
+                self.members[connection] = nick
+                await self.room.enter(nick)
+            except RoomUnavailable:  # welcomed, but not online: start again
+                await connection.close(1013, "the room is out of reach; try again")
+                raise Closing from None
+            except BaseException:
+                if connection not in self.members:
+                    await self.leave(nick)
+                raise
+            self.event("join", address=address, nick=nick)
             return nick
 
-    async def converse(self, connection: ServerConnection, nick: str) -> None:
-        s = self.settings
-        limit = RateLimit(s.messages_per_window, s.window_seconds)
+    async def converse(self, connection, nick, address, limit, refused) -> None:
         while True:
             try:
-                raw = await asyncio.wait_for(connection.recv(), s.idle_timeout)
-            except TimeoutError:
-                await connection.close(1000, "idle for too long")
-                return
-            try:
-                message = protocol.parse(raw)
+                message = await self.next_message(
+                    connection, limit, refused, self.settings.idle_timeout
+                )
                 if message["type"] == "who":
-                    await connection.send(encode("online", online=self.online()))
+                    await connection.send(
+                        encode("online", online=await self.room.who())
+                    )
                     continue
                 if message["type"] == "join":
                     raise ProtocolError("already-joined", f"you are {nick!r} already")
-                text = protocol.text_of(message)
-                if not limit.allow():
-                    raise ProtocolError(
-                        "rate-limited",
-                        f"slow down: at most {s.messages_per_window} messages in "
-                        f"{s.window_seconds:g} s",
-                    )
+                await self.room.say(address, nick, protocol.text_of(message))
+            except TimeoutError:
+                await connection.close(1000, "idle for too long")
+                return
             except ProtocolError as error:
-                await self.refuse(connection, error, nick)
-                continue
-            said = {"id": next(self.ids), "nick": nick, "text": text, "at": time.time()}
-            self.history.append(said)
-            broadcast(self.members, encode("message", **said))
+                await self.refuse(connection, error)
+            except RoomUnavailable:
+                await self.refuse(connection, UNAVAILABLE)
 
-    async def refuse(self, connection, error: ProtocolError, nick: str | None = None):
-        self.event(
-            "refused", address=connection.remote_address[0], rule=error.code, nick=nick
-        )
+    async def refuse(self, connection, error: ProtocolError) -> None:
+        self.refusals.add(error.code, connection.address)
         await connection.send(encode("error", code=error.code, message=error.message))
 
-    # -- helpers -----------------------------------------------------------
+    # -- delivery ----------------------------------------------------------
+
+    def deliver(self, frame: str) -> None:
+        """A frame to every member here; a member whose unsent data has
+        passed the limit is cut off, so it holds no more memory than that."""
+        broadcast(self.members, frame)
+        limit = self.settings.max_unsent_bytes
+        for connection in self.members:
+            if connection.transport.get_write_buffer_size() > limit:
+                self.refusals.add("unsent-data", connection.address)
+                connection.transport.abort()
+
+    def announce(self) -> None:
+        frame = self.presence.take()
+        if frame is not None:
+            self.deliver(frame)
 
     def online(self) -> list[str]:
+        """Who is online in this process (the room knows who is in all)."""
         return sorted(self.members.values(), key=str.casefold)
 
     def event(self, kind: str, **fields) -> None:
-        """One structured log line: what happened, to whom; never what was said."""
-        logger.info(json.dumps({"event": kind, **fields}, ensure_ascii=False))
+        """One structured log line: what happened, to whom; never what was
+        said. What an operator must see is logged even when quiet."""
+        level = logging.WARNING if kind in WARNINGS else logging.INFO
+        logger.log(level, json.dumps({"event": kind, **fields}, ensure_ascii=False))
+
+
+WARNINGS = {"refused", "redis-lost", "redis-reconnected", "nick-clash-after-restore"}
+
+
+class Closing(Exception):
+    """The server has closed this connection for breaking its limits."""
+
+
+UNAVAILABLE = ProtocolError(
+    "unavailable", "the chat cannot reach its room just now; try again shortly"
+)

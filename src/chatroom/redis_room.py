@@ -1,0 +1,319 @@
+"""One room shared by chat processes, on one host or many, through Redis.
+
+What lives in Redis (every key under one prefix, ``chatroom:`` by default):
+
+- ``claims``: a hash from each nickname's clash keys to the process holding
+  it, so a nickname is unique across processes; claimed atomically (Lua);
+- ``online``: a hash from nickname to process, for those welcomed;
+- ``held:<process>``: the nicknames a process holds, with their keys;
+- ``alive:<process>``: a key that expires ``presence_ttl`` seconds after
+  the process last said it was alive (every third of that). When it has
+  expired, any process's reaper removes that process's users and announces
+  that they left: a crashed process's users vanish within seconds;
+- ``history``: the last messages' frames, a capped list;
+- ``ids``, ``rate:<address>``: message numbers, and each address's count of
+  messages in the current window, room-wide;
+- the ``events`` channel (pub/sub): every message, join and leave, sent
+  once to Redis and by it to every process, which delivers to its members.
+
+Pub/sub delivers at most once: a process cut off from Redis misses what was
+said meanwhile. Each process checks Redis every second; when it was lost
+or has restarted (its run id changed), the process says so in its log and
+writes back what it holds, so a Redis restart costs the history only.
+"""
+
+import asyncio
+import secrets
+import time
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from . import protocol
+from .nicknames import clash_keys
+from .room import RoomUnavailable, by_name
+
+CLAIM = """
+local p, pid, nick = ARGV[1], ARGV[2], ARGV[3]
+for i = 4, #ARGV do
+  local holder = redis.call('HGET', p .. 'claims', ARGV[i])
+  if holder and holder ~= pid then return 0 end
+end
+for i = 4, #ARGV do redis.call('HSET', p .. 'claims', ARGV[i], pid) end
+redis.call('HSET', p .. 'held:' .. pid, nick, table.concat(ARGV, '\\n', 4))
+return 1
+"""
+
+ENTER = """
+local p, pid, nick = ARGV[1], ARGV[2], ARGV[3]
+redis.call('HSET', p .. 'online', nick, pid)
+redis.call('PUBLISH', p .. 'events', 'j' .. nick)
+return 1
+"""
+
+# Free a nickname's claims and, if it was online here, announce it left.
+LEAVE = """
+local function leave(p, pid, nick)
+  local held = redis.call('HGET', p .. 'held:' .. pid, nick)
+  if held then
+    for key in string.gmatch(held, '[^\\n]+') do
+      if redis.call('HGET', p .. 'claims', key) == pid then
+        redis.call('HDEL', p .. 'claims', key)
+      end
+    end
+    redis.call('HDEL', p .. 'held:' .. pid, nick)
+  end
+  if redis.call('HGET', p .. 'online', nick) == pid then
+    redis.call('HDEL', p .. 'online', nick)
+    redis.call('PUBLISH', p .. 'events', 'l' .. nick)
+    return 1
+  end
+  return 0
+end
+"""
+
+RELEASE = LEAVE + "return leave(ARGV[1], ARGV[2], ARGV[3])"
+
+REAP = (
+    LEAVE
+    + """
+local p, gone = ARGV[1], 0
+for _, pid in ipairs(redis.call('SMEMBERS', p .. 'processes')) do
+  if redis.call('EXISTS', p .. 'alive:' .. pid) == 0 then
+    for _, nick in ipairs(redis.call('HKEYS', p .. 'held:' .. pid)) do
+      gone = gone + leave(p, pid, nick)
+    end
+    redis.call('DEL', p .. 'held:' .. pid)
+    redis.call('SREM', p .. 'processes', pid)
+  end
+end
+return gone
+"""
+)
+
+SAY = """
+local p, address, limit, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local rate = p .. 'rate:' .. address
+local n = redis.call('INCR', rate)
+if n == 1 then redis.call('PEXPIRE', rate, window) end
+if n > limit then return -1 end
+local id = redis.call('INCR', p .. 'ids')
+local frame = ARGV[5] .. id .. ARGV[6]
+redis.call('RPUSH', p .. 'history', frame)
+redis.call('LTRIM', p .. 'history', -tonumber(ARGV[7]), -1)
+redis.call('PUBLISH', p .. 'events', 'm' .. frame)
+return id
+"""
+
+
+class RedisRoom:
+    kind = "redis"
+
+    def __init__(
+        self,
+        url: str,
+        history: int = 50,
+        address_messages: int = 50,
+        window_seconds: float = 5.0,
+        presence_ttl: float = 3.0,
+        prefix: str = "chatroom:",
+        event=lambda kind, **fields: None,
+    ):
+        self.url, self.prefix, self.event = url, prefix, event
+        self.history_length = history
+        self.address_messages, self.window_seconds = address_messages, window_seconds
+        self.ttl = presence_ttl
+        self.process = secrets.token_hex(6)
+        self.redis = redis.from_url(
+            url,
+            decode_responses=True,
+            socket_connect_timeout=2,
+            socket_timeout=5,
+            socket_keepalive=True,
+            health_check_interval=max(1, presence_ttl),
+        )
+        self.scripts = {
+            name: self.redis.register_script(source)
+            for name, source in [
+                ("claim", CLAIM),
+                ("enter", ENTER),
+                ("release", RELEASE),
+                ("reap", REAP),
+                ("say", SAY),
+            ]
+        }
+        self.held: dict[str, bool] = {}  # nickname -> online
+        self.unreleased: set[str] = set()
+        self.healthy, self.lost_since, self.run_id = False, None, None
+        self.tasks: list[asyncio.Task] = []
+
+    # -- lifecycle ---------------------------------------------------------
+
+    async def open(self, on_message, on_join, on_leave) -> None:
+        """Subscribe, say this process is alive, and keep both up."""
+        self.on_message, self.on_join, self.on_leave = on_message, on_join, on_leave
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await self.pubsub.subscribe(self.prefix + "events")
+            await self.check()
+        except (RedisError, OSError) as error:
+            raise RoomUnavailable(
+                f"cannot reach Redis at {self.url}: {error}"
+            ) from error
+        self.tasks = [
+            asyncio.create_task(self.listen()),
+            asyncio.create_task(self.keep_alive()),
+        ]
+
+    async def close(self) -> None:
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        try:
+            for nick in list(self.held):
+                await self.release(nick)
+            await self.redis.delete(self.key("alive:" + self.process))
+            await self.redis.srem(self.key("processes"), self.process)
+        except (RedisError, OSError, RoomUnavailable):
+            pass  # the reaper will clear what is left once our key expires
+        await self.pubsub.aclose()
+        await self.redis.aclose()
+
+    def key(self, name: str) -> str:
+        return self.prefix + name
+
+    async def listen(self) -> None:
+        """Deliver every event from the channel; on a lost connection, keep
+        trying (``keep_alive`` is what reports it)."""
+        while True:
+            try:
+                item = await self.pubsub.get_message(timeout=1.0)
+                if item is not None:
+                    self.dispatch(item["data"])
+            except (RedisError, OSError):
+                await asyncio.sleep(0.5)
+                try:
+                    await self.pubsub.aclose()
+                    self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    await self.pubsub.subscribe(self.prefix + "events")
+                except (RedisError, OSError):
+                    pass
+
+    def dispatch(self, data: str) -> None:
+        kind, body = data[:1], data[1:]
+        if kind == "m":
+            self.on_message(body)
+        elif kind == "j":
+            self.on_join(body)
+        elif kind == "l":
+            self.on_leave(body)
+
+    async def keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(self.ttl / 3)
+            try:
+                await self.check()
+            except (RedisError, OSError) as error:
+                self.healthy = False
+                if self.lost_since is None:
+                    self.lost_since = time.monotonic()
+                    self.event("redis-lost", url=self.url, error=str(error))
+
+    async def check(self) -> None:
+        """Say we are alive; after a loss or a restart of Redis, write back
+        what this process holds; then clear away processes that died."""
+        run_id = (await self.redis.info("server"))["run_id"]
+        if self.run_id is not None and (
+            self.lost_since is not None or run_id != self.run_id
+        ):
+            await self.restore()
+            lost_for = time.monotonic() - (self.lost_since or time.monotonic())
+            self.event(
+                "redis-reconnected",
+                url=self.url,
+                restarted=run_id != self.run_id,
+                lost_seconds=round(lost_for, 1),
+            )
+        self.run_id, self.lost_since = run_id, None
+        for nick in list(self.unreleased):
+            await self.release(nick)
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
+            pipe.sadd(self.key("processes"), self.process)
+            await pipe.execute()
+        await self.scripts["reap"](args=[self.prefix])
+        self.healthy = True
+
+    async def restore(self) -> None:
+        for nick, online in list(self.held.items()):
+            if not await self.script("claim", nick, *clash_keys(nick)):
+                self.event("nick-clash-after-restore", nick=nick)
+            if online:
+                await self.script("enter", nick)
+
+    # -- the room ----------------------------------------------------------
+
+    async def script(self, name: str, *args):
+        try:
+            return await self.scripts[name](args=[self.prefix, self.process, *args])
+        except (RedisError, OSError) as error:
+            raise RoomUnavailable(str(error)) from error
+
+    async def claim(self, nick: str) -> bool:
+        if await self.script("claim", nick, *clash_keys(nick)):
+            self.held[nick] = False
+            return True
+        return False
+
+    async def release(self, nick: str) -> None:
+        """Free ``nick``; if Redis is out of reach, free it once it is back."""
+        self.held.pop(nick, None)
+        self.unreleased.add(nick)
+        await self.script("release", nick)
+        self.unreleased.discard(nick)
+
+    async def enter(self, nick: str) -> None:
+        await self.script("enter", nick)
+        self.held[nick] = True
+
+    async def leave(self, nick: str) -> None:
+        await self.release(nick)
+
+    async def snapshot(self) -> tuple[list[str], list[str]]:
+        try:
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hkeys(self.key("online"))
+                pipe.lrange(self.key("history"), 0, -1)
+                online, history = await pipe.execute()
+        except (RedisError, OSError) as error:
+            raise RoomUnavailable(str(error)) from error
+        return by_name(online), history
+
+    async def who(self) -> list[str]:
+        try:
+            return by_name(await self.redis.hkeys(self.key("online")))
+        except (RedisError, OSError) as error:
+            raise RoomUnavailable(str(error)) from error
+
+    async def say(self, address: str, nick: str, text: str) -> None:
+        head, tail = protocol.message_around_id(nick, text, time.time())
+        try:
+            id = await self.scripts["say"](
+                args=[
+                    self.prefix,
+                    address,
+                    self.address_messages,
+                    int(self.window_seconds * 1000),
+                    head,
+                    tail,
+                    self.history_length,
+                ]
+            )
+        except (RedisError, OSError) as error:
+            raise RoomUnavailable(str(error)) from error
+        if id == -1:
+            raise protocol.ProtocolError(
+                "rate-limited",
+                f"slow down: at most {self.address_messages} messages in "
+                f"{self.window_seconds:g} s from one address",
+            )
