@@ -12,7 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chatroom import ChatServer, Settings
-from chatroom.limits import RateLimit
+from chatroom.limits import AddressRates, RateLimit
 
 
 @asynccontextmanager
@@ -348,3 +348,13 @@ def test_rate_limit_window_slides():
     assert limit.allow() and limit.allow() and not limit.allow()
     now[0] = 5.01
     assert limit.allow()
+
+
+def test_address_windows_outlive_connections_and_empty_ones_are_dropped():
+    now = [0.0]
+    rates = AddressRates(2, 5.0, clock=lambda: now[0])
+    assert rates.allow("a") and rates.allow("a") and not rates.allow("a")
+    assert rates.allow("b")
+    now[0] = 6.0
+    rates.sweep()
+    assert rates.windows == {}

@@ -52,7 +52,9 @@ def client_address(
                 if not _trusted(address, proxies):
                     break
         except ValueError:
-            raise BadForwarding(f"not an address in X-Forwarded-For: {hop!r}") from None
+            raise BadForwarding(
+                f"not an address in X-Forwarded-For: {hop.strip()!r}"
+            ) from None
     return key(address)
 
 

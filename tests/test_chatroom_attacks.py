@@ -1,0 +1,338 @@
+"""Each attack a hostile chat client made, sent again: the server holds."""
+
+import asyncio
+import json
+import logging
+import socket
+import urllib.request
+
+import pytest
+from test_chatroom_server import chat, joined, masked_text_frame, receive, run, url
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus
+
+HANDSHAKE = (
+    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
+def say(text: str) -> str:
+    return json.dumps({"type": "say", "text": text})
+
+
+async def health(server) -> dict:
+    loop = asyncio.get_running_loop()
+    body = await loop.run_in_executor(
+        None,
+        lambda: urllib.request.urlopen(f"http://127.0.0.1:{server.port}/health").read(),
+    )
+    return json.loads(body)
+
+
+def test_a_lone_surrogate_is_refused_as_bad_text_and_newcomers_still_join():
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            await ada.send('{"type":"say","text":"\\ud800"}')
+            assert (await receive(ada, "error"))["code"] == "bad-text"
+            bob, welcome = await joined(server, "bob")
+            assert welcome["history"] == [] and welcome["online"] == ["ada", "bob"]
+            await ada.send(say("still fine"))
+            assert (await receive(bob, "message"))["text"] == "still fine"
+
+    run(scenario)
+
+
+def test_a_join_whose_welcome_fails_leaves_no_ghost_and_frees_the_nick():
+    async def scenario():
+        async with chat() as server:
+            snapshot = server.room.snapshot
+
+            async def slow_snapshot():  # time for the client to vanish
+                await asyncio.sleep(0.3)
+                return await snapshot()
+
+            server.room.snapshot = slow_snapshot
+            ghost = socket.create_connection(("127.0.0.1", server.port))
+            ghost.sendall(
+                HANDSHAKE
+                + b"\r\n"
+                + masked_text_frame('{"type":"join","nick":"ghost"}')
+            )
+            await asyncio.sleep(0.1)
+            ghost.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
+            ghost.close()  # a reset, before the welcome is sent
+            await asyncio.sleep(0.5)
+            server.room.snapshot = snapshot
+            state = await health(server)
+            assert (state["online"], state["connections"]) == (0, 0)
+            client, welcome = await joined(server, "ghost")
+            assert welcome["online"] == ["ghost"]
+
+    run(scenario)
+
+
+def test_deeply_nested_json_is_bad_json_and_the_connection_stays():
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            await ada.send("[" * 2000 + "]" * 2000)
+            assert (await receive(ada, "error"))["code"] == "bad-json"
+            await ada.send(say("after"))
+            assert (await receive(ada, "message"))["text"] == "after"
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("flood", ['{"type": "who"}', "{not json", '{"type": "x"}'])
+def test_who_and_invalid_messages_count_against_the_rate_limit(flood):
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            for _ in range(9):  # with the join, ten: the limit
+                await ada.send(flood)
+            await ada.send(say("one too many"))
+            replies = [json.loads(await ada.recv()) for _ in range(10)]
+            assert "rate-limited" not in [r.get("code") for r in replies[:9]]
+            assert replies[9]["code"] == "rate-limited"
+
+    run(scenario)
+
+
+def test_reconnecting_does_not_reset_the_per_address_limit():
+    async def scenario():
+        async with chat(address_messages=15) as server:
+            first, _ = await joined(server, "ada")
+            for n in range(9):
+                await first.send(say(f"{n}"))
+            for _ in range(9):
+                await receive(first, "message")
+            await first.close()
+            second, _ = await joined(server, "bob")  # 11 from this address
+            for n in range(4):
+                await second.send(say(f"again {n}"))
+            for n in range(4):
+                assert (await receive(second, "message"))["text"] == f"again {n}"
+            await second.send(say("the sixteenth"))
+            error = await receive(second, "error")
+            assert error["code"] == "rate-limited"
+
+    run(scenario)
+
+
+def test_a_client_that_keeps_flooding_past_its_limit_is_closed_1008():
+    async def scenario():
+        async with chat(refusals_before_close=3) as server:
+            ada, _ = await joined(server, "ada")
+            with pytest.raises(ConnectionClosed):
+                for n in range(100):
+                    await ada.send(say(f"{n}"))
+                    await asyncio.sleep(0.01)
+            assert ada.close_code == 1008
+
+    run(scenario)
+
+
+def test_refusals_are_logged_in_aggregate_not_one_line_each(caplog):
+    async def scenario():
+        async with chat(messages_per_window=1000, address_messages=1000) as server:
+            ada, _ = await joined(server, "ada")
+            for _ in range(30):
+                await ada.send("{not json")
+            for _ in range(30):
+                await receive(ada, "error")
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if json.loads(r.getMessage())["event"] == "refused"
+    ]
+    assert len(refused) == 1
+    assert refused[0]["rules"] == {"bad-json": 30}
+    assert refused[0]["addresses"] == {"127.0.0.1": 30}
+
+
+def test_an_oversized_message_is_logged_as_a_message_size_refusal(caplog):
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            await ada.send(say("x" * 5000))
+            with pytest.raises(ConnectionClosed):
+                await receive(ada, "message")
+            await asyncio.sleep(0.2)
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    events = [json.loads(r.getMessage()) for r in caplog.records]
+    disconnect = next(e for e in events if e["event"] == "disconnect")
+    assert disconnect["code"] == 1009
+    refused = next(e for e in events if e["event"] == "refused")
+    assert refused["rules"] == {"message-size": 1}
+
+
+def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit():
+    async def scenario():
+        async with chat(
+            messages_per_window=10_000,
+            address_messages=10_000,
+            max_unsent_bytes=64 * 1024,
+        ) as server:
+            slow = socket.socket()
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.connect(("127.0.0.1", server.port))
+            slow.sendall(
+                HANDSHAKE + b"\r\n" + masked_text_frame('{"type":"join","nick":"slow"}')
+            )
+            await asyncio.sleep(0.2)
+            assert server.online() == ["slow"]
+            ada, _ = await joined(server, "ada")
+            # 6 MB, past what the kernel buffers for the socket (4 MiB here)
+            big = json.dumps({"type": "say", "text": "€" * 1000}, ensure_ascii=False)
+            for _ in range(2000):
+                await ada.send(big)
+            for _ in range(2000):
+                await receive(ada, "message")
+            await asyncio.sleep(0.2)
+            assert server.online() == ["ada"]
+            slow.close()
+
+    run(scenario)
+
+
+def test_pending_handshakes_are_capped_and_time_out():
+    async def scenario():
+        async with chat(max_pending=2, handshake_timeout=0.5) as server:
+            loop = asyncio.get_running_loop()
+            idle = [
+                socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)
+            ]
+            await asyncio.sleep(0.1)
+            third = socket.create_connection(("127.0.0.1", server.port))
+            third.settimeout(2)
+            assert await loop.run_in_executor(None, third.recv, 1) == b""  # refused
+            for sock in idle:  # then timed out
+                sock.settimeout(3)
+                assert await loop.run_in_executor(None, sock.recv, 1) == b""
+            client, _ = await joined(server, "ada")
+
+    run(scenario)
+
+
+def test_the_server_refuses_sockets_before_it_runs_out_of_descriptors(caplog):
+    async def scenario():
+        async with chat(max_pending=100) as server:
+            server.socket_budget = server.sockets + 3
+            ada, _ = await joined(server, "ada")
+            extra = [
+                socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)
+            ]
+            await asyncio.sleep(0.2)
+            assert server.sockets <= 3
+            for sock in extra:
+                sock.close()
+            await asyncio.sleep(0.1)
+            bob, _ = await joined(server, "bob")
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    assert "Traceback" not in caplog.text
+    refused = [json.loads(r.getMessage()) for r in caplog.records]
+    assert any(e.get("rules", {}).get("descriptors") for e in refused)
+
+
+def test_two_origin_headers_get_400_not_a_server_error(caplog):
+    async def scenario():
+        async with chat(origins=("https://blog.example.org",)) as server:
+            reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+            writer.write(
+                HANDSHAKE
+                + b"Origin: https://blog.example.org\r\n"
+                + b"Origin: https://evil.example.com\r\n\r\n"
+            )
+            status = await asyncio.wait_for(reader.readline(), 5)
+            assert status.startswith(b"HTTP/1.1 400 ")
+            writer.close()
+
+    with caplog.at_level(logging.INFO):
+        run(scenario)
+    assert "Traceback" not in caplog.text and "failed" not in caplog.text
+
+
+def test_a_trusted_proxy_names_the_client_and_others_are_not_believed():
+    async def scenario():
+        async with chat(
+            connections_per_address=1, trusted_proxies=("127.0.0.1",)
+        ) as server:
+            first = await connect(
+                url(server), additional_headers={"X-Forwarded-For": "203.0.113.5"}
+            )
+            second = await connect(
+                url(server),
+                additional_headers={"X-Forwarded-For": "198.51.100.1, 203.0.113.6"},
+            )
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(
+                    url(server), additional_headers={"X-Forwarded-For": "203.0.113.5"}
+                )
+            assert refused.value.response.status_code == 503
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(url(server), additional_headers={"X-Forwarded-For": "x"})
+            assert refused.value.response.status_code == 400
+            assert set(server.limits.open) == {"203.0.113.5", "203.0.113.6"}
+            await asyncio.gather(first.close(), second.close())
+
+    run(scenario)
+
+
+def test_forwarded_for_from_an_untrusted_peer_is_ignored():
+    async def scenario():
+        async with chat(connections_per_address=1) as server:
+            first = await connect(
+                url(server), additional_headers={"X-Forwarded-For": "203.0.113.5"}
+            )
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(
+                    url(server), additional_headers={"X-Forwarded-For": "203.0.113.6"}
+                )
+            assert refused.value.response.status_code == 503
+            assert set(server.limits.open) == {"127.0.0.1"}
+            await first.close()
+
+    run(scenario)
+
+
+@pytest.mark.parametrize(
+    ("nick", "code"),
+    [
+        ("dаvid", "bad-nick"),  # Cyrillic а among Latin letters
+        ("ｄａｖｉｄ", "nick-taken"),  # full-width: NFKC makes it david
+        ("𝐝𝐚𝐯𝐢𝐝", "nick-taken"),  # mathematical bold
+        ("DAVID", "nick-taken"),
+        ("\u3164", "bad-nick"),  # Hangul filler: invisible
+        ("david\u3164", "bad-nick"),
+    ],
+)
+def test_a_nickname_that_passes_for_one_online_is_refused(nick, code):
+    async def scenario():
+        async with chat() as server:
+            await joined(server, "david")
+            client = await connect(url(server))
+            await client.send(json.dumps({"type": "join", "nick": nick}))
+            assert (await receive(client, "error"))["code"] == code
+
+    run(scenario)
+
+
+def test_a_whole_script_nickname_confusable_with_one_online_is_taken():
+    async def scenario():
+        async with chat() as server:
+            await joined(server, "Ivan")
+            client = await connect(url(server))
+            await client.send(json.dumps({"type": "join", "nick": "lvan"}))
+            assert (await receive(client, "error"))["code"] == "nick-taken"
+
+    run(scenario)
