@@ -23,6 +23,7 @@ writes back what it holds, so a Redis restart costs the history only.
 """
 
 import asyncio
+import contextlib
 import secrets
 import time
 
@@ -33,14 +34,15 @@ from . import protocol
 from .nicknames import clash_keys
 from .room import RoomUnavailable, by_name
 
+# ARGV[4] is "again" when a process writes back what it held before.
 CLAIM = """
-local p, pid, nick = ARGV[1], ARGV[2], ARGV[3]
-for i = 4, #ARGV do
+local p, pid, nick, again = ARGV[1], ARGV[2], ARGV[3], ARGV[4] == 'again'
+for i = 5, #ARGV do
   local holder = redis.call('HGET', p .. 'claims', ARGV[i])
-  if holder and holder ~= pid then return 0 end
+  if holder and not (again and holder == pid) then return 0 end
 end
-for i = 4, #ARGV do redis.call('HSET', p .. 'claims', ARGV[i], pid) end
-redis.call('HSET', p .. 'held:' .. pid, nick, table.concat(ARGV, '\\n', 4))
+for i = 5, #ARGV do redis.call('HSET', p .. 'claims', ARGV[i], pid) end
+redis.call('HSET', p .. 'held:' .. pid, nick, table.concat(ARGV, '\\n', 5))
 return 1
 """
 
@@ -176,28 +178,29 @@ class RedisRoom:
             await self.redis.srem(self.key("processes"), self.process)
         except (RedisError, OSError, RoomUnavailable):
             pass  # the reaper will clear what is left once our key expires
-        await self.pubsub.aclose()
+        if self.pubsub is not None:
+            await self.pubsub.aclose()
         await self.redis.aclose()
 
     def key(self, name: str) -> str:
         return self.prefix + name
 
     async def listen(self) -> None:
-        """Deliver every event from the channel; on a lost connection, keep
-        trying (``keep_alive`` is what reports it)."""
+        """Deliver every event from the channel; on a lost connection,
+        subscribe again until it works (``keep_alive`` reports the loss)."""
         while True:
             try:
+                if self.pubsub is None:
+                    self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+                    await self.pubsub.subscribe(self.prefix + "events")
                 item = await self.pubsub.get_message(timeout=1.0)
                 if item is not None:
                     self.dispatch(item["data"])
             except (RedisError, OSError):
-                await asyncio.sleep(0.5)
-                try:
+                with contextlib.suppress(RedisError, OSError):
                     await self.pubsub.aclose()
-                    self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                    await self.pubsub.subscribe(self.prefix + "events")
-                except (RedisError, OSError):
-                    pass
+                self.pubsub = None
+                await asyncio.sleep(0.5)
 
     def dispatch(self, data: str) -> None:
         kind, body = data[:1], data[1:]
@@ -246,7 +249,7 @@ class RedisRoom:
 
     async def restore(self) -> None:
         for nick, online in list(self.held.items()):
-            if not await self.script("claim", nick, *clash_keys(nick)):
+            if not await self.script("claim", nick, "again", *clash_keys(nick)):
                 self.event("nick-clash-after-restore", nick=nick)
             if online:
                 await self.script("enter", nick)
@@ -260,7 +263,7 @@ class RedisRoom:
             raise RoomUnavailable(str(error)) from error
 
     async def claim(self, nick: str) -> bool:
-        if await self.script("claim", nick, *clash_keys(nick)):
+        if await self.script("claim", nick, "new", *clash_keys(nick)):
             self.held[nick] = False
             return True
         return False

@@ -1,0 +1,89 @@
+"""Debian's real redis-server on 127.0.0.1 and a free port, which a test may
+stop and start again; and chat processes that share a room through it."""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from chat_fixtures import free_port
+
+REDIS = shutil.which("redis-server")
+
+
+def require_redis() -> None:
+    if REDIS:
+        return
+    if os.environ.get("REQUIRE_REDIS") == "1":
+        raise RuntimeError("redis-server is missing: apt-get install -y redis-server")
+    pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
+
+
+class RedisServer:
+    def __init__(self, directory):
+        self.directory, self.port, self.process = directory, free_port(), None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> "RedisServer":
+        self.process = subprocess.Popen(
+            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), 1) as probe:
+                    probe.sendall(b"PING\r\n")
+                    if probe.recv(16).startswith(b"+PONG"):
+                        return self
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError(f"redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(10)
+
+
+class ChatProcess:
+    """``python -m chatroom --redis URL``, its stderr's events collected."""
+
+    def __init__(self, redis_url: str, *options: str, port: int = 0):
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "chatroom", "--host", "127.0.0.1",
+             "--port", str(port), "--redis", redis_url, *options],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )  # fmt: skip
+        first = self.process.stdout.readline()
+        found = re.match(r"Chat on ws://127\.0\.0\.1:(\d+)/", first)
+        assert found, first + self.process.stderr.read()
+        self.port = int(found[1])
+        self.lines: list[str] = []
+        threading.Thread(target=self.collect, daemon=True).start()
+
+    def collect(self) -> None:
+        for line in self.process.stderr:
+            self.lines.append(line)
+
+    @property
+    def url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/"
+
+    def events(self, kind: str) -> list[str]:
+        return [line for line in self.lines if f'"event": "{kind}"' in line]
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+        self.process.wait(10)

@@ -1,0 +1,165 @@
+"""Several chat processes, one room, through Debian's real redis-server."""
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+from chat_fixtures import free_port
+from redis_fixtures import ChatProcess, RedisServer, require_redis
+from test_chatroom_server import receive
+from websockets.asyncio.client import connect
+
+
+@pytest.fixture
+def redis_server(tmp_path):
+    require_redis()
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def two_chats(redis_server):
+    chats = [ChatProcess(redis_server.url) for _ in range(2)]
+    yield chats
+    for chat in chats:
+        chat.stop()
+
+
+async def joined(chat: ChatProcess, nick: str):
+    client = await connect(chat.url)
+    await client.send(json.dumps({"type": "join", "nick": nick}))
+    return client, await receive(client, "welcome")
+
+
+async def until(seconds: float, condition) -> None:
+    deadline = time.monotonic() + seconds
+    while not await condition():
+        assert time.monotonic() < deadline, "not within the time allowed"
+        await asyncio.sleep(0.1)
+
+
+def run(scenario):
+    asyncio.run(asyncio.wait_for(scenario(), 60))
+
+
+def test_clients_on_two_processes_share_messages_presence_and_history(two_chats):
+    first, second = two_chats
+
+    async def scenario():
+        ada, _ = await joined(first, "ada")
+        await ada.send(json.dumps({"type": "say", "text": "before bob"}))
+        await receive(ada, "message")
+        bob, welcome = await joined(second, "bob")
+        assert welcome["online"] == ["ada", "bob"]
+        assert [m["text"] for m in welcome["history"]] == ["before bob"]
+        assert "bob" in (await receive(ada, "presence"))["joined"]
+        await bob.send(json.dumps({"type": "say", "text": "hi ada"}))
+        for client in (ada, bob):
+            message = await receive(client, "message")
+            assert (message["nick"], message["text"]) == ("bob", "hi ada")
+        await ada.send(json.dumps({"type": "who"}))
+        assert (await receive(ada, "online"))["online"] == ["ada", "bob"]
+        await bob.close()
+        assert (await receive(ada, "presence"))["left"] == ["bob"]
+
+    run(scenario)
+
+
+def test_a_nickname_claimed_at_once_on_both_processes_goes_to_one(two_chats):
+    async def claim(chat, nick):
+        client = await connect(chat.url)
+        await client.send(json.dumps({"type": "join", "nick": nick}))
+        reply = json.loads(await client.recv())
+        return reply["type"] == "welcome" or reply["code"]
+
+    async def scenario():
+        attempts = [
+            claim(two_chats[n % 2], "Zed" if n % 3 else "zed") for n in range(12)
+        ]
+        results = await asyncio.gather(*attempts)
+        assert results.count(True) == 1
+        assert set(results) == {True, "nick-taken"}
+
+    run(scenario)
+
+
+def test_a_killed_processes_users_leave_presence_within_the_expiry(two_chats):
+    first, second = two_chats
+
+    async def scenario():
+        ada, _ = await joined(first, "ada")
+        bob, _ = await joined(second, "bob")
+        await receive(ada, "presence")
+        first.process.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        presence = await receive(bob, "presence", 15)
+        while not presence["left"]:  # bob's own arrival may come first
+            presence = await receive(bob, "presence", 15)
+        assert presence["left"] == ["ada"]
+        assert time.monotonic() - killed < 3.0 + 2.0  # the expiry, and a sweep
+        await bob.send(json.dumps({"type": "who"}))
+        assert (await receive(bob, "online"))["online"] == ["bob"]
+        carol, welcome = await joined(second, "ada")  # the nickname is free again
+        assert welcome["online"] == ["ada", "bob"]
+
+    run(scenario)
+
+
+def test_a_redis_restart_is_logged_and_the_room_carries_on(two_chats, redis_server):
+    first, second = two_chats
+
+    async def scenario():
+        ada, _ = await joined(first, "ada")
+        bob, _ = await joined(second, "bob")
+        redis_server.stop()
+        await ada.send(json.dumps({"type": "say", "text": "anyone?"}))
+        assert (await receive(ada, "error"))["code"] == "unavailable"
+
+        async def both(kind):
+            return all(chat.events(kind) for chat in two_chats)
+
+        await until(10, lambda: both("redis-lost"))
+        redis_server.start()
+        await until(10, lambda: both("redis-reconnected"))
+        await ada.send(json.dumps({"type": "who"}))
+        assert (await receive(ada, "online"))["online"] == ["ada", "bob"]
+        await ada.send(json.dumps({"type": "say", "text": "back"}))
+        assert (await receive(bob, "message", 10))["text"] == "back"
+
+    run(scenario)
+
+
+def test_two_processes_share_one_port(redis_server):
+    port = free_port()
+    chats = [ChatProcess(redis_server.url, "--reuse-port", port=port) for _ in range(2)]
+    try:
+
+        async def scenario():
+            clients = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(24)]
+            await asyncio.sleep(0.3)
+            assert all(chat.events("connect") for chat in chats)
+            await asyncio.gather(*(client.close() for client in clients))
+
+        run(scenario)
+    finally:
+        for chat in chats:
+            chat.stop()
+
+
+def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
+    result = subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0"],
+        env={**os.environ, "CHAT_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "chatroom: cannot reach Redis at redis://127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
