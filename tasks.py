@@ -12,6 +12,7 @@ import shlex
 import shutil
 import sys
 import threading
+import time
 from functools import partial
 from http import HTTPStatus
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -162,13 +163,36 @@ def reserve(c, host=HOST, port=PORT):
         "port": f"the site's port (default {PORT})",
         "chat_port": f"the chat server's port (default {CHAT_PORT})",
         "output": "directory to build the site in (default: output/)",
+        "chat_processes": "chat processes sharing one room and port through a "
+        "local redis-server (default 1: one process, no Redis)",
     }
 )
-def demo(c, host=HOST, port=PORT, chat_port=CHAT_PORT, output=str(OUTPUT)):
+def demo(
+    c,
+    host=HOST,
+    port=PORT,
+    chat_port=CHAT_PORT,
+    output=str(OUTPUT),
+    chat_processes=1,
+):
     """Build the blog, running every post, and serve it with its live chat."""
+    processes = int(chat_processes)
+    if processes < 1:
+        raise Exit("demo: --chat-processes is 1 or more")
+    redis_server = shutil.which("redis-server")
+    if processes > 1 and not redis_server:
+        raise Exit(
+            "demo: --chat-processes needs redis-server (Debian: apt-get install "
+            "redis-server)"
+        )
     chat_url = f"ws://{host}:{chat_port}/"
     pelican(c, SETTINGS_BASE, output, CONTENT, "-e", f'CHAT_URL="{chat_url}"')
-    asyncio.run(serve_with_chat(output, host, int(port), int(chat_port)))
+    if processes == 1:
+        asyncio.run(serve_with_chat(output, host, int(port), int(chat_port)))
+    else:
+        serve_with_chat_processes(
+            output, host, int(port), int(chat_port), processes, redis_server
+        )
 
 
 async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
@@ -195,6 +219,90 @@ async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
     site.shutdown()
     site.server_close()
     print("Stopped.", flush=True)
+
+
+def serve_with_chat_processes(
+    output, host: str, port: int, chat_port: int, processes: int, redis_server: str
+) -> None:
+    """The site, a redis-server of its own, and ``processes`` chat processes
+    sharing one room through it and one port (SO_REUSEPORT), until Ctrl-C;
+    then the chat processes say goodbye, and Redis stops last."""
+    import signal
+    import subprocess
+    import tempfile
+
+    site = site_server(output, host, port)
+    threading.Thread(target=site.serve_forever, daemon=True).start()
+    site_port = site.server_port
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    chats: list[subprocess.Popen] = []
+    with tempfile.TemporaryDirectory(prefix="chat-redis-") as directory:
+        redis_port = free_port("127.0.0.1")
+        redis = subprocess.Popen(
+            [redis_server, "--bind", "127.0.0.1", "--port", str(redis_port)]
+            + ["--save", "", "--appendonly", "no", "--dir", directory],
+            stdout=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port("127.0.0.1", redis_port, redis)
+            redis_url = f"redis://127.0.0.1:{redis_port}/0"
+            chat_port = chat_port or free_port(host)
+            command = [sys.executable, "-m", "chatroom", "--host", host]
+            command += ["--port", str(chat_port), "--reuse-port", "--redis", redis_url]
+            for name in {host, "localhost", "127.0.0.1"}:
+                command += ["--origin", f"http://{name}:{site_port}"]
+            for _ in range(processes):
+                chats.append(
+                    subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+                )
+                if "Chat on" not in chats[-1].stdout.readline():
+                    raise Exit("demo: a chat process did not start (see above)")
+            print(f"Blog: http://{host}:{site_port}/", flush=True)
+            print(
+                f"Chat: ws://{host}:{chat_port}/ ({processes} processes, one room, "
+                f"through Redis at {redis_url}; the blog's page: "
+                f"http://{host}:{site_port}/chat/)"
+            )
+            print("Ctrl-C stops them all.", flush=True)
+            while all(p.poll() is None for p in (redis, *chats)):
+                time.sleep(0.5)
+            raise Exit("demo: a chat process or redis-server stopped; stopping")
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for chat in chats:
+                chat.send_signal(signal.SIGINT)
+            for process in (*chats, redis):
+                if process is redis:
+                    redis.terminate()
+                try:
+                    process.wait(20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            site.shutdown()
+            site.server_close()
+    print("Stopped.", flush=True)
+
+
+def free_port(host: str) -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind((host, 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(host: str, port: int, process, seconds: float = 10) -> None:
+    import socket
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            socket.create_connection((host, port), 0.5).close()
+            return
+        except OSError:
+            time.sleep(0.05)
+    raise Exit(f"demo: nothing listens on {host}:{port}")
 
 
 @task
