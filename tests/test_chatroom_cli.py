@@ -73,3 +73,63 @@ def test_quiet_logs_no_line_per_connection():
         process.kill()
         process.wait()
     assert process.stderr.read() == ""
+
+
+def test_too_few_open_files_for_the_caps_stops_it_with_the_reason():
+    import resource
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0"],
+        preexec_fn=few_files,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "only 256 open files are allowed (ulimit -n)" in result.stderr
+    assert "2000 connections and 200 handshakes need 2264" in result.stderr
+
+
+def test_a_thousand_idle_connections_on_a_small_descriptor_limit_break_nothing():
+    import resource
+    import socket
+
+    def few_files():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+    process = subprocess.Popen(
+        [sys.executable, "-m", "chatroom", "--host", "127.0.0.1", "--port", "0"]
+        + ["--max-connections", "700", "--max-pending", "200"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=few_files,
+    )
+    port = int(re.search(r":(\d+)/", process.stdout.readline())[1])
+    idle = []
+    try:
+        for _ in range(1100):
+            idle.append(socket.create_connection(("127.0.0.1", port)))
+
+        async def join():
+            async with connect(f"ws://127.0.0.1:{port}/") as client:
+                await client.send(json.dumps({"type": "join", "nick": "ada"}))
+                return json.loads(await client.recv())["type"]
+
+        for sock in idle:
+            sock.close()
+        assert asyncio.run(join()) == "welcome"
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+    finally:
+        for sock in idle:
+            sock.close()
+        process.kill()
+        process.wait()
+    log = process.stderr.read()
+    assert "Traceback" not in log and "out of system resource" not in log
+    refused = [json.loads(line) for line in log.splitlines() if '"refused"' in line]
+    assert sum(e["rules"].get("pending-handshakes", 0) for e in refused) >= 800
