@@ -86,4 +86,4 @@ class ChatProcess:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-        self.process.wait(10)
+        self.process.wait(30)

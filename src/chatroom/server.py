@@ -103,6 +103,8 @@ class ChatConnection(ServerConnection):
     chat: "ChatServer"
     address: str | None = None  # the client's, once its request is read
     pending = True  # in the opening handshake
+    rate: RateLimit  # of its messages, once open
+    refused: RateLimit  # of its messages refused for their rate
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
@@ -274,19 +276,15 @@ class ChatServer:
     async def handle(self, connection: ChatConnection) -> None:
         connection.pending = False
         self.pending -= 1
-        address = connection.address
+        address, s = connection.address, self.settings
         self.event("connect", address=address)
-        limit = RateLimit(
-            self.settings.messages_per_window, self.settings.window_seconds
-        )
-        refused = RateLimit(
-            self.settings.refusals_before_close, self.settings.window_seconds
-        )
+        connection.rate = RateLimit(s.messages_per_window, s.window_seconds)
+        connection.refused = RateLimit(s.refusals_before_close, s.window_seconds)
         nick = None
         try:
-            nick = await self.join(connection, address, limit, refused)
+            nick = await self.join(connection)
             if nick:
-                await self.converse(connection, nick, address, limit, refused)
+                await self.converse(connection, nick)
         except (ConnectionClosed, Closing):
             pass
         finally:
@@ -302,13 +300,15 @@ class ChatServer:
         with contextlib.suppress(RoomUnavailable):  # if so, released once back
             await self.room.leave(nick)
 
-    async def next_message(self, connection, limit, refused, seconds: float):
+    async def next_message(self, connection: ChatConnection, seconds: float):
         """The next message that is within the limits, parsed, or a
         ProtocolError to answer; None when the client was too slow."""
         raw = await asyncio.wait_for(connection.recv(), seconds)
-        if not (limit.allow() and self.address_rates.allow(connection.address)):
+        if not (
+            connection.rate.allow() and self.address_rates.allow(connection.address)
+        ):
             self.refusals.add("rate-limited", connection.address)
-            if not refused.allow():
+            if not connection.refused.allow():
                 await connection.close(1008, "too many messages")
                 raise Closing
             s = self.settings
@@ -319,7 +319,7 @@ class ChatServer:
             )
         return protocol.parse(raw)
 
-    async def join(self, connection, address, limit, refused) -> str | None:
+    async def join(self, connection: ChatConnection) -> str | None:
         """Wait for a valid, free nickname; welcome it; None if the client
         gives up. The nickname is held from its claim, and the member is
         online only once the welcome has gone out."""
@@ -327,7 +327,7 @@ class ChatServer:
         while True:
             try:
                 message = await self.next_message(
-                    connection, limit, refused, deadline - time.monotonic()
+                    connection, deadline - time.monotonic()
                 )
                 if message["type"] != "join":
                     raise ProtocolError(
@@ -369,14 +369,14 @@ class ChatServer:
                 if connection not in self.members:
                     await self.leave(nick)
                 raise
-            self.event("join", address=address, nick=nick)
+            self.event("join", address=connection.address, nick=nick)
             return nick
 
-    async def converse(self, connection, nick, address, limit, refused) -> None:
+    async def converse(self, connection: ChatConnection, nick: str) -> None:
         while True:
             try:
                 message = await self.next_message(
-                    connection, limit, refused, self.settings.idle_timeout
+                    connection, self.settings.idle_timeout
                 )
                 if message["type"] == "who":
                     await connection.send(
@@ -385,7 +385,8 @@ class ChatServer:
                     continue
                 if message["type"] == "join":
                     raise ProtocolError("already-joined", f"you are {nick!r} already")
-                await self.room.say(address, nick, protocol.text_of(message))
+                text = protocol.text_of(message)
+                await self.room.say(connection.address, nick, text)
             except TimeoutError:
                 await connection.close(1000, "idle for too long")
                 return
