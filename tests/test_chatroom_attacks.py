@@ -222,6 +222,30 @@ def test_pending_handshakes_are_capped_and_time_out():
     run(scenario)
 
 
+@pytest.mark.parametrize(("proxies", "refused"), [((), True), (("127.0.0.1",), False)])
+def test_pending_handshakes_are_capped_per_address_except_for_a_trusted_proxy(
+    proxies, refused
+):
+    async def scenario():
+        async with chat(pending_per_address=2, trusted_proxies=proxies) as server:
+            loop = asyncio.get_running_loop()
+            idle = [
+                socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)
+            ]
+            await asyncio.sleep(0.1)
+            idle[2].settimeout(0.5)
+            try:
+                closed = await loop.run_in_executor(None, idle[2].recv, 1) == b""
+            except TimeoutError:
+                closed = False
+            assert closed == refused
+            assert server.refusals.rules["pending-handshakes-per-address"] == refused
+            for sock in idle:
+                sock.close()
+
+    run(scenario)
+
+
 def test_the_server_refuses_sockets_before_it_runs_out_of_descriptors(caplog):
     async def scenario():
         async with chat(max_pending=100) as server:

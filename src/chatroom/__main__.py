@@ -79,6 +79,11 @@ def arguments() -> argparse.ArgumentParser:
         ("--max-connections", "connections_in_all", "connections in all"),
         ("--max-pending", "max_pending", "connections still in their handshake"),
         (
+            "--pending-per-address",
+            "pending_per_address",
+            "of those, from one address",
+        ),
+        (
             "--messages",
             "messages_per_window",
             "messages a connection may send a window",
@@ -121,6 +126,7 @@ def main() -> None:
         connections_per_address=args.connections_per_address,
         connections_in_all=args.connections_in_all,
         max_pending=args.max_pending,
+        pending_per_address=args.pending_per_address,
         messages_per_window=args.messages_per_window,
         address_messages=args.address_messages,
         max_unsent_bytes=args.max_unsent_bytes,

@@ -38,6 +38,10 @@ def _trusted(address, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 
 
+def is_trusted(peer: str, proxies: tuple[Network, ...]) -> bool:
+    return _trusted(_address(peer), proxies)
+
+
 def client_address(
     peer: str, forwarded: list[str], proxies: tuple[Network, ...]
 ) -> str:

@@ -30,6 +30,7 @@ import logging
 import resource
 import signal
 import time
+from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -80,6 +81,7 @@ class Settings:
     connections_per_address: int = 20
     connections_in_all: int = 2000
     max_pending: int = 200  # TCP connections still in the opening handshake
+    pending_per_address: int = 10  # of those, from one address
     handshake_timeout: float = 10.0
     max_unsent_bytes: int = 1 << 20  # a client's unsent data, then cut off
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks
@@ -103,6 +105,7 @@ class ChatConnection(ServerConnection):
     chat: "ChatServer"
     address: str | None = None  # the client's, once its request is read
     pending = True  # in the opening handshake
+    peer: str | None = None  # its address key, unless a trusted proxy
     rate: RateLimit  # of its messages, once open
     refused: RateLimit  # of its messages refused for their rate
 
@@ -130,6 +133,7 @@ class ChatServer:
         self.presence = PresenceBatch()
         self.sockets = 0
         self.pending = 0
+        self.pending_by_peer: Counter[str] = Counter()
         self.socket_budget = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         self.socket_budget -= RESERVED_DESCRIPTORS
         self.server = None
@@ -213,19 +217,35 @@ class ChatServer:
     # -- sockets and the opening handshake ---------------------------------
 
     def accepting(self, connection: ChatConnection) -> str | None:
-        """Count a new TCP connection; the rule it breaks, if any."""
+        """Count a new TCP connection; the rule it breaks, if any. Until
+        its request is read, a client is known by its peer address (and one
+        behind a trusted proxy not at all)."""
         self.sockets += 1
         self.pending += 1
+        peer = connection.remote_address[0]
+        if not addresses.is_trusted(peer, self.proxies):
+            connection.peer = addresses.client_address(peer, [], ())
+            self.pending_by_peer[connection.peer] += 1
         if self.sockets > self.socket_budget:
             return "descriptors"
         if self.pending > self.settings.max_pending:
             return "pending-handshakes"
+        if self.pending_by_peer[connection.peer] > self.settings.pending_per_address:
+            return "pending-handshakes-per-address"
         return None
+
+    def handshake_over(self, connection: ChatConnection) -> None:
+        if connection.pending:
+            connection.pending = False
+            self.pending -= 1
+            if connection.peer is not None:
+                self.pending_by_peer[connection.peer] -= 1
+                if self.pending_by_peer[connection.peer] <= 0:
+                    del self.pending_by_peer[connection.peer]
 
     def closed(self, connection: ChatConnection) -> None:
         self.sockets -= 1
-        if connection.pending:
-            self.pending -= 1
+        self.handshake_over(connection)
         if connection.address is not None:
             self.limits.closed(connection.address)
 
@@ -274,8 +294,7 @@ class ChatServer:
     # -- a connection ------------------------------------------------------
 
     async def handle(self, connection: ChatConnection) -> None:
-        connection.pending = False
-        self.pending -= 1
+        self.handshake_over(connection)
         address, s = connection.address, self.settings
         self.event("connect", address=address)
         connection.rate = RateLimit(s.messages_per_window, s.window_seconds)
