@@ -24,6 +24,7 @@ Every message a client sends counts against its rate limits, whatever it is.
 import json
 
 TEXT_LENGTH = 1000
+MESSAGE_HEAD = '{"type":"message","id":'
 KINDS = ("join", "say", "who")
 
 
@@ -81,8 +82,7 @@ def message_around_id(nick: str, text: str, at: float) -> tuple[str, str]:
     """A ``message`` frame split where its id goes, so that whoever numbers
     it (this process, or Redis) only puts the number in between."""
     frame = encode("message", id=0, nick=nick, text=text, at=at)
-    head = '{"type":"message","id":'
-    return head, frame[len(head) + 1 :]
+    return MESSAGE_HEAD, frame[len(MESSAGE_HEAD) + 1 :]
 
 
 def welcome(nick: str, online: list[str], history: list[str]) -> str:

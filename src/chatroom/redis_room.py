@@ -26,12 +26,14 @@ import asyncio
 import contextlib
 import secrets
 import time
+from collections import deque
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from . import protocol
 from .nicknames import clash_keys
+from .protocol import MESSAGE_HEAD
 from .room import RoomUnavailable, by_name
 
 # ARGV[4] is "again" when a process writes back what it held before.
@@ -108,7 +110,15 @@ return id
 """
 
 
+CONNECTIONS = 8  # to Redis, a process, the subscription's included
+
+
 class RedisRoom:
+    """The room in Redis. Who is online and the recent history are also
+    mirrored here, from the channel, so that a welcome costs Redis nothing:
+    read whole when subscribing (again), then kept by the events, which
+    carry everything that changes them."""
+
     kind = "redis"
 
     def __init__(
@@ -126,14 +136,17 @@ class RedisRoom:
         self.address_messages, self.window_seconds = address_messages, window_seconds
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
-        self.redis = redis.from_url(
+        pool = redis.BlockingConnectionPool.from_url(
             url,
+            max_connections=CONNECTIONS,  # a burst of joins waits for one
+            timeout=5,
             decode_responses=True,
             socket_connect_timeout=2,
             socket_timeout=5,
             socket_keepalive=True,
             health_check_interval=max(1, presence_ttl),
         )
+        self.redis = redis.Redis(connection_pool=pool)
         self.scripts = {
             name: self.redis.register_script(source)
             for name, source in [
@@ -145,6 +158,10 @@ class RedisRoom:
             ]
         }
         self.held: dict[str, bool] = {}  # nickname -> online
+        self.online: dict[str, None] = {}  # the mirror of who is online
+        self.history: deque[str] = deque(maxlen=history)  # and of the history
+        self.last_id = 0
+        self.pubsub = None
         self.unreleased: set[str] = set()
         self.healthy, self.lost_since, self.run_id = False, None, None
         self.tasks: list[asyncio.Task] = []
@@ -154,9 +171,8 @@ class RedisRoom:
     async def open(self, on_message, on_join, on_leave) -> None:
         """Subscribe, say this process is alive, and keep both up."""
         self.on_message, self.on_join, self.on_leave = on_message, on_join, on_leave
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
         try:
-            await self.pubsub.subscribe(self.prefix + "events")
+            await self.subscribe()
             await self.check()
         except (RedisError, OSError) as error:
             raise RoomUnavailable(
@@ -191,8 +207,7 @@ class RedisRoom:
         while True:
             try:
                 if self.pubsub is None:
-                    self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-                    await self.pubsub.subscribe(self.prefix + "events")
+                    await self.subscribe()
                 item = await self.pubsub.get_message(timeout=1.0)
                 if item is not None:
                     self.dispatch(item["data"])
@@ -202,7 +217,25 @@ class RedisRoom:
                 self.pubsub = None
                 await asyncio.sleep(0.5)
 
+    async def subscribe(self) -> None:
+        """Subscribe, then read the mirror whole. What happened after the
+        subscription waits in it and is applied after the read, so the
+        mirror ends as Redis is (a message both read and waiting is kept
+        once)."""
+        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        await self.pubsub.subscribe(self.prefix + "events")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hkeys(self.key("online"))
+            pipe.lrange(self.key("history"), 0, -1)
+            online, history = await pipe.execute()
+        self.online = dict.fromkeys(online)
+        self.history.clear()
+        self.last_id = 0
+        for frame in history:
+            self.remember(frame)
+
     def dispatch(self, data: str) -> None:
+        self.mirror(data)
         kind, body = data[:1], data[1:]
         if kind == "m":
             self.on_message(body)
@@ -210,6 +243,23 @@ class RedisRoom:
             self.on_join(body)
         elif kind == "l":
             self.on_leave(body)
+
+    def mirror(self, data: str) -> None:
+        kind, body = data[:1], data[1:]
+        if kind == "m":
+            self.remember(body)
+        elif kind == "j":
+            self.online[body] = None
+        elif kind == "l":
+            self.online.pop(body, None)
+
+    def remember(self, frame: str) -> None:
+        """A message for the history, once (ids only grow, until Redis has
+        restarted, which the next read whole starts again from)."""
+        id = int(frame[len(MESSAGE_HEAD) : frame.index(",", len(MESSAGE_HEAD))])
+        if id > self.last_id:
+            self.last_id = id
+            self.history.append(frame)
 
     async def keep_alive(self) -> None:
         while True:
@@ -229,6 +279,8 @@ class RedisRoom:
         if self.run_id is not None and (
             self.lost_since is not None or run_id != self.run_id
         ):
+            if self.pubsub is None:  # listen() is subscribing again
+                raise ConnectionError("not subscribed to the room's events yet")
             await self.restore()
             lost_for = time.monotonic() - (self.lost_since or time.monotonic())
             self.event(
@@ -283,20 +335,12 @@ class RedisRoom:
         await self.release(nick)
 
     async def snapshot(self) -> tuple[list[str], list[str]]:
-        try:
-            async with self.redis.pipeline(transaction=False) as pipe:
-                pipe.hkeys(self.key("online"))
-                pipe.lrange(self.key("history"), 0, -1)
-                online, history = await pipe.execute()
-        except (RedisError, OSError) as error:
-            raise RoomUnavailable(str(error)) from error
-        return by_name(online), history
+        if self.pubsub is None:
+            raise RoomUnavailable("not subscribed to the room's events")
+        return by_name(self.online), list(self.history)
 
     async def who(self) -> list[str]:
-        try:
-            return by_name(await self.redis.hkeys(self.key("online")))
-        except (RedisError, OSError) as error:
-            raise RoomUnavailable(str(error)) from error
+        return by_name(self.online)
 
     async def say(self, address: str, nick: str, text: str) -> None:
         head, tail = protocol.message_around_id(nick, text, time.time())

