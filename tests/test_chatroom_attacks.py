@@ -174,7 +174,7 @@ def test_an_oversized_message_is_logged_as_a_message_size_refusal(caplog):
     assert refused["rules"] == {"message-size": 1}
 
 
-def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit():
+def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit_with_a_reset():
     async def scenario():
         async with chat(
             messages_per_window=10_000,
@@ -189,15 +189,23 @@ def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit():
             )
             await asyncio.sleep(0.2)
             assert server.online() == ["slow"]
+            [connection] = server.members
+            kernel = connection.transport.get_extra_info("socket")
+            # the kernel's buffer for it is fixed, not grown to 4 MiB
+            sent = kernel.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF)
+            assert sent == 2 * server.settings.send_buffer
             ada, _ = await joined(server, "ada")
-            # 6 MB, past what the kernel buffers for the socket (4 MiB here)
             big = json.dumps({"type": "say", "text": "€" * 1000}, ensure_ascii=False)
-            for _ in range(2000):
+            for _ in range(300):  # 900 kB: past both buffers
                 await ada.send(big)
-            for _ in range(2000):
+            for _ in range(300):
                 await receive(ada, "message")
             await asyncio.sleep(0.2)
             assert server.online() == ["ada"]
+            slow.settimeout(5)
+            with pytest.raises(ConnectionResetError):
+                while slow.recv(65536):
+                    pass
             slow.close()
 
     run(scenario)
@@ -213,7 +221,8 @@ def test_pending_handshakes_are_capped_and_time_out():
             await asyncio.sleep(0.1)
             third = socket.create_connection(("127.0.0.1", server.port))
             third.settimeout(2)
-            assert await loop.run_in_executor(None, third.recv, 1) == b""  # refused
+            with pytest.raises(ConnectionResetError):  # refused at once
+                await loop.run_in_executor(None, third.recv, 1)
             for sock in idle:  # then timed out
                 sock.settimeout(3)
                 assert await loop.run_in_executor(None, sock.recv, 1) == b""
@@ -235,7 +244,10 @@ def test_pending_handshakes_are_capped_per_address_except_for_a_trusted_proxy(
             await asyncio.sleep(0.1)
             idle[2].settimeout(0.5)
             try:
-                closed = await loop.run_in_executor(None, idle[2].recv, 1) == b""
+                await loop.run_in_executor(None, idle[2].recv, 1)
+                closed = False
+            except ConnectionResetError:
+                closed = True
             except TimeoutError:
                 closed = False
             assert closed == refused

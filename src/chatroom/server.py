@@ -29,6 +29,8 @@ import json
 import logging
 import resource
 import signal
+import socket
+import struct
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -66,6 +68,7 @@ def log_events(quiet: bool = False) -> None:
 
 
 LOCAL_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
+RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, for 0 s: close with a reset
 RESERVED_DESCRIPTORS = 64  # for Redis, logs, and whatever else the process opens
 
 
@@ -85,6 +88,7 @@ class Settings:
     pending_per_address: int = 10  # of those, from one address
     handshake_timeout: float = 10.0
     max_unsent_bytes: int = 1 << 20  # a client's unsent data, then cut off
+    send_buffer: int = 128 << 10  # the kernel's, a socket (it doubles it)
     trusted_proxies: tuple[str, ...] = ()  # addresses or networks
     ping_interval: float = 20.0
     ping_timeout: float = 20.0
@@ -115,7 +119,20 @@ class ChatConnection(ServerConnection):
         refusal = self.chat.accepting(self)
         if refusal:
             self.chat.refusals.add(refusal, None)
-            transport.abort()
+            self.drop()
+            return
+        # The kernel's own buffer, fixed (not grown to tcp_wmem's 4 MiB), so
+        # that a client that does not read holds little memory there either.
+        sock = transport.get_extra_info("socket")
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.chat.send_buffer)
+
+    def drop(self) -> None:
+        """Close at once with a reset: the kernel frees what it still held
+        for the client, rather than keep it on an orphaned socket."""
+        sock = self.transport.get_extra_info("socket")
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
+        self.transport.abort()
 
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)
@@ -135,6 +152,7 @@ class ChatServer:
         self.sockets = 0
         self.pending = 0
         self.pending_by_peer: Counter[str] = Counter()
+        self.send_buffer = s.send_buffer
         self.socket_budget = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
         self.socket_budget -= RESERVED_DESCRIPTORS
         self.server = None
@@ -426,7 +444,7 @@ class ChatServer:
         passed the limit is cut off, so it holds no more memory than that."""
         for connection in fan_out(self.members, frame, self.settings.max_unsent_bytes):
             self.refusals.add("unsent-data", connection.address)
-            connection.transport.abort()
+            connection.drop()
 
     def announce(self) -> None:
         frame = self.presence.take()
