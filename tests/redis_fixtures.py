@@ -86,4 +86,11 @@ class ChatProcess:
     def stop(self) -> None:
         if self.process.poll() is None:
             self.process.terminate()
-        self.process.wait(30)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            raise AssertionError(
+                "the chat process did not stop within 30 s of SIGTERM; its log:\n"
+                + "".join(self.lines[-20:])
+            ) from None

@@ -44,6 +44,14 @@ async def until(seconds: float, condition) -> None:
         await asyncio.sleep(0.1)
 
 
+async def everyone_sees(client, nicks: list[str]) -> bool:
+    await client.send(json.dumps({"type": "who"}))
+    if (await receive(client, "online"))["online"] == nicks:
+        return True
+    await asyncio.sleep(0.4)  # (who counts against the rate limit)
+    return False
+
+
 def run(scenario):
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
@@ -52,19 +60,19 @@ def test_clients_on_two_processes_share_messages_presence_and_history(two_chats)
     first, second = two_chats
 
     async def scenario():
+        carol, _ = await joined(second, "carol")
         ada, _ = await joined(first, "ada")
         await ada.send(json.dumps({"type": "say", "text": "before bob"}))
-        await receive(ada, "message")
+        await receive(carol, "message")  # the second process has it too
         bob, welcome = await joined(second, "bob")
-        assert welcome["online"] == ["ada", "bob"]
+        assert welcome["online"] == ["ada", "bob", "carol"]
         assert [m["text"] for m in welcome["history"]] == ["before bob"]
         assert "bob" in (await receive(ada, "presence"))["joined"]
         await bob.send(json.dumps({"type": "say", "text": "hi ada"}))
         for client in (ada, bob):
             message = await receive(client, "message")
             assert (message["nick"], message["text"]) == ("bob", "hi ada")
-        await ada.send(json.dumps({"type": "who"}))
-        assert (await receive(ada, "online"))["online"] == ["ada", "bob"]
+        await until(10, lambda: everyone_sees(ada, ["ada", "bob", "carol"]))
         await bob.close()
         assert (await receive(ada, "presence"))["left"] == ["bob"]
 
@@ -117,6 +125,7 @@ def test_a_redis_restart_is_logged_and_the_room_carries_on(two_chats, redis_serv
     async def scenario():
         ada, _ = await joined(first, "ada")
         bob, _ = await joined(second, "bob")
+        await until(10, lambda: everyone_sees(ada, ["ada", "bob"]))  # both online
         redis_server.stop()
         await ada.send(json.dumps({"type": "say", "text": "anyone?"}))
         assert (await receive(ada, "error"))["code"] == "unavailable"
