@@ -179,8 +179,7 @@ def demo(
     processes = int(chat_processes)
     if processes < 1:
         raise Exit("demo: --chat-processes is 1 or more")
-    redis_server = shutil.which("redis-server")
-    if processes > 1 and not redis_server:
+    if processes > 1 and not shutil.which("redis-server"):
         raise Exit(
             "demo: --chat-processes needs redis-server (Debian: apt-get install "
             "redis-server)"
@@ -190,9 +189,7 @@ def demo(
     if processes == 1:
         asyncio.run(serve_with_chat(output, host, int(port), int(chat_port)))
     else:
-        serve_with_chat_processes(
-            output, host, int(port), int(chat_port), processes, redis_server
-        )
+        serve_with_chat_processes(output, host, int(port), int(chat_port), processes)
 
 
 async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
@@ -222,7 +219,7 @@ async def serve_with_chat(output, host: str, port: int, chat_port: int) -> None:
 
 
 def serve_with_chat_processes(
-    output, host: str, port: int, chat_port: int, processes: int, redis_server: str
+    output, host: str, port: int, chat_port: int, processes: int
 ) -> None:
     """The site, a redis-server of its own, and ``processes`` chat processes
     sharing one room through it and one port (SO_REUSEPORT), until Ctrl-C;
@@ -231,21 +228,17 @@ def serve_with_chat_processes(
     import subprocess
     import tempfile
 
+    from chatroom.local_redis import LocalRedis
+
     site = site_server(output, host, port)
     threading.Thread(target=site.serve_forever, daemon=True).start()
     site_port = site.server_port
     signal.signal(signal.SIGTERM, signal.default_int_handler)
     chats: list[subprocess.Popen] = []
     with tempfile.TemporaryDirectory(prefix="chat-redis-") as directory:
-        redis_port = free_port("127.0.0.1")
-        redis = subprocess.Popen(
-            [redis_server, "--bind", "127.0.0.1", "--port", str(redis_port)]
-            + ["--save", "", "--appendonly", "no", "--dir", directory],
-            stdout=subprocess.DEVNULL,
-        )
+        redis = LocalRedis(directory).start()
+        redis_url = redis.url
         try:
-            wait_for_port("127.0.0.1", redis_port, redis)
-            redis_url = f"redis://127.0.0.1:{redis_port}/0"
             chat_port = chat_port or free_port(host)
             command = [sys.executable, "-m", "chatroom", "--host", host]
             command += ["--port", str(chat_port), "--reuse-port", "--redis", redis_url]
@@ -264,7 +257,7 @@ def serve_with_chat_processes(
                 f"http://{host}:{site_port}/chat/)"
             )
             print("Ctrl-C stops them all.", flush=True)
-            while all(p.poll() is None for p in (redis, *chats)):
+            while all(p.poll() is None for p in (redis.process, *chats)):
                 time.sleep(0.5)
             raise Exit("demo: a chat process or redis-server stopped; stopping")
         except KeyboardInterrupt:
@@ -272,13 +265,12 @@ def serve_with_chat_processes(
         finally:
             for chat in chats:
                 chat.send_signal(signal.SIGINT)
-            for process in (*chats, redis):
-                if process is redis:
-                    redis.terminate()
+            for chat in chats:
                 try:
-                    process.wait(20)
+                    chat.wait(20)
                 except subprocess.TimeoutExpired:
-                    process.kill()
+                    chat.kill()
+            redis.stop()  # last: the chats leave the room through it
             site.shutdown()
             site.server_close()
     print("Stopped.", flush=True)
@@ -290,19 +282,6 @@ def free_port(host: str) -> int:
     with socket.socket() as probe:
         probe.bind((host, 0))
         return probe.getsockname()[1]
-
-
-def wait_for_port(host: str, port: int, process, seconds: float = 10) -> None:
-    import socket
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            socket.create_connection((host, port), 0.5).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise Exit(f"demo: nothing listens on {host}:{port}")
 
 
 @task

@@ -72,6 +72,7 @@ from pathlib import Path
 
 from _results import machine_lines, write_section
 
+from chatroom.local_redis import LocalRedis
 from chatroom.server import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -163,45 +164,18 @@ def tcp_memory() -> tuple[int, int]:
     return 0, 0
 
 
-class Redis:
+class Redis(LocalRedis):
     """A redis-server of the benchmark's own: a free port, no persistence."""
 
     def __init__(self, directory: str):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        self.version = (
-            subprocess.run([binary, "--version"], capture_output=True, text=True)
-            .stdout.split("v=")[-1]
-            .split()[0]
-        )
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no", "--dir", directory]
-            + ["--logfile", os.path.join(directory, "redis.log")],
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 1) as s:
-                    s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise RuntimeError("redis-server did not answer")
+        super().__init__(directory)
+        version = subprocess.run([self.binary, "--version"], capture_output=True)
+        self.version = version.stdout.decode().split("v=")[-1].split()[0]
+        self.start()
 
     def flush(self) -> None:
         """A clean slate for the next setup: no nickname still claimed."""
-        with socket.create_connection(("127.0.0.1", self.port), 5) as s:
-            s.sendall(b"FLUSHALL\r\n")
-            s.recv(16)
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(timeout=10)
+        self.command(b"FLUSHALL")
 
 
 class Servers:

@@ -4,14 +4,13 @@ stop and start again; and chat processes that share a room through it."""
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import threading
-import time
 
 import pytest
-from chat_fixtures import free_port
+
+from chatroom.local_redis import LocalRedis
 
 REDIS = shutil.which("redis-server")
 
@@ -24,34 +23,7 @@ def require_redis() -> None:
     pytest.skip("redis-server is not installed (apt-get install -y redis-server)")
 
 
-class RedisServer:
-    def __init__(self, directory):
-        self.directory, self.port, self.process = directory, free_port(), None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> "RedisServer":
-        self.process = subprocess.Popen(
-            [REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), 1) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        return self
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError(f"redis-server did not start on port {self.port}")
-
-    def stop(self) -> None:
-        self.process.terminate()
-        self.process.wait(10)
+RedisServer = LocalRedis  # stopped and started again by the restart test
 
 
 class ChatProcess:

@@ -197,7 +197,8 @@ class ChatServer:
             ping_interval=s.ping_interval,
             ping_timeout=s.ping_timeout,
             close_timeout=s.close_timeout,
-            compression=None,  # small messages; and no compression oracle
+            compression=None,  # small messages, no compression oracle, and
+            # fan_out writes the same frame to everyone
             reuse_port=s.reuse_port or None,
         )
         self.tasks = [
