@@ -165,6 +165,7 @@ class RedisRoom:
         self.unreleased: set[str] = set()
         self.healthy, self.lost_since, self.run_id = False, None, None
         self.tasks: list[asyncio.Task] = []
+        self.closing = False
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -184,19 +185,25 @@ class RedisRoom:
         ]
 
     async def close(self) -> None:
+        """Stop the loops (a cancellation redis-py turns into a connection
+        error would not stop them: hence ``closing``), then leave Redis."""
+        self.closing = True
         for task in self.tasks:
             task.cancel()
-        await asyncio.gather(*self.tasks, return_exceptions=True)
+        await asyncio.wait(self.tasks, timeout=5)
         try:
-            for nick in list(self.held):
-                await self.release(nick)
-            await self.redis.delete(self.key("alive:" + self.process))
-            await self.redis.srem(self.key("processes"), self.process)
-        except (RedisError, OSError, RoomUnavailable):
+            async with asyncio.timeout(5):
+                for nick in list(self.held):
+                    await self.release(nick)
+                await self.redis.delete(self.key("alive:" + self.process))
+                await self.redis.srem(self.key("processes"), self.process)
+        except (RedisError, OSError, RoomUnavailable):  # TimeoutError included
             pass  # the reaper will clear what is left once our key expires
-        if self.pubsub is not None:
-            await self.pubsub.aclose()
-        await self.redis.aclose()
+        with contextlib.suppress(RedisError, OSError):
+            async with asyncio.timeout(2):
+                if self.pubsub is not None:
+                    await self.pubsub.aclose()
+                await self.redis.aclose()
 
     def key(self, name: str) -> str:
         return self.prefix + name
@@ -204,7 +211,7 @@ class RedisRoom:
     async def listen(self) -> None:
         """Deliver every event from the channel; on a lost connection,
         subscribe again until it works (``keep_alive`` reports the loss)."""
-        while True:
+        while not self.closing:
             try:
                 if self.pubsub is None:
                     await self.subscribe()
@@ -262,7 +269,7 @@ class RedisRoom:
             self.history.append(frame)
 
     async def keep_alive(self) -> None:
-        while True:
+        while not self.closing:
             await asyncio.sleep(self.ttl / 3)
             try:
                 await self.check()
