@@ -66,3 +66,15 @@ class ChatProcess:
                 "the chat process did not stop within 30 s of SIGTERM; its log:\n"
                 + "".join(self.lines[-20:])
             ) from None
+
+
+def stop_all(chats: list[ChatProcess]) -> None:
+    """Stop every one, even when one will not stop (then say so after)."""
+    failures = []
+    for chat in chats:
+        try:
+            chat.stop()
+        except AssertionError as failure:
+            failures.append(failure)
+    if failures:
+        raise failures[0]

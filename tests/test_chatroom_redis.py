@@ -10,7 +10,7 @@ import time
 
 import pytest
 from chat_fixtures import free_port
-from redis_fixtures import ChatProcess, RedisServer, require_redis
+from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
 from test_chatroom_server import receive
 from websockets.asyncio.client import connect
 
@@ -27,8 +27,7 @@ def redis_server(tmp_path):
 def two_chats(redis_server):
     chats = [ChatProcess(redis_server.url) for _ in range(2)]
     yield chats
-    for chat in chats:
-        chat.stop()
+    stop_all(chats)
 
 
 async def joined(chat: ChatProcess, nick: str):
@@ -157,8 +156,7 @@ def test_two_processes_share_one_port(redis_server):
 
         run(scenario)
     finally:
-        for chat in chats:
-            chat.stop()
+        stop_all(chats)
 
 
 def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
