@@ -228,7 +228,7 @@ def serve_with_chat_processes(
     import subprocess
     import tempfile
 
-    from chatroom.local_redis import LocalRedis
+    from chatroom.local_redis import LocalRedis, free_port
 
     site = site_server(output, host, port)
     threading.Thread(target=site.serve_forever, daemon=True).start()
@@ -274,14 +274,6 @@ def serve_with_chat_processes(
             site.shutdown()
             site.server_close()
     print("Stopped.", flush=True)
-
-
-def free_port(host: str) -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind((host, 0))
-        return probe.getsockname()[1]
 
 
 @task

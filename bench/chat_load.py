@@ -72,7 +72,7 @@ from pathlib import Path
 
 from _results import machine_lines, write_section
 
-from chatroom.local_redis import LocalRedis
+from chatroom.local_redis import LocalRedis, free_port
 from chatroom.server import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -107,12 +107,6 @@ CORES = len(os.sched_getaffinity(0))
 
 
 # -- the processes measured ---------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -458,31 +452,29 @@ class Crowd:
             self.epoll.modify(client.fd, select.EPOLLIN)
             self.write(client, opening(self.port))
             return
-        try:
-            sent = client.sock.send(client.out)
-        except BlockingIOError:
-            return
-        except OSError as error:
-            self.lose(client, f"send: {type(error).__name__}")
-            return
-        client.out = client.out[sent:]
-        if not client.out:
-            self.epoll.modify(client.fd, select.EPOLLIN)
+        self.flush(client, watching=True)
 
     def write(self, client: Client, data: bytes) -> None:
-        if client.out:
+        if client.out:  # behind what waits already, sent when writable
             client.out += data
             return
+        client.out = data
+        self.flush(client, watching=False)
+
+    def flush(self, client: Client, watching: bool) -> None:
+        """Send what waits; ask to hear when writable only while some is
+        left (``watching``: whether we asked already)."""
         try:
-            sent = client.sock.send(data)
+            sent = client.sock.send(client.out)
         except BlockingIOError:
             sent = 0
         except OSError as error:
             self.lose(client, f"send: {type(error).__name__}")
             return
-        if sent < len(data):
-            client.out = data[sent:]
-            self.epoll.modify(client.fd, select.EPOLLIN | select.EPOLLOUT)
+        client.out = client.out[sent:]
+        if bool(client.out) != watching:
+            events = select.EPOLLIN | (select.EPOLLOUT if client.out else 0)
+            self.epoll.modify(client.fd, events)
 
     def lose(self, client: Client, why: str) -> None:
         if client.closed:

@@ -2,16 +2,10 @@
 (a browser, another process): start, stop, start again on the same port."""
 
 import asyncio
-import socket
 import threading
 
 from chatroom import ChatServer, Settings
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from chatroom.local_redis import free_port  # noqa: F401 (tests import it from here)
 
 
 class ChatThread:

@@ -38,8 +38,11 @@ def _trusted(address, proxies: tuple[Network, ...]) -> bool:
     return any(address in network for network in proxies)
 
 
-def is_trusted(peer: str, proxies: tuple[Network, ...]) -> bool:
-    return _trusted(_address(peer), proxies)
+def peer_key(peer: str, proxies: tuple[Network, ...]) -> str | None:
+    """The peer's address key, or None for a trusted proxy, whose client
+    is not known before its request is read."""
+    address = _address(peer)
+    return None if _trusted(address, proxies) else key(address)
 
 
 def client_address(

@@ -36,7 +36,7 @@ from collections import Counter
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from websockets.asyncio.server import ServerConnection, broadcast, serve
+from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
 from . import addresses, nicknames, protocol
@@ -218,7 +218,7 @@ class ChatServer:
         self, message: str = "The chat server is shutting down."
     ) -> None:
         """Tell every client, then close every connection (1001, going away)."""
-        broadcast(self.members, encode("shutdown", message=message))
+        self.deliver(encode("shutdown", message=message))
         self.event("shutdown", online=len(self.members))
         self.server.close()
         await self.server.wait_closed()
@@ -242,9 +242,8 @@ class ChatServer:
         behind a trusted proxy not at all)."""
         self.sockets += 1
         self.pending += 1
-        peer = connection.remote_address[0]
-        if not addresses.is_trusted(peer, self.proxies):
-            connection.peer = addresses.client_address(peer, [], ())
+        connection.peer = addresses.peer_key(connection.remote_address[0], self.proxies)
+        if connection.peer is not None:
             self.pending_by_peer[connection.peer] += 1
         if self.sockets > self.socket_budget:
             return "descriptors"
