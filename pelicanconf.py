@@ -29,6 +29,7 @@ PLUGINS = [
     "executable_posts",
     "pygments_stylesheet",
     "positions_check",
+    "code_regions",
 ]
 
 # Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT

@@ -55,7 +55,7 @@ class TestRendering(TestCase):
                 """
                 <p>Intro</p>
                 <div class="exec" id="exec-3">
-                <div class="highlight"><pre><span></span><code><span class="nb">print</span><span class="p">(</span><span class="s2">&quot;&lt;b&gt;hi&lt;/b&gt; &amp; bye&quot;</span><span class="p">)</span>
+                <div class="highlight"><pre><span></span><code class="language-python"><span class="nb">print</span><span class="p">(</span><span class="s2">&quot;&lt;b&gt;hi&lt;/b&gt; &amp; bye&quot;</span><span class="p">)</span>
                 </code></pre></div>
 
                 <p class="exec-label">Output</p>
@@ -108,7 +108,7 @@ class TestRendering(TestCase):
             self.dedent(
                 """
                 <div class="exec exec-display-only" id="exec-1">
-                <div class="highlight"><pre><span></span><code><span class="n">serve</span><span class="p">()</span>
+                <div class="highlight"><pre><span></span><code class="language-python"><span class="n">serve</span><span class="p">()</span>
                 </code></pre></div>
 
                 <p class="exec-note">Shown, not run: binds &lt;port&gt; 80</p>
@@ -215,3 +215,49 @@ class TestFolding(TestCase):
             '<details class="exec-source"><summary>Show the code</summary>', html
         )
         self.assertIn("Shown, not run: a sketch", html)
+
+
+class TestWhatWasChecked(TestCase):
+    """The labels under a block say exactly what was checked."""
+
+    def render(self, source: str, stdout: str) -> str:
+        import markdown
+
+        extension = ExecutableCodeExtension(
+            run=stub(on=result(stdout)), report=lambda error: None
+        )
+        return markdown.markdown(source, extensions=[extension])
+
+    def test_a_claim_with_elisions_says_how_much_was_compared(self):
+        html = self.render(
+            '```python exec="on"\nprint("a\\nb\\nc")\n```\n\n'
+            '```output ellipsis="on"\na\n...\nc\n```',
+            "a\nb\nc\n",
+        )
+        self.assertIn("Checked at build time, with elisions: 2 of 3 lines", html)
+        self.assertIn("exec-verdict-elided", html)
+        self.assertNotIn("the output is the one the post claims", html)
+
+    def test_a_claim_that_is_all_elisions_does_not_claim_a_match(self):
+        html = self.render(
+            '```python exec="on"\nprint(42)\n```\n\n```output ellipsis="on"\n...\n```',
+            "42\n",
+        )
+        self.assertIn("with elisions: the output matches the post&#x27;s claim", html)
+        self.assertIn("which was not compared", html)
+
+    def test_a_claim_in_full_is_checked_in_full(self):
+        html = self.render(
+            '```python exec="on"\nprint(2)\n```\n\n```output ellipsis="on"\n2\n```',
+            "2\n",
+        )
+        self.assertIn("Checked at build time: the output is the one", html)
+        self.assertNotIn("elisions", html)
+
+    def test_a_block_that_ran_and_printed_nothing_says_so(self):
+        html = self.render('```python exec="on"\nx = 1\n```', "")
+        self.assertIn("Ran at build time; printed nothing.", html)
+
+    def test_a_block_that_printed_does_not_say_it_printed_nothing(self):
+        html = self.render('```python exec="on"\nprint(1)\n```', "1\n")
+        self.assertNotIn("printed nothing", html)

@@ -1,33 +1,50 @@
-"""What the author sees of execution: progress off a terminal."""
+"""What the author sees of execution: progress off a terminal, and the
+summary table in the words the pages use."""
 
 import io
 
-from executable_posts.report import BlockProgress
+from executable_posts.report import BlockProgress, summary_table
 from rich.console import Console
 
 
-def progress(every: float) -> BlockProgress:
+def progress(every: float, blocks: dict[str, int]) -> BlockProgress:
     off_terminal = Console(file=io.StringIO(), force_terminal=False)
     bar = BlockProgress(off_terminal, every=every)
-    bar.add(3)
+    for path, count in blocks.items():
+        bar.add(count, path)
     return bar
 
 
 def test_off_a_terminal_each_post_that_ran_gets_a_line_when_time_allows(capsys):
-    bar = progress(every=0)
-    bar.advance(1, "content/posts/a.md")
-    bar.advance(1, "content/posts/b.md", ran=False)  # from the cache: no line
-    bar.advance(1, "content/posts/c.md")
+    bar = progress(every=0, blocks={"a.md": 1, "b.md": 1, "c.md": 1})
+    bar.advance(1, "a.md")
+    bar.advance(1, "b.md", ran=False)  # from the cache: no line
+    bar.advance(1, "c.md")
     assert capsys.readouterr().err.splitlines() == [
-        "ran content/posts/a.md (1/3 blocks)",
-        "ran content/posts/c.md (3/3 blocks)",
+        "ran a.md (1/3 blocks)",
+        "ran c.md (3/3 blocks)",
     ]
 
 
 def test_off_a_terminal_a_fast_build_says_only_when_it_is_done(capsys):
-    bar = progress(every=3600)
+    bar = progress(every=3600, blocks={"a.md": 1, "b.md": 1, "c.md": 1})
     for name in "abc":
-        bar.advance(1, f"content/posts/{name}.md")
+        bar.advance(1, f"{name}.md")
+    assert capsys.readouterr().err.splitlines() == ["ran a.md, b.md, c.md (3/3 blocks)"]
+
+
+def test_off_a_terminal_a_post_of_several_sessions_is_named_once(capsys):
+    bar = progress(every=0, blocks={"a.md": 3, "b.md": 2})
+    bar.advance(1, "a.md")  # its first session
+    bar.advance(2, "b.md")
+    bar.advance(2, "a.md")  # its second session, last of all
     assert capsys.readouterr().err.splitlines() == [
-        "ran content/posts/c.md (3/3 blocks)"
+        "ran b.md (3/5 blocks)",
+        "ran a.md (5/5 blocks)",
     ]
+
+
+def test_the_summary_calls_display_only_blocks_what_pages_call_them():
+    table = summary_table([], 1.0)
+    headers = [column.header for column in table.columns]
+    assert headers == ["ran", "cached", "failed", "did not run", "shown, not run"]

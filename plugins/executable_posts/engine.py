@@ -112,7 +112,7 @@ class Engine:
         sessions = [self.plan(path, name, group) for name, group in by_session.items()]
         self.sessions[path] = sessions
         if self.progress:
-            self.progress.add(sum(len(s.blocks) for s in sessions))
+            self.progress.add(sum(len(s.blocks) for s in sessions), path)
         for session in sessions:
             if None in session.cached:
                 self.run(session)

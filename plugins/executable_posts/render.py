@@ -16,6 +16,8 @@ from html import escape
 
 from pygments.token import STANDARD_TYPES
 
+from .claims import normalized
+
 CHECK = "\N{CHECK MARK}"
 TOKEN_CLASSES = frozenset(STANDARD_TYPES.values())
 # Pygments' own escaping (html.escape writes ' differently)
@@ -165,16 +167,49 @@ def picture_html(item: dict, url: str, alt: str, caption: str) -> str:
     return f'<figure class="exec-figure">{media}{caption_html}</figure>'
 
 
-def verdicts(outcome) -> list[str]:
+def claim_checked(claim) -> tuple[str, bool]:
+    """What checking ``claim`` compared, and whether all of it was compared:
+    a claim whose "..." stood in for some lines says how many."""
+    lines = normalized(claim.text).splitlines()
+    elided = sum("..." in line for line in lines) if claim.ellipsis else 0
+    within = (
+        f" (numbers within {claim.tolerance:g})" if claim.tolerance is not None else ""
+    )
+    if not elided:
+        return f"the output is the one the post claims{within}", True
+    if elided == len(lines):
+        return (
+            f"the output matches the post's claim where it is written out{within}; "
+            '"..." stood for the rest, which was not compared',
+            False,
+        )
+    others = "the other line" if elided == 1 else f"the other {elided}"
+    return (
+        f"{len(lines) - elided} of {len(lines)} lines match the post's claim in "
+        f'full{within}; in {others}, "..." stood for text that was not compared',
+        False,
+    )
+
+
+def verdicts(outcome) -> tuple[list[str], bool]:
+    """What was checked of the block, and whether it was checked in full."""
     block, result = outcome.block, outcome.result
-    found = []
+    found, complete = [], True
     if block.claim and not outcome.errors:
-        found.append("the output is the one the post claims")
+        checked, complete = claim_checked(block.claim)
+        found.append(checked)
     if block.options.get("raises") and not outcome.errors:
         found.append(f"it raised {block.options['raises']}, as the post says")
     if block.mode == "pytest" and result and not block.claim and not outcome.errors:
         found.append("every test passed")
-    return found
+    return found, complete
+
+
+def printed_nothing(result: dict) -> bool:
+    return not any(
+        result.get(field)
+        for field in ("stdout", "stderr", "exception", "figures", "animations")
+    )
 
 
 def block_html(outcome, picture_url) -> str:
@@ -189,6 +224,8 @@ def block_html(outcome, picture_url) -> str:
     parts = [f'<div class="{kind}" id="exec-{block.line}">']
     if block.shows("source"):
         code = source_html(block.code, (result or {}).get("tokens"))
+        # named as Markdown's code blocks are, for the label and copy button
+        code = code.replace("<code>", '<code class="language-python">', 1)
         if block.options.get("source") == "fold":
             name = block.options.get("include", "Show the code")
             code = (
@@ -224,11 +261,17 @@ def block_html(outcome, picture_url) -> str:
                 else f"{caption} ({number} of {len(pictures)})"
             )
             parts.append(picture_html(item, picture_url(item), alt, alt))
-        checked = verdicts(outcome)
+        if block.shows("output") and printed_nothing(result):
+            parts.append('<p class="exec-note">Ran at build time; printed nothing.</p>')
+        checked, complete = verdicts(outcome)
         if checked:
             text = escape("; ".join(checked))
+            kind, how = (
+                ("", ":") if complete else (" exec-verdict-elided", ", with elisions:")
+            )
             parts.append(
-                f'<p class="exec-verdict">{CHECK} Checked at build time: {text}.</p>'
+                f'<p class="exec-verdict{kind}">{CHECK} Checked at build time{how} '
+                f"{text}.</p>"
             )
     parts.append("</div>")
     return "\n".join(parts)

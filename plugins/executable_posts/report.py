@@ -14,13 +14,17 @@ SLOWEST = 5
 
 class BlockProgress:
     """A progress bar over blocks on a terminal. Elsewhere (a CI log), a
-    line now and then: when blocks ran and ``every`` seconds have passed
-    since the last line, and when the last block is done."""
+    line now and then naming the posts whose blocks have all run since the
+    last line, each post once: when ``every`` seconds have passed, and when
+    the last block is done."""
 
     def __init__(self, console: Console | None = None, every: float = 1.0):
         self.console = console or Console(stderr=True)
         self.every, self.said = every, time.monotonic()
         self.total = self.done = 0
+        self.left: dict[str, int] = {}  # blocks still to come, by post
+        self.ran: set[str] = set()  # posts some of whose blocks ran
+        self.finished: list[str] = []  # posts done since the last line
         self.bar = None
         if self.console.is_terminal:
             from rich.progress import (
@@ -41,8 +45,10 @@ class BlockProgress:
             self.task = self.bar.add_task("", total=0)
             self.bar.start()
 
-    def add(self, blocks: int) -> None:
+    def add(self, blocks: int, path: str = "") -> None:
+        """``path`` has ``blocks`` more blocks to run or look up."""
         self.total += blocks
+        self.left[path] = self.left.get(path, 0) + blocks
         if self.bar:
             self.bar.update(self.task, total=self.total)
 
@@ -52,10 +58,20 @@ class BlockProgress:
         if self.bar:
             self.bar.update(self.task, advance=blocks, description=path)
             return
+        if ran:
+            self.ran.add(path)
+        self.left[path] = self.left.get(path, blocks) - blocks
+        if self.left[path] <= 0 and path in self.ran:
+            self.finished.append(path)
         now = time.monotonic()
-        if ran and (now - self.said >= self.every or self.done == self.total):
+        last = self.done == self.total
+        if self.finished and (now - self.said >= self.every or last):
             self.said = now
-            print(f"ran {path} ({self.done}/{self.total} blocks)", file=sys.stderr)
+            print(
+                f"ran {', '.join(self.finished)} ({self.done}/{self.total} blocks)",
+                file=sys.stderr,
+            )
+            self.finished = []
 
     def stop(self) -> None:
         if self.bar:
@@ -97,13 +113,23 @@ def write_report(path: Path, outcomes, seconds: float) -> None:
     path.write_text(f"{head}{blocks}\n}}\n", encoding="utf-8")
 
 
+# The summary's columns, by status, in the words the pages use.
+COLUMNS = {
+    "ran": "ran",
+    "cached": "cached",
+    "failed": "failed",
+    "not run": "did not run",
+    "display-only": "shown, not run",
+}
+
+
 def summary_table(outcomes, seconds: float) -> Table:
-    counts = {"ran": 0, "cached": 0, "failed": 0, "not run": 0, "display-only": 0}
+    counts = dict.fromkeys(COLUMNS, 0)
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     table = Table(title=f"Executed blocks in {seconds:.2f} s", title_justify="left")
-    for name in counts:
-        table.add_column(name, justify="right")
+    for status in counts:
+        table.add_column(COLUMNS.get(status, status), justify="right")
     table.add_row(*(str(n) for n in counts.values()))
     return table
 

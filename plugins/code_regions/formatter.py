@@ -1,0 +1,19 @@
+"""Pygments' HTML, with the language of the code on its ``<code>`` element.
+
+Python-Markdown's codehilite hands its formatter the language as
+``lang_str`` (``language-http``), which Pygments' own formatter ignores;
+this is the formatter its documentation shows for keeping it.
+"""
+
+from pygments.formatters import HtmlFormatter
+
+
+class LanguageFormatter(HtmlFormatter):
+    def __init__(self, lang_str: str = "", **options):
+        super().__init__(**options)
+        self.lang_str = lang_str
+
+    def _wrap_code(self, source):
+        yield 0, f'<code class="{self.lang_str}">' if self.lang_str else "<code>"
+        yield from source
+        yield 0, "</code>"
