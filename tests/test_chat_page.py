@@ -5,15 +5,13 @@ word for them. What a real server will not do on demand (many joining in one
 presence frame, any error code) comes from a WebSocket the test answers."""
 
 import json
-import os
 import re
 import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
+from browser_fixtures import chromium, require_chromium
 from chat_fixtures import ChatThread, free_port
 from conftest import ROOT, build_site
 from playwright import sync_api
@@ -22,24 +20,7 @@ from websockets.sync.client import connect
 from chatroom.room import RoomUnavailable
 from chatroom.server import UNAVAILABLE
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -79,14 +60,8 @@ def chat(chat_site):
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="chromium-")  # a fresh user-data dir
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True
-        )
+    with chromium() as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 def open_chat(browser, site: str, nick: str, frames: list | None = None):
