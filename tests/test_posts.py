@@ -106,7 +106,7 @@ def test_api_post_embeds_the_pytest_report_of_its_functional_tests(site):
     assert lines[-1] == "10 passed"
     assert "PASSED TestUserNoun::test_user_count[20]" in lines
     (verdict,) = doc.xpath("//div[pre[@class='exec-pytest']]/p[@class='exec-verdict']")
-    assert "the output is the one the post claims" in text(verdict)
+    assert "the output is the one the post claims" in text(verdict)  # no "..."
 
 
 def test_htmlparser_post_scrapes_its_own_article_at_build_time(site):
@@ -115,8 +115,8 @@ def test_htmlparser_post_scrapes_its_own_article_at_build_time(site):
     )
     found, positions = (text(p) for p in doc.xpath("//pre[@class='exec-stdout']"))
     assert found.startswith("Found link: [('href', 'https://docs.python.org/")
-    assert "the 2009 table says" in positions
-    assert positions.rstrip().endswith("characters (2009: 276.21)")
+    assert "the 2008 table says" in positions
+    assert positions.rstrip().endswith("characters (2008: 276.21)")
     (folded,) = doc.xpath("//details[@class='exec-source']")
     assert text(folded.xpath("summary")[0]) == "tagpositions/scraper.py"
 
@@ -130,7 +130,7 @@ def test_fokker_planck_post_draws_its_solution_and_checks_it(site):
     (gif,) = [i for i in images if i.get("src").endswith(".gif")]
     assert (site.output / gif.get("src").lstrip("/")).stat().st_size <= 2 * 1024 * 1024
     assert any(i.get("src").endswith(".png") for i in images)  # the heat map
-    verdicts = [text(v) for v in doc.xpath("//p[@class='exec-verdict']")]
+    verdicts = [text(v) for v in doc.xpath("//p[contains(@class, 'exec-verdict')]")]
     assert len(verdicts) == 2 and all(CHECKED in v for v in verdicts)
     (orders,) = [
         text(p) for p in doc.xpath("//pre[@class='exec-stdout']") if "orders" in text(p)
@@ -152,3 +152,69 @@ def test_chat_page_points_its_script_at_the_chat_server(site):
     (room,) = doc.xpath("//article[@id='chat']")
     assert room.get("data-chat-url") == "ws://localhost:8765/"
     assert doc.xpath("//script[@src='/theme/js/chat.js']")
+
+
+def test_the_htmlparser_posts_old_figure_carries_the_year_of_the_post(site):
+    post = ROOT / "content/posts/htmlparser-not-for-the-faint-of-heart.md"
+    year = re.search(r"^Date: (\d{4})", post.read_text(), re.MULTILINE)[1]
+    doc = rendered(site, post)
+    (measured,) = [
+        p for p in doc.xpath("//pre[@class='exec-stdout']") if "276.21" in text(p)
+    ]
+    assert f"({year}: 276.21)" in text(measured)
+    note = measured.getparent().getnext()
+    assert "the two averages measure different pages" in text(note)
+
+
+def test_the_fokker_planck_solver_is_folded_under_a_note_that_it_is_new(site):
+    doc = rendered(site, ROOT / "content/posts/1d-fokker-planck-equation.md")
+    (solver,) = [
+        d
+        for d in doc.xpath("//details[@class='exec-source']")
+        if text(d.xpath("summary")[0]) == "fokker_planck.py"
+    ]
+    assert solver.get("open") is None
+    note = solver.getparent().getprevious()
+    assert "the author's code was lost" in text(note)
+    assert "The solver below is new code" in text(note)
+
+
+LOST_REFERENCES = {
+    "api-functional-testing-with-python.md": "(here's a bunch",
+    "making-pythons-pickle-safer.md": "(a nice example here",
+    "python-unit-testing-super-fun-time.md": "(docs (link above",
+}
+
+
+@pytest.mark.parametrize("post, words", LOST_REFERENCES.items())
+def test_a_reference_to_a_lost_link_is_marked(site, post, words):
+    doc = rendered(site, ROOT / "content/posts" / post)
+    (paragraph,) = [
+        p
+        for p in doc.xpath("//div[@class='post-body']/p")
+        if words.split("(")[-1] in text(p)
+    ]
+    (mark,) = paragraph.xpath("span[@class='lost']")
+    assert text(mark) == "[link lost with the old blog]"
+    assert text(paragraph).index(words.split("(")[-1]) < text(paragraph).index(
+        text(mark)
+    )
+
+
+def test_the_pickle_posts_lost_picture_is_noted(site):
+    doc = rendered(site, ROOT / "content/posts/making-pythons-pickle-safer.md")
+    second = doc.xpath("//div[@class='post-body']/p")[1]
+    assert "a picture stood at the top of this post" in text(second)
+
+
+def test_a_block_that_ran_and_printed_nothing_says_so(site):
+    doc = rendered(site, ROOT / "content/posts/making-pythons-pickle-safer.md")
+    (block,) = [
+        b
+        for b in doc.xpath("//div[@class='exec']")
+        if "SECRET_KEY = os.urandom(32)" in text(b)
+    ]
+    assert not block.xpath("pre[starts-with(@class, 'exec-')]")
+    assert text(block.xpath("p[@class='exec-note']")[0]) == (
+        "Ran at build time; printed nothing."
+    )

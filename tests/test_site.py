@@ -6,6 +6,7 @@ from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
+from conftest import ROOT
 from lxml import html
 from seed import SEED_POSTS, SEED_TAGS, posts_tagged
 
@@ -123,6 +124,25 @@ def test_archives_list_every_post_by_year(site):
     years = [text(h) for h in doc.xpath("//main//section/h2")]
     assert years == ["2010", "2009", "2008"]
     assert [text(a) for a in doc.xpath("//main//li/a")] == [p.title for p in SEED_POSTS]
+
+
+def test_every_date_shown_says_when_it_is_approximate(site):
+    approximate = {
+        p.stem
+        for p in (ROOT / "content" / "posts").glob("*.md")
+        if "Date_approximate: yes" in p.read_text()
+    }
+    assert approximate
+    pages = ["", "page/2/", "archives/", "tag/python/", "category/python/"]
+    seen = 0
+    for url in [*pages, "author/david/"]:
+        for item in site.page(url).xpath("//main//li[.//time]"):
+            link = item.xpath(".//a[contains(@href, '/20')]")[0]
+            slug = link.get("href").rstrip("/").rsplit("/", 1)[-1]
+            marked = bool(item.xpath(".//*[@class='approximate']"))
+            assert marked == (slug in approximate), (url, slug)
+            seen += 1
+    assert seen >= 16
 
 
 def test_category_and_author_pages_list_their_posts(site):
