@@ -1,5 +1,6 @@
 """Invoke tasks for Null Disquisition: the ones pelican-quickstart users know,
-plus ``demo`` (build and serve), ``test``, ``bench`` and ``cache-key``.
+plus ``demo`` (build and serve), ``test``, ``bench``, ``screenshots`` and
+``cache-key``.
 
 Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
 post that cannot be read stops the build with a non-zero exit, and an edited
@@ -308,6 +309,55 @@ def publish(c, to="", dry_run=False, output=str(OUTPUT)):
     print(("Would publish " if dry_run else "Publishing ") + changes.summary())
     if not dry_run:
         apply(changes, s3)
+
+
+def small_png(source: Path, target: Path, colours: int = 48) -> None:
+    """A screenshot in a few colours: a third of the size, and text as sharp
+    (a page is mostly flat colours)."""
+    from PIL import Image
+
+    with Image.open(source) as image:
+        few = image.convert("RGB").quantize(colours, dither=Image.Dither.NONE)
+        few.save(target, optimize=True)
+
+
+# The README's screenshots: the first screen of these pages, light and dark.
+DOCS_SCREENSHOTS = {"": "home", "2008/04/1d-fokker-planck-equation/": "article"}
+DOCS_SCREENSHOTS["chat/"] = "chat"
+
+
+@task(
+    help={
+        "folder": "where to write them (default: screenshots/)",
+        "output": "directory to build the site in (default: output/)",
+        "docs": "instead, the README's few small ones into docs/screenshots/",
+    }
+)
+def screenshots(c, folder="screenshots", output=str(OUTPUT), docs=False):
+    """Build the site, then screenshot every kind of page, in light and dark
+    mode at 1280 and 390 px, into FOLDER (Debian's Chromium)."""
+    from reader_view import name_of, pages_of_each_kind
+    from reader_view import screenshots as take
+
+    build(c, output)
+    if docs:
+        target = ROOT / "docs" / "screenshots"
+        written = take(
+            Path(output),
+            target,
+            list(DOCS_SCREENSHOTS),
+            widths={"desktop": 1280},
+            full_page=False,
+        )
+        for path in written:  # home-light-1280.png -> home-light.png
+            page, scheme, _ = path.stem.rsplit("-", 2)
+            short = next(v for u, v in DOCS_SCREENSHOTS.items() if name_of(u) == page)
+            small_png(path, target / f"{short}-{scheme}.png")
+            path.unlink()
+        print(f"Screenshots for the README in {target}")
+        return
+    written = take(Path(output), Path(folder), pages_of_each_kind(Path(output)))
+    print(f"{len(written)} screenshots in {Path(folder).resolve()}")
 
 
 @task

@@ -7,28 +7,9 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from browser_fixtures import chromium, require_chromium, served
 
+from reader_view import WIDTHS, pages_of_each_kind
+
 require_chromium()
-
-WIDTHS = {"desktop": 1280, "phone": 390}
-
-
-def page_of_each_kind(output) -> list[str]:
-    """One URL of every kind of page the site has (every article, since
-    each has its own blocks, figures and tables), as site paths."""
-    wanted = ["", "page/2/", "archives/", "tags/", "categories/", "authors/"]
-    wanted += ["404.html", "chat/", "about/", "search/"]
-    for folder in ("tag", "category", "author"):
-        first = sorted((output / folder).iterdir())[0]
-        wanted.append(f"{folder}/{first.name}/")
-    wanted += sorted(
-        str(path.parent.relative_to(output)) + "/"
-        for path in output.glob("[0-9][0-9][0-9][0-9]/*/*/index.html")
-    )
-    return [
-        url
-        for url in wanted
-        if (output / url / "index.html").exists() or (output / url).is_file()
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +23,7 @@ def site_url(site):
 def test_every_kind_of_page_passes_axe_core(site, site_url, scheme, width):
     axe = Axe()
     found = []
-    pages = page_of_each_kind(site.output)
+    pages = pages_of_each_kind(site.output)
     assert len(pages) >= 15, pages
     with chromium(
         color_scheme=scheme, viewport={"width": width, "height": 900}
@@ -103,3 +84,23 @@ def test_code_blocks_name_their_language(site, site_url):
             "blocks => blocks.map(b => getComputedStyle(b, '::before').content)"
         )
         assert '"Python"' in languages and '"HTTP"' in languages
+
+
+def test_screenshots_cover_both_schemes_at_both_widths(site, tmp_path):
+    from PIL import Image
+    from reader_view import screenshots
+
+    written = screenshots(site.output, tmp_path, ["", "chat/"])
+    assert sorted(path.name for path in written) == sorted(
+        f"{page}-{scheme}-{width}.png"
+        for page in ("home", "chat")
+        for scheme in ("light", "dark")
+        for width in (1280, 390)
+    )
+    for path in written:
+        with Image.open(path) as image:
+            assert image.width == int(path.stem.rsplit("-", 1)[1])
+    light, dark = (
+        Image.open(tmp_path / f"home-{s}-1280.png") for s in ("light", "dark")
+    )
+    assert light.getpixel((5, 5)) != dark.getpixel((5, 5))  # dark mode took
