@@ -88,6 +88,7 @@ def test_code_blocks_name_their_language(site, site_url):
 
 def test_screenshots_cover_both_schemes_at_both_widths(site, tmp_path):
     from PIL import Image
+
     from reader_view import screenshots
 
     written = screenshots(site.output, tmp_path, ["", "chat/"])
