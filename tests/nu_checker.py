@@ -224,6 +224,14 @@ def describe(message: Message, root: Path) -> str:
     )
 
 
+class Unchecked(ValueError):
+    """Part of a feed that this cannot check, at a line of the feed."""
+
+    def __init__(self, text: str, line: int | None):
+        super().__init__(text)
+        self.line = line or 1
+
+
 # A document as a feed reader shows an entry: its title as the heading, its
 # HTML in a div (RFC 4287 3.1.1.2: HTML that "could validly appear directly
 # within an HTML DIV element"). The HTML starts on line WRAPPER_FIRST_LINE.
@@ -247,7 +255,7 @@ WRAPPER_FIRST_LINE = 10
 def feed_documents(feed: Path, into: Path, default_lang: str) -> list[FeedDocument]:
     """Write a document for every HTML text of ``feed`` into ``into`` (which
     must exist). Raises lxml's ``XMLSyntaxError`` if the feed is not
-    well-formed XML, and ``ValueError`` for HTML this cannot check (Atom's
+    well-formed XML, and ``Unchecked`` for HTML this cannot check (Atom's
     ``type="xhtml"``)."""
     root = etree.parse(str(feed)).getroot()
     found: list[tuple[int, str, etree._Element, str]] = []
@@ -258,10 +266,10 @@ def feed_documents(feed: Path, into: Path, default_lang: str) -> list[FeedDocume
                 for element in parent.iterfind(f"{{{ATOM}}}{name}"):
                     kind = element.get("type", "text")
                     if kind == "xhtml":
-                        raise ValueError(
-                            f'{feed}:{element.sourceline}: <{name} type="xhtml">: '
-                            'only HTML text (type="html") is checked; '
-                            "check this kind too before the site uses it"
+                        raise Unchecked(
+                            f'<{name} type="xhtml">: only HTML text (type="html") '
+                            "is checked; check this kind too before the site uses it",
+                            element.sourceline,
                         )
                     if kind == "html":
                         found.append((index, title, element, f'<{name} type="html">'))
@@ -273,7 +281,7 @@ def feed_documents(feed: Path, into: Path, default_lang: str) -> list[FeedDocume
             for element in item.iterfind(f"{{{CONTENT}}}encoded"):
                 found.append((index, title, element, "<content:encoded>"))
     else:
-        raise ValueError(f"{feed}: neither an Atom nor an RSS 2.0 feed: <{root.tag}>")
+        raise Unchecked(f"neither an Atom nor an RSS 2.0 feed: <{root.tag}>", 1)
     documents = []
     for number, (index, title, element, name) in enumerate(found):
         lang = element.xpath("ancestor-or-self::*[@xml:lang][1]/@xml:lang")

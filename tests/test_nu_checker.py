@@ -22,6 +22,7 @@ from nu_checker import (
     FeedDocument,
     Report,
     Unavailable,
+    Unchecked,
     describe,
     feed_documents,
     find_checker,
@@ -183,8 +184,8 @@ def feeds_of(root: Path, scratch: Path, lang: str):
         into.mkdir(parents=True)
         try:
             feeds[path] = feed_documents(path, into, lang)
-        except ValueError as error:
-            broken[path] = f"{shown(path, root)}: {error}"
+        except Unchecked as error:
+            broken[path] = f"{shown(path, root)}:{error.line}: {error}"
     return feeds, broken
 
 
