@@ -157,37 +157,39 @@ def test_a_post_without_figures_has_no_image_and_a_summary_card(site):
     assert meta(doc, "twitter:card") == ["summary"]
 
 
-POSTS_WITH_SVG = {
-    "plotted": (
-        "A parabola, drawn.\n\n"
-        '```python exec="on" caption="A parabola"\n'
-        "import matplotlib.pyplot as plt\n"
-        "plt.plot([0, 1, 2], [0, 1, 4])\n"
-        "```\n"
-    )
-}
+TWO_SVG_FIGURES = (
+    "Title: Plotted\nDate: 2009-07-18\nCategory: Test\n\n"
+    "A parabola, then a line.\n\n"
+    '```python exec="on" caption="A parabola"\n'
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([0, 1, 2], [0, 1, 4])\n"
+    "```\n\n"
+    '```python exec="on" caption="A line"\n'
+    "plt.plot([0, 1, 2], [0, 1, 2])\n"
+    "```\n"
+)
 
 
 def test_a_post_whose_first_figure_is_svg_shares_a_png_of_it(tmp_path):
     content = tmp_path / "content"
     (content / "posts").mkdir(parents=True)
-    (content / "posts" / "plotted.md").write_text(
-        "Title: Plotted\nDate: 2009-07-18\nCategory: Test\n\n"
-        + POSTS_WITH_SVG["plotted"]
-    )
+    (content / "posts" / "plotted.md").write_text(TWO_SVG_FIGURES)
     output = tmp_path / "output"
     result = build_site(content, output)
     assert result.returncode == 0, result.stdout + result.stderr
     doc = html.parse(str(output / "2009/07/plotted/index.html")).getroot()
-    (figure,) = doc.xpath("//figure/img")
-    assert figure.get("src").endswith(".svg")  # the page keeps the SVG
+    first, second = doc.xpath("//figure/img")
+    assert first.get("src").endswith(".svg")  # the page keeps the SVG
     (image,) = meta(doc, "og:image")
     assert image.startswith(DEV + "/figures/") and image.endswith(".png")
     png = (output / urlsplit(image).path.lstrip("/")).read_bytes()
     assert png.startswith(IMAGE_MAGIC["image/png"])
     assert meta(doc, "og:image:type") == ["image/png"]
     assert meta(doc, "og:image:alt") == ["A parabola"]
-    assert meta(doc, "og:image:width") == [figure.get("width")]
+    assert meta(doc, "og:image:width") == [first.get("width")]
+    # only the shared PNG is published, not one for every SVG figure
+    published = sorted(p.suffix for p in (output / "figures").iterdir())
+    assert published == [".png", ".svg", ".svg"]
 
 
 # -- sitemap and robots.txt ---------------------------------------------
