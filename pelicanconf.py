@@ -28,6 +28,7 @@ PLUGINS = [
     "mathml",
     "executable_posts",
     "pygments_stylesheet",
+    "sharing",  # after executable_posts: a post's image is its first figure
     "positions_check",
     "code_regions",
 ]
@@ -95,8 +96,15 @@ PAGINATION_PATTERNS = [
 SUMMARY_MAX_PARAGRAPHS = 1
 SUMMARY_MAX_LENGTH = 80
 
-# Feeds. The development server's address stands in for the site's own.
-FEED_DOMAIN = "http://localhost:8000"
+# The site's absolute address, for canonical links, Open Graph, the sitemap
+# and the feeds (plugins/sharing): the development server's here, SITEURL in
+# production. robots.txt is written in production only.
+ABSOLUTE_SITEURL = "http://localhost:8000"
+ROBOTS_TXT = False
+SITEMAP_EXCLUDE = ["404.html"]
+
+# Feeds, with absolute links and ids on the site's absolute address.
+FEED_DOMAIN = ABSOLUTE_SITEURL
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"

@@ -16,7 +16,8 @@ if not SITEURL.startswith(("http://", "https://")):
         "publishconf.py: set SITEURL to the site's public address, "
         "e.g. SITEURL=https://blog.example.org"
     )
-FEED_DOMAIN = SITEURL
+ABSOLUTE_SITEURL = FEED_DOMAIN = SITEURL
+ROBOTS_TXT = True  # with a Sitemap: line; development builds write none
 # The deployed chat server, e.g. CHAT_URL=wss://chat.example.org/
 CHAT_URL = os.environ.get("CHAT_URL", "wss://" + SITEURL.split("://", 1)[1] + "/chat/")
 RELATIVE_URLS = False

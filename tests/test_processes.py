@@ -192,10 +192,20 @@ def test_line_figures_are_saved_as_reproducible_svg(zygote):
     assert figure["data"] == second["figures"][0]["data"]
 
 
+def test_svg_figures_carry_a_png_of_themselves_for_sharing(zygote):
+    (figure,) = run(zygote, LINE_PLOT)["figures"]
+    raster = figure["raster"]
+    assert raster["format"] == "png" and raster["data"].startswith(b"\x89PNG")
+    assert (raster["width"], raster["height"]) == (figure["width"], figure["height"])
+    (again,) = run(zygote, LINE_PLOT)["figures"]
+    assert again["raster"]["data"] == raster["data"]  # reproducible too
+
+
 def test_image_figures_are_saved_as_png(zygote):
     code = "import matplotlib.pyplot as plt\nplt.imshow([[0, 1], [1, 0]])\n"
     (figure,) = run(zygote, code)["figures"]
     assert figure["format"] == "png" and figure["data"].startswith(b"\x89PNG")
+    assert "raster" not in figure  # already one
 
 
 def test_figure_format_can_be_chosen(zygote):

@@ -19,7 +19,20 @@ RESULT = {
         "traceback": "Traceback ...",
         "line": 7,
     },
-    "figures": [{"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}],
+    "figures": [
+        {
+            "format": "svg",
+            "data": b"<svg/>",
+            "width": 640,
+            "height": 480,
+            "raster": {
+                "format": "png",
+                "data": b"\x89PNG",
+                "width": 640,
+                "height": 480,
+            },
+        }
+    ],
     "animations": [{"format": "gif", "data": b"GIF89a", "width": 1, "height": 1}],
     "tests": [
         {"id": "test_a", "outcome": "passed"},
@@ -50,6 +63,7 @@ def test_what_a_worker_sends_passes():
     assert check_result(changed(("exception",), None))
     assert check_result(changed(("tokens",), ...))
     assert check_result(changed(("exception", "line"), None))
+    assert check_result(changed(("figures", 0, "raster"), ...))
 
 
 @pytest.mark.parametrize(
@@ -72,6 +86,10 @@ def test_what_a_worker_sends_passes():
         (("figures", 0, "format"), ["svg"], "['format'] is ['svg'], not one of"),
         (("animations", 0, "data"), "GIF89a", "['data'] is a str, not bytes"),
         (("figures", 0, "onload"), "x", "fields no worker sends: 'onload'"),
+        (("figures", 0, "raster", "format"), "svg", "['format'] is 'svg', not 'png'"),
+        (("figures", 0, "raster", "data"), "x", "['raster']['data'] is a str, not"),
+        (("figures", 0, "raster", "raster"), {}, "fields no worker sends: 'raster'"),
+        (("animations", 0, "raster"), b"x", "['raster'] is a bytes, not a dict"),
         (("tests", 0, "outcome"), "won", "['outcome'] is 'won', not one of"),
         (("tests", 1, "message"), None, "['message'] is a NoneType, not text"),
         (("tests", 0), ["test_a"], "['tests'][0] is a list, not a dict"),

@@ -13,10 +13,11 @@ from seed import SEED_POSTS, SEED_TAGS, posts_tagged
 import pelicanconf
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
-# Attributes through which an element makes the browser fetch something.
+# Attributes through which an element makes the browser fetch something (a
+# canonical link names the page's own absolute address; nothing is fetched).
 LOADING_XPATH = (
     "//@src | //@srcset | //@poster | //object/@data | //form/@action"
-    " | //link/@href | //@style[contains(., 'url(')]"
+    " | //link[not(@rel='canonical')]/@href | //@style[contains(., 'url(')]"
 )
 
 

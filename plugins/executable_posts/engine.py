@@ -92,6 +92,7 @@ class Engine:
         self.sessions: dict[str, list[Session]] = {}
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
+        self.rasters: dict[str, dict] = {}  # SVG figure file name -> its PNG
         self.workers = workers
         self.sandbox, self.pass_env = sandbox, tuple(pass_env)
         self._zygote: Zygote | None = None
@@ -383,7 +384,15 @@ class Engine:
         data = item["data"]
         name = f"{hashlib.sha256(data).hexdigest()[:20]}.{item['format']}"
         self.files[name] = data
+        if "raster" in item:
+            self.rasters[name] = item["raster"]
         return name
+
+    def publish_raster(self, name: str) -> str | None:
+        """File name of the PNG of the SVG figure published as ``name``,
+        written to the site from now on; None if there is none."""
+        raster = self.rasters.get(name)
+        return self.publish(raster) if raster else None
 
     def close(self) -> list[Outcome]:
         """Wait for every session, stop the zygote, save the index; every

@@ -2,7 +2,9 @@
 
 Figures are saved in a byte-for-byte reproducible form (no dates, a fixed
 SVG hash salt) so that their content hash, and so their file name, only
-changes when the picture does.
+changes when the picture does. An SVG figure also gets a PNG of itself
+(``raster``): social sites show no SVG, so a post whose first figure is SVG
+shares that PNG (the ``sharing`` plugin's ``og:image``).
 """
 
 import io
@@ -41,6 +43,13 @@ def pixel_size(figure) -> tuple[int, int]:
 def save_figure(figure, kind: str) -> dict:
     if kind == "auto":
         kind = "png" if is_dense(figure) else "svg"
+    saved = saved_as(figure, kind)
+    if kind == "svg":
+        saved["raster"] = saved_as(figure, "png")
+    return saved
+
+
+def saved_as(figure, kind: str) -> dict:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=kind, metadata=METADATA[kind])
     width, height = pixel_size(figure)

@@ -275,6 +275,13 @@ class Build:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
         return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
 
+    def raster_url(self, url: str) -> str | None:
+        """URL of a PNG of the SVG figure at ``url`` (a figure of this build),
+        published with the other figures; None if it has none."""
+        folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
+        name = self.engine.publish_raster(url.rsplit("/", 1)[-1])
+        return f"{self.settings['SITEURL']}/{folder}/{name}" if name else None
+
     def finish(self) -> None:
         self.fill_all()
         outcomes = self.engine.close()
@@ -347,6 +354,13 @@ def track(content) -> None:
 def finish(generators) -> None:
     if build is not None:
         build.finish()
+
+
+def raster_url(url: str) -> str | None:
+    """For other plugins: a PNG of the SVG figure at ``url``, if this build
+    drew it (the ``sharing`` plugin's ``og:image``). Call it before the
+    pages are written (by ``all_generators_finalized``)."""
+    return build.raster_url(url) if build is not None else None
 
 
 def write_files(pelican) -> None:

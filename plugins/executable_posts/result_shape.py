@@ -79,7 +79,14 @@ def pictures(value, where: str) -> None:
     if not isinstance(value, list):
         fail(where, f"is a {kind(value)}, not a list")
     for index, item in enumerate(value):
-        fields(item, f"{where}[{index}]", PICTURE)
+        fields(item, f"{where}[{index}]", PICTURE, PICTURE_OPTIONAL)
+
+
+def raster(value, where: str) -> None:
+    """An SVG figure's PNG of itself, for sharing."""
+    fields(value, where, PICTURE)
+    if value["format"] != "png":
+        fail(f"{where}['format']", f"is {reprlib.repr(value['format'])}, not 'png'")
 
 
 def picture_format(value, where: str) -> None:
@@ -133,6 +140,7 @@ EXCEPTION = {
     "line": optional_line,
 }
 PICTURE = {"format": picture_format, "width": pixels, "height": pixels, "data": data}
+PICTURE_OPTIONAL = {"raster": raster}
 TEST = {"id": text, "outcome": outcome}
 TEST_OPTIONAL = {"message": text, "line": optional_line}
 RESULT = {

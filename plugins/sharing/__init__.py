@@ -1,0 +1,32 @@
+"""Sharing: what a page tells search engines, social sites and feed readers
+about itself, with absolute URLs.
+
+- every post's and page's ``share_image`` (its first figure, in a format
+  social sites show: an SVG figure shares the PNG ``executable_posts`` drew
+  of it), for the theme's ``_sharing.html``, which also writes each page's
+  canonical URL (``ABSOLUTE_SITEURL`` + the page's path) and Open Graph and
+  Twitter card metadata;
+- ``sitemap.xml`` of every page written but the 404 page, and, when
+  ``ROBOTS_TXT`` is true (production), ``robots.txt`` naming it;
+- feeds with absolute links and ids (tag: URIs on the site's own host; RSS
+  says its guid is no permalink), every link of an entry's content made
+  absolute against the post's address, and a line in the entries of posts
+  whose date is approximate.
+
+Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (SITEURL in
+production; the development server's in development), falling back to
+``SITEURL`` and then ``FEED_DOMAIN``; ``ROBOTS_TXT``; ``SITEMAP_EXCLUDE``,
+output files (relative paths) left out of the sitemap (``["404.html"]``).
+"""
+
+from .feeds import absolute_links, approximate
+from .sharing import register
+from .urls import absolute_siteurl, page_url
+
+__all__ = [
+    "absolute_links",
+    "absolute_siteurl",
+    "approximate",
+    "page_url",
+    "register",
+]

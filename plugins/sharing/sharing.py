@@ -1,0 +1,102 @@
+"""The wiring, the site's absolute address and each post's shared image."""
+
+import logging
+import sys
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from pelican import signals
+
+from . import feeds, sitemap
+from .urls import absolute_siteurl, page_url
+
+logger = logging.getLogger(__name__)
+
+# What Open Graph and Twitter cards show (no SVG, no video).
+IMAGE_TYPES = {
+    "png": "image/png",
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "gif": "image/gif",
+    "webp": "image/webp",
+}
+
+
+class FigureImages(HTMLParser):
+    """The images inside ``<figure>`` elements, in order: (src, alt, width,
+    height) each."""
+
+    def __init__(self):
+        super().__init__()
+        self.depth = 0
+        self.found: list[tuple[str, str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "figure":
+            self.depth += 1
+        elif tag == "img" and self.depth:
+            values = dict(attrs)
+            names = ("src", "alt", "width", "height")
+            self.found.append(tuple(values.get(name) or "" for name in names))
+
+    def handle_endtag(self, tag):
+        if tag == "figure" and self.depth:
+            self.depth -= 1
+
+
+def figure_images(html: str) -> list[tuple[str, str, str, str]]:
+    parser = FigureImages()
+    parser.feed(html)
+    parser.close()
+    return parser.found
+
+
+def raster_of(url: str) -> str | None:
+    """A PNG of an SVG figure, when ``executable_posts`` drew it."""
+    engine = sys.modules.get("executable_posts.plugin")
+    return engine.raster_url(url) if engine is not None else None
+
+
+def share_image(content, siteurl: str) -> dict | None:
+    """The first figure of ``content`` in a format social sites show, as
+    absolute URL, alt text, size and type; None if it has none."""
+    base = page_url(siteurl, content.save_as)
+    for src, alt, width, height in figure_images(content.content):
+        extension = urlsplit(src).path.rsplit(".", 1)[-1].lower()
+        if extension == "svg":
+            src, extension = raster_of(src), "png"
+            if src is None:
+                continue
+        if extension not in IMAGE_TYPES:
+            continue
+        return {
+            "url": urljoin(base, src),
+            "alt": alt,
+            "width": width,
+            "height": height,
+            "type": IMAGE_TYPES[extension],
+        }
+    return None
+
+
+def set_up(pelican) -> None:
+    pelican.settings["ABSOLUTE_SITEURL"] = absolute_siteurl(pelican.settings)
+
+
+def find_images(generators) -> None:
+    """Every post's and page's ``share_image``, before anything is written
+    (so the PNG of an SVG figure is written with the other figures)."""
+    for generator in generators:
+        siteurl = generator.settings["ABSOLUTE_SITEURL"]
+        for name in ("articles", "drafts", "pages", "hidden_pages", "draft_pages"):
+            for content in getattr(generator, name, None) or []:
+                content.share_image = share_image(content, siteurl)
+
+
+def register():
+    signals.initialized.connect(set_up)
+    signals.all_generators_finalized.connect(find_images)
+    signals.article_generator_finalized.connect(feeds.remember_posts)
+    signals.feed_generated.connect(feeds.fix_feed)
+    signals.content_written.connect(sitemap.pages.written)
+    signals.finalized.connect(sitemap.write)

@@ -1,0 +1,356 @@
+"""plugins/sharing: canonical links, Open Graph and Twitter cards, the
+sitemap, robots.txt and the feeds, on the real blog built for development
+(the session's ``site``) and for production (``production_site``), plus
+the link resolution feeds use, on its own."""
+
+import re
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from conftest import BuiltSite, build_site, invoke
+from lxml import etree, html
+from seed import SEED_POSTS
+from sharing import absolute_links, approximate
+
+import pelicanconf
+
+DEV = pelicanconf.ABSOLUTE_SITEURL
+PRODUCTION = "https://blog.example.org"
+ATOM = {"atom": "http://www.w3.org/2005/Atom"}
+SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
+# What Open Graph and Twitter cards accept, by the file's first bytes.
+IMAGE_MAGIC = {
+    "image/png": b"\x89PNG\r\n\x1a\n",
+    "image/gif": b"GIF8",
+    "image/jpeg": b"\xff\xd8\xff",
+}
+
+
+@pytest.fixture(scope="module")
+def production_site(site) -> BuiltSite:
+    """The real blog built by ``invoke preview`` (publishconf.py) with
+    SITEURL set, from the development build's execution cache."""
+    output = site.output.parent / "production"
+    result = invoke(
+        "preview",
+        "--output",
+        str(output),
+        env={
+            "SITEURL": PRODUCTION,
+            "EXEC_CACHE": str(site.output.parent / f"{site.output.name}-cache"),
+            "EXEC_REPORT": str(site.output.parent / "production-report.json"),
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return BuiltSite(output)
+
+
+def meta(doc, prop: str) -> list[str]:
+    return doc.xpath(f"/html/head/meta[@property='{prop}' or @name='{prop}']/@content")
+
+
+def page_address(site: BuiltSite, path: Path, siteurl: str) -> str:
+    relative = path.relative_to(site.output).as_posix()
+    return siteurl + "/" + re.sub(r"(^|/)index\.html$", r"\1", relative)
+
+
+def pages_but_404(site: BuiltSite) -> list[Path]:
+    return [p for p in site.html_pages() if p.name != "404.html"]
+
+
+def post_page(site: BuiltSite, title: str):
+    for path in site.html_pages():
+        doc = html.parse(str(path)).getroot()
+        if doc.xpath("//article[contains(@class, 'post')]") and (
+            " ".join(doc.xpath("//h1")[0].text_content().split()) == title
+        ):
+            return path, doc
+    raise AssertionError(f"no page for {title!r}")
+
+
+def feeds(site: BuiltSite) -> list[Path]:
+    return sorted(site.output.glob("feeds/**/*.xml"))
+
+
+def entry_html(feed: etree._Element) -> list[tuple[str, str]]:
+    """(entry link, HTML) of every entry's content and summary."""
+    found = []
+    for entry in feed.xpath("//atom:entry", namespaces=ATOM):
+        link = entry.xpath("atom:link[@rel='alternate']/@href", namespaces=ATOM)[0]
+        for text in entry.xpath(
+            "atom:content/text() | atom:summary/text()", namespaces=ATOM
+        ):
+            found.append((link, text))
+    for item in feed.xpath("/rss/channel/item"):
+        found += [
+            (item.findtext("link"), text) for text in item.xpath("description/text()")
+        ]
+    return found
+
+
+def links_in(text: str) -> list[str]:
+    doc = html.fragment_fromstring(text, create_parent="div")
+    urls = doc.xpath("//@href | //@src | //@poster")
+    for srcset in doc.xpath("//@srcset"):
+        urls += [part.split()[0] for part in srcset.split(",") if part.strip()]
+    return urls
+
+
+# -- canonical links and Open Graph -------------------------------------
+
+
+def test_every_page_has_an_absolute_canonical_link_equal_to_og_url(site):
+    pages = pages_but_404(site)
+    assert len(pages) >= 40  # posts, pages, listings and their later pages
+    for path in pages:
+        doc = html.parse(str(path)).getroot()
+        (canonical,) = doc.xpath("/html/head/link[@rel='canonical']/@href")
+        assert canonical == page_address(site, path, DEV), path
+        assert meta(doc, "og:url") == [canonical], path
+        assert meta(doc, "og:site_name") == [pelicanconf.SITENAME]
+        assert meta(doc, "og:title")[0] and meta(doc, "og:description")[0], path
+
+
+def test_the_404_page_has_no_canonical_link_and_is_not_indexed(site):
+    doc = site.page("404.html")
+    assert not doc.xpath("//link[@rel='canonical']")
+    assert not meta(doc, "og:url")
+    assert meta(doc, "robots") == ["noindex"]
+
+
+def test_production_canonical_links_are_on_siteurl(production_site):
+    for path in pages_but_404(production_site):
+        doc = html.parse(str(path)).getroot()
+        (canonical,) = doc.xpath("/html/head/link[@rel='canonical']/@href")
+        assert canonical == page_address(production_site, path, PRODUCTION), path
+        assert meta(doc, "og:url") == [canonical]
+
+
+def test_posts_are_og_articles_and_other_pages_websites(site):
+    _, doc = post_page(site, "Making Python's pickle safe(r)")
+    assert meta(doc, "og:type") == ["article"]
+    assert meta(doc, "og:title") == ["Making Python's pickle safe(r)"]
+    assert meta(doc, "article:published_time")[0].startswith("2009-10-10T")
+    assert meta(doc, "article:tag") == ["programming", "python"]
+    for listing in ("", "page/2/", "tag/python/", "archives/", "about/"):
+        assert meta(site.page(listing), "og:type") == ["website"], listing
+
+
+def test_fokker_planck_post_shares_its_first_figure(site):
+    path, doc = post_page(site, "1d Fokker-Plank equation")
+    first = doc.xpath("//div[@class='post-body']//figure//img")[0]
+    (image,) = meta(doc, "og:image")
+    assert image == urljoin(page_address(site, path, DEV), first.get("src"))
+    assert image.startswith(DEV + "/figures/")
+    (kind,) = meta(doc, "og:image:type")
+    data = (site.output / urlsplit(image).path.lstrip("/")).read_bytes()
+    assert data.startswith(IMAGE_MAGIC[kind])  # a format social sites show
+    assert meta(doc, "og:image:alt") == [first.get("alt")]
+    assert meta(doc, "og:image:width") == [first.get("width")]
+    assert meta(doc, "twitter:card") == ["summary_large_image"]
+
+
+def test_a_post_without_figures_has_no_image_and_a_summary_card(site):
+    _, doc = post_page(site, "Making Python's pickle safe(r)")
+    assert not meta(doc, "og:image")
+    assert meta(doc, "twitter:card") == ["summary"]
+
+
+TWO_SVG_FIGURES = (
+    "Title: Plotted\nDate: 2009-07-18\nCategory: Test\n\n"
+    "A parabola, then a line.\n\n"
+    '```python exec="on" caption="A parabola"\n'
+    "import matplotlib.pyplot as plt\n"
+    "plt.plot([0, 1, 2], [0, 1, 4])\n"
+    "```\n\n"
+    '```python exec="on" caption="A line"\n'
+    "plt.plot([0, 1, 2], [0, 1, 2])\n"
+    "```\n"
+)
+
+
+def test_a_post_whose_first_figure_is_svg_shares_a_png_of_it(tmp_path):
+    content = tmp_path / "content"
+    (content / "posts").mkdir(parents=True)
+    (content / "posts" / "plotted.md").write_text(TWO_SVG_FIGURES)
+    output = tmp_path / "output"
+    result = build_site(content, output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = html.parse(str(output / "2009/07/plotted/index.html")).getroot()
+    first, second = doc.xpath("//figure/img")
+    assert first.get("src").endswith(".svg")  # the page keeps the SVG
+    (image,) = meta(doc, "og:image")
+    assert image.startswith(DEV + "/figures/") and image.endswith(".png")
+    png = (output / urlsplit(image).path.lstrip("/")).read_bytes()
+    assert png.startswith(IMAGE_MAGIC["image/png"])
+    assert meta(doc, "og:image:type") == ["image/png"]
+    assert meta(doc, "og:image:alt") == ["A parabola"]
+    assert meta(doc, "og:image:width") == [first.get("width")]
+    # only the shared PNG is published, not one for every SVG figure
+    published = sorted(p.suffix for p in (output / "figures").iterdir())
+    assert published == [".png", ".svg", ".svg"]
+
+
+# -- sitemap and robots.txt ---------------------------------------------
+
+
+def test_sitemap_lists_every_page_and_post_but_the_404_page(site):
+    sitemap = site.xml("sitemap.xml")
+    listed = sitemap.xpath("//s:url/s:loc/text()", namespaces=SITEMAP)
+    assert len(listed) == len(set(listed))
+    pages = {page_address(site, path, DEV) for path in pages_but_404(site)}
+    assert set(listed) == pages
+    assert not [url for url in listed if "404" in url]
+    for post in SEED_POSTS:
+        path, _ = post_page(site, post.title)
+        url = page_address(site, path, DEV)
+        (lastmod,) = sitemap.xpath(
+            f"//s:url[s:loc='{url}']/s:lastmod/text()", namespaces=SITEMAP
+        )
+        assert lastmod.startswith(post.date + "T"), url
+
+
+def test_robots_txt_is_written_only_in_production_and_names_the_sitemap(
+    site, production_site
+):
+    assert not (site.output / "robots.txt").exists()
+    robots = (production_site.output / "robots.txt").read_text()
+    assert re.search(r"^User-agent: \*$", robots, re.M)
+    assert re.findall(r"^Sitemap: (\S+)$", robots, re.M) == [
+        PRODUCTION + "/sitemap.xml"
+    ]
+    locations = production_site.xml("sitemap.xml").xpath(
+        "//s:loc/text()", namespaces=SITEMAP
+    )
+    assert locations and all(url.startswith(PRODUCTION + "/") for url in locations)
+
+
+# -- feeds ---------------------------------------------------------------
+
+
+def test_rss_guids_are_tag_uris_marked_as_no_permalink(site):
+    items = site.xml("feeds/all.rss.xml").xpath("/rss/channel/item")
+    assert len(items) == len(SEED_POSTS)
+    for item in items:
+        guid = item.find("guid")
+        assert guid.get("isPermaLink") == "false"
+        path = urlsplit(item.findtext("link")).path
+        assert re.fullmatch(rf"tag:localhost,\d{{4}}-\d\d-\d\d:{path}", guid.text)
+
+
+def test_development_feeds_have_absolute_ids_and_links_never_tag_none(site):
+    for path in feeds(site):
+        text = path.read_text(encoding="utf-8")
+        assert "tag:None" not in text, path
+        feed = etree.fromstring(text.encode())
+        ids = feed.xpath("//atom:id/text()", namespaces=ATOM)
+        links = feed.xpath(
+            "//atom:link/@href | /rss/channel/link/text()", namespaces=ATOM
+        )
+        links += feed.xpath("/rss/channel/item/link/text()")
+        assert links and all(link.startswith(DEV + "/") for link in links), path
+        if ids:  # Atom: the feed's id is its own address, each entry's unique
+            assert (
+                ids[0] == feed.xpath("atom:link[@rel='self']/@href", namespaces=ATOM)[0]
+            )
+            assert all(i.startswith("tag:localhost,") for i in ids[1:]), path
+            assert len(set(ids)) == len(ids)
+
+
+def test_production_feed_ids_are_the_tag_uris_pelican_always_made(production_site):
+    feed = production_site.xml("feeds/all.atom.xml")
+    ids = feed.xpath("//atom:entry/atom:id/text()", namespaces=ATOM)
+    assert "tag:blog.example.org,2010-08-06:/2010/08/websockets-in-python/" in ids
+
+
+def test_feed_content_has_no_relative_or_fragment_only_links(site):
+    checked = 0
+    for path in feeds(site):
+        for _, text in entry_html(site.xml(str(path.relative_to(site.output)))):
+            for url in links_in(text):
+                parts = urlsplit(url)
+                assert parts.scheme in ("http", "https", "mailto"), (path, url)
+                assert parts.scheme == "mailto" or parts.netloc, (path, url)
+                checked += 1
+    assert checked > 100
+
+
+def test_feed_fragment_links_point_at_the_post(site):
+    feed = site.xml("feeds/all.atom.xml")
+    found = 0
+    for link, text in entry_html(feed):
+        for url in links_in(text):
+            if "#" in url and url.split("#")[0] == link:
+                page = site.page(urlsplit(link).path)
+                assert url.split("#")[1] in page.xpath("//@id"), url
+                found += 1
+    assert found > 5  # the headings' ¶ links, above all
+
+
+def test_feed_entries_of_posts_with_approximate_dates_say_so(site):
+    approximate_titles = {post.title for post in SEED_POSTS if post.approximate}
+    rss = site.xml("feeds/all.rss.xml")
+    for item in rss.xpath("/rss/channel/item"):
+        says = "date of this post is approximate" in item.findtext("description")
+        assert says == (item.findtext("title") in approximate_titles)
+    atom = site.xml("feeds/all.atom.xml")
+    for entry in atom.xpath("//atom:entry", namespaces=ATOM):
+        title = entry.findtext("atom:title", namespaces=ATOM)
+        for text in entry.xpath(
+            "atom:content/text() | atom:summary/text()", namespaces=ATOM
+        ):
+            assert ("date of this post is approximate" in text) == (
+                title in approximate_titles
+            ), title
+
+
+# -- the pieces on their own ---------------------------------------------
+
+POST = "http://localhost:8000/2009/07/post/"
+
+
+def test_absolute_links_resolves_fragment_root_and_relative_links():
+    text = (
+        '<h2 id="x">X<a class="headerlink" href="#x" title="Link">¶</a></h2>'
+        '<p><a href="/tag/python/">python</a> <a href="../other/">other</a> '
+        '<a href="https://docs.python.org/3/">docs</a> <a href="mailto:d@x.org">d</a>'
+        '<img src="/figures/a.svg" alt="A" width="4" height="3"></p>'
+    )
+    assert absolute_links(text, POST) == (
+        '<h2 id="x">X<a class="headerlink" href="http://localhost:8000/2009/07/post/#x"'
+        ' title="Link">¶</a></h2>'
+        '<p><a href="http://localhost:8000/tag/python/">python</a> '
+        '<a href="http://localhost:8000/2009/07/other/">other</a> '
+        '<a href="https://docs.python.org/3/">docs</a> <a href="mailto:d@x.org">d</a>'
+        '<img src="http://localhost:8000/figures/a.svg" alt="A" width="4"'
+        ' height="3"></p>'
+    )
+
+
+def test_absolute_links_resolves_srcset_and_poster():
+    text = '<img srcset="/a.png 1x, b.png 2x" alt=""><video poster="/p.png" controls>'
+    assert absolute_links(text, POST) == (
+        '<img srcset="http://localhost:8000/a.png 1x, '
+        'http://localhost:8000/2009/07/post/b.png 2x" alt="">'
+        '<video poster="http://localhost:8000/p.png" controls>'
+    )
+
+
+def test_absolute_links_leaves_text_code_and_other_tags_as_written():
+    text = (
+        '<p>Use <code>&lt;a href="#top"&gt;</code> &amp; <em>so</em></p>\n'
+        "<pre><code>print(\"&lt;img src='/x.png'&gt;\")</code></pre>"
+        '<math display="block"><mi>x</mi></math><br/>'
+    )
+    assert absolute_links(text, POST) == text
+
+
+def test_approximate_dates_are_the_ones_marked_yes():
+    class Post:
+        def __init__(self, value):
+            self.date_approximate = value
+
+    assert approximate(Post("yes")) and approximate(Post("True"))
+    assert not approximate(Post("no")) and not approximate(Post(""))
+    assert not approximate(object())
