@@ -24,6 +24,9 @@ ARGS = [
     "--disable-sync",
 ]
 PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-...
+# Results wait for Pagefind's WebAssembly and index chunks: on a busy 2-core
+# machine that can take longer than expect's 5 s.
+WAIT = 20_000
 
 if not Path(CHROMIUM).exists():
     if os.environ.get("REQUIRE_BROWSER") == "1":
@@ -67,7 +70,7 @@ def page(browser):
 
 def results(page):
     titles = page.locator(".pagefind-ui__result-title")
-    sync_api.expect(titles.first).to_be_visible()
+    sync_api.expect(titles.first).to_be_visible(timeout=WAIT)
     return titles
 
 
@@ -77,7 +80,7 @@ def test_typing_pickle_in_the_header_box_shows_the_pickle_post_first(page, serve
     page.get_by_role("search").get_by_role("button").click()
     page.wait_for_url(f"{served}/search/?q=pickle")
     titles = results(page)
-    sync_api.expect(titles.first).to_have_text(PICKLE_TITLE)
+    sync_api.expect(titles.first).to_have_text(PICKLE_TITLE, timeout=WAIT)
     titles.first.locator("a").click()
     page.wait_for_url(f"{served}/2009/10/making-pythons-pickle-safer/")
 
@@ -94,7 +97,7 @@ def test_searching_asks_nothing_of_any_other_host(page, served):
 
     page.route("**/*", record)
     page.goto(f"{served}/search/?q=websockets")
-    sync_api.expect(results(page).first).to_contain_text("WebSockets")
+    sync_api.expect(results(page).first).to_contain_text("WebSockets", timeout=WAIT)
     elsewhere = [url for url in asked if not url.startswith(f"{served}/")]
     assert elsewhere == []
     # The index itself came from the site: its entry, WebAssembly and fragments.
@@ -117,7 +120,7 @@ def test_search_pages_have_no_axe_violations_and_fit_the_width(
         page.goto(served + address)
         if "q=" in address:
             message = page.locator(".pagefind-ui__message")
-            sync_api.expect(message).to_contain_text("result")
+            sync_api.expect(message).to_contain_text("result", timeout=WAIT)
         violations = Axe().run(page).response["violations"]
         assert violations == [], (address, violations)
         overflow = page.evaluate(
