@@ -29,6 +29,9 @@ PLUGINS = [
     "executable_posts",
     "pygments_stylesheet",
     "sharing",  # after executable_posts: a post's image is its first figure
+    # pagefind_search before positions_check: the search page's links to
+    # pagefind/ must resolve when the check runs.
+    "pagefind_search",
     "positions_check",
     "code_regions",
 ]
@@ -83,6 +86,10 @@ CATEGORIES_SAVE_AS = CATEGORIES_URL + "index.html"
 AUTHORS_URL = "authors/"
 AUTHORS_SAVE_AS = AUTHORS_URL + "index.html"
 
+# The search page, added to DIRECT_TEMPLATES by pagefind_search while
+# PAGEFIND is on (a build without the index has no search page).
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = SEARCH_URL + "index.html"
 INDEX_URL = ""
 INDEX_SAVE_AS = "index.html"
 
@@ -121,6 +128,14 @@ CHAT_URL = "ws://localhost:8765/"
 EXTERNAL_LINK_HOSTS = ["docs.python.org", "gist.github.com", "github.com"]
 EXTERNAL_RESOURCE_HOSTS: list[str] = []
 POSITIONS_REPORT = str(ROOT / "reports" / "positions.json")
+
+# Site search (plugins/pagefind_search): Pagefind indexes the written output
+# into output/pagefind/ with the binary of the pagefind_bin package; the
+# search page and the header box use it, offline. False: no index, no page.
+PAGEFIND = True
+# Not indexed: the engine's labels and verdicts (the same words on every
+# post) and the headings' permalink signs.
+PAGEFIND_EXCLUDE_SELECTORS = [".exec-label", ".exec-verdict", ".headerlink"]
 
 # Pelican's content cache is off: a stale cache must never hide an edit.
 CACHE_CONTENT = False

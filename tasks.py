@@ -116,6 +116,16 @@ def build_and_report(c, output=str(OUTPUT), content=str(CONTENT)):
 class SiteRequestHandler(SimpleHTTPRequestHandler):
     """Serves the built site; a missing page gets the site's own 404 page."""
 
+    # Pagefind's index files (unknown to mimetypes) and its WebAssembly.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".pf_meta": "application/octet-stream",
+        ".pf_index": "application/octet-stream",
+        ".pf_fragment": "application/octet-stream",
+        ".pagefind": "application/octet-stream",
+        ".wasm": "application/wasm",
+    }
+
     def send_error(self, code, message=None, explain=None):
         not_found = Path(self.directory) / "404.html"
         if code != HTTPStatus.NOT_FOUND or not not_found.is_file():

@@ -1,0 +1,130 @@
+"""The search page in Debian's Chromium, driven by Playwright, over the site
+the session built: the header box finds the pickle post first, nothing is
+asked of another host, and axe-core finds no violations, light or dark,
+wide or narrow."""
+
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright import sync_api
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-...
+# Results wait for Pagefind's WebAssembly and index chunks: on a busy 2-core
+# machine that can take longer than expect's 5 s.
+WAIT = 20_000
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("REQUIRE_BROWSER") == "1":
+        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    pytest.skip(
+        f"{CHROMIUM} is not installed (apt-get install -y chromium)",
+        allow_module_level=True,
+    )
+
+
+@pytest.fixture(scope="module")
+def served(site):
+    """The session's site over HTTP, as `invoke serve` serves it."""
+    import tasks
+
+    server = tasks.site_server(site.output, "127.0.0.1", 0)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    profile = tempfile.mkdtemp(prefix="chromium-")  # a fresh user-data dir
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=ARGS, headless=True
+        )
+        yield context
+        context.close()
+    shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page()
+    yield page
+    page.close()
+
+
+def results(page):
+    titles = page.locator(".pagefind-ui__result-title")
+    sync_api.expect(titles.first).to_be_visible(timeout=WAIT)
+    return titles
+
+
+def test_typing_pickle_in_the_header_box_shows_the_pickle_post_first(page, served):
+    page.goto(f"{served}/")
+    page.get_by_role("search").get_by_label("Search").fill("pickle")
+    page.get_by_role("search").get_by_role("button").click()
+    page.wait_for_url(f"{served}/search/?q=pickle")
+    titles = results(page)
+    sync_api.expect(titles.first).to_have_text(PICKLE_TITLE, timeout=WAIT)
+    titles.first.locator("a").click()
+    page.wait_for_url(f"{served}/2009/10/making-pythons-pickle-safer/")
+
+
+def test_searching_asks_nothing_of_any_other_host(page, served):
+    asked = []
+
+    def record(route):
+        asked.append(route.request.url)
+        if urlsplit(route.request.url).netloc == urlsplit(served).netloc:
+            route.continue_()
+        else:
+            route.abort()
+
+    page.route("**/*", record)
+    page.goto(f"{served}/search/?q=websockets")
+    sync_api.expect(results(page).first).to_contain_text("WebSockets", timeout=WAIT)
+    elsewhere = [url for url in asked if not url.startswith(f"{served}/")]
+    assert elsewhere == []
+    # The index itself came from the site: its entry, WebAssembly and fragments.
+    paths = [urlsplit(url).path for url in asked]
+    assert "/pagefind/pagefind-entry.json" in paths
+    assert any(path.endswith(".pf_fragment") for path in paths)
+    assert any(path.startswith("/pagefind/wasm.") for path in paths)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+@pytest.mark.parametrize("width", [1280, 390])
+def test_search_pages_have_no_axe_violations_and_fit_the_width(
+    page, served, scheme, width
+):
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.emulate_media(color_scheme=scheme)
+    page.set_viewport_size({"width": width, "height": 900})
+    for address in ("/", "/search/", "/search/?q=pickle", "/search/?q=zzzqqq"):
+        page.goto(served + address)
+        if "q=" in address:
+            message = page.locator(".pagefind-ui__message")
+            sync_api.expect(message).to_contain_text("result", timeout=WAIT)
+        violations = Axe().run(page).response["violations"]
+        assert violations == [], (address, violations)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth"
+            " - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, (address, overflow)
