@@ -135,7 +135,12 @@ POSITIONS_REPORT = str(ROOT / "reports" / "positions.json")
 PAGEFIND = True
 # Not indexed: the engine's labels and verdicts (the same words on every
 # post) and the headings' permalink signs.
-PAGEFIND_EXCLUDE_SELECTORS = [".exec-label", ".exec-verdict", ".headerlink"]
+PAGEFIND_EXCLUDE_SELECTORS = [
+    ".exec-label",
+    ".exec-verdict",
+    ".exec-note",
+    ".headerlink",
+]
 
 # Pelican's content cache is off: a stale cache must never hide an edit.
 CACHE_CONTENT = False

@@ -286,3 +286,13 @@ def test_about_page_lists_which_dates_are_approximate(site):
         post.title: "approximate" if post.approximate else "exact"
         for post in SEED_POSTS
     }
+
+
+@pytest.mark.parametrize(
+    "url, current",
+    [("", "Home"), ("archives/", "Archives"), ("tags/", "Tags")]
+    + [("categories/", "Categories"), ("about/", "About")],
+)
+def test_the_menu_marks_the_page_the_reader_is_on(site, url, current):
+    marked = site.page(url).xpath("//nav[@aria-label='Main']//a[@aria-current]")
+    assert [a.text_content() for a in marked] == [current]
