@@ -3,62 +3,32 @@ the session built: the header box finds the pickle post first, nothing is
 asked of another host, and axe-core finds no violations, light or dark,
 wide or narrow."""
 
-import os
-import shutil
-import tempfile
-import threading
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from browser_fixtures import chromium, require_chromium
+from browser_fixtures import served as serve
 from playwright import sync_api
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-...
 # Results wait for Pagefind's WebAssembly and index chunks: on a busy 2-core
 # machine that can take longer than expect's 5 s.
 WAIT = 20_000
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 
 @pytest.fixture(scope="module")
 def served(site):
     """The session's site over HTTP, as `invoke serve` serves it."""
-    import tasks
-
-    server = tasks.site_server(site.output, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    server.server_close()
+    with serve(site.output) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="chromium-")  # a fresh user-data dir
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True
-        )
+    with chromium() as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture
