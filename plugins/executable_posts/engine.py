@@ -380,9 +380,8 @@ class Engine:
 
     def publish(self, item: dict) -> str:
         """File name under which a figure or animation is written to the site."""
-        data = item["data"]
-        name = f"{hashlib.sha256(data).hexdigest()[:20]}.{item['format']}"
-        self.files[name] = data
+        name = published_name(item)
+        self.files[name] = item["data"]
         return name
 
     def close(self) -> list[Outcome]:
@@ -407,6 +406,11 @@ class Engine:
             for path in sorted(self.outcomes_by_path)
             for o in self.outcomes_by_path[path]
         ]
+
+
+def published_name(item: dict) -> str:
+    """A figure's file name: its content's hash, and its format."""
+    return f"{hashlib.sha256(item['data']).hexdigest()[:20]}.{item['format']}"
 
 
 def display_only(block: Block) -> Outcome:
