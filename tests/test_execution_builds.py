@@ -107,7 +107,7 @@ FIGURE = (
 def test_figure_appears_as_a_file_and_an_image(tmp_path):
     result, log, output = build(tmp_path, write_site(tmp_path, {"plot": FIGURE}))
     assert result.returncode == 0, log
-    (image,) = page(output, "plot").xpath("//figure[@class='exec-figure']/img")
+    (image,) = page(output, "plot").xpath("//figure[@class='exec-figure']//img")
     assert image.get("alt") == "A parabola"
     assert image.get("src").startswith("/figures/") and image.get("src").endswith(
         ".svg"

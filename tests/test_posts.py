@@ -125,7 +125,7 @@ def test_fokker_planck_post_draws_its_solution_and_checks_it(site):
     doc = rendered(site, ROOT / "content/posts/1d-fokker-planck-equation.md")
     (equation,) = doc.xpath("//math[@display='block']")
     assert "partial" in equation.get("alttext")
-    images = doc.xpath("//figure[@class='exec-figure']/img")
+    images = doc.xpath("//figure[@class='exec-figure']//img")
     assert len(images) == 5 and all(image.get("alt") for image in images)
     (gif,) = [i for i in images if i.get("src").endswith(".gif")]
     assert (site.output / gif.get("src").lstrip("/")).stat().st_size <= 2 * 1024 * 1024

@@ -113,3 +113,59 @@ def test_every_other_shape_is_refused_with_its_reason(path, value, why):
 def test_nothing_like_a_result_passes(result):
     with pytest.raises(MalformedResult):
         check_result(result)
+
+
+NARROW = {"format": "svg", "data": b"<svg/>", "width": 375, "height": 256}
+
+
+def with_narrow(**changes) -> dict:
+    """RESULT whose figure has a smallest text and a narrow variant, the
+    variant with ``changes`` (a field set to ``...`` is left out)."""
+    result = copy.deepcopy(RESULT)
+    narrow = {**NARROW, "smallest_text_px": 13.89, **changes}
+    narrow = {name: value for name, value in narrow.items() if value is not ...}
+    result["figures"][0].update(smallest_text_px=13.89, narrow=narrow)
+    return result
+
+
+def test_a_figure_with_a_narrow_variant_passes():
+    assert check_result(with_narrow())
+    assert check_result(with_narrow(smallest_text_px=...))
+
+
+@pytest.mark.parametrize(
+    ("result", "why"),
+    [
+        (with_narrow(data=...), "['narrow'] has no 'data'"),
+        (with_narrow(data="<svg/>"), "['narrow']['data'] is a str, not bytes"),
+        (with_narrow(width=0), "['narrow']['width'] is 0, outside 1..65536"),
+        (with_narrow(height=2.5), "['narrow']['height'] is a float, not an integer"),
+        (with_narrow(format="../x"), "['narrow']['format'] is '../x', not one of"),
+        (with_narrow(format="png"), "['narrow']['format'] is not the figure's"),
+        (with_narrow(narrow=NARROW), "fields no worker sends: 'narrow'"),
+        (with_narrow(onload="x"), "fields no worker sends: 'onload'"),
+        (with_narrow(smallest_text_px=10), "is 10, not a size in pixels"),
+        (with_narrow(smallest_text_px=math.nan), "is nan, not a size in pixels"),
+        (with_narrow(smallest_text_px=-1.0), "is -1.0, not a size in pixels"),
+        (changed(("figures", 0, "narrow"), "x.svg"), "['narrow'] is a str, not a dict"),
+        (
+            changed(("figures", 0, "narrow"), NARROW),
+            "has a narrow variant but no text size",
+        ),
+        (
+            changed(
+                ("animations", 0),
+                {
+                    **RESULT["animations"][0],
+                    "format": "mp4",
+                    "smallest_text_px": 9.0,
+                    "narrow": {**NARROW, "format": "mp4"},
+                },
+            ),
+            "['narrow']['format'] is 'mp4': no narrow variant",
+        ),
+    ],
+)
+def test_a_malformed_narrow_variant_is_refused_with_its_reason(result, why):
+    with pytest.raises(MalformedResult, match=re.escape(why)):
+        check_result(result)

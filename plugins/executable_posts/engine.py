@@ -381,9 +381,8 @@ class Engine:
 
     def publish(self, item: dict) -> str:
         """File name under which a figure or animation is written to the site."""
-        data = item["data"]
-        name = f"{hashlib.sha256(data).hexdigest()[:20]}.{item['format']}"
-        self.files[name] = data
+        name = published_name(item)
+        self.files[name] = item["data"]
         if "raster" in item:
             self.rasters[name] = item["raster"]
         return name
@@ -416,6 +415,11 @@ class Engine:
             for path in sorted(self.outcomes_by_path)
             for o in self.outcomes_by_path[path]
         ]
+
+
+def published_name(item: dict) -> str:
+    """A figure's file name: its content's hash, and its format."""
+    return f"{hashlib.sha256(item['data']).hexdigest()[:20]}.{item['format']}"
 
 
 def display_only(block: Block) -> Outcome:

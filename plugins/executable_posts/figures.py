@@ -2,15 +2,28 @@
 
 Figures are saved in a byte-for-byte reproducible form (no dates, a fixed
 SVG hash salt) so that their content hash, and so their file name, only
-changes when the picture does. An SVG figure also gets a PNG of itself
-(``raster``): social sites show no SVG, so a post whose first figure is SVG
-shares that PNG (the ``sharing`` plugin's ``og:image``).
+changes when the picture does.
+
+Each saved picture records the size of the smallest text it holds, in
+pixels at its natural size (``smallest_text_px``). A picture whose text
+would fall below ``LEGIBLE_PX`` CSS px in a phone's column
+(``PHONE_COLUMN_PX``) gets a ``narrow`` variant too: the same figure laid
+out again at about 3.75 inches wide with the same font sizes, so that its
+text, shown at most that column's width, is legible. The page offers it to
+narrow screens (``render.picture_html``).
+
+An SVG figure also gets a PNG of itself (``raster``): social sites show no
+SVG, so a post whose first figure is SVG shares that PNG (the ``sharing``
+plugin's ``og:image``).
 """
 
 import io
+import math
 import os
 import shutil
 import tempfile
+import warnings
+from contextlib import suppress
 
 import matplotlib
 
@@ -18,10 +31,21 @@ matplotlib.rcParams["svg.hashsalt"] = "null-disquisition"
 
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib import animation as mpl_animation  # noqa: E402
+from matplotlib.backends.backend_agg import RendererAgg  # noqa: E402
 from matplotlib.collections import QuadMesh  # noqa: E402
+from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
+from matplotlib.transforms import Bbox  # noqa: E402
+
+from .render import LEGIBLE_PX  # noqa: E402
 
 METADATA = {"svg": {"Date": None}, "png": {"Software": None}}
 DENSE = 5_000  # drawn items above which a figure is saved as PNG
+
+# A phone's column (CSS px: a 390 px screen less the page's margins), in
+# which text should show at least render.LEGIBLE_PX CSS px.
+PHONE_COLUMN_PX = 360
+NARROW_INCHES = 3.75  # width of a narrow variant (less for very small text)
+NARROWEST_INCHES = 2.5  # but never less: the plot itself needs room
 
 
 def is_dense(figure) -> bool:
@@ -40,20 +64,157 @@ def pixel_size(figure) -> tuple[int, int]:
     return round(width), round(height)
 
 
+class TextRecorder(RendererAgg):
+    """A renderer that draws nothing and notes the size, in points, of every
+    text a figure draws that a reader can see: not blank, and not wholly
+    outside the figure or its clip box (texts hidden, and tick labels
+    beyond the view, are not drawn at all)."""
+
+    def __init__(self, figure):
+        width, height = pixel_size(figure)
+        super().__init__(width, height, figure.dpi)
+        self.points: list[float] = []
+        for name in dir(self):
+            if name.startswith("draw_") and name not in ("draw_text", "draw_tex"):
+                setattr(self, name, lambda *args, **kwargs: None)
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if s.strip() and self.in_sight(gc, x, y, mtext):
+            self.points.append(prop.get_size_in_points())
+
+    def draw_tex(self, gc, x, y, s, prop, angle, *, mtext=None):
+        self.draw_text(gc, x, y, s, prop, angle, mtext=mtext)
+
+    def in_sight(self, gc, x, y, mtext) -> bool:
+        area = Bbox.from_bounds(0, 0, self.width, self.height)
+        clip = gc.get_clip_rectangle()
+        if clip is not None:
+            area = Bbox.intersection(area, clip)
+        if area is None:
+            return False
+        extent = mtext.get_window_extent(self) if mtext else Bbox([[x, y], [x, y]])
+        return extent.overlaps(area) or area.contains(x, y)
+
+
+def smallest_text_px(figure) -> float | None:
+    """The size of the figure's smallest text, in pixels at its natural size
+    (points × dpi / 72); None if it holds no text."""
+    recorder = TextRecorder(figure)
+    events = figure.canvas.callbacks  # no draw_event: it starts an animation
+    with warnings.catch_warnings(), events.blocked(signal="draw_event"):
+        warnings.simplefilter("ignore")
+        figure.draw(recorder)
+    if not recorder.points:
+        return None
+    return round(min(recorder.points) * figure.dpi / 72, 2)
+
+
+def shown_text_px(text_px: float, width: int) -> float:
+    """Text of ``text_px`` px in a picture ``width`` px wide, as a phone's
+    column shows it (scaled down to fit, never up)."""
+    return text_px * min(1.0, PHONE_COLUMN_PX / width)
+
+
+def needs_narrow(item: dict) -> bool:
+    text_px = item.get("smallest_text_px")
+    return text_px is not None and shown_text_px(text_px, item["width"]) < LEGIBLE_PX
+
+
+def narrow_size(figure, text_px: float) -> tuple[float, float, float]:
+    """Width and height (inches) and dpi of the figure's narrow variant.
+
+    In a column ``PHONE_COLUMN_PX`` wide, text of p points in a figure w
+    inches wide at d dpi shows at min(p·d/72, p·PHONE_COLUMN_PX/(72·w)) px:
+    the width brings the second term to ``LEGIBLE_PX``, the dpi the first
+    (it only rises for a figure made at a dpi so low its text is small
+    even at its natural size). The height shrinks less than the width: the
+    labels take the same room at either size, the plot needs what is left.
+    """
+    width, height = figure.get_size_inches()
+    dpi = figure.dpi
+    points = text_px * 72 / dpi
+    most = points * PHONE_COLUMN_PX / (72 * LEGIBLE_PX)
+    narrow = min(width, NARROW_INCHES, max(NARROWEST_INCHES, most))
+    narrow_height = height * math.sqrt(narrow / width)
+    narrow_dpi = max(dpi, 72 * LEGIBLE_PX / points)
+    return float(narrow), float(narrow_height), float(narrow_dpi)
+
+
+class resized:  # noqa: N801 - used as a context manager
+    """The figure at its narrow size, laid out again; then its size and dpi
+    back (and its subplot parameters, if they were changed).
+
+    A figure with a layout engine (``layout="constrained"`` or ``"tight"``)
+    lays itself out when drawn; one laid out once (``fig.tight_layout()``)
+    or by hand is given a tight layout at the new size."""
+
+    def __init__(self, figure, size: tuple[float, float, float]):
+        self.figure, self.size = figure, size
+
+    def __enter__(self):
+        figure = self.figure
+        self.saved = figure.get_size_inches().copy(), figure.dpi
+        params = figure.subplotpars
+        self.params = {
+            name: getattr(params, name)
+            for name in ("left", "bottom", "right", "top", "wspace", "hspace")
+        }
+        width, height, dpi = self.size
+        figure.set_dpi(dpi)
+        figure.set_size_inches(width, height, forward=False)
+        engine = figure.get_layout_engine()
+        self.relaid = engine is None or isinstance(engine, PlaceHolderLayoutEngine)
+        if self.relaid:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "not compatible with tight_layout"
+                with suppress(RuntimeError, ValueError):  # a layout it cannot do
+                    figure.tight_layout()
+        return figure
+
+    def __exit__(self, *exc):
+        figure = self.figure
+        (width, height), dpi = self.saved
+        figure.set_dpi(dpi)
+        figure.set_size_inches(width, height, forward=False)
+        if self.relaid:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                figure.subplots_adjust(**self.params)
+        return False
+
+
 def save_figure(figure, kind: str) -> dict:
     if kind == "auto":
         kind = "png" if is_dense(figure) else "svg"
-    saved = saved_as(figure, kind)
+    item = save_as(figure, kind)
     if kind == "svg":
-        saved["raster"] = saved_as(figure, "png")
-    return saved
+        item["raster"] = save_as(figure, "png")
+    if needs_narrow(item):
+        # an extra: a figure that cannot be drawn narrow is shown as it is
+        with suppress(Exception), narrowed(figure, item):
+            item["narrow"] = save_as(figure, kind)
+    return item
 
 
-def saved_as(figure, kind: str) -> dict:
+def narrowed(figure, item: dict) -> resized:
+    return resized(figure, narrow_size(figure, item["smallest_text_px"]))
+
+
+def save_as(figure, kind: str) -> dict:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=kind, metadata=METADATA[kind])
+    return described(figure, kind, buffer.getvalue())
+
+
+def described(figure, kind: str, data: bytes) -> dict:
+    """A saved picture as a result holds it: format, bytes, size in pixels,
+    and its smallest text's size in pixels, when it has any text."""
     width, height = pixel_size(figure)
-    return {"format": kind, "data": buffer.getvalue(), "width": width, "height": height}
+    item = {"format": kind, "data": data, "width": width, "height": height}
+    text_px = smallest_text_px(figure)
+    if text_px is not None:
+        item["smallest_text_px"] = text_px
+    return item
 
 
 def save_open_figures(kind: str = "auto") -> list[dict]:
@@ -64,9 +225,24 @@ def save_open_figures(kind: str = "auto") -> list[dict]:
 
 
 def save_animation(anim, kind: str) -> dict:
-    """An animation as GIF (Pillow), or MP4 when ffmpeg is there to encode it."""
+    """An animation as GIF (Pillow), or MP4 when ffmpeg is there to encode it.
+
+    A GIF gets a narrow variant as figures do (its frames drawn again at the
+    narrow size); an MP4 does not: a ``<video>`` has no ``<picture>`` to
+    choose between them."""
     if kind == "mp4" and not mpl_animation.writers.is_available("ffmpeg"):
         kind = "gif"
+    figure = anim._fig
+    item = described(figure, kind, encoded(anim, kind))
+    if kind == "gif" and needs_narrow(item):
+        with suppress(Exception), narrowed(figure, item):
+            item["narrow"] = described(figure, kind, encoded(anim, kind))
+    plt.close(figure)
+    return item
+
+
+def encoded(anim, kind: str) -> bytes:
+    """The animation's frames, encoded as ``kind``."""
     fps = max(1, round(1000 / getattr(anim, "_interval", 200)))
     writer = (
         mpl_animation.FFMpegWriter(fps=fps)
@@ -74,16 +250,26 @@ def save_animation(anim, kind: str) -> dict:
         else mpl_animation.PillowWriter(fps=fps)
     )
     directory = tempfile.mkdtemp()
+    canvas = anim._fig.canvas
+    # Each frame is drawn for the file by savefig; the draw the animation
+    # asks for after each frame (for a screen) is skipped: a third of the time.
+    shadowed = vars(canvas).get("draw_idle")
+    canvas.draw_idle = skip
     try:
         path = os.path.join(directory, f"animation.{kind}")
         anim.save(path, writer=writer)
         with open(path, "rb") as file:
-            data = file.read()
+            return file.read()
     finally:
+        if shadowed is None:
+            del canvas.draw_idle
+        else:
+            canvas.draw_idle = shadowed
         shutil.rmtree(directory, ignore_errors=True)
-    width, height = pixel_size(anim._fig)
-    plt.close(anim._fig)
-    return {"format": kind, "data": data, "width": width, "height": height}
+
+
+def skip(*args, **kwargs) -> None:
+    pass
 
 
 def save_new_animations(namespace: dict, kind: str, saved: set) -> list[dict]:

@@ -10,6 +10,7 @@ escaped, and the texts must join to exactly the code of the block, so a
 token list from anywhere can at most colour the code, never change it.
 """
 
+import math
 import re
 from functools import cache
 from html import escape
@@ -153,7 +154,17 @@ def text_html(label: str, text: str, kind: str) -> str:
     )
 
 
-def picture_html(item: dict, url: str, alt: str, caption: str) -> str:
+# The least size, in CSS px, of a figure's text on the page; and the page's
+# side margins (style.css: body's padding, 1.25rem each side; less on phones).
+LEGIBLE_PX = 10
+PAGE_MARGINS_REM = 2.5
+
+
+def picture_html(
+    item: dict, url: str, alt: str, caption: str, narrow_url: str | None = None
+) -> str:
+    """A figure or animation, with its caption. One with a narrow variant
+    (``narrow_url``) offers that to screens too narrow for its own text."""
     size = f'width="{item["width"]:d}" height="{item["height"]:d}"'  # ints only
     if item["format"] == "mp4":
         media = (
@@ -163,8 +174,24 @@ def picture_html(item: dict, url: str, alt: str, caption: str) -> str:
         )
     else:
         media = f'<img src="{escape(url)}" alt="{escape(alt)}" {size} loading="lazy">'
+        narrow = item.get("narrow")
+        if narrow and narrow_url:
+            narrow_size = f'width="{narrow["width"]:d}" height="{narrow["height"]:d}"'
+            media = (
+                f'<picture><source media="{narrow_media(item)}" '
+                f'srcset="{escape(narrow_url)}" {narrow_size}>{media}</picture>'
+            )
     caption_html = f"<figcaption>{escape(caption)}</figcaption>" if caption else ""
     return f'<figure class="exec-figure">{media}{caption_html}</figure>'
+
+
+def narrow_media(item: dict) -> str:
+    """The media query of screens on which the figure's own text would show
+    smaller than ``LEGIBLE_PX``: the figure, scaled down to the page's
+    column, keeps its text legible in a column this wide and no narrower.
+    (In rem, rounded up: margins in rem grow with the reader's font size.)"""
+    column = item["width"] * LEGIBLE_PX / item["smallest_text_px"]
+    return f"(max-width: {math.ceil(column / 16 + PAGE_MARGINS_REM)}rem)"
 
 
 def claim_checked(claim) -> tuple[str, bool]:
@@ -260,7 +287,8 @@ def block_html(outcome, picture_url) -> str:
                 if len(pictures) == 1
                 else f"{caption} ({number} of {len(pictures)})"
             )
-            parts.append(picture_html(item, picture_url(item), alt, alt))
+            narrow = item.get("narrow") and picture_url(item["narrow"])
+            parts.append(picture_html(item, picture_url(item), alt, alt, narrow))
         if block.shows("output") and printed_nothing(result):
             parts.append('<p class="exec-note">Ran at build time; printed nothing.</p>')
         checked, complete = verdicts(outcome)

@@ -9,6 +9,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
+from .engine import published_name
+
 SLOWEST = 5
 
 
@@ -89,9 +91,32 @@ def report_entries(outcomes) -> list[dict]:
             "cache": "hit" if o.reason == "cache hit" else "miss",
             "reason": o.reason,
             "errors": [str(e) for e in o.errors],
+            "figures": pictures_of(o.result),
         }
         for o in outcomes
     ]
+
+
+def pictures_of(result: dict | None) -> list[dict]:
+    """The files of a block's animations and figures, as its page shows
+    them, each with its size and its smallest text's (in pixels at its
+    natural size), and its narrow variant's."""
+    if not result:
+        return []
+    return [
+        described(item, narrow=described(item["narrow"]) if "narrow" in item else None)
+        for item in result.get("animations", []) + result.get("figures", [])
+    ]
+
+
+def described(item: dict, **more) -> dict:
+    entry = {
+        "file": published_name(item),
+        "width": item["width"],
+        "height": item["height"],
+        "smallest_text_px": item.get("smallest_text_px"),
+    }
+    return {**entry, **{name: value for name, value in more.items() if value}}
 
 
 def write_report(path: Path, outcomes, seconds: float) -> None:

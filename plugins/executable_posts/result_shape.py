@@ -15,6 +15,7 @@ from .errors import MalformedResult
 from .render import TOKEN_CLASSES
 
 PICTURE_FORMATS = frozenset({"svg", "png", "gif", "mp4"})
+VARIANT_FORMATS = PICTURE_FORMATS - {"mp4"}  # what an <img> shows
 MAX_PIXELS = 65_536  # a side of a figure (Agg's own limit)
 TEST_OUTCOMES = frozenset({"passed", "failed", "skipped", "error"})
 
@@ -80,11 +81,29 @@ def pictures(value, where: str) -> None:
         fail(where, f"is a {kind(value)}, not a list")
     for index, item in enumerate(value):
         fields(item, f"{where}[{index}]", PICTURE, PICTURE_OPTIONAL)
+        if "narrow" in item:
+            if item["narrow"]["format"] != item["format"]:
+                fail(f"{where}[{index}]['narrow']['format']", "is not the figure's")
+            if "smallest_text_px" not in item:  # what says when to show it
+                fail(f"{where}[{index}]", "has a narrow variant but no text size")
+
+
+def narrow(value, where: str) -> None:
+    """A figure's narrow variant (for phones): a picture itself, with no
+    variant of its own, in a format a ``<picture>`` can offer (not MP4)."""
+    fields(value, where, PICTURE, VARIANT_OPTIONAL)
+    if value["format"] not in VARIANT_FORMATS:
+        fail(f"{where}['format']", f"is {value['format']!r}: no narrow variant")
+
+
+def text_px(value, where: str) -> None:
+    if type(value) is not float or not 0 < value <= MAX_PIXELS:
+        fail(where, f"is {reprlib.repr(value)}, not a size in pixels")
 
 
 def raster(value, where: str) -> None:
     """An SVG figure's PNG of itself, for sharing."""
-    fields(value, where, PICTURE)
+    fields(value, where, PICTURE, VARIANT_OPTIONAL)
     if value["format"] != "png":
         fail(f"{where}['format']", f"is {reprlib.repr(value['format'])}, not 'png'")
 
@@ -140,7 +159,8 @@ EXCEPTION = {
     "line": optional_line,
 }
 PICTURE = {"format": picture_format, "width": pixels, "height": pixels, "data": data}
-PICTURE_OPTIONAL = {"raster": raster}
+VARIANT_OPTIONAL = {"smallest_text_px": text_px}
+PICTURE_OPTIONAL = {**VARIANT_OPTIONAL, "narrow": narrow, "raster": raster}
 TEST = {"id": text, "outcome": outcome}
 TEST_OPTIONAL = {"message": text, "line": optional_line}
 RESULT = {
