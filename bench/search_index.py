@@ -18,7 +18,7 @@ back to back), in wall time and in CPU time (user + system of the build and
 every process it started), each as a share of the median build without.
 The target (at most 10%) is judged on what indexing adds to the build, the
 larger of the wall and CPU shares; Pagefind's own time is reported beside
-it but not judged: the plugin overlaps most of it with Pelican's writing.
+it but not judged (it is what the plugin runs once the site is written).
 Also the index on disk (bytes and files of ``output/pagefind/``). The
 figures replace the "## Search index" section of ``bench/RESULTS.md``
 (``--no-write``: print only; ``--json FILE``: every round's figures).
@@ -160,8 +160,8 @@ def main() -> int:
                 else:
                     unsearched = output
             # Pagefind alone, its binary over the output just built without
-            # search (as the plugin ran it before it overlapped indexing
-            # with writing): Pagefind's own cost, not what it adds.
+            # search, as the plugin runs it once the site is written:
+            # Pagefind's own cost, timed apart from the build.
             started, before = time.perf_counter(), children_cpu()
             index_site(unsearched, exclude_selectors=excluded)
             if round_number:
@@ -192,8 +192,8 @@ def main() -> int:
         "each round builds both, back to back, in alternating order; wall "
         "time of each build in its own process, interpreter start-up "
         "included. Pagefind alone: its binary over the output just built "
-        "without search, in the same rounds (how the plugin indexed before "
-        "it overlapped indexing with Pelican's writing).",
+        "without search, in the same rounds (as the plugin runs it once the "
+        "site is written).",
         "",
         "| measurement | median (s) | min (s) | CPU, median (s) |",
         "| --- | ---: | ---: | ---: |",
@@ -225,8 +225,9 @@ def main() -> int:
         f"the larger of the two ({judged:+.1%}): {verdict(judged)}. For "
         f"comparison: {by_medians:+.1%} from the difference of the medians; "
         f"Pagefind alone takes {alone:.1%} of the build's wall time and "
-        f"{alone_cpu:.1%} of its CPU time, most of which the build with search "
-        "overlaps with Pelican's writing on the second core.",
+        f"{alone_cpu:.1%} of its CPU time. The rounds' differences swing by "
+        "seconds either way on this 2-core machine; more rounds on a quiet "
+        "machine would narrow them.",
         "",
         f"Index: `output/pagefind/` holds {bundle_bytes:,} bytes in "
         f"{bundle_files} files for {POSTS:,} indexed posts (Pagefind's UI and "
