@@ -8,64 +8,29 @@ execution report) scaled by the width the page shows the file at over the
 file's width. (An SVG's natural width in a browser is its size at 96 dpi,
 not the figure's dpi; the ratio of text to width is the same.)"""
 
-import os
-import shutil
-import tempfile
-import threading
-from pathlib import Path
-
 import pytest
+from browser_fixtures import chromium, require_chromium
+from browser_fixtures import served as serve
 from conftest import report_of
-from playwright import sync_api
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 LEGIBLE_PX = 10
 
-if not Path(CHROMIUM).exists():
-    if os.environ.get("REQUIRE_BROWSER") == "1":
-        raise RuntimeError(f"{CHROMIUM} is missing: apt-get install -y chromium")
-    pytest.skip(
-        f"{CHROMIUM} is not installed (apt-get install -y chromium)",
-        allow_module_level=True,
-    )
+require_chromium()
 
 
 @pytest.fixture(scope="module")
 def served(site):
     """The session's built blog over HTTP."""
-    import tasks
-
-    server = tasks.site_server(site.output, "127.0.0.1", 0)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
+    with serve(site.output) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def browser():
-    profile = tempfile.mkdtemp(prefix="chromium-")  # a fresh user-data dir
-    with sync_api.sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            args=ARGS,
-            headless=True,
-            color_scheme="light",
-        )
+    with chromium(color_scheme="light") as context:
         yield context
-        context.close()
-    shutil.rmtree(profile, ignore_errors=True)
 
 
 @pytest.fixture(scope="module")
