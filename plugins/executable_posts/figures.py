@@ -187,8 +187,8 @@ def save_figure(figure, kind: str) -> dict:
     if kind == "auto":
         kind = "png" if is_dense(figure) else "svg"
     item = save_as(figure, kind)
-    if kind == "svg":
-        item["raster"] = save_as(figure, "png")
+    if kind == "svg":  # the same picture: its size and text are the SVG's
+        item["raster"] = {**item, "format": "png", "data": saved(figure, "png")}
     if needs_narrow(item):
         # an extra: a figure that cannot be drawn narrow is shown as it is
         with suppress(Exception), narrowed(figure, item):
@@ -201,9 +201,13 @@ def narrowed(figure, item: dict) -> resized:
 
 
 def save_as(figure, kind: str) -> dict:
+    return described(figure, kind, saved(figure, kind))
+
+
+def saved(figure, kind: str) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format=kind, metadata=METADATA[kind])
-    return described(figure, kind, buffer.getvalue())
+    return buffer.getvalue()
 
 
 def described(figure, kind: str, data: bytes) -> dict:
