@@ -24,6 +24,8 @@ from urllib.parse import urljoin
 
 from feedgenerator import Rss201rev2Feed, get_tag_uri
 
+from tagpositions.scraper import line_starts
+
 LINK_ATTRIBUTES = ("href", "src", "srcset", "poster")
 APPROXIMATE = (
     '<p class="approximate-date"><em>The date of this post is approximate: '
@@ -54,8 +56,7 @@ class StartTags(HTMLParser):
 
     def __init__(self, text: str):
         super().__init__(convert_charrefs=True)
-        self.starts = [0]
-        self.starts += [i + 1 for i, char in enumerate(text) if char == "\n"]
+        self.starts = line_starts(text)
         self.tags: list[tuple[int, str, str, list]] = []
         self.feed(text)
         self.close()
