@@ -22,11 +22,12 @@ DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
 
 PLUGIN_PATHS = ["plugins"]
-# strict_build comes first: it fails the build on errors the others report.
 PLUGINS = [
-    "strict_build",
-    "mathml",
+    # runs the posts' code, and fails the build on any error logged (its
+    # own package, packages/pelican-executable-posts, installed like any
+    # namespace plugin; its place in this list does not matter)
     "executable_posts",
+    "mathml",
     "pygments_stylesheet",
     "sharing",  # after executable_posts: a post's image is its first figure
     # pagefind_search before positions_check: the search page's links to
@@ -36,14 +37,19 @@ PLUGINS = [
     "code_regions",
 ]
 
-# Executable posts (plugins/executable_posts). EXEC_CACHE and EXEC_REPORT
+# Executable posts (packages/pelican-executable-posts). EXEC_CACHE and EXEC_REPORT
 # can also be given as environment variables of the same name.
 EXEC_CACHE = str(ROOT / ".cache" / "execution")  # or s3://bucket/prefix
 EXEC_STATE_DIR = str(ROOT / ".cache")  # cache key pair; the index of an S3 cache
 EXEC_REPORT = str(ROOT / "reports" / "execution.json")
 EXEC_LOCKFILE = str(ROOT / "uv.lock")
 EXEC_TIMEOUT = 60
-EXEC_INCLUDE_DIRS = [str(ROOT / "src")]  # posts show and run the libraries
+# posts show and run the libraries
+EXEC_INCLUDE_DIRS = [
+    str(ROOT / "src"),
+    str(ROOT / "packages" / "signed-pickle" / "src"),
+    str(ROOT / "packages" / "cloudcached" / "src"),
+]
 EXEC_FIGURES_DIR = "figures"
 
 # Pygments styles for code, light and dark (the stylesheet is generated).

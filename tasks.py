@@ -397,8 +397,8 @@ def cache_key(c, state_dir="", name=""):
     import runpy
 
     sys.path.insert(0, str(ROOT / "plugins"))
-    from executable_posts.errors import CacheKeyError
-    from executable_posts.signing_keys import refuse_retired_variable, signing_key
+    from executable_blocks.errors import CacheKeyError
+    from executable_blocks.signing_keys import refuse_retired_variable, signing_key
 
     state = (
         state_dir

@@ -1,4 +1,4 @@
-"""Benchmark of the execution engine (``plugins/executable_posts``).
+"""Benchmark of the execution engine (``packages/pelican-executable-posts``).
 
 Generates 1,000 synthetic posts, each with one trivial executable block, in a
 temporary directory and times, in one run:
@@ -51,6 +51,7 @@ SETTINGS = ROOT / "pelicanconf.py"
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Execution engine"
 ENGINE = "executable_posts"
+ENGINE_CODE = "packages/pelican-executable-posts/src"
 POSTS = 1000
 MANY_BLOCKS = 200
 FIRST_DATE = date(2008, 1, 1)
@@ -300,7 +301,7 @@ def children_cpu() -> float:
 
 def engine_digest() -> str:
     """A digest of the engine's code, to tell whether it changed during a run."""
-    files = sorted((ROOT / "plugins" / ENGINE).rglob("*.py"))
+    files = sorted((ROOT / ENGINE_CODE).rglob("*.py"))
     return hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
 
 
@@ -425,9 +426,9 @@ def engine_version() -> str:
         return result.stdout.strip() if result.returncode == 0 else ""
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown commit"
-    dirty = git("status", "--porcelain", "--", f"plugins/{ENGINE}")
+    dirty = git("status", "--porcelain", "--", ENGINE_CODE)
     return f"{commit}" + (
-        f" with uncommitted changes to plugins/{ENGINE}" if dirty else ""
+        f" with uncommitted changes to {ENGINE_CODE}" if dirty else ""
     )
 
 
@@ -544,7 +545,7 @@ def section(
     if engine_changed:
         lines += [
             "",
-            f"**Caution:** the code of plugins/{ENGINE} changed while the "
+            f"**Caution:** the code of {ENGINE_CODE} changed while the "
             "benchmark ran; these figures mix versions of the engine.",
         ]
     return "\n".join(lines) + "\n"
@@ -577,7 +578,7 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     engine_changed = engine_digest() != engine
     if engine_changed:
-        log(f"warning: plugins/{ENGINE} changed during the run")
+        log(f"warning: {ENGINE_CODE} changed during the run")
     text = section(timings, args.repeat, args.posts, engine_changed, work)
     write_section(args.results, SECTION, text)
     print(text)

@@ -65,7 +65,7 @@ def build(content: Path, output: Path) -> None:
         "-o",
         str(output),
         "-e",
-        'PLUGINS=["strict_build", "pygments_stylesheet"]',
+        'PLUGINS=["executable_posts", "pygments_stylesheet"]',
         "RELATIVE_URLS=true",
         "FEED_ALL_ATOM=null",
         "FEED_ALL_RSS=null",

@@ -1,8 +1,8 @@
-"""Unit tests of executable_posts.blocks: finding blocks and reading options."""
+"""Unit tests of executable_blocks.blocks: finding blocks and reading options."""
 
 import pytest
-from executable_posts.blocks import Block, find_blocks
-from executable_posts.errors import BlockError
+from executable_blocks.blocks import Block, find_blocks
+from executable_blocks.errors import BlockError
 
 
 def blocks_of(text: str, code_dir=None):

@@ -1,18 +1,17 @@
-"""Unit tests of executable_posts.cache: keys, reasons, storage."""
+"""Unit tests of executable_blocks.cache: keys, reasons, storage."""
 
 import json
 
 import pytest
-from executable_posts.blocks import Block
-from executable_posts.cache import (
+from cloudcached import CorruptEntry
+from executable_blocks.blocks import Block
+from executable_blocks.cache import (
     ResultStore,
     changed_dependency,
     environment_digest,
     key_parts,
     miss_reason,
 )
-
-from cloudcached import CorruptEntry
 
 
 def session(*codes, included=None):
@@ -175,7 +174,7 @@ def test_index_round_trips_and_is_private(tmp_path):
 def test_changed_dependency_is_found(tmp_path):
     module = tmp_path / "mod.py"
     module.write_text("x = 1\n")
-    from executable_posts.cache import file_digest
+    from executable_blocks.cache import file_digest
 
     entry = {"dependencies": {str(module): file_digest(module)}}
     assert changed_dependency(entry) is None

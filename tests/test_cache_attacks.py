@@ -18,13 +18,12 @@ from urllib.parse import unquote
 
 import pytest
 from block_results import plain_result
+from cloudcached import LocalBackend, S3Backend
 from conftest import build_site, report_of
-from executable_posts.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
-from executable_posts.signing_keys import generate
+from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
+from executable_blocks.signing_keys import generate
 from lxml import html
 from test_execution_builds import write_site
-
-from cloudcached import LocalBackend, S3Backend
 
 TRUSTED = generate("ci.null-disquisition-1")  # the secret of the trusted builds
 SCRIPT = "<script>alert(1)</script>"

@@ -1,6 +1,6 @@
-"""Unit tests of executable_posts.claims: comparing claimed and real output."""
+"""Unit tests of executable_blocks.claims: comparing claimed and real output."""
 
-from executable_posts.claims import diff, matches
+from executable_blocks.claims import diff, matches
 
 
 def test_equal_text_matches():

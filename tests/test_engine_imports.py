@@ -3,8 +3,8 @@ and what the posts' own modules import in turn, never those modules."""
 
 from types import SimpleNamespace
 
-from executable_posts.blocks import Block
-from executable_posts.engine import Engine
+from executable_blocks.blocks import Block
+from executable_blocks.engine import Engine
 
 
 def engine_for(code_dir) -> Engine:

@@ -1,9 +1,9 @@
-"""Unit tests of strict_build.error_gate: any logged error stops the build."""
+"""Unit tests of the plugin's error gate: any logged error stops the build."""
 
 import logging
 
 import pytest
-from strict_build.error_gate import BuildFailed, ErrorGate
+from pelican.plugins.executable_posts.gate import BuildFailed, ErrorGate
 
 
 @pytest.fixture

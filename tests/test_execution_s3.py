@@ -5,8 +5,8 @@ import hashlib
 import pickle
 
 from conftest import build_site, report_of
-from executable_posts.entry_signature import EntrySigner
-from executable_posts.signing_keys import generate
+from executable_blocks.entry_signature import EntrySigner
+from executable_blocks.signing_keys import generate
 from test_execution_builds import write_site
 
 TEAM = generate("ci.null-disquisition-1")  # the key CI's trusted builds share

@@ -1,9 +1,9 @@
 """Unit tests of the Markdown extension, in Python-Markdown's own style:
 ``assertMarkdownRenders(source, expected_html)`` with the engine stubbed out."""
 
-from executable_posts.engine import Outcome
-from executable_posts.errors import BlockError
-from executable_posts.extension import ExecutableCodeExtension
+from executable_blocks.engine import Outcome
+from executable_blocks.errors import BlockError
+from executable_blocks.extension import ExecutableCodeExtension
 from markdown.test_tools import TestCase
 
 

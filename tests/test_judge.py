@@ -1,7 +1,7 @@
-"""Unit tests of executable_posts.judge: does a result contradict the post?"""
+"""Unit tests of executable_blocks.judge: does a result contradict the post?"""
 
-from executable_posts.blocks import Block, Claim
-from executable_posts.judge import judge
+from executable_blocks.blocks import Block, Claim
+from executable_blocks.judge import judge
 
 
 def block(code="pass\n", claim=None, **options) -> Block:

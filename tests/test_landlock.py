@@ -3,7 +3,7 @@
 import errno
 
 import pytest
-from executable_posts import landlock
+from executable_blocks import landlock
 from forked import in_child
 
 ABI = landlock.abi_version()

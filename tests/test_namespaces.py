@@ -4,7 +4,7 @@ import os
 import socket
 
 import pytest
-from executable_posts import namespaces
+from executable_blocks import namespaces
 from forked import in_child
 
 

@@ -1,14 +1,14 @@
 """Figures on phones: a figure whose text a phone's column would shrink
-below legibility is saved with a narrow variant too (executable_posts.figures,
+below legibility is saved with a narrow variant too (executable_blocks.figures,
 in the worker), and the page offers that variant to narrow screens
-(executable_posts.render)."""
+(executable_blocks.render)."""
 
 import matplotlib
 
 matplotlib.use("Agg")
 
-from executable_posts import figures  # noqa: E402
-from executable_posts.render import picture_html  # noqa: E402
+from executable_blocks import figures  # noqa: E402
+from executable_blocks.render import picture_html  # noqa: E402
 from lxml import html  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402

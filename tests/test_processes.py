@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
-from executable_posts import processes
-from executable_posts.errors import WorkerLost
-from executable_posts.processes import Timeout, Zygote
+from executable_blocks import processes
+from executable_blocks.errors import WorkerLost
+from executable_blocks.processes import Timeout, Zygote
 
 
 @pytest.fixture(scope="module")
@@ -259,8 +259,8 @@ def test_a_worker_starts_without_the_builders_modules(zygote):
         "markdown",
         "jinja2",
         "rich",
-        "executable_posts.engine",
-        "executable_posts.plugin",
+        "executable_blocks.engine",
+        "pelican.plugins.executable_posts.wiring",
     )
     code = f"import sys\nprint([m for m in {builders!r} if m in sys.modules])\n"
     assert run(zygote, code)["stdout"] == "[]\n"

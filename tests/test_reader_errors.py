@@ -1,11 +1,15 @@
-"""Unit tests of strict_build.reader_errors: finding the line that broke a read."""
+"""Unit tests of the plugin's reader_errors: finding the line that broke a read."""
 
 from pathlib import Path
 
 import pytest
+from pelican.plugins.executable_posts.reader_errors import (
+    SourceError,
+    failing_line,
+    strict,
+)
 from pelican.readers import MarkdownReader
 from pelican.settings import DEFAULT_CONFIG
-from strict_build.reader_errors import SourceError, failing_line, strict
 
 
 @pytest.fixture

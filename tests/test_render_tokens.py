@@ -1,4 +1,4 @@
-"""executable_posts.render: the source shown from its token stream, as
+"""executable_blocks.render: the source shown from its token stream, as
 Pygments shows it, and never anything but the block's own code."""
 
 import os
@@ -7,7 +7,7 @@ import sys
 
 import pytest
 from conftest import ROOT
-from executable_posts.render import (
+from executable_blocks.render import (
     code_tokens,
     pygments_html,
     source_html,
@@ -35,10 +35,12 @@ def test_tokens_render_exactly_as_pygments_does(code):
     assert tokens_html(tokens) == pygments_html(code)
 
 
+ENGINE = ROOT / "packages" / "pelican-executable-posts" / "src" / "executable_blocks"
+
+
 @pytest.mark.parametrize(
     "path",
-    sorted((ROOT / "plugins" / "executable_posts").glob("*.py"))
-    + sorted((ROOT / "content" / "code").glob("*.py")),
+    sorted(ENGINE.glob("*.py")) + sorted((ROOT / "content" / "code").glob("*.py")),
     ids=lambda path: path.name,
 )
 def test_real_modules_render_exactly_as_pygments_does(path):
@@ -50,7 +52,7 @@ def test_rendering_tokens_loads_no_lexer():
     """What a warm build does with a cached entry, in a fresh interpreter."""
     script = (
         "import sys\n"
-        "from executable_posts.render import source_html\n"
+        "from executable_blocks.render import source_html\n"
         f"html = source_html({CODE!r}, {code_tokens(CODE)!r})\n"
         "assert '<span class=\"k\">def</span>' in html, html\n"
         "print(sorted(m for m in sys.modules if m.startswith('pygments')))\n"

@@ -3,7 +3,7 @@ summary table in the words the pages use."""
 
 import io
 
-from executable_posts.report import BlockProgress, summary_table
+from executable_blocks.report import BlockProgress, summary_table
 from rich.console import Console
 
 

@@ -1,4 +1,4 @@
-"""executable_posts.result_shape: a block's result has the shape a worker
+"""executable_blocks.result_shape: a block's result has the shape a worker
 gives it, or it is refused with the reason."""
 
 import copy
@@ -6,8 +6,8 @@ import math
 import re
 
 import pytest
-from executable_posts.errors import MalformedResult
-from executable_posts.result_shape import check_result
+from executable_blocks.errors import MalformedResult
+from executable_blocks.result_shape import check_result
 
 RESULT = {
     "stdout": "hi\n",

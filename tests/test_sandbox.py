@@ -11,8 +11,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from executable_posts import sandbox
-from executable_posts.processes import PASSED_ENV, Timeout, Zygote
+from executable_blocks import sandbox
+from executable_blocks.processes import PASSED_ENV, Timeout, Zygote
 from forked import in_child
 from test_processes import request, wait_until
 from test_sandbox_builds import processes_named

@@ -1,13 +1,13 @@
-"""executable_posts.signing_keys and entry_signature: Ed25519 keys in Nix's
+"""executable_blocks.signing_keys and entry_signature: Ed25519 keys in Nix's
 text format, key files, trusted keys, and entries signed over their key."""
 
 import base64
 import os
 
 import pytest
-from executable_posts.entry_signature import EntrySigner
-from executable_posts.errors import CacheKeyError, InsecureKeyFile, UntrustedEntry
-from executable_posts.signing_keys import (
+from executable_blocks.entry_signature import EntrySigner
+from executable_blocks.errors import CacheKeyError, InsecureKeyFile, UntrustedEntry
+from executable_blocks.signing_keys import (
     PUBLIC_FILE,
     SECRET_FILE,
     generate,

@@ -1,16 +1,15 @@
-"""executable_posts.verified: a trusted builder does not verify again the
+"""executable_blocks.verified: a trusted builder does not verify again the
 entries it verified or wrote before, and nothing else gets past that way."""
 
 import os
 
 import pytest
 from block_results import plain_result
-from executable_posts.cache import ResultStore
-from executable_posts.entry_signature import EntrySigner
-from executable_posts.signing_keys import generate
-from executable_posts.writeback import Writeback
-
 from cloudcached import CorruptEntry
+from executable_blocks.cache import ResultStore
+from executable_blocks.entry_signature import EntrySigner
+from executable_blocks.signing_keys import generate
+from executable_blocks.writeback import Writeback
 
 KEY, OTHER = "ab" * 32, "cd" * 32
 

@@ -4,12 +4,12 @@ block instead of reaching the judge, the cache or a page."""
 from types import SimpleNamespace
 
 import pytest
-from executable_posts.blocks import Block
-from executable_posts.cache import ResultStore, key_parts
-from executable_posts.engine import Engine, Session
-from executable_posts.processes import Zygote
-from executable_posts.render import code_tokens
-from executable_posts.result_shape import check_result
+from executable_blocks.blocks import Block
+from executable_blocks.cache import ResultStore, key_parts
+from executable_blocks.engine import Engine, Session
+from executable_blocks.processes import Zygote
+from executable_blocks.render import code_tokens
+from executable_blocks.result_shape import check_result
 
 BLOCKS = [
     ("on", "print('out')\nimport sys\nprint('err', file=sys.stderr)\n", None),

@@ -4,8 +4,8 @@ import os
 import shutil
 
 from block_results import plain_result
-from executable_posts.cache import ResultStore
-from executable_posts.writeback import Writeback
+from executable_blocks.cache import ResultStore
+from executable_blocks.writeback import Writeback
 
 ENTRY = {"result": plain_result(), "dependencies": {}}
 

@@ -8,8 +8,8 @@ and no header box), ``PAGEFIND_BINARY`` (another pagefind binary),
 ``PAGEFIND_EXCLUDE_SELECTORS`` (parts of pages not to index),
 ``PAGEFIND_TIMEOUT`` (seconds, default 300).
 
-A failed index is logged as an error, so ``strict_build``'s gate, which checks
-after every plugin's ``finalized`` work, fails the build.
+A failed index is logged as an error, so the ``executable_posts`` plugin's
+gate, which checks after every plugin's ``finalized`` work, fails the build.
 """
 
 from pelican import signals
@@ -22,8 +22,8 @@ __all__ = ["IndexFailed", "PagefindRun", "index_site", "register"]
 
 def register():
     signals.initialized.connect(add_search_page)
-    # Connected here, before any build starts: it then runs before
-    # strict_build's gate, which connects its own finalized check when the
-    # build starts. Listed before positions_check in PLUGINS, so the search
-    # page's links to pagefind/ resolve when that check runs.
+    # A failed index is an error, which executable_posts' gate turns into a
+    # failed build once Pelican's run (every finalized receiver) is over.
+    # Listed before positions_check in PLUGINS, so the search page's links
+    # to pagefind/ resolve when that check runs.
     signals.finalized.connect(index_written_site)

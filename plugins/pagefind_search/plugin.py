@@ -33,7 +33,7 @@ def shown(path: Path) -> str:
 
 def index_written_site(pelican) -> None:
     """Index the written output; a failure is logged as an error, which fails
-    the build (strict_build)."""
+    the build (executable_posts' error gate)."""
     settings = pelican.settings
     if not enabled(settings):
         logger.info("pagefind: off (PAGEFIND = False); no search index")

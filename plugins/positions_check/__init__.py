@@ -10,7 +10,7 @@ linked to or loaded from another host unless a setting allows it
 rest). Each scraped position is verified against the text: one that does
 not point at its tag is a scraper bug and fails the build too.
 
-Problems are logged as errors (so ``strict_build`` fails the build) and,
+Problems are logged as errors (so ``executable_posts``' error gate fails the build) and,
 with the settings ``POSITIONS_REPORT`` or the environment variable of that
 name, written as JSON.
 """

@@ -53,7 +53,7 @@ def figure_images(html: str) -> list[tuple[str, str, str, str]]:
 
 def raster_of(url: str) -> str | None:
     """A PNG of an SVG figure, when ``executable_posts`` drew it."""
-    engine = sys.modules.get("executable_posts.plugin")
+    engine = sys.modules.get("pelican.plugins.executable_posts.wiring")
     return engine.raster_url(url) if engine is not None else None
 
 

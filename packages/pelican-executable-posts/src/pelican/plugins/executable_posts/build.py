@@ -18,17 +18,15 @@ import time
 from functools import partial
 from pathlib import Path
 
+from executable_blocks import sandbox
+from executable_blocks.blocks import MAX_TIMEOUT, check_timeout, find_blocks
+from executable_blocks.cache import ResultStore
+from executable_blocks.engine import Engine, Outcome, display_only, shown
+from executable_blocks.errors import BlockError, CacheKeyError
+from executable_blocks.extension import ExecutableCodeExtension, log_error, outcome_html
+from executable_blocks.report import BlockProgress, print_summary, write_report
+from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 from markdown import Markdown
-from pelican import signals
-
-from . import sandbox
-from .blocks import MAX_TIMEOUT, check_timeout, find_blocks
-from .cache import ResultStore
-from .engine import Engine, Outcome, display_only, shown
-from .errors import BlockError, CacheKeyError
-from .extension import ExecutableCodeExtension, log_error, outcome_html
-from .report import BlockProgress, print_summary, write_report
-from .signing_keys import SIGNING_ENVIRONMENT
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
@@ -297,82 +295,3 @@ class Build:
         for name, data in sorted(self.engine.files.items()):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
-
-
-build: Build | None = None
-
-
-def start(pelican) -> None:
-    global build
-    if pelican.settings.get("CACHE_CONTENT"):
-        logger.info(
-            "executable_posts: Pelican's content cache is turned off; "
-            "it would hide edits to included files"
-        )
-        pelican.settings["CACHE_CONTENT"] = False
-        pelican.settings["LOAD_CONTENT_CACHE"] = False
-    build = Build(pelican.settings)
-    build.discover()
-
-
-def executable(reader_class: type) -> type:
-    """A Markdown reader class that adds the extension for the file it reads."""
-
-    class ExecutableReader(reader_class):
-        def read(self, source_path):
-            if build is None:
-                return super().read(source_path)
-            original = self.settings
-            markdown = dict(original["MARKDOWN"])
-            markdown["extensions"] = [
-                *markdown.get("extensions", []),
-                build.extension(source_path),
-            ]
-            self.settings = {**original, "MARKDOWN": markdown}
-            try:
-                return super().read(source_path)
-            finally:
-                self.settings = original
-
-    ExecutableReader.__name__ = ExecutableReader.__qualname__ = reader_class.__name__
-    return ExecutableReader
-
-
-def use_executable_reader(readers) -> None:
-    for extension in MARKDOWN_EXTENSIONS:
-        if readers.reader_classes.get(extension):
-            readers.reader_classes[extension] = executable(
-                readers.reader_classes[extension]
-            )
-
-
-def track(content) -> None:
-    if build is not None:
-        build.track(content)
-
-
-def finish(generators) -> None:
-    if build is not None:
-        build.finish()
-
-
-def raster_url(url: str) -> str | None:
-    """For other plugins: a PNG of the SVG figure at ``url``, if this build
-    drew it (the ``sharing`` plugin's ``og:image``). Call it before the
-    pages are written (by ``all_generators_finalized``)."""
-    return build.raster_url(url) if build is not None else None
-
-
-def write_files(pelican) -> None:
-    if build is not None:
-        build.write_files(pelican.output_path)
-
-
-def register():
-    signals.initialized.connect(start)
-    signals.readers_init.connect(use_executable_reader)
-    signals.content_object_init.connect(track)
-    signals.all_generators_finalized.connect(finish)
-    # figures go out with the pages: after strict_build's check that
-    # nothing failed (get_writer), before other plugins read the output
-    signals.get_writer.connect(write_files)

@@ -9,7 +9,7 @@ a core is free. The builder waits for it before it exits, so the next build
 finds every entry; a write that fails is reported and costs only a re-run.
 
 The process runs as
-``python -c "from executable_posts.writeback import main; main()" JOB FILE``,
+``python -c "from executable_blocks.writeback import main; main()" JOB FILE``,
 and reads the builder's secret key from its standard input.
 """
 
@@ -24,7 +24,7 @@ from contextlib import suppress
 
 from .cache import CACHE_FAILURES, ResultStore
 from .errors import CacheKeyError
-from .processes import PLUGINS_DIR
+from .processes import PACKAGE_ROOT
 from .signing_keys import Keys, parse_public, parse_secret
 
 
@@ -53,7 +53,7 @@ class Writeback:
             "state": str(self.store.state_dir),
             "trusted": [key.text() for key in self.store.trusted],
         }
-        paths = [str(PLUGINS_DIR), os.environ.get("PYTHONPATH", "")]
+        paths = [str(PACKAGE_ROOT), os.environ.get("PYTHONPATH", "")]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, paths))}
         self.process = subprocess.Popen(
             [sys.executable, "-c", COMMAND, json.dumps(job), path],
@@ -77,7 +77,7 @@ class Writeback:
             self.process = None
 
 
-COMMAND = "from executable_posts.writeback import main; main()"
+COMMAND = "from executable_blocks.writeback import main; main()"
 
 
 def main() -> None:

@@ -17,7 +17,7 @@ copied for it. So the zygote imports little of its own: not
 ``multiprocessing`` (which brings ``threading``, whose after-fork hook runs
 in every child), not ``tempfile`` (``random`` reseeds in every child).
 
-Runs as ``python -c "from executable_posts.zygote import main; main()"``,
+Runs as ``python -c "from executable_blocks.zygote import main; main()"``,
 with the control socket's file descriptor and a JSON description of its job.
 """
 

@@ -38,7 +38,8 @@ from .frames import (
     UNCONFINED,
 )
 
-PLUGINS_DIR = Path(__file__).resolve().parent.parent
+# where executable_blocks is imported from: the zygote imports it from there
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
 # The builder's environment that sessions see (plus what EXEC_PASS_ENV names):
 # what programs need to run, nothing that could be a secret.
@@ -152,7 +153,7 @@ class Zygote:
         os.mkdir(settings)
         ours, theirs = socket.socketpair()
         sandbox = dict(sandbox or {"mode": "off"})
-        sandbox["read"] = [*sandbox.get("read", []), str(PLUGINS_DIR), *code_dirs]
+        sandbox["read"] = [*sandbox.get("read", []), str(PACKAGE_ROOT), *code_dirs]
         job = {
             "code_dirs": code_dirs,
             "workers": workers or os.cpu_count() or 1,
@@ -163,7 +164,7 @@ class Zygote:
             pass_env,
             HOME=self.directory,
             MPLCONFIGDIR=settings,
-            PYTHONPATH=os.pathsep.join([str(PLUGINS_DIR), *code_dirs]),
+            PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT), *code_dirs]),
             PYTHONHASHSEED="0",  # set and dict orders the same in every build
             MPLBACKEND="Agg",
             OPENBLAS_NUM_THREADS="1",
@@ -175,7 +176,7 @@ class Zygote:
             [
                 python,
                 "-c",
-                "from executable_posts.zygote import main; main()",
+                "from executable_blocks.zygote import main; main()",
                 str(theirs.fileno()),
                 json.dumps(job),
             ],

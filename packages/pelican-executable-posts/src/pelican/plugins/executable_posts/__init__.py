@@ -1,6 +1,8 @@
 """Executable posts: run the code blocks of every post at build time, show
 what they produced, check what the posts claim about it, and fail the build
-(through ``strict_build``) when a block breaks.
+(exit status 1, before a page is written) when a block breaks or anything
+else logs an error. The engine itself is ``executable_blocks``, which knows
+nothing of Pelican; this package is its Pelican adapter.
 
 Settings (all optional):
 
@@ -35,9 +37,9 @@ of old, stops the build with a message saying so.
 
 
 def register():
-    """Wire the engine to Pelican's signals. Pelican is imported here, not at
-    the top: the zygote imports this package too, and every worker it forks
-    would carry (and copy) Pelican's memory for nothing."""
-    from .plugin import register as wire
+    """Wire the plugin to Pelican's signals. The engine is imported here,
+    not at the top: Pelican imports every installed namespace plugin to list
+    them, and the zygote imports ``executable_blocks`` without Pelican."""
+    from .wiring import register as wire
 
     wire()

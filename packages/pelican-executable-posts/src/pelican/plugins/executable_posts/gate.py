@@ -4,6 +4,12 @@ Pelican logs a post it cannot read and carries on, exiting 0 with the post
 missing. ``--fatal errors`` stops at the first error with a traceback; this
 gate lets every error be reported, then stops the build with a non-zero exit
 before a single page is written, so a broken site is never published.
+
+Errors logged while the site is written (a link checker or a search indexer
+on ``finalized``) are caught by wrapping the Pelican instance's ``run``: the
+last check runs after ``run`` returns, after every ``finalized`` receiver.
+Blinker calls the receivers of one signal in no documented order, so a
+receiver could not be sure to come last.
 """
 
 import logging
@@ -28,23 +34,31 @@ class ErrorGate:
     def __init__(self):
         self.errors = ErrorCount()
 
-    def open(self, pelican=None):
-        """Start counting (again) for a new build, and check, last of all
-        that runs once the site is written, that nothing failed."""
-        from pelican import signals
-
-        signals.finalized.connect(self.after_writing)
+    def open(self) -> None:
+        """Count the errors of every logger from now on (plugins registered
+        before this one, and their ``initialized`` receivers, included)."""
         self.errors.count = 0
         root = logging.getLogger()
         if self.errors not in root.handlers:
             root.addHandler(self.errors)
 
-    def check(self, stage: str):
+    def watch(self, pelican) -> None:
+        """Check ``pelican``'s build once it has run to the end."""
+        run = pelican.run
+
+        def run_then_check():
+            run()
+            self.after_writing()
+
+        pelican.run = run_then_check
+
+    def check(self, stage: str) -> None:
         if self.errors.count:
+            self.errors.count = 0  # a rebuild (autoreload) counts its own
             raise BuildFailed(f"Build failed (errors above); {stage}.")
 
-    def before_writing(self, pelican=None):
+    def before_writing(self, pelican=None) -> None:
         self.check("nothing was written")
 
-    def after_writing(self, pelican=None):
+    def after_writing(self, pelican=None) -> None:
         self.check("the output is incomplete")

@@ -78,10 +78,3 @@ def strict(reader_class: type) -> type:
 
     StrictReader.__name__ = StrictReader.__qualname__ = reader_class.__name__
     return StrictReader
-
-
-def make_readers_strict(readers) -> None:
-    classes = readers.reader_classes
-    for extension, reader_class in classes.items():
-        if reader_class:
-            classes[extension] = strict(reader_class)

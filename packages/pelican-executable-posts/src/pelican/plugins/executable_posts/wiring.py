@@ -1,0 +1,134 @@
+"""The plugin's receivers of Pelican's signals, and the one place that
+knows Pelican's internals.
+
+Nothing here depends on the order of ``PLUGINS`` or on the order in which
+blinker calls the receivers of one signal (it documents none): where two
+steps must follow each other, one receiver does both.
+"""
+
+import inspect
+import logging
+
+import pelican
+from pelican import contents, signals
+
+from .build import MARKDOWN_EXTENSIONS, Build
+from .gate import ErrorGate
+from .log_lines import plain_lines_off_terminal
+from .reader_errors import strict
+
+logger = logging.getLogger(__name__)
+
+# Pelican versions whose internals this module relies on: Content keeps its
+# raw HTML in ``_content``, and ``get_content`` calls an instance's
+# ``_get_content`` when it has one (build.py fills a post's placeholders
+# there). The CI builds a site with each.
+TESTED_PELICAN = ("4.10", "4.11", "4.12")
+
+gate = ErrorGate()
+build: Build | None = None
+
+
+def check_pelican() -> None:
+    """Stop at start-up, saying why, on a Pelican whose internals differ."""
+    version = ".".join(pelican.__version__.split(".")[:2])
+    if "self._get_content()" not in inspect.getsource(contents):
+        raise SystemExit(
+            f"executable_posts: Pelican {pelican.__version__}'s Content does "
+            "not read a post through _get_content, which this plugin relies "
+            f"on; it is tested with Pelican {', '.join(TESTED_PELICAN)}"
+        )
+    if version not in TESTED_PELICAN:
+        logger.warning(
+            "executable_posts: not tested with Pelican %s (tested: %s)",
+            pelican.__version__,
+            ", ".join(TESTED_PELICAN),
+        )
+
+
+def start(instance) -> None:
+    """``initialized``: watch the build for errors and start every session."""
+    global build
+    check_pelican()
+    gate.watch(instance)
+    if instance.settings.get("CACHE_CONTENT"):
+        logger.info(
+            "executable_posts: Pelican's content cache is turned off; "
+            "it would hide edits to included files"
+        )
+        instance.settings["CACHE_CONTENT"] = False
+        instance.settings["LOAD_CONTENT_CACHE"] = False
+    build = Build(instance.settings)
+    build.discover()
+
+
+def executable(reader_class: type) -> type:
+    """A Markdown reader class that adds the extension for the file it reads."""
+
+    class ExecutableReader(reader_class):
+        def read(self, source_path):
+            if build is None:
+                return super().read(source_path)
+            original = self.settings
+            markdown = dict(original["MARKDOWN"])
+            markdown["extensions"] = [
+                *markdown.get("extensions", []),
+                build.extension(source_path),
+            ]
+            self.settings = {**original, "MARKDOWN": markdown}
+            try:
+                return super().read(source_path)
+            finally:
+                self.settings = original
+
+    ExecutableReader.__name__ = ExecutableReader.__qualname__ = reader_class.__name__
+    return ExecutableReader
+
+
+def wrap_readers(readers) -> None:
+    """``readers_init``: Markdown readers run the posts' code, and every
+    reader names the file and line of what it cannot read. One receiver
+    wraps both, strict outermost, so the order never depends on PLUGINS."""
+    classes = readers.reader_classes
+    for extension, reader_class in classes.items():
+        if not reader_class:
+            continue
+        if extension in MARKDOWN_EXTENSIONS:
+            reader_class = executable(reader_class)
+        classes[extension] = strict(reader_class)
+
+
+def track(content) -> None:
+    if build is not None:
+        build.track(content)
+
+
+def finish(generators) -> None:
+    if build is not None:
+        build.finish()
+
+
+def raster_url(url: str) -> str | None:
+    """For other plugins: a PNG of the SVG figure at ``url``, if this build
+    drew it (a sharing plugin's ``og:image``). Call it before the pages are
+    written (by ``all_generators_finalized``)."""
+    return build.raster_url(url) if build is not None else None
+
+
+def before_writing(instance) -> None:
+    """``get_writer``, sent once every generator is finalized and right
+    before the first page is written: stop if anything failed, else write
+    the figures, which go out with the pages."""
+    gate.before_writing()
+    if build is not None:
+        build.write_files(instance.output_path)
+
+
+def register() -> None:
+    plain_lines_off_terminal()
+    gate.open()
+    signals.initialized.connect(start)
+    signals.readers_init.connect(wrap_readers)
+    signals.content_object_init.connect(track)
+    signals.all_generators_finalized.connect(finish)
+    signals.get_writer.connect(before_writing)
