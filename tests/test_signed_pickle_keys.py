@@ -5,16 +5,25 @@ import threading
 
 import pytest
 
-from signed_pickle import InsecureKeyFile, WeakKey, keys, load_keys
+from signed_pickle import InsecureKeyFile, Signer, WeakKey, keys, load_keys
 
 
-def test_environment_keys_come_newest_first(tmp_path, monkeypatch):
-    monkeypatch.setenv("MY_KEYS", " newest-key-0123456789 ,older-key-0123456789\n")
+def test_environment_keys_come_oldest_to_newest(tmp_path, monkeypatch):
+    monkeypatch.setenv("MY_KEYS", " older-key-0123456789 ,newest-key-0123456789\n")
     assert load_keys(tmp_path / "unused.key", "MY_KEYS") == [
-        b"newest-key-0123456789",
         b"older-key-0123456789",
+        b"newest-key-0123456789",
     ]
     assert not (tmp_path / "unused.key").exists()
+
+
+def test_a_rotated_key_file_signs_with_its_last_line(tmp_path, monkeypatch):
+    monkeypatch.delenv("MY_KEYS", raising=False)
+    path = tmp_path / "signing.key"
+    path.write_text("older-key-0123456789\nnewest-key-0123456789\n")
+    path.chmod(0o600)
+    blob = Signer(load_keys(path, "MY_KEYS")).sign(b"data")
+    assert Signer([b"newest-key-0123456789"]).unsign(blob) == b"data"
 
 
 def test_key_file_is_created_once_with_mode_600(tmp_path, monkeypatch):

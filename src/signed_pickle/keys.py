@@ -1,7 +1,9 @@
 """Where signing keys come from: the environment, or a key file.
 
 ``SIGNED_PICKLE_KEYS`` (or the variable the caller names) holds the keys,
-newest first, separated by commas. Without it, the key file is used; if it
+oldest to newest, separated by commas; a key file holds them one a line, in
+the same order. As with ``Signer`` and itsdangerous, the last key signs: to
+rotate, append the new key. Without the variable, the key file is used; if it
 does not exist it is created with a new random key and mode 0600, and a key
 file others may read or write is refused, as ssh refuses such a private key.
 """
@@ -48,7 +50,8 @@ def create_key_file(path: Path) -> None:
 
 
 def load_keys(key_file: str | Path, environment: str = ENVIRONMENT) -> list[bytes]:
-    """The signing keys, newest first."""
+    """The signing keys, oldest to newest: ``Signer(load_keys(...))`` signs
+    with the newest."""
     if os.environ.get(environment, "").strip():
         return keys_from_text(os.environ[environment], f"${environment}")
     path = Path(key_file)
