@@ -2,6 +2,8 @@
 proven, and then only plain data and listed classes."""
 
 import datetime
+import hashlib
+import hmac
 import pickle
 from collections import OrderedDict
 
@@ -9,9 +11,20 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signed_pickle import BadPayload, BadSignature, ForbiddenClass, Serializer, Signer
+from signed_pickle import (
+    BadPayload,
+    BadSignature,
+    BadTimeSignature,
+    ForbiddenClass,
+    Serializer,
+    SignatureExpired,
+    Signer,
+)
+from signed_pickle.signer import derive_key
 
 KEY = b"a key for the serializer tests..."
+OLD = b"an older key, still accepted....."
+T0 = 1_245_456_000.0  # 2009-06-20
 PLAIN = st.recursive(
     st.none()
     | st.booleans()
@@ -87,6 +100,43 @@ def test_signed_garbage_is_a_bad_payload():
         Serializer(signer).loads(signer.sign(b"not a pickle"))
 
 
-def test_timestamped_serializer_honours_max_age():
-    serializer = Serializer(Signer([KEY]), timestamp=True)
-    assert serializer.loads(serializer.dumps("fresh"), max_age=60) == "fresh"
+class Clock:
+    def __init__(self, now: float = T0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_timestamped_serializer_honours_max_age_by_the_signers_clock():
+    clock = Clock()
+    serializer = Serializer(Signer([KEY], clock=clock), timestamp=True)
+    blob = serializer.dumps("fresh")
+    assert serializer.loads(blob, max_age=60) == "fresh"
+    clock.now += 61
+    with pytest.raises(SignatureExpired):
+        serializer.loads(blob, max_age=60)
+
+
+def test_serializer_signs_with_the_last_key_and_loads_with_any():
+    old_blob = Serializer(Signer([OLD])).dumps("old")
+    rotated = Serializer(Signer([OLD, KEY]))
+    assert rotated.loads(old_blob) == "old"
+    assert Serializer(Signer([KEY])).loads(rotated.dumps("new")) == "new"
+
+
+def test_pickle_stamped_in_the_future_is_never_unpickled(tmp_path):
+    marker = tmp_path / "exploited"
+    future = Signer([KEY], clock=Clock(T0 + 86400 * 365 * 100))
+    blob = future.sign(pickle.dumps(Exploit(marker)), timestamp=True)
+    serializer = Serializer(Signer([KEY], clock=Clock(T0)), timestamp=True)
+    with pytest.raises(BadTimeSignature, match="in the future"):
+        serializer.loads(blob, max_age=60)
+    assert not marker.exists()
+
+
+def test_validly_signed_but_too_short_timestamped_blob_is_a_bad_signature():
+    body = b"SPK1\x01\x80."  # timestamped, then 2 bytes where 8 are needed
+    mac = hmac.new(derive_key(KEY, b"signed_pickle"), body, hashlib.sha256).digest()
+    with pytest.raises(BadSignature, match="too short"):
+        Serializer(Signer([KEY])).loads(body + mac)

@@ -1,15 +1,41 @@
 """signed_pickle.signer: HMAC signatures, key rotation, salts, max age."""
 
-import time
+import hashlib
+import hmac
+import math
+import struct
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from signed_pickle import BadSignature, SignatureExpired, Signer, WeakKey
+from signed_pickle import (
+    BadSignature,
+    BadTimeSignature,
+    SignatureExpired,
+    Signer,
+    WeakKey,
+)
+from signed_pickle.signer import CLOCK_SKEW, derive_key
 
 OLD = b"an old key that is still accepted"
 NEW = b"the newest key, used for signing.."
+T0 = 1_245_456_000.0  # 2009-06-20
+
+
+class Clock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: float = T0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def signed_with(key: bytes, body: bytes, salt: bytes = b"signed_pickle") -> bytes:
+    """``body`` with a valid MAC: what a key holder (or a bug) could send."""
+    return body + hmac.new(derive_key(key, salt), body, hashlib.sha256).digest()
 
 
 def test_sign_and_unsign_round_trip():
@@ -22,9 +48,9 @@ def test_signature_is_appended_not_mixed_in():
     assert blob.startswith(b"SPK1\x00payload") and len(blob) == 5 + 7 + 32
 
 
-def test_old_keys_verify_and_the_newest_signs():
+def test_keys_go_oldest_to_newest_and_the_last_signs_as_in_itsdangerous():
     old_blob = Signer([OLD]).sign(b"data")
-    rotated = Signer([NEW, OLD])
+    rotated = Signer([OLD, NEW])
     assert rotated.unsign(old_blob) == b"data"
     assert Signer([NEW]).unsign(rotated.sign(b"data")) == b"data"
     with pytest.raises(BadSignature):
@@ -37,18 +63,63 @@ def test_a_signature_for_one_purpose_is_refused_for_another():
         Signer([NEW], salt="sessions").unsign(blob)
 
 
-def test_timestamped_signature_expires():
-    signer = Signer([NEW])
+def test_timestamp_comes_from_the_injected_clock():
+    blob = Signer([NEW], clock=Clock(T0)).sign(b"data", timestamp=True)
+    assert blob[5:13] == struct.pack(">d", T0)
+
+
+def test_timestamped_signature_expires_by_the_injected_clock():
+    clock = Clock()
+    signer = Signer([NEW], clock=clock)
     blob = signer.sign(b"data", timestamp=True)
+    clock.now += 60
     assert signer.unsign(blob, max_age=60) == b"data"
-    time.sleep(0.05)
-    with pytest.raises(SignatureExpired, match=r"signature expired: 0 s old, 0.01 s"):
-        signer.unsign(blob, max_age=0.01)
+    clock.now += 1
+    with pytest.raises(SignatureExpired, match="61 s old, 60 s allowed") as raised:
+        signer.unsign(blob, max_age=60)
+    assert raised.value.age == 61
+
+
+def test_timestamp_from_the_future_is_refused_not_kept_forever():
+    blob = Signer([NEW], clock=Clock(T0 + 3600)).sign(b"data", timestamp=True)
+    verifier = Signer([NEW], clock=Clock(T0))
+    with pytest.raises(BadTimeSignature, match="signed 3600 s in the future"):
+        verifier.unsign(blob, max_age=60)
+    assert verifier.unsign(blob) == b"data"  # no max_age: no clock to compare
+
+
+def test_timestamp_slightly_ahead_within_the_clock_skew_is_accepted():
+    ahead = Signer([NEW], clock=Clock(T0 + CLOCK_SKEW)).sign(b"data", timestamp=True)
+    assert Signer([NEW], clock=Clock(T0)).unsign(ahead, max_age=60) == b"data"
+    strict = Signer([NEW], clock=Clock(T0), clock_skew=0)
+    with pytest.raises(BadTimeSignature, match="in the future"):
+        strict.unsign(ahead, max_age=60)
+
+
+@pytest.mark.parametrize("stamp", [math.nan, math.inf, -math.inf])
+def test_nan_or_infinite_timestamp_is_refused_not_kept_forever(stamp):
+    blob = signed_with(NEW, b"SPK1\x01" + struct.pack(">d", stamp) + b"data")
+    with pytest.raises(BadTimeSignature, match="not a finite time"):
+        Signer([NEW]).unsign(blob, max_age=60)
+
+
+@pytest.mark.parametrize("max_age", [math.nan, -1])
+def test_nan_or_negative_max_age_is_an_error(max_age):
+    signer = Signer([NEW])
+    with pytest.raises(ValueError, match="max_age must be"):
+        signer.unsign(signer.sign(b"data", timestamp=True), max_age=max_age)
+
+
+@pytest.mark.parametrize("body", [b"", b"\x00", b"1234567"])
+def test_validly_signed_but_too_short_timestamped_blob_is_a_bad_signature(body):
+    blob = signed_with(NEW, b"SPK1\x01" + body)  # a valid MAC: passes that check
+    with pytest.raises(BadTimeSignature, match="too short for a timestamp"):
+        Signer([NEW]).unsign(blob)
 
 
 def test_max_age_needs_a_timestamp():
     signer = Signer([NEW])
-    with pytest.raises(BadSignature, match="no timestamp"):
+    with pytest.raises(BadTimeSignature, match="no timestamp"):
         signer.unsign(signer.sign(b"data"), max_age=60)
 
 

@@ -14,6 +14,7 @@ serializer's list.
 from .exc import (
     BadPayload,
     BadSignature,
+    BadTimeSignature,
     ForbiddenClass,
     InsecureKeyFile,
     SignatureExpired,
@@ -27,6 +28,7 @@ from .signer import Signer
 __all__ = [
     "BadPayload",
     "BadSignature",
+    "BadTimeSignature",
     "ForbiddenClass",
     "InsecureKeyFile",
     "Serializer",

@@ -9,7 +9,12 @@ class BadSignature(SigningError):
     """The data is not signed, or not by any of our keys for this purpose."""
 
 
-class SignatureExpired(BadSignature):
+class BadTimeSignature(BadSignature):
+    """Validly signed, but its timestamp cannot be trusted: missing, not a
+    finite number, or from the future (as itsdangerous' ``BadTimeSignature``)."""
+
+
+class SignatureExpired(BadTimeSignature):
     """The signature is valid but older than the age allowed."""
 
     def __init__(self, message: str, age: float):

@@ -45,7 +45,10 @@ class RestrictedUnpickler(pickle.Unpickler):
 
 
 class Serializer:
-    """``dumps``/``loads`` of signed pickles for one signer (one purpose)."""
+    """``dumps``/``loads`` of signed pickles for one signer (one purpose).
+
+    The signer decides the rest: its keys (oldest to newest, the last signs),
+    its clock for ``timestamp`` and ``max_age``."""
 
     def __init__(
         self,

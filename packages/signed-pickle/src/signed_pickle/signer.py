@@ -6,22 +6,29 @@ A signed blob is::
 
 The MAC covers everything before it and is made with a key derived from the
 secret and a salt, so a signature made for one purpose (say, the execution
-cache) is refused for another (say, sessions). Keys are tried newest first:
-sign with the newest, keep older ones to verify until they are retired, as
-with itsdangerous' key lists or Django's ``SECRET_KEY_FALLBACKS``.
+cache) is refused for another (say, sessions). Keys are listed oldest to
+newest, as in itsdangerous: the last one signs, and older ones still verify
+until they are retired (like Django's ``SECRET_KEY_FALLBACKS``). To rotate,
+append the new key.
 """
 
 import hashlib
 import hmac
+import math
 import struct
 import time
+from collections.abc import Callable
 
-from .exc import BadSignature, SignatureExpired, WeakKey
+from .exc import BadSignature, BadTimeSignature, SignatureExpired, WeakKey
 
 MAGIC = b"SPK1"
 TIMESTAMPED = 0x01
+TIMESTAMP = struct.Struct(">d")
 MAC_SIZE = hashlib.sha256().digest_size
 MIN_KEY_BYTES = 16
+# How far in the future a timestamp may be (the signer's clock running ahead
+# of ours) before max_age refuses it: else it would never expire.
+CLOCK_SKEW = 5.0
 
 
 def derive_key(secret: bytes, salt: bytes) -> bytes:
@@ -30,9 +37,19 @@ def derive_key(secret: bytes, salt: bytes) -> bytes:
 
 
 class Signer:
-    """Signs with ``keys[0]``; verifies with any of ``keys``."""
+    """Signs with ``keys[-1]``, the newest; verifies with any of ``keys``.
 
-    def __init__(self, keys: list[bytes], salt: str | bytes = "signed_pickle"):
+    ``clock`` (seconds since the epoch) stamps signatures and measures their
+    age; ``clock_skew`` is how far ahead of it a timestamp may be.
+    """
+
+    def __init__(
+        self,
+        keys: list[bytes],
+        salt: str | bytes = "signed_pickle",
+        clock: Callable[[], float] = time.time,
+        clock_skew: float = CLOCK_SKEW,
+    ):
         if not keys:
             raise WeakKey("no signing key given")
         for key in keys:
@@ -41,6 +58,8 @@ class Signer:
         salt = salt.encode() if isinstance(salt, str) else salt
         self.salt = salt
         self.derived = [derive_key(key, salt) for key in keys]
+        self.clock = clock
+        self.clock_skew = clock_skew
 
     def mac(self, key: bytes, data: bytes) -> bytes:
         return hmac.new(key, data, hashlib.sha256).digest()
@@ -48,35 +67,47 @@ class Signer:
     def sign(self, payload: bytes, timestamp: bool = False) -> bytes:
         header = MAGIC + bytes([TIMESTAMPED if timestamp else 0])
         if timestamp:
-            header += struct.pack(">d", time.time())
+            header += TIMESTAMP.pack(self.clock())
         signed = header + payload
-        return signed + self.mac(self.derived[0], signed)
+        return signed + self.mac(self.derived[-1], signed)
 
     def unsign(self, blob: bytes, max_age: float | None = None) -> bytes:
-        """The payload of ``blob``, once its MAC is proven to be ours."""
+        """The payload of ``blob``, once its MAC is proven to be ours (and,
+        with ``max_age``, its timestamp no older and not from the future)."""
+        if max_age is not None and not max_age >= 0:  # NaN would never expire
+            raise ValueError(f"max_age must be a number of seconds >= 0, not {max_age}")
         if len(blob) < len(MAGIC) + 1 + MAC_SIZE or not blob.startswith(MAGIC):
             raise BadSignature("not signed data (no signed_pickle header)")
         signed, mac = blob[:-MAC_SIZE], blob[-MAC_SIZE:]
         if not any(
-            hmac.compare_digest(self.mac(key, signed), mac) for key in self.derived
+            hmac.compare_digest(self.mac(key, signed), mac)
+            for key in reversed(self.derived)
         ):
             raise BadSignature(
                 "signature does not match (wrong key or purpose, or altered data)"
             )
         flags = signed[len(MAGIC)]
         start = len(MAGIC) + 1
-        if flags & TIMESTAMPED:
-            (signed_at,) = struct.unpack(">d", signed[start : start + 8])
-            start += 8
+        if not flags & TIMESTAMPED:
             if max_age is not None:
-                age = time.time() - signed_at
-                if age > max_age:
-                    raise SignatureExpired(
-                        f"signature expired: {age:.0f} s old, {max_age:g} s allowed",
-                        age,
-                    )
-        elif max_age is not None:
-            raise BadSignature(
-                "no timestamp in the signature, but a max_age was asked for"
-            )
-        return signed[start:]
+                raise BadTimeSignature(
+                    "no timestamp in the signature, but a max_age was asked for"
+                )
+            return signed[start:]
+        if len(signed) < start + TIMESTAMP.size:
+            raise BadTimeSignature("marked timestamped, but too short for a timestamp")
+        (signed_at,) = TIMESTAMP.unpack_from(signed, start)
+        if not math.isfinite(signed_at):
+            raise BadTimeSignature(f"the timestamp is not a finite time ({signed_at})")
+        if max_age is not None:
+            age = self.clock() - signed_at
+            if age < -self.clock_skew:
+                raise BadTimeSignature(
+                    f"signed {-age:.0f} s in the future, "
+                    f"{self.clock_skew:g} s of clock skew allowed"
+                )
+            if age > max_age:
+                raise SignatureExpired(
+                    f"signature expired: {age:.0f} s old, {max_age:g} s allowed", age
+                )
+        return signed[start + TIMESTAMP.size :]
