@@ -2,9 +2,10 @@
 plus ``demo`` (build and serve), ``test``, ``bench``, ``screenshots`` and
 ``cache-key``.
 
-Every build runs Pelican in a fresh interpreter with ``--fatal errors``, so a
-post that cannot be read stops the build with a non-zero exit, and an edited
-plugin is always the one that runs.
+Every build runs Pelican in a fresh interpreter, so an edited plugin is
+always the one that runs; the ``executable_posts`` plugin's error gate makes
+any logged error (a post that cannot be read, a block that fails) stop the
+build with a non-zero exit.
 """
 
 import asyncio
@@ -28,8 +29,9 @@ SETTINGS_PUBLISH = ROOT / "publishconf.py"
 CONTENT = ROOT / "content"
 OUTPUT = ROOT / "output"
 BENCH = ROOT / "bench"
-# What a build depends on besides the content: theme, plugins and settings.
-BUILD_INPUTS = [ROOT / "theme", ROOT / "plugins", SETTINGS_BASE]
+# What a build depends on besides the content: theme, plugins (the site's
+# own and the packages'), and settings.
+BUILD_INPUTS = [ROOT / "theme", ROOT / "plugins", ROOT / "packages", SETTINGS_BASE]
 HOST = "localhost"
 PORT = 8000
 CHAT_PORT = 8765

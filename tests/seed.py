@@ -1,7 +1,8 @@
 """The eight posts of the original blog, as its text gives them.
 
-Titles and "Filed under" tags are copied from the seed; the two dates the seed
-keeps are exact, the others are the approximate dates of DESIGN.md's order.
+Titles and "Filed under" tags are copied from the original blog's text; the
+two dates it keeps are exact, the others approximate, in the order the blog
+listed its posts (each post's Markdown says so with ``Date_approximate``).
 """
 
 from typing import NamedTuple

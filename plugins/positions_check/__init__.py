@@ -10,9 +10,9 @@ linked to or loaded from another host unless a setting allows it
 rest). Each scraped position is verified against the text: one that does
 not point at its tag is a scraper bug and fails the build too.
 
-Problems are logged as errors (so ``executable_posts``' error gate fails the build) and,
-with the settings ``POSITIONS_REPORT`` or the environment variable of that
-name, written as JSON.
+Problems are logged as errors (so ``executable_posts``' error gate fails the
+build) and, with the setting ``POSITIONS_REPORT`` or the environment
+variable of that name (which wins), written as JSON.
 """
 
 import json
@@ -22,6 +22,7 @@ import time
 from pathlib import Path
 
 from pelican import signals
+from pelican.plugins.executable_posts.settings import configured
 
 from .site_check import Problem, SiteCheck
 
@@ -75,7 +76,7 @@ def check(pelican) -> None:
         seconds,
         len(problems),
     )
-    report = os.environ.get("POSITIONS_REPORT") or settings.get("POSITIONS_REPORT")
+    report = configured(settings, "POSITIONS_REPORT")
     if report:
         Path(report).parent.mkdir(parents=True, exist_ok=True)
         Path(report).write_text(

@@ -14,7 +14,7 @@ from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-from tagpositions.page import Reference, facts_of
+from .page_facts import Reference, facts_of
 
 SKIPPED_SCHEMES = ("mailto", "tel", "data", "javascript")
 PARALLEL_FROM = 200  # pages; below that, starting workers costs more
@@ -42,11 +42,18 @@ class PageReport:
     fragments: list[tuple[int, int, str, str, str]] = field(default_factory=list)
 
 
-ACTIVE: "SiteCheck | None" = None  # the check forked workers serve
+WORKER_CHECK: "SiteCheck | None" = None  # in a worker: the check it serves
+
+
+def serve_check(check: "SiteCheck") -> None:
+    """A worker's initializer: with the fork context, ``check`` (and its
+    list of files) is inherited, never pickled."""
+    global WORKER_CHECK
+    WORKER_CHECK = check
 
 
 def check_chunk(paths: list[str]) -> list[PageReport]:
-    return [ACTIVE.check_page(path) for path in paths]
+    return [WORKER_CHECK.check_page(path) for path in paths]
 
 
 class SiteCheck:
@@ -64,14 +71,9 @@ class SiteCheck:
         self.verdicts: dict[tuple[str, str, str], tuple | None] = {}
 
     def run(self, pages: list[Path], sources: dict[str, str], shown) -> list[Problem]:
-        global ACTIVE
         self.files, self.folders = self.inventory()
         paths = [os.path.realpath(p) for p in pages]
-        ACTIVE = self
-        try:
-            reports = self.check_all(paths)
-        finally:
-            ACTIVE = None
+        reports = self.check_all(paths)
         ids = {report.path: set(report.ids) for report in reports}
         problems = []
         for report in reports:
@@ -86,13 +88,18 @@ class SiteCheck:
 
     def check_all(self, paths: list[str]) -> list[PageReport]:
         if len(paths) < PARALLEL_FROM:
-            return check_chunk(paths)
+            return [self.check_page(path) for path in paths]
         workers = os.cpu_count() or 1
         size = len(paths) // (workers * 4) + 1
         chunks = [paths[i : i + size] for i in range(0, len(paths), size)]
         # forked: the workers inherit this check and the list of files, and
         # only read files (no lock of the builder's other threads is needed)
-        with ProcessPoolExecutor(workers, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=get_context("fork"),
+            initializer=serve_check,
+            initargs=(self,),
+        ) as pool:
             return [
                 report for chunk in pool.map(check_chunk, chunks) for report in chunk
             ]

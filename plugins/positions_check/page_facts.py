@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from .scraper import PositionError, PositionScraper, verify
+from tagpositions.scraper import PositionError, PositionScraper, verify
 
 # The attributes through which an element links to or loads something.
 LINKS = {

@@ -1,0 +1,189 @@
+"""Benchmark of the README's first command on a fresh machine: the time from
+running it in a new clone, with an empty uv cache, to the first page served
+at http://localhost:8000/. It downloads and installs every package the
+command syncs, then builds the blog, running every post (a new clone has no
+execution cache), and serves it.
+
+Compared with the commit before the dependencies were split (``BASELINE``),
+whose first command also installed the test tools (Playwright, ruff, ...)
+and all of moto's server dependencies, in the same run, alternating. The
+target: half the baseline's time. ``pip install uv`` is left out of both
+(uv is here already); ports 8000 and 8765 must be free.
+"""
+
+import argparse
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from statistics import median
+
+from _results import machine_lines, write_section
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+SECTION = "## Time to first page (issue 15)"
+BASELINE = "21c8e70"  # main before the engine became a package of its own
+PAGE = "http://localhost:8000/"
+TARGET = 0.5  # of the baseline's time
+TIMEOUT = 1200  # seconds
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def first_command(readme: str) -> str:
+    """The first line of the README's first ``sh`` block, without the
+    ``pip install uv &&`` prefix and its comment."""
+    block = re.search(r"```sh\n(.+?)\n", readme)
+    command = block[1].split("  #", 1)[0].strip()
+    return re.sub(r"^pip install uv && ", "", command)
+
+
+def page_is_served() -> bool:
+    try:
+        with urllib.request.urlopen(PAGE, timeout=2) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def clean_environment(cache: Path) -> dict[str, str]:
+    """The shell of a fresh machine: no project environment, an empty cache."""
+    venv_bin = str(Path(sys.executable).parent)
+    path = [p for p in os.environ["PATH"].split(os.pathsep) if p != venv_bin]
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("EXEC_", "UV_", "VIRTUAL_ENV", "PYTHON"))
+    }
+    return {**env, "PATH": os.pathsep.join(path), "UV_CACHE_DIR": str(cache)}
+
+
+def serve_and_wait(command: str, clone: Path, scratch: Path, output) -> float:
+    """Run ``command`` in ``clone``; the seconds until it serves a page."""
+    started = time.perf_counter()
+    demo = subprocess.Popen(
+        command,
+        shell=True,
+        cwd=clone,
+        env=clean_environment(scratch / "uv-cache"),
+        stdout=output,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        while not page_is_served():
+            if demo.poll() is not None:
+                tail = (scratch / "demo.log").read_text()[-2000:]
+                raise SystemExit(f"{command} exited {demo.returncode}:\n{tail}")
+            if time.perf_counter() - started > TIMEOUT:
+                raise SystemExit(f"{command}: no page after {TIMEOUT} s")
+            time.sleep(0.2)
+        return time.perf_counter() - started
+    finally:
+        group = os.getpgid(demo.pid)
+        os.killpg(group, signal.SIGINT)
+        try:
+            demo.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(group, signal.SIGKILL)
+            demo.wait()
+
+
+def time_to_first_page(commit: str) -> tuple[float, int, str]:
+    """Seconds to the first page, packages installed, and the command."""
+    with tempfile.TemporaryDirectory(prefix="first-page-") as scratch:
+        clone = Path(scratch) / "site"
+        subprocess.run(
+            ["git", "clone", "--quiet", "--no-checkout", str(ROOT), str(clone)],
+            check=True,
+        )
+        subprocess.run(
+            ["git", "-C", str(clone), "checkout", "--quiet", commit], check=True
+        )
+        command = first_command((clone / "README.md").read_text())
+        if page_is_served():
+            raise SystemExit(f"something already serves {PAGE}: stop it first")
+        with open(Path(scratch) / "demo.log", "w") as output:
+            seconds = serve_and_wait(command, clone, Path(scratch), output)
+        listed = subprocess.run(
+            [shutil.which("uv"), "pip", "list", "--python", str(clone / ".venv")],
+            capture_output=True,
+            text=True,
+            cwd=clone,
+        )
+        packages = max(0, len(listed.stdout.splitlines()) - 2)
+        return seconds, packages, command
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--baseline", default=BASELINE)
+    args = parser.parse_args()
+    head = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    runs = {args.baseline: [], head: []}
+    described = {}
+    for round_ in range(args.repeat):
+        order = [args.baseline, head] if round_ % 2 == 0 else [head, args.baseline]
+        for commit in order:
+            seconds, packages, command = time_to_first_page(commit)
+            log(f"{commit}: {seconds:.1f} s, {packages} packages ({command})")
+            runs[commit].append(seconds)
+            described[commit] = (packages, command)
+    before, after = median(runs[args.baseline]), median(runs[head])
+    ratio = after / before
+    met = ratio <= TARGET
+    rows = [
+        "| commit | command | packages installed | seconds to first page (each run) "
+        "| median |",
+        "| --- | --- | --- | --- | --- |",
+    ]
+    for commit, label in ((args.baseline, "before"), (head, "now")):
+        packages, command = described[commit]
+        each = ", ".join(f"{s:.1f}" for s in runs[commit])
+        rows.append(
+            f"| {commit} ({label}) | `{command}` | {packages} | {each} "
+            f"| {median(runs[commit]):.1f} |"
+        )
+    text = "\n".join(
+        [
+            SECTION,
+            "",
+            "The README's first command in a new clone, with an empty uv cache "
+            "(`UV_CACHE_DIR` a new directory), from start to the first page "
+            "served: downloading and installing what the command syncs, "
+            "building the blog (every post run: no execution cache yet) and "
+            "serving it. `pip install uv` is left out of both. Runs "
+            f"alternate between the two commits ({args.repeat} each); "
+            "downloads go to PyPI, so the network counts too.",
+            "",
+            *machine_lines(("pelican",)),
+            "",
+            *rows,
+            "",
+            f"Now / before: **{ratio:.2f}** (target ≤ {TARGET:.2f}): "
+            + ("**met**." if met else "**not met**."),
+            "",
+        ]
+    )
+    write_section(RESULTS, SECTION, text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
