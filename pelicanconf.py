@@ -29,9 +29,7 @@ PLUGINS = [
     "executable_posts",
     "mathml",
     "pygments_stylesheet",
-    "sharing",  # after executable_posts: a post's image is its first figure
-    # pagefind_search before positions_check: the search page's links to
-    # pagefind/ must resolve when the check runs.
+    "sharing",  # a post's image is its first figure (a PNG executable_posts drew)
     "pagefind_search",
     "positions_check",
     "code_regions",

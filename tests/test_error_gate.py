@@ -37,3 +37,39 @@ def test_reopening_the_gate_forgets_the_last_build(gate):
     logging.getLogger("x").error("old")
     gate.open()
     gate.before_writing()
+
+
+class Run:
+    """A Pelican instance's run, whose last finalized receiver may log."""
+
+    def __init__(self, error: str | None = None):
+        self.error = error
+        self.ran = False
+
+    def run(self):
+        self.ran = True
+        if self.error:
+            logging.getLogger("pelican.plugins.late").error(self.error)
+
+
+def test_an_error_logged_by_the_last_finalized_receiver_fails_the_run(gate):
+    pelican = Run(error="search index failed")
+    gate.watch(pelican)
+    with pytest.raises(BuildFailed, match="output is incomplete"):
+        pelican.run()
+    assert pelican.ran
+
+
+def test_a_watched_run_without_errors_passes(gate):
+    pelican = Run()
+    gate.watch(pelican)
+    pelican.run()
+    assert pelican.ran
+
+
+def test_errors_logged_before_the_run_starts_are_counted(gate):
+    logging.getLogger("pelican.plugins.early").error("a plugin's initialized failed")
+    pelican = Run()
+    gate.watch(pelican)
+    with pytest.raises(BuildFailed):
+        pelican.run()

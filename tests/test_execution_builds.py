@@ -1,6 +1,7 @@
 """Integration tests of executable posts: small sites built in temporary
 directories with ``invoke build``, as an author would build them."""
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -352,3 +353,26 @@ def test_plugins_that_read_content_early_see_it_filled_in(tmp_path):
     seen = __import__("json").loads(probe_file.read_text())["slow"]
     assert "slow but sure" in seen["content"]
     assert "executable-posts" not in seen["content"] + seen["summary"]
+
+
+@pytest.mark.parametrize("engine", ["first", "last"])
+def test_where_the_plugin_stands_in_plugins_does_not_matter(tmp_path, engine):
+    """An error positions_check logs after the pages are written (on
+    ``finalized``) fails the build whether executable_posts is listed before
+    or after it: its gate checks once Pelican's whole run is over."""
+    import pelicanconf
+
+    others = [name for name in pelicanconf.PLUGINS if name != "executable_posts"]
+    plugins = ["executable_posts", *others]
+    if engine == "last":
+        plugins = [*others, "executable_posts"]
+    content = write_site(
+        tmp_path,
+        {"linked": '[gone](/nowhere/)\n\n```python exec="on"\nprint(1)\n```\n'},
+    )
+    setting = "PLUGINS=" + json.dumps(plugins)
+    result, log, output = build(tmp_path, content, "output", "--", "-e", setting)
+    assert result.returncode != 0, log
+    assert '<a href="/nowhere/">: no such file' in log
+    assert "Build failed (errors above); the output is incomplete." in log
+    assert statuses(output) == {8: ("ran", "new")}  # the block ran too

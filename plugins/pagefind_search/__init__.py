@@ -24,6 +24,6 @@ def register():
     signals.initialized.connect(add_search_page)
     # A failed index is an error, which executable_posts' gate turns into a
     # failed build once Pelican's run (every finalized receiver) is over.
-    # Listed before positions_check in PLUGINS, so the search page's links
-    # to pagefind/ resolve when that check runs.
+    # positions_check, if it runs first, has the index made before it checks
+    # the search page's links to pagefind/.
     signals.finalized.connect(index_written_site)

@@ -32,8 +32,12 @@ def shown(path: Path) -> str:
 
 
 def index_written_site(pelican) -> None:
-    """Index the written output; a failure is logged as an error, which fails
-    the build (executable_posts' error gate)."""
+    """Index the written output, once per build (positions_check asks for
+    it first when it runs first); a failure is logged as an error, which
+    fails the build (executable_posts' error gate)."""
+    if getattr(pelican, "pagefind_indexed", False):
+        return
+    pelican.pagefind_indexed = True
     settings = pelican.settings
     if not enabled(settings):
         logger.info("pagefind: off (PAGEFIND = False); no search index")

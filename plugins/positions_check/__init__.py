@@ -18,6 +18,7 @@ variable of that name (which wins), written as JSON.
 import json
 import logging
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -57,6 +58,11 @@ def shown(path: str) -> str:
 
 
 def check(pelican) -> None:
+    # Blinker calls finalized receivers in no set order: files a plugin
+    # writes then (the search index) must exist before the check.
+    search = sys.modules.get("pagefind_search.plugin")
+    if search is not None:
+        search.index_written_site(pelican)
     settings = pelican.settings
     started = time.perf_counter()
     checker = SiteCheck(
