@@ -1,73 +1,10 @@
-"""Shared fixtures: the site built once per session, and a way to build others."""
+"""Shared fixtures: the site built once per session, S3 on loopback, and an
+execution environment of the tests' own (helpers.py has the plain functions)."""
 
-import json
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from lxml import etree, html
-
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def invoke(*args: str, cwd: Path = ROOT, env: dict | None = None):
-    """Run one of the project's invoke tasks as a user would, capturing output."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
-@dataclass
-class BuiltSite:
-    """A site built into ``output`` by ``invoke build``, with helpers to read it."""
-
-    output: Path
-
-    def html_pages(self) -> list[Path]:
-        return sorted(self.output.rglob("*.html"))
-
-    def page(self, relative: str) -> html.HtmlElement:
-        """Parse the page at a site URL path such as ``tag/python/``."""
-        path = self.output / relative.lstrip("/")
-        if relative.endswith("/") or not relative:
-            path = path / "index.html"
-        return html.parse(str(path)).getroot()
-
-    def xml(self, relative: str) -> etree._Element:
-        return etree.parse(str(self.output / relative)).getroot()
-
-
-def build_site(
-    content: Path,
-    output: Path,
-    cache: Path | str | None = None,
-    *options: str,
-    env: dict | None = None,
-) -> subprocess.CompletedProcess:
-    """``invoke build`` of ``content`` into ``output``, with its own execution
-    cache (a new one next to ``output`` unless given) and report, and ``env``
-    added to the environment."""
-    env = {
-        "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
-        "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
-        **(env or {}),
-    }
-    return invoke(
-        "build", "--content", str(content), "--output", str(output), *options, env=env
-    )
-
-
-def report_of(output: Path) -> dict:
-    """The JSON execution report of the build into ``output``."""
-    return json.loads((output.parent / f"{output.name}-report.json").read_text())
+from helpers import ROOT, S3_CREDENTIALS, BuiltSite, build_site
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -118,13 +55,6 @@ def s3_server():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-S3_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@
 import shutil
 
 import pytest
-from conftest import ROOT, build_site
+from helpers import ROOT, build_site
 
 GOOD_HEADER = "Title: Broken\nDate: 2009-01-01\nTags: python\n\nBody.\n"
 

@@ -13,7 +13,7 @@ import time
 import pytest
 from browser_fixtures import chromium, require_chromium
 from chat_fixtures import ChatThread, free_port
-from conftest import ROOT, build_site
+from helpers import ROOT, build_site
 from playwright import sync_api
 from websockets.sync.client import connect
 

@@ -13,7 +13,7 @@ import urllib.request
 
 import pytest
 from chat_fixtures import free_port
-from conftest import ROOT
+from helpers import ROOT
 from redis_fixtures import require_redis
 from websockets.asyncio.client import connect
 

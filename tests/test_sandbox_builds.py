@@ -13,8 +13,8 @@ import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_site
 from executable_posts.signing_keys import generate
+from helpers import ROOT, build_site
 from test_execution_builds import page, write_site
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)

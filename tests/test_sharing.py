@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
 import pytest
-from conftest import BuiltSite, build_site, invoke
+from helpers import BuiltSite, build_site, invoke
 from lxml import etree, html
 from seed import SEED_POSTS
 from sharing import absolute_links, approximate

@@ -3,7 +3,7 @@
 import os
 
 import pytest
-from conftest import invoke
+from helpers import invoke
 
 from sitepublish import apply, cache_control, content_type, plan, target
 

@@ -10,7 +10,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from conftest import ROOT, build_site, invoke
+from helpers import ROOT, build_site, invoke
 
 import tasks
 
