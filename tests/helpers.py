@@ -1,10 +1,12 @@
 """What the tests share that is not a fixture: the repository, its invoke tasks
 run as a user runs them, sites built with them and read back."""
 
+import asyncio
 import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -74,3 +76,19 @@ def build_site(
 def report_of(output: Path) -> dict:
     """The JSON execution report of the build into ``output``."""
     return json.loads((output.parent / f"{output.name}-report.json").read_text())
+
+
+def eventually(condition, seconds: float = 10, poll: float = 0.05) -> None:
+    """Wait until ``condition()`` is true; fail if it is not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds:g} s"
+        time.sleep(poll)
+
+
+async def eventually_async(condition, seconds: float = 10, poll: float = 0.02):
+    """``eventually`` in an event loop, which runs while it waits."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds:g} s"
+        await asyncio.sleep(poll)
