@@ -1,10 +1,37 @@
-"""Shared fixtures: the site built once per session, S3 on loopback, and an
+"""Shared fixtures: the blog built once per run, S3 on loopback, and an
 execution environment of the tests' own (helpers.py has the plain functions)."""
 
 import os
 
 import pytest
-from helpers import ROOT, S3_CREDENTIALS, BuiltSite, build_site
+from helpers import (
+    BUILDS_LOG,
+    CONTENT,
+    PRODUCTION,
+    S3_CREDENTIALS,
+    BuiltSite,
+    build_site,
+    built_once,
+    invoke,
+    shared_temp,
+)
+
+WHOLE_BLOG_BUILDS = "whole-blog-builds.log"
+
+
+def pytest_terminal_summary(terminalreporter, config):
+    # (pytest's own factory, as xdist finds its workers' directories with it)
+    log = shared_temp(config._tmp_path_factory) / WHOLE_BLOG_BUILDS
+    builds = log.read_text().splitlines() if log.exists() else []
+    terminalreporter.write_line(f"whole-blog builds this run: {len(builds)}")
+    for build in builds:
+        terminalreporter.write_line(f"  {build}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def counted_builds(tmp_path_factory):
+    """Every build of the whole blog is logged, for the summary to count."""
+    os.environ[BUILDS_LOG] = str(shared_temp(tmp_path_factory) / WHOLE_BLOG_BUILDS)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -35,11 +62,36 @@ def isolated_execution(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> BuiltSite:
-    """The real blog, built once from a clean execution cache."""
-    output = tmp_path_factory.mktemp("site") / "output"
-    result = build_site(ROOT / "content", output)
+    """The real blog, built once a run from a clean execution cache, for
+    every worker: read it, never change it."""
+
+    def build(directory):
+        state = {"EXEC_STATE_DIR": str(directory / "state")}
+        return build_site(CONTENT, directory / "output", env=state)
+
+    directory, result = built_once(tmp_path_factory, "site", build)
     assert result.returncode == 0, result.stdout + result.stderr
-    return BuiltSite(output)
+    return BuiltSite(directory / "output", result)
+
+
+@pytest.fixture(scope="session")
+def production_site(site, tmp_path_factory) -> BuiltSite:
+    """The real blog built once a run by ``invoke preview`` (publishconf.py)
+    with SITEURL set, from the development build's execution cache."""
+    development = site.output.parent
+
+    def build(directory):
+        env = {
+            "SITEURL": PRODUCTION + "/",  # (the trailing slash is dropped)
+            "EXEC_CACHE": str(development / "output-cache"),
+            "EXEC_STATE_DIR": str(development / "state"),
+            "EXEC_REPORT": str(directory / "output-report.json"),
+        }
+        return invoke("preview", "--output", str(directory / "output"), env=env)
+
+    directory, result = built_once(tmp_path_factory, "production", build)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return BuiltSite(directory / "output", result)
 
 
 @pytest.fixture(scope="session")
