@@ -89,9 +89,9 @@ def build(c, output=str(OUTPUT), content=str(CONTENT), fresh=False):
 
 
 @task
-def rebuild(c, output=str(OUTPUT)):
+def rebuild(c, output=str(OUTPUT), content=str(CONTENT)):
     """`build`, deleting the output directory first."""
-    pelican(c, SETTINGS_BASE, output, CONTENT, "--delete-output-directory")
+    pelican(c, SETTINGS_BASE, output, content, "--delete-output-directory")
 
 
 @task
@@ -176,6 +176,7 @@ def reserve(c, host=HOST, port=PORT):
         "port": f"the site's port (default {PORT})",
         "chat_port": f"the chat server's port (default {CHAT_PORT})",
         "output": "directory to build the site in (default: output/)",
+        "content": "directory of posts and pages (default: content/)",
         "chat_processes": "chat processes sharing one room and port through a "
         "local redis-server (default 1: one process, no Redis)",
     }
@@ -187,6 +188,7 @@ def demo(
     chat_port=CHAT_PORT,
     output=str(OUTPUT),
     chat_processes=1,
+    content=str(CONTENT),
 ):
     """Build the blog, running every post, and serve it with its live chat."""
     processes = int(chat_processes)
@@ -198,7 +200,7 @@ def demo(
             "redis-server)"
         )
     chat_url = f"ws://{host}:{chat_port}/"
-    pelican(c, SETTINGS_BASE, output, CONTENT, "-e", f'CHAT_URL="{chat_url}"')
+    pelican(c, SETTINGS_BASE, output, content, "-e", f'CHAT_URL="{chat_url}"')
     if processes == 1:
         asyncio.run(serve_with_chat(output, host, int(port), int(chat_port)))
     else:
@@ -290,9 +292,9 @@ def serve_with_chat_processes(
 
 
 @task
-def preview(c, output=str(OUTPUT)):
+def preview(c, output=str(OUTPUT), content=str(CONTENT)):
     """Build the production site (publishconf.py; needs SITEURL)."""
-    pelican(c, SETTINGS_PUBLISH, output, CONTENT)
+    pelican(c, SETTINGS_PUBLISH, output, content)
 
 
 @task(
@@ -300,9 +302,10 @@ def preview(c, output=str(OUTPUT)):
         "to": "where to publish, s3://bucket/prefix (default: $PUBLISH_URL)",
         "dry_run": "list what would be uploaded and deleted, and change nothing",
         "output": "directory to build the production site in (default: output/)",
+        "content": "directory of posts and pages (default: content/)",
     }
 )
-def publish(c, to="", dry_run=False, output=str(OUTPUT)):
+def publish(c, to="", dry_run=False, output=str(OUTPUT), content=str(CONTENT)):
     """Build the production site and publish it to S3: upload what changed,
     delete what is gone, only under the prefix (needs SITEURL)."""
     import boto3
@@ -313,7 +316,7 @@ def publish(c, to="", dry_run=False, output=str(OUTPUT)):
     if not url:
         raise Exit("publish: give --to s3://bucket/prefix, or set PUBLISH_URL")
     bucket, prefix = target(url)
-    preview(c, output)
+    preview(c, output, content)
     s3 = boto3.client("s3")
     changes = plan(Path(output), s3, bucket, prefix)
     for change in changes.changes:

@@ -1,73 +1,37 @@
-"""Shared fixtures: the site built once per session, and a way to build others."""
+"""Shared fixtures: the blog built once per run, S3 on loopback, and an
+execution environment of the tests' own (helpers.py has the plain functions)."""
 
-import json
 import os
-import subprocess
-import sys
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from lxml import etree, html
+from helpers import (
+    BUILDS_LOG,
+    CONTENT,
+    PRODUCTION,
+    S3_CREDENTIALS,
+    BuiltSite,
+    build_site,
+    built_once,
+    invoke,
+    shared_temp,
+)
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def invoke(*args: str, cwd: Path = ROOT, env: dict | None = None):
-    """Run one of the project's invoke tasks as a user would, capturing output."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args],
-        cwd=cwd,
-        env={**os.environ, **(env or {})},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+WHOLE_BLOG_BUILDS = "whole-blog-builds.log"
 
 
-@dataclass
-class BuiltSite:
-    """A site built into ``output`` by ``invoke build``, with helpers to read it."""
-
-    output: Path
-
-    def html_pages(self) -> list[Path]:
-        return sorted(self.output.rglob("*.html"))
-
-    def page(self, relative: str) -> html.HtmlElement:
-        """Parse the page at a site URL path such as ``tag/python/``."""
-        path = self.output / relative.lstrip("/")
-        if relative.endswith("/") or not relative:
-            path = path / "index.html"
-        return html.parse(str(path)).getroot()
-
-    def xml(self, relative: str) -> etree._Element:
-        return etree.parse(str(self.output / relative)).getroot()
+def pytest_terminal_summary(terminalreporter, config):
+    # (pytest's own factory, as xdist finds its workers' directories with it)
+    log = shared_temp(config._tmp_path_factory) / WHOLE_BLOG_BUILDS
+    builds = log.read_text().splitlines() if log.exists() else []
+    terminalreporter.write_line(f"whole-blog builds this run: {len(builds)}")
+    for build in builds:
+        terminalreporter.write_line(f"  {build}")
 
 
-def build_site(
-    content: Path,
-    output: Path,
-    cache: Path | str | None = None,
-    *options: str,
-    env: dict | None = None,
-) -> subprocess.CompletedProcess:
-    """``invoke build`` of ``content`` into ``output``, with its own execution
-    cache (a new one next to ``output`` unless given) and report, and ``env``
-    added to the environment."""
-    env = {
-        "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
-        "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
-        **(env or {}),
-    }
-    return invoke(
-        "build", "--content", str(content), "--output", str(output), *options, env=env
-    )
-
-
-def report_of(output: Path) -> dict:
-    """The JSON execution report of the build into ``output``."""
-    return json.loads((output.parent / f"{output.name}-report.json").read_text())
+@pytest.fixture(scope="session", autouse=True)
+def counted_builds(tmp_path_factory):
+    """Every build of the whole blog is logged, for the summary to count."""
+    os.environ[BUILDS_LOG] = str(shared_temp(tmp_path_factory) / WHOLE_BLOG_BUILDS)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -98,11 +62,36 @@ def isolated_execution(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> BuiltSite:
-    """The real blog, built once from a clean execution cache."""
-    output = tmp_path_factory.mktemp("site") / "output"
-    result = build_site(ROOT / "content", output)
+    """The real blog, built once a run from a clean execution cache, for
+    every worker: read it, never change it."""
+
+    def build(directory):
+        state = {"EXEC_STATE_DIR": str(directory / "state")}
+        return build_site(CONTENT, directory / "output", env=state)
+
+    directory, result = built_once(tmp_path_factory, "site", build)
     assert result.returncode == 0, result.stdout + result.stderr
-    return BuiltSite(output)
+    return BuiltSite(directory / "output", result)
+
+
+@pytest.fixture(scope="session")
+def production_site(site, tmp_path_factory) -> BuiltSite:
+    """The real blog built once a run by ``invoke preview`` (publishconf.py)
+    with SITEURL set, from the development build's execution cache."""
+    development = site.output.parent
+
+    def build(directory):
+        env = {
+            "SITEURL": PRODUCTION + "/",  # (the trailing slash is dropped)
+            "EXEC_CACHE": str(development / "output-cache"),
+            "EXEC_STATE_DIR": str(development / "state"),
+            "EXEC_REPORT": str(directory / "output-report.json"),
+        }
+        return invoke("preview", "--output", str(directory / "output"), env=env)
+
+    directory, result = built_once(tmp_path_factory, "production", build)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return BuiltSite(directory / "output", result)
 
 
 @pytest.fixture(scope="session")
@@ -118,13 +107,6 @@ def s3_server():
     host, port = server.get_host_and_port()
     yield f"http://{host}:{port}"
     server.stop()
-
-
-S3_CREDENTIALS = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_DEFAULT_REGION": "us-east-1",
-}
 
 
 @pytest.fixture

@@ -1,19 +1,18 @@
 """A post that cannot be read stops the build: non-zero exit, file and line named."""
 
-import shutil
-
 import pytest
-from conftest import ROOT, build_site
+from helpers import build_site
+from test_execution_builds import write_site
 
 GOOD_HEADER = "Title: Broken\nDate: 2009-01-01\nTags: python\n\nBody.\n"
 
 
 @pytest.fixture
 def content(tmp_path):
-    """A copy of the real content, so the broken post is the only problem."""
-    copy = tmp_path / "content"
-    shutil.copytree(ROOT / "content", copy)
-    return copy
+    """A small site whose one post, with a block to run, is fine, so the
+    broken post is the only problem."""
+    block = '```python exec="on"\nprint("fine")\n```\n'
+    return write_site(tmp_path, {"good": block})
 
 
 def build_with(content, tmp_path, name: str, data: bytes):

@@ -19,9 +19,9 @@ from urllib.parse import unquote
 import pytest
 from block_results import plain_result
 from cloudcached import LocalBackend, S3Backend
-from conftest import build_site, report_of
 from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
 from executable_blocks.signing_keys import generate
+from helpers import build_site, report_of
 from lxml import html
 from test_execution_builds import write_site
 

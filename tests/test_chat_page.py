@@ -8,12 +8,11 @@ import json
 import re
 import shutil
 import threading
-import time
 
 import pytest
 from browser_fixtures import chromium, require_chromium
 from chat_fixtures import ChatThread, free_port
-from conftest import ROOT, build_site
+from helpers import ROOT, build_site, eventually
 from playwright import sync_api
 from websockets.sync.client import connect
 
@@ -154,10 +153,7 @@ def test_back_after_a_restart_the_page_waits_for_its_name_to_be_free(
     chat.start()
     assert chat.call(chat.server.room.claim("ada"))  # the name still held
     refusals = chat.server.refusals.rules
-    deadline = time.monotonic() + 20
-    while not refusals["nick-taken"]:  # the page came back, and was refused
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
+    eventually(lambda: refusals["nick-taken"], 20)  # the page came back, refused
     assert ada.locator("#chat-join").is_hidden()
     chat.call(chat.server.room.release("ada"))
     sync_api.expect(ada.locator("#chat-status")).to_have_text(

@@ -7,6 +7,7 @@ import socket
 import urllib.request
 
 import pytest
+from helpers import eventually_async
 from test_chatroom_server import chat, joined, masked_text_frame, receive, run, url
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
@@ -20,6 +21,17 @@ HANDSHAKE = (
 
 def say(text: str) -> str:
     return json.dumps({"type": "say", "text": text})
+
+
+def logging_too(event, kind: str, happened: asyncio.Event):
+    """The server's ``event`` method, which also sets ``happened`` on ``kind``."""
+
+    def logged(name, **fields):
+        event(name, **fields)
+        if name == kind:
+            happened.set()
+
+    return logged
 
 
 async def health(server) -> dict:
@@ -49,22 +61,25 @@ def test_a_join_whose_welcome_fails_leaves_no_ghost_and_frees_the_nick():
     async def scenario():
         async with chat() as server:
             snapshot = server.room.snapshot
+            joining, vanished = asyncio.Event(), asyncio.Event()
 
-            async def slow_snapshot():  # time for the client to vanish
-                await asyncio.sleep(0.3)
+            async def slow_snapshot():  # until the client has vanished
+                joining.set()
+                await eventually_async(lambda: server.sockets == 0)
                 return await snapshot()
 
             server.room.snapshot = slow_snapshot
+            server.event = logging_too(server.event, "disconnect", vanished)
             ghost = socket.create_connection(("127.0.0.1", server.port))
             ghost.sendall(
                 HANDSHAKE
                 + b"\r\n"
                 + masked_text_frame('{"type":"join","nick":"ghost"}')
             )
-            await asyncio.sleep(0.1)
+            await asyncio.wait_for(joining.wait(), 10)
             ghost.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\1\0\0\0\0\0\0\0")
             ghost.close()  # a reset, before the welcome is sent
-            await asyncio.sleep(0.5)
+            await asyncio.wait_for(vanished.wait(), 10)
             server.room.snapshot = snapshot
             state = await health(server)
             assert (state["online"], state["connections"]) == (0, 0)
@@ -163,7 +178,7 @@ def test_an_oversized_message_is_logged_as_a_message_size_refusal(caplog):
             await ada.send(say("x" * 5000))
             with pytest.raises(ConnectionClosed):
                 await receive(ada, "message")
-            await asyncio.sleep(0.2)
+            await eventually_async(lambda: '"event": "disconnect"' in caplog.text)
 
     with caplog.at_level(logging.INFO, logger="chatroom"):
         run(scenario)
@@ -187,8 +202,7 @@ def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit_with_a_reset()
             slow.sendall(
                 HANDSHAKE + b"\r\n" + masked_text_frame('{"type":"join","nick":"slow"}')
             )
-            await asyncio.sleep(0.2)
-            assert server.online() == ["slow"]
+            await eventually_async(lambda: server.online() == ["slow"])
             [connection] = server.members
             kernel = connection.transport.get_extra_info("socket")
             # the kernel's buffer for it is fixed, not grown to 4 MiB
@@ -200,8 +214,7 @@ def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit_with_a_reset()
                 await ada.send(big)
             for _ in range(300):
                 await receive(ada, "message")
-            await asyncio.sleep(0.2)
-            assert server.online() == ["ada"]
+            await eventually_async(lambda: server.online() == ["ada"])
             slow.settimeout(5)
             with pytest.raises(ConnectionResetError):
                 while slow.recv(65536):
@@ -218,7 +231,7 @@ def test_pending_handshakes_are_capped_and_time_out():
             idle = [
                 socket.create_connection(("127.0.0.1", server.port)) for _ in range(2)
             ]
-            await asyncio.sleep(0.1)
+            await eventually_async(lambda: server.pending == 2)
             third = socket.create_connection(("127.0.0.1", server.port))
             third.settimeout(2)
             with pytest.raises(ConnectionResetError):  # refused at once
@@ -241,7 +254,10 @@ def test_pending_handshakes_are_capped_per_address_except_for_a_trusted_proxy(
             idle = [
                 socket.create_connection(("127.0.0.1", server.port)) for _ in range(3)
             ]
-            await asyncio.sleep(0.1)
+            rule = "pending-handshakes-per-address"  # all three seen:
+            await eventually_async(
+                lambda: server.pending == 3 or server.refusals.rules[rule]
+            )
             idle[2].settimeout(0.5)
             try:
                 await loop.run_in_executor(None, idle[2].recv, 1)
@@ -260,17 +276,22 @@ def test_pending_handshakes_are_capped_per_address_except_for_a_trusted_proxy(
 
 def test_the_server_refuses_sockets_before_it_runs_out_of_descriptors(caplog):
     async def scenario():
-        async with chat(max_pending=100) as server:
+        # (refusals logged only at the end: a log line clears the count awaited)
+        async with chat(max_pending=100, refusal_log_interval=60) as server:
             server.socket_budget = server.sockets + 3
             ada, _ = await joined(server, "ada")
             extra = [
                 socket.create_connection(("127.0.0.1", server.port)) for _ in range(5)
             ]
-            await asyncio.sleep(0.2)
-            assert server.sockets <= 3
+            # all five seen: the three past the budget refused, so three left
+            await eventually_async(
+                lambda: (
+                    server.refusals.rules["descriptors"] == 3 and server.sockets <= 3
+                )
+            )
             for sock in extra:
                 sock.close()
-            await asyncio.sleep(0.1)
+            await eventually_async(lambda: server.sockets == 1)  # ada's
             bob, _ = await joined(server, "bob")
 
     with caplog.at_level(logging.INFO, logger="chatroom"):

@@ -10,6 +10,7 @@ import time
 
 import pytest
 from chat_fixtures import free_port
+from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
 from test_chatroom_server import receive
 from websockets.asyncio.client import connect
@@ -150,8 +151,9 @@ def test_two_processes_share_one_port(redis_server):
 
         async def scenario():
             clients = [await connect(f"ws://127.0.0.1:{port}/") for _ in range(24)]
-            await asyncio.sleep(0.3)
-            assert all(chat.events("connect") for chat in chats)
+            await eventually_async(
+                lambda: all(chat.events("connect") for chat in chats)
+            )
             await asyncio.gather(*(client.close() for client in clients))
 
         run(scenario)

@@ -8,6 +8,7 @@ import urllib.request
 from contextlib import asynccontextmanager
 
 import pytest
+from helpers import eventually_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -232,7 +233,7 @@ def test_connections_per_address_are_capped():
                 await connect(url(server))
             assert refused.value.response.status_code == 503
             await first.close()
-            await asyncio.sleep(0.1)
+            await eventually_async(lambda: server.limits.open.total() == 1)
             third = await connect(url(server))
             await asyncio.gather(second.close(), third.close())
 
@@ -275,8 +276,7 @@ def test_a_slow_client_does_not_stall_the_others():
                 b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
                 + masked_text_frame(json.dumps({"type": "join", "nick": "slow"}))
             )
-            await asyncio.sleep(0.2)
-            assert "slow" in server.online()
+            await eventually_async(lambda: "slow" in server.online())
             ada, _ = await joined(server, "ada")
             bob, _ = await joined(server, "bob")
             started = asyncio.get_running_loop().time()
@@ -332,7 +332,7 @@ def test_logs_say_who_and_what_happened_but_never_what_was_said(caplog):
             await ada.send(json.dumps({"type": "say", "text": "a secret"}))
             await receive(ada, "message")
             await ada.close()
-            await asyncio.sleep(0.1)
+            await eventually_async(lambda: '"event": "disconnect"' in caplog.text)
 
     with caplog.at_level(logging.INFO, logger="chatroom"):
         run(scenario)

@@ -4,26 +4,31 @@ or, with ``--chat-processes``, every chat process and their redis-server."""
 import asyncio
 import json
 import re
+import shutil
 import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 
 import pytest
 from chat_fixtures import free_port
-from conftest import ROOT
+from helpers import CONTENT, ROOT, invoke_command
 from redis_fixtures import require_redis
+from test_execution_builds import write_site
 from websockets.asyncio.client import connect
 
 
 def start_demo(tmp_path, *options: str, ready: str):
+    """The demo of a small site: a post, and the blog's chat page."""
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    (content / "pages").mkdir()
+    shutil.copy(CONTENT / "pages" / "chat.md", content / "pages")
     port, chat_port = free_port(), free_port()
     demo = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "demo", "--host", "127.0.0.1",
+        invoke_command("demo", "--host", "127.0.0.1",
          "--port", str(port), "--chat-port", str(chat_port),
-         "--output", str(tmp_path / "o"), *options],
+         "--output", str(tmp_path / "o"), "--content", str(content), *options),
         cwd=ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

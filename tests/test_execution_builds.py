@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_site, report_of
+from helpers import ROOT, build_site, report_of
 from lxml import html
 
 HEADER = "Title: {title}\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"

@@ -4,9 +4,9 @@ builders reuse each other's results, and refuse what no trusted key signed."""
 import hashlib
 import pickle
 
-from conftest import build_site, report_of
 from executable_blocks.entry_signature import EntrySigner
 from executable_blocks.signing_keys import generate
+from helpers import build_site, report_of
 from test_execution_builds import write_site
 
 TEAM = generate("ci.null-disquisition-1")  # the key CI's trusted builds share

@@ -11,7 +11,7 @@ not the figure's dpi; the ratio of text to width is the same.)"""
 import pytest
 from browser_fixtures import chromium, require_chromium
 from browser_fixtures import served as serve
-from conftest import report_of
+from helpers import report_of
 
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}

@@ -4,7 +4,7 @@ a missing image and an image without alt fails, naming each at path:line:col."""
 import json
 from pathlib import Path
 
-from conftest import build_site
+from helpers import build_site
 from positions_check import SiteCheck
 from test_execution_builds import write_site
 

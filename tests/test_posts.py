@@ -4,7 +4,7 @@ the posts make about their output was checked."""
 import re
 
 import pytest
-from conftest import ROOT, report_of
+from helpers import ROOT, report_of
 from lxml import html
 
 POSTS = sorted((ROOT / "content" / "posts").glob("*.md"))

@@ -351,7 +351,8 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
         ],
         [60, 60],
     )
-    assert wait_until(lambda: zygote.poll(0.1) is not None and each.results)
+    # the first block has run, and the second runs on: nothing is done yet
+    assert wait_until(lambda: zygote.poll(0.1) == [] and len(each.results) == 1)
     pid = int(each.results[0]["stdout"])
     assert alive(pid)
     zygote.socket.close()  # as when the builder's process ends
@@ -369,7 +370,8 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
     try:
         each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
         queued = zygote.submit([request("print(1)")], [60])
-        assert wait_until(lambda: zygote.poll(0.1) is not None and each.started)
+        # its worker is forked, and nothing is done yet
+        assert wait_until(lambda: zygote.poll(0.1) == [] and each.started)
         zygote.process.kill()
         zygote.wait(each)
         lost = "the zygote was killed by SIGKILL"

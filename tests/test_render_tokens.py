@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-from conftest import ROOT
 from executable_blocks.render import (
     code_tokens,
     pygments_html,
@@ -14,6 +13,7 @@ from executable_blocks.render import (
     tokens_html,
     tokens_match,
 )
+from helpers import ROOT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -6,15 +6,14 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 import tempfile
 import threading
 import uuid
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, build_site
 from executable_blocks.signing_keys import generate
+from helpers import build_site, invoke_command
 from test_execution_builds import page, write_site
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
@@ -366,8 +365,7 @@ def build_site_without_namespaces(tmp_path, content, mode):
         "EXEC_REPORT": str(tmp_path / "output-report.json"),
     }
     command = "echo 0 > /proc/sys/user/max_user_namespaces && exec " + " ".join(
-        [sys.executable, "-m", "invoke", "--search-root", str(ROOT), "build"]
-        + ["--content", str(content), "--output", str(output)]
+        invoke_command("build", "--content", str(content), "--output", str(output))
     )
     result = subprocess.run(
         ["unshare", "--user", "--map-root-user", "sh", "-c", command],

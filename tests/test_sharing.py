@@ -1,14 +1,13 @@
 """plugins/sharing: canonical links, Open Graph and Twitter cards, the
 sitemap, robots.txt and the feeds, on the real blog built for development
-(the session's ``site``) and for production (``production_site``), plus
+(the run's ``site``) and for production (``production_site``), plus
 the link resolution feeds use, on its own."""
 
 import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import pytest
-from conftest import BuiltSite, build_site, invoke
+from helpers import PRODUCTION, BuiltSite, build_site
 from lxml import etree, html
 from seed import SEED_POSTS
 from sharing import absolute_links, approximate
@@ -16,7 +15,6 @@ from sharing import absolute_links, approximate
 import pelicanconf
 
 DEV = pelicanconf.ABSOLUTE_SITEURL
-PRODUCTION = "https://blog.example.org"
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 SITEMAP = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
 # What Open Graph and Twitter cards accept, by the file's first bytes.
@@ -25,25 +23,6 @@ IMAGE_MAGIC = {
     "image/gif": b"GIF8",
     "image/jpeg": b"\xff\xd8\xff",
 }
-
-
-@pytest.fixture(scope="module")
-def production_site(site) -> BuiltSite:
-    """The real blog built by ``invoke preview`` (publishconf.py) with
-    SITEURL set, from the development build's execution cache."""
-    output = site.output.parent / "production"
-    result = invoke(
-        "preview",
-        "--output",
-        str(output),
-        env={
-            "SITEURL": PRODUCTION,
-            "EXEC_CACHE": str(site.output.parent / f"{site.output.name}-cache"),
-            "EXEC_REPORT": str(site.output.parent / "production-report.json"),
-        },
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return BuiltSite(output)
 
 
 def meta(doc, prop: str) -> list[str]:

@@ -7,7 +7,7 @@ from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
-from conftest import ROOT
+from helpers import ROOT
 from lxml import html
 from seed import SEED_POSTS, SEED_TAGS, posts_tagged
 

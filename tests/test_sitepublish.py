@@ -3,7 +3,8 @@
 import os
 
 import pytest
-from conftest import invoke
+from helpers import invoke
+from test_execution_builds import write_site
 
 from sitepublish import apply, cache_control, content_type, plan, target
 
@@ -119,23 +120,24 @@ def test_invoke_publish_dry_run_changes_nothing_then_publishes(
 ):
     env = {**s3_env, "SITEURL": "https://blog.example.org"}
     target_url = f"s3://{bucket}/blog"
+    content = str(write_site(tmp_path, {"post": "Text.\n"}))
     output = str(tmp_path / "output")
-    dry = invoke(
-        "publish", "--to", target_url, "--dry-run", "--output", output, env=env
-    )
+    where = ("--to", target_url, "--output", output, "--content", content)
+    dry = invoke("publish", *where, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
     assert "upload  blog/index.html (new)" in dry.stdout
     assert "Would publish" in dry.stdout
     assert keys(s3, bucket) == []
-    real = invoke("publish", "--to", target_url, "--output", output, env=env)
+    real = invoke("publish", *where, env=env)
     assert real.returncode == 0, real.stdout + real.stderr
     assert "blog/index.html" in keys(s3, bucket, "blog/")
     page = s3.get_object(Bucket=bucket, Key="blog/index.html")["Body"].read().decode()
     assert 'href="https://blog.example.org/' in page
 
 
-def test_invoke_publish_needs_a_target():
+def test_invoke_publish_needs_a_target(tmp_path):
     env = {key: value for key, value in os.environ.items() if key != "PUBLISH_URL"}
-    result = invoke("publish", env={**env, "PUBLISH_URL": ""})
+    content = str(write_site(tmp_path, {"post": "Text.\n"}))
+    result = invoke("publish", "--content", content, env={**env, "PUBLISH_URL": ""})
     assert result.returncode != 0
     assert "give --to s3://bucket/prefix" in result.stderr + result.stdout

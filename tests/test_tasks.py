@@ -1,16 +1,14 @@
 """The invoke tasks a Pelican user expects, exercised as a user runs them."""
 
 import base64
-import shutil
 import subprocess
-import sys
 import threading
-import time
 import urllib.error
 import urllib.request
 
 import pytest
-from conftest import ROOT, build_site, invoke
+from helpers import ROOT, eventually, invoke, invoke_command
+from test_execution_builds import write_site
 
 import tasks
 
@@ -76,43 +74,46 @@ def test_clean_removes_the_output(tmp_path):
 
 
 def test_rebuild_deletes_files_the_site_no_longer_has(tmp_path):
+    content = write_site(tmp_path, {"post": "Text.\n"})
     output = tmp_path / "output"
     output.mkdir()
     (output / "stale.html").write_text("left over")
-    result = invoke("rebuild", "--output", str(output))
+    result = invoke("rebuild", "--output", str(output), "--content", str(content))
     assert result.returncode == 0, result.stderr
     assert not (output / "stale.html").exists()
     assert (output / "index.html").is_file()
 
 
 def test_preview_without_siteurl_says_what_to_set(tmp_path):
-    result = invoke("preview", "--output", str(tmp_path / "o"), env={"SITEURL": ""})
+    content = str(write_site(tmp_path, {"post": "Text.\n"}))
+    output = str(tmp_path / "o")
+    env = {"SITEURL": ""}
+    result = invoke("preview", "--output", output, "--content", content, env=env)
     assert result.returncode != 0
     assert "set SITEURL" in result.stdout + result.stderr
 
 
-def test_preview_builds_absolute_feed_links_for_the_public_address(tmp_path):
-    env = {"SITEURL": "https://blog.example.org/"}
-    result = invoke("preview", "--output", str(tmp_path / "o"), env=env)
-    assert result.returncode == 0, result.stdout + result.stderr
-    feed = (tmp_path / "o" / "feeds" / "all.atom.xml").read_text()
+def test_preview_builds_absolute_feed_links_for_the_public_address(production_site):
+    """(``invoke preview`` with SITEURL=https://blog.example.org/)"""
+    feed = (production_site.output / "feeds" / "all.atom.xml").read_text()
     assert 'href="https://blog.example.org/2009/07/api-functional-testing' in feed
 
 
 def test_regenerate_rebuilds_when_a_post_changes(tmp_path):
-    content, output = tmp_path / "content", tmp_path / "output"
-    shutil.copytree(ROOT / "content", content)
+    content = write_site(tmp_path, {"post": "Ask the boss-man.\n"})
+    output = tmp_path / "output"
     watcher = subprocess.Popen(
-        [sys.executable, "-m", "invoke", "regenerate"]
-        + ["--content", str(content), "--output", str(output)],
+        invoke_command(
+            "regenerate", "--content", str(content), "--output", str(output)
+        ),
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    page = output / "2009" / "07" / "api-functional-testing-with-python" / "index.html"
+    page = output / "2009" / "07" / "post" / "index.html"
     try:
-        wait_for(lambda: page.is_file())
-        post = content / "posts" / "api-functional-testing-with-python.md"
+        eventually(lambda: page.is_file(), 60, 0.2)
+        post = content / "posts" / "post.md"
         edited = post.read_text().replace("boss-man", "boss-person")
 
         def edit_reaches_the_page():
@@ -122,21 +123,14 @@ def test_regenerate_rebuilds_when_a_post_changes(tmp_path):
                 return False
             return True
 
-        wait_for(edit_reaches_the_page, poll=3)
+        eventually(edit_reaches_the_page, 60, 3)
     finally:
         watcher.terminate()
         watcher.wait(timeout=10)
 
 
-def wait_for(condition, seconds: float = 60, poll: float = 0.2) -> None:
-    deadline = time.monotonic() + seconds
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(poll)
-
-
-def test_build_of_the_real_content_succeeds(tmp_path):
-    result = build_site(ROOT / "content", tmp_path / "output")
+def test_build_of_the_real_content_succeeds(site):
+    result = site.built  # the run's build of the blog
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Done: Processed 8 articles" in " ".join(result.stdout.split())
 

@@ -1,0 +1,142 @@
+"""What the tests share that is not a fixture: the repository, its invoke tasks
+run as a user runs them, sites built with them and read back, and builds
+shared by every pytest worker of a run."""
+
+import asyncio
+import fcntl
+import json
+import os
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree, html
+
+ROOT = Path(__file__).resolve().parent.parent
+CONTENT = ROOT / "content"
+# The tasks that build the site (of CONTENT unless given --content).
+BUILDING = {"build", "rebuild", "regenerate", "reserve", "livereload", "demo"}
+BUILDING |= {"preview", "publish", "screenshots"}
+# A file each build of the whole blog adds a line to (conftest sets it).
+BUILDS_LOG = "WHOLE_BLOG_BUILDS_LOG"
+
+PRODUCTION = "https://blog.example.org"  # the SITEURL of production builds
+S3_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
+
+
+def invoke_command(*args: str) -> list[str]:
+    """The command line of ``invoke *args``; a build of the whole blog is counted."""
+    content = Path(args[args.index("--content") + 1]) if "--content" in args else None
+    if args and args[0] in BUILDING and whole_blog(content or CONTENT):
+        with open(os.environ[BUILDS_LOG], "a") as log:
+            test = os.environ.get("PYTEST_CURRENT_TEST", "?")
+            log.write(f"{test}: invoke {shlex.join(args)}\n")
+    return [sys.executable, "-m", "invoke", "--search-root", str(ROOT), *args]
+
+
+def whole_blog(content: Path) -> bool:
+    """Whether ``content`` has every post of the blog (it, or a copy)."""
+    posts = {path.name for path in (CONTENT / "posts").glob("*.md")}
+    return posts <= {path.name for path in (content / "posts").glob("*.md")}
+
+
+def invoke(*args: str, cwd: Path = ROOT, env: dict | None = None):
+    """Run one of the project's invoke tasks as a user would, capturing output."""
+    return subprocess.run(
+        invoke_command(*args),
+        cwd=cwd,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@dataclass
+class BuiltSite:
+    """A site built into ``output`` by ``invoke build``, with helpers to read it."""
+
+    output: Path
+    built: subprocess.CompletedProcess | None = None  # the build, if kept
+
+    def html_pages(self) -> list[Path]:
+        return sorted(self.output.rglob("*.html"))
+
+    def page(self, relative: str) -> html.HtmlElement:
+        """Parse the page at a site URL path such as ``tag/python/``."""
+        path = self.output / relative.lstrip("/")
+        if relative.endswith("/") or not relative:
+            path = path / "index.html"
+        return html.parse(str(path)).getroot()
+
+    def xml(self, relative: str) -> etree._Element:
+        return etree.parse(str(self.output / relative)).getroot()
+
+
+def build_site(
+    content: Path,
+    output: Path,
+    cache: Path | str | None = None,
+    *options: str,
+    env: dict | None = None,
+) -> subprocess.CompletedProcess:
+    """``invoke build`` of ``content`` into ``output``, with its own execution
+    cache (a new one next to ``output`` unless given) and report, and ``env``
+    added to the environment."""
+    env = {
+        "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
+        "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
+        **(env or {}),
+    }
+    return invoke(
+        "build", "--content", str(content), "--output", str(output), *options, env=env
+    )
+
+
+def report_of(output: Path) -> dict:
+    """The JSON execution report of the build into ``output``."""
+    return json.loads((output.parent / f"{output.name}-report.json").read_text())
+
+
+def eventually(condition, seconds: float = 10, poll: float = 0.05) -> None:
+    """Wait until ``condition()`` is true; fail if it is not within ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds:g} s"
+        time.sleep(poll)
+
+
+async def eventually_async(condition, seconds: float = 10, poll: float = 0.02):
+    """``eventually`` in an event loop, which runs while it waits."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {seconds:g} s"
+        await asyncio.sleep(poll)
+
+
+def shared_temp(factory) -> Path:
+    """The temporary directory of the run, which its xdist workers share."""
+    base = factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+def built_once(factory, name: str, build) -> tuple[Path, subprocess.CompletedProcess]:
+    """``build(directory)`` once a run: the first worker to ask runs it in the
+    shared ``name`` directory, the others wait; all get it and its result."""
+    directory = shared_temp(factory) / name
+    kept = directory / "build.json"
+    with open(f"{directory}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # released when closed
+        if not kept.exists():
+            directory.mkdir()
+            done = build(directory)
+            fields = ("args", "returncode", "stdout", "stderr")
+            kept.write_text(json.dumps({f: getattr(done, f) for f in fields}))
+    return directory, subprocess.CompletedProcess(**json.loads(kept.read_text()))
