@@ -6,7 +6,6 @@ builders' secret key) could. Every such entry is refused with a warning
 naming the post, the line and the key, and its block runs again; nothing of
 it reaches a page unescaped."""
 
-import hashlib
 import os
 import pickle
 import re
@@ -18,7 +17,7 @@ from urllib.parse import unquote
 
 import pytest
 from block_results import plain_result
-from cloudcached import LocalBackend, S3Backend
+from cloudcached import Client, LocalBackend, S3Backend
 from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
 from executable_blocks.signing_keys import generate
 from helpers import build_site, report_of
@@ -66,12 +65,8 @@ class Cache:
         self.backend.write(target, stored.body, stored.meta, "any")
 
     def put(self, key: str, body: bytes) -> None:
-        meta = {
-            "type": "bytes",
-            "expires": "0.0",
-            "checksum": hashlib.sha256(body).hexdigest(),
-        }
-        self.backend.write(key, body, meta, "any")
+        """Store ``body`` as the cache stores it (its checksum holds)."""
+        Client(self.backend).put(key, body, time_to_expire=0, replace=True)
 
     def sign(self, key: str, entry, secret=TRUSTED) -> None:
         """Store ``entry`` under ``key``, signed by ``secret``."""
@@ -217,12 +212,9 @@ FORGER = '''\
 the public keys only, so it makes up a key pair of its own (under the
 trusted key's very name) and signs forged entries with it."""
 
-import hashlib
-import json
 import os
 import pickle
 import struct
-from urllib.parse import quote
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -238,16 +230,16 @@ def forged(key, name, result):
 
 
 def forge(directory, name, result):
-    """Every entry of the cache in ``directory`` replaced by a forgery."""
+    """Every entry of the cache in ``directory`` replaced by a forgery, stored
+    as the cache stores it (its checksum holds)."""
+    from cloudcached import Client, LocalBackend
+
+    cache = Client(LocalBackend(directory))
     done = 0
     for file in os.listdir(directory):
         if file.endswith((".json", ".tmp")):
             continue
-        body = forged(file, name, result)
-        meta = {"type": "bytes", "expires": "0.0",
-                "checksum": hashlib.sha256(body).hexdigest()}
-        with open(os.path.join(directory, quote(file, safe="")), "wb") as out:
-            out.write(json.dumps(meta).encode() + b"\\n" + body)
+        cache.put(file, forged(file, name, result), time_to_expire=0, replace=True)
         done += 1
     return done
 '''

@@ -2,10 +2,10 @@
 standalone server, over HTTP)."""
 
 import pytest
+from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache, S3Backend
+from cloudcached.client import checksum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache, S3Backend
 from signed_pickle import Serializer, Signer
 
 KEY = b"cloudcached's key for the tests."
@@ -58,6 +58,16 @@ def test_update_replaces_only_what_exists(cache):
     assert cache.get("k") == 2
 
 
+def test_a_stored_none_is_told_from_a_missing_entry(cache, clock):
+    missing = object()
+    cache.put("nothing", None, time_to_expire=60)
+    assert cache.get("nothing", default=missing) is None
+    assert cache.get("absent", default=missing) is missing
+    assert cache.get("absent") is None
+    clock.now += 61
+    assert cache.get("nothing", default=missing) is missing
+
+
 def test_delete(cache):
     cache.put("k", 1)
     assert cache.delete("k") is True
@@ -100,12 +110,13 @@ def test_other_values_travel_as_signed_pickles(cache, backend):
     assert stored.meta["type"] == "pickle" and stored.body.startswith(b"SPK1")
 
 
-def test_expiry_and_type_are_metadata(cache, backend, clock):
+def test_expiry_and_type_are_metadata_under_the_checksum(cache, backend, clock):
     cache.put("k", 7, time_to_expire=3600)
     meta = backend.read("k").meta
     assert meta["type"] == "int"
     assert float(meta["expires"]) == clock.now + 3600
-    assert len(meta["checksum"]) == 64
+    assert meta["checksum"] == checksum("int", meta["expires"], b"7")
+    assert meta["signature"]
 
 
 def test_corrupted_body_is_detected(cache, backend):
@@ -114,6 +125,10 @@ def test_corrupted_body_is_detected(cache, backend):
     backend.write("k", b"the fake value", stored.meta, "any")
     with pytest.raises(CorruptEntry, match="'k' refused: its checksum does not match"):
         cache.get("k")
+    with pytest.raises(CorruptEntry, match="checksum does not match"):
+        cache.put("k", "a value of its own")  # add, update: nor judged by it
+    with pytest.raises(CorruptEntry, match="checksum does not match"):
+        cache.update("k", "a value of its own")
 
 
 def test_entry_without_checksum_is_refused(cache, backend):
@@ -152,12 +167,6 @@ def test_bad_keys_are_refused(cache, key):
         cache.put(key, 1)
 
 
-def test_create_only_write_loses_to_an_existing_entry(backend):
-    assert backend.write("k", b"a", {}, "absent") is True
-    assert backend.write("k", b"b", {}, "absent") is False
-    assert backend.read("k").body == b"a"
-
-
 @settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     st.one_of(
@@ -186,3 +195,138 @@ def test_a_client_without_a_serializer_stores_and_loads_plain_types_only(
         plain.put("dict", {"a": 1})
     with pytest.raises(CorruptEntry, match="a pickle, and this client loads none"):
         plain.get("pickled")
+
+
+class Between:
+    """``backend``, whose client lets another one take a ``turn`` once, just
+    before its first write: a race, played in a set order."""
+
+    def __init__(self, backend, turn):
+        self.backend, self.turn, self.seen = backend, turn, []
+
+    def read(self, key):
+        stored = self.backend.read(key)
+        self.seen.append(stored)
+        return stored
+
+    def write(self, *args):
+        turn, self.turn = self.turn, None
+        if turn:
+            turn()
+        return self.backend.write(*args)
+
+    def delete(self, key):
+        return self.backend.delete(key)
+
+
+def racing(cache, clock, turn) -> Client:
+    """A second client of ``cache``'s store, racing ``turn`` as above."""
+    return Client(Between(cache.backend, turn), cache.serializer, clock=clock)
+
+
+def test_of_two_clients_adding_a_key_the_one_that_writes_second_is_told_false(
+    cache, clock
+):
+    winner = []
+    loser = racing(cache, clock, lambda: winner.append(cache.put("k", "winner's")))
+    assert loser.put("k", "loser's") is False
+    assert loser.backend.seen[0] is None  # it read before the winner wrote
+    assert winner == [True]
+    assert cache.get("k") == "winner's"
+
+
+def test_of_two_clients_adding_over_an_expired_entry_only_one_wins(cache, clock):
+    cache.put("lock", "held", time_to_expire=60)
+    clock.now += 61
+    winner = []
+    loser = racing(
+        cache, clock, lambda: winner.append(cache.put("lock", "held", 60))
+    )  # the same value: only the expiry tells the entries apart
+    assert loser.put("lock", "held", 60) is False
+    assert winner == [True]
+    assert cache.get("lock") == "held"
+    assert cache.backend.read("lock").meta["expires"] == repr(clock.now + 60)
+
+
+def test_an_add_over_an_expired_entry_deleted_meanwhile_still_adds(cache, clock):
+    cache.put("k", "old", time_to_expire=60)
+    clock.now += 61
+    adder = racing(cache, clock, lambda: cache.delete("k"))
+    assert adder.put("k", "new") is True
+    assert cache.get("k") == "new"
+
+
+def test_an_update_loses_to_an_update_between_its_read_and_its_write(cache, clock):
+    cache.put("k", "first")
+    winner = []
+    loser = racing(cache, clock, lambda: winner.append(cache.update("k", "winner's")))
+    assert loser.update("k", "loser's") is False
+    assert winner == [True]
+    assert cache.get("k") == "winner's"
+
+
+def test_an_update_does_not_bring_back_an_entry_deleted_after_its_read(cache, clock):
+    cache.put("k", "first")
+    loser = racing(cache, clock, lambda: cache.delete("k"))
+    assert loser.update("k", "brought back") is False
+    assert cache.get("k") is None
+
+
+def alter(backend, key, recompute: bool, **changes) -> None:
+    """Rewrite the metadata of ``key``'s entry, as someone who can write to
+    the store but holds no secret could; ``recompute``: and its checksum."""
+    stored = backend.read(key)
+    meta = {**stored.meta, **changes}
+    if recompute:
+        meta["checksum"] = checksum(meta["type"], meta["expires"], stored.body)
+    backend.write(key, stored.body, meta, "any")
+
+
+REFUSED_BY = [(False, "checksum does not match"), (True, "signature does not match")]
+
+
+@pytest.mark.parametrize("recompute, why", REFUSED_BY)
+def test_an_entry_whose_expiry_was_extended_is_refused(
+    cache, backend, clock, recompute, why
+):
+    cache.put("k", "stale soon", time_to_expire=60)
+    assert cache.get("k") == "stale soon"  # and its signature is remembered
+    alter(backend, "k", recompute, expires=repr(clock.now + 10**9))
+    clock.now += 61
+    with pytest.raises(CorruptEntry, match=why):
+        cache.get("k")
+
+
+@pytest.mark.parametrize("recompute, why", REFUSED_BY)
+@pytest.mark.parametrize("tag", ["str", "bytes"])
+def test_a_pickle_relabelled_as_text_is_refused(cache, backend, recompute, why, tag):
+    cache.put("k", {"a": 1})
+    alter(backend, "k", recompute, type=tag)
+    with pytest.raises(CorruptEntry, match=why):
+        cache.get("k")
+
+
+def test_an_entry_moved_to_another_key_is_refused(cache, backend):
+    cache.put("yours", "not mine")
+    assert cache.get("yours") == "not mine"  # and its signature is remembered
+    stored = backend.read("yours")
+    backend.write("mine", stored.body, stored.meta, "any")
+    with pytest.raises(CorruptEntry, match="'mine' refused: its signature does not"):
+        cache.get("mine")
+
+
+def test_a_signing_client_refuses_an_unsigned_entry(cache, backend, clock):
+    Client(backend, clock=clock).put("k", b"from anyone")
+    with pytest.raises(CorruptEntry, match="it has no signature"):
+        cache.get("k")
+
+
+def test_a_client_without_a_key_refuses_metadata_edited_under_its_checksum(
+    backend, clock
+):
+    plain = Client(backend, clock=clock)
+    plain.put("k", b"\x00signed elsewhere", time_to_expire=60)
+    alter(backend, "k", recompute=False, expires="0.0")  # never expires
+    clock.now += 61
+    with pytest.raises(CorruptEntry, match="checksum does not match its type, expiry"):
+        plain.get("k")

@@ -1,15 +1,27 @@
 """Where entries live: a local directory, or S3 (or anything speaking its API).
 
-A backend stores bytes with a little string metadata and knows three write
-modes: ``any`` (set), ``absent`` (create only) and ``present`` (replace only,
-checked by the client).
+Both keep an entry as one blob: a JSON line of string metadata, then the
+body (not S3's ``x-amz-meta-*`` headers: an ETag covers the body only, and an
+entry's version must change when its metadata does). A read gives the entry
+and its ``version``; a write has one of three modes:
+
+- ``any``: set, whatever the key holds;
+- ``absent``: create only; refused if the key has an entry;
+- ``match``: replace only the entry read as ``version``; refused if another
+  writer has replaced or deleted it since.
+
+A refused write returns False and changes nothing. Its check and its write
+are one step that no other writer can come between: S3's conditional writes
+(``IfNoneMatch="*"``, ``IfMatch=<ETag>``), or a lock on the directory that
+every write and delete of a ``LocalBackend`` takes.
 """
 
+import fcntl
 import json
 import os
 import threading
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
@@ -18,6 +30,7 @@ from .exc import CacheError
 
 decode_json = json.JSONDecoder().decode
 CHUNK = 1 << 16
+MODES = ("any", "absent", "match")
 
 
 def read_file(path: str) -> bytes:
@@ -69,15 +82,39 @@ def narrow(directory: Path, mode: int) -> None:
 class Stored:
     body: bytes
     meta: dict[str, str]
+    # What a "match" write compares: S3's ETag, or a file's bytes.
+    version: object = field(default=None, repr=False, compare=False)
+
+
+def pack(meta: dict[str, str], body: bytes) -> bytes:
+    return json.dumps(meta).encode() + b"\n" + body
+
+
+def unpack(data: bytes) -> tuple[bytes, dict]:
+    """The body and metadata of a blob; all of it and no metadata if it has
+    no metadata line (the client reports it as corrupt)."""
+    header, newline, body = data.partition(b"\n")
+    try:
+        meta = decode_json(header.decode()) if newline else None
+    except ValueError:  # also UnicodeDecodeError
+        meta = None
+    return (body, meta) if isinstance(meta, dict) else (data, {})
+
+
+def check_mode(mode: str, version) -> None:
+    if mode not in MODES or (mode == "match") != (version is not None):
+        raise ValueError(f"mode {mode!r} is not one of {MODES}, or lacks its version")
 
 
 class LocalBackend:
-    """Entries as files: a JSON line of metadata, then the body.
+    """Entries as files, one blob each.
 
-    Writes go to a temporary file that is renamed into place, so a reader
-    never sees half an entry and several processes can share the directory;
-    "create only" uses a hard link, which fails if the entry exists. Reads
-    are a single open and read: this is the hot path of a warm build.
+    A write goes to a temporary file that is renamed (or, for ``absent``,
+    hard-linked) into place, so a reader never sees half an entry and reads
+    take no lock: a single open and read, the hot path of a warm build.
+    Writes and deletes take an exclusive ``flock`` of the directory for their
+    check and their rename, so that threads and processes sharing it write
+    one at a time; ``match`` compares the file's bytes with those it read.
 
     ``private``: files only their owner may read or write (0600), in a
     directory only its owner may enter (0700), for entries no one else on
@@ -101,53 +138,69 @@ class LocalBackend:
             data = read_file(self.path(key))
         except FileNotFoundError:
             return None
-        header, newline, body = data.partition(b"\n")
-        try:
-            meta = decode_json(header.decode()) if newline else None
-        except ValueError:  # also UnicodeDecodeError
-            meta = None
-        if not isinstance(meta, dict):
-            return Stored(data, {})  # the client reports it as corrupt
-        return Stored(body, meta)
+        return Stored(*unpack(data), version=data)
 
-    def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
+    @contextmanager
+    def locked(self):
+        """The directory, locked against every other writer of it."""
+        handle = os.open(self.root, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(handle)  # and with it the lock
+
+    def write(
+        self, key: str, body: bytes, meta: dict[str, str], mode: str, version=None
+    ) -> bool:
+        check_mode(mode, version)
         final = self.path(key)
         temporary = f"{final}.{os.getpid()}-{threading.get_ident()}.tmp"
-        data = json.dumps(meta).encode() + b"\n" + body
-        write_file(temporary, data, self.directory, *self.modes)
+        write_file(temporary, pack(meta, body), self.directory, *self.modes)
         if not self.checked:
             narrow(self.directory, self.modes[1])
             self.checked = True
         try:
-            if mode == "absent":
-                try:
-                    os.link(temporary, final)
-                except FileExistsError:
+            with self.locked():
+                if mode == "absent":
+                    try:
+                        os.link(temporary, final)
+                    except FileExistsError:
+                        return False
+                elif mode == "match" and not self.holds(final, version):
                     return False
-                finally:
-                    os.unlink(temporary)
-            else:
-                os.replace(temporary, final)
-        except BaseException:
+                else:
+                    os.replace(temporary, final)
+        finally:
             with suppress(FileNotFoundError):
                 os.unlink(temporary)
-            raise
         return True
+
+    @staticmethod
+    def holds(path: str, data: bytes) -> bool:
+        try:
+            return read_file(path) == data
+        except FileNotFoundError:
+            return False
 
     def delete(self, key: str) -> bool:
         try:
-            os.unlink(self.path(key))
+            with self.locked():
+                os.unlink(self.path(key))
         except FileNotFoundError:
             return False
         return True
 
 
 class S3Backend:
-    """Entries as S3 objects under ``prefix``, metadata as ``x-amz-meta-*``.
+    """Entries as S3 objects under ``prefix``, one blob each.
 
     The boto3 client decides the endpoint, region and credentials (from the
     standard AWS environment and configuration), so the same code talks to
-    AWS, MinIO, R2 or a local server.
+    AWS, MinIO, R2 or a local server. ``absent`` and ``match`` need one that
+    honours conditional writes: AWS does (``If-None-Match`` since August
+    2024, ``If-Match`` since November 2024), moto's since 5.0.15 and 5.1.5;
+    an older server ignores them and overwrites.
     """
 
     def __init__(self, client, bucket: str, prefix: str = ""):
@@ -158,23 +211,30 @@ class S3Backend:
         return self.prefix + key
 
     def read(self, key: str) -> Stored | None:
-        with s3_errors("read", key) as code:
+        with s3_errors("read", key) as answer:
             response = self.client.get_object(Bucket=self.bucket, Key=self.name(key))
-        if code.missing:
+            data = response["Body"].read()
+        if answer.missing:
             return None
-        return Stored(response["Body"].read(), dict(response.get("Metadata", {})))
+        return Stored(*unpack(data), version=response["ETag"])
 
-    def write(self, key: str, body: bytes, meta: dict[str, str], mode: str) -> bool:
-        options = {"IfNoneMatch": "*"} if mode == "absent" else {}
-        with s3_errors("write", key) as code:
+    def write(
+        self, key: str, body: bytes, meta: dict[str, str], mode: str, version=None
+    ) -> bool:
+        check_mode(mode, version)
+        conditions = {
+            "any": {},
+            "absent": {"IfNoneMatch": "*"},
+            "match": {"IfMatch": version},
+        }[mode]
+        with s3_errors("write", key) as answer:
             self.client.put_object(
                 Bucket=self.bucket,
                 Key=self.name(key),
-                Body=body,
-                Metadata=meta,
-                **options,
+                Body=pack(meta, body),
+                **conditions,
             )
-        return not code.precondition_failed
+        return not (answer.missing or answer.refused)  # missing: nothing to match
 
     def delete(self, key: str) -> bool:
         if self.read(key) is None:
@@ -185,13 +245,14 @@ class S3Backend:
 
 
 class S3Answer:
-    missing = precondition_failed = False
+    missing = refused = False
 
 
 @contextmanager
 def s3_errors(action: str, key: str):
-    """S3's answers that are results (no such key, precondition failed) become
-    flags; every other error of S3 or of the network a ``CacheError``."""
+    """S3's answers that are results (no such key; a condition not met, or a
+    conditional write that collided with another) become flags; every other
+    error of S3 or of the network a ``CacheError``."""
     from botocore.exceptions import BotoCoreError, ClientError
 
     outcome = S3Answer()
@@ -201,8 +262,8 @@ def s3_errors(action: str, key: str):
         code = error.response.get("Error", {}).get("Code", "")
         if code in ("NoSuchKey", "404"):
             outcome.missing = True
-        elif code in ("PreconditionFailed", "412"):
-            outcome.precondition_failed = True
+        elif code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+            outcome.refused = True
         else:
             raise CacheError(f"S3 {action} of {key!r} failed: {error}") from None
     except BotoCoreError as error:
