@@ -58,13 +58,16 @@ DENIED = (
 )
 
 
-def on_request(s3, operations: tuple[str, ...], number: int, action) -> list[str]:
+def on_request(s3, operations, number: int, action, which=lambda url: True):
     """Call ``action(request)`` before the ``number``th request of any of
-    ``operations`` (1 is the first, 0 never); what it returns, if anything, is the
-    answer instead of the server's. The URLs of the requests, as they go."""
+    ``operations`` (1 is the first, 0 never) whose URL ``which`` picks; what
+    it returns, if anything, is the answer instead of the server's. The URLs
+    of those requests, as they go."""
     seen = []
 
     def before_send(request, **_):
+        if not which(request.url):
+            return None
         seen.append(request.url)
         if len(seen) == number:
             return action(request)
@@ -80,3 +83,11 @@ def deny(request) -> AWSResponse:
 
 
 WRITES = ("PutObject", "DeleteObject")
+
+
+def is_manifest(url: str) -> bool:
+    return url.endswith("/" + MANIFEST_NAME)
+
+
+def is_upload(url: str) -> bool:
+    return not is_manifest(url)

@@ -123,9 +123,8 @@ def refuse(target: Target, clashes: list[str], adopt: bool) -> None:
         "that is not ours (--dry-run shows what that would do)"
     )
     raise PublishError(
-        f"{target}: the site has files at keys where objects not written by "
-        f"a publish are, with other content, so nothing was changed:\n{named}\n"
-        + advice
+        f"{target}: the site has files at keys that hold objects no publish "
+        f"wrote, with other content, so nothing was changed:\n{named}\n" + advice
     )
 
 

@@ -61,7 +61,7 @@ def target(url: str) -> Target:
     saying what is wrong with anything else."""
     said = shown(url)
     if url != url.strip():
-        raise PublishError(f"{said}: the target has spaces around it")
+        raise PublishError(f"{said}: the target has whitespace around it")
     if not url.startswith("s3://"):
         raise PublishError(f"{said}: expected s3://bucket/prefix")
     rest = url.removeprefix("s3://")
