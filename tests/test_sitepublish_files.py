@@ -57,6 +57,11 @@ def test_a_symlink_through_the_site_and_out_of_it_is_refused(site, s3, bucket):
     assert "b.txt: a symlink to " in said
 
 
+def test_a_symlinked_directory_inside_the_site_is_refused(site, s3, bucket):
+    (site / "css").symlink_to("theme/css")
+    assert "css: a symlink to " in refused(site, s3, bucket)
+
+
 def test_a_dangling_symlink_is_refused(site, s3, bucket):
     (site / "gone.html").symlink_to("nowhere.html")
     assert "gone.html: a symlink to nowhere.html, which is missing" in refused(

@@ -202,6 +202,22 @@ def test_a_failed_upload_halfway_leaves_the_old_site_whole_and_a_rerun_finishes(
     assert sorted(manifest(s3, bucket, "site/")["objects"]) == sorted(v2)
 
 
+def test_ctrl_c_during_a_publish_says_what_is_live(site, s3, bucket):
+    publish(site, s3, f"s3://{bucket}/site")
+    changes = plan(version_2(site), s3, target(f"s3://{bucket}/site"))
+
+    def interrupt(request):
+        raise KeyboardInterrupt
+
+    on_request(s3, ["PutObject"], 2, interrupt, which=is_upload)
+    with pytest.raises(PublishError) as stopped:
+        apply(changes, s3)
+    assert "stopped uploading site/theme/css/new.css (2 of 6): KeyboardInterrupt" in (
+        str(stopped.value)
+    )
+    assert "Live now: every file of the site as it was" in str(stopped.value)
+
+
 # v1 to v2, with one object changed and two new: the claim, three uploads,
 # the commit, two deletions and the tidying of the manifest.
 WRITES_OF_V2 = 8
@@ -286,7 +302,7 @@ def test_an_object_rewritten_between_plan_and_upload_is_not_overwritten(
     publish(site, s3, f"s3://{bucket}/site")
     changes = plan(version_2(site), s3, target(f"s3://{bucket}/site"))
     put(s3, bucket, {"site/theme/css/style.css": b"theirs"})
-    with pytest.raises(PublishError, match="someone else wrote this key"):
+    with pytest.raises(PublishError, match="changed in the bucket after the plan"):
         apply(changes, s3)
     assert contents(s3, bucket)["site/theme/css/style.css"] == b"theirs"
 

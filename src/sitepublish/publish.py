@@ -20,7 +20,8 @@ from .shown import shown
 from .types import cache_control, content_type
 
 LOST = {"PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"}
-FAILURES = (PublishError, ClientError, BotoCoreError, OSError)
+# What stops a publish partway, Ctrl-C included: each is reported the same.
+FAILURES = (PublishError, ClientError, BotoCoreError, OSError, KeyboardInterrupt)
 
 
 class Stopped(PublishError):
@@ -47,8 +48,8 @@ def upload(s3, plan: Plan, change: Change) -> Entry:
     except ClientError as error:
         if code(error) in LOST:
             raise PublishError(
-                "someone else wrote this key after the plan was made, "
-                "and it was not overwritten"
+                "the object changed in the bucket after the plan was made, "
+                "so it was not overwritten"
             ) from error
         raise
     return Entry(change.file.md5, response["ETag"].strip('"'))
@@ -106,7 +107,8 @@ def stopped(plan: Plan, stage: str, done: int, error: Exception) -> Stopped:
         if isinstance(error, Overtaken)
         else "Rerun the same publish to finish: it picks up from here."
     )
-    return Stopped(f"publish stopped {where}: {error}\n{live}\n{rerun}")
+    reason = str(error) or type(error).__name__
+    return Stopped(f"publish stopped {where}: {reason}\n{live}\n{rerun}")
 
 
 def apply(plan: Plan, s3) -> list[str]:
