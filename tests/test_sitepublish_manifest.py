@@ -195,7 +195,11 @@ def test_a_failed_upload_halfway_leaves_the_old_site_whole_and_a_rerun_finishes(
     assert set(before) <= set(now)
     for key in ("site/index.html", "site/old.html", "site/feeds/all.atom.xml"):
         assert now[key] == before[key]
-    publish(site, s3, f"s3://{bucket}/site")
+    rerun = plan(site, s3, target(f"s3://{bucket}/site"))
+    assert rerun.lines()[0] == (
+        "(an earlier publish here did not finish: this one finishes it)"
+    )
+    apply(rerun, s3)
     v2 = {**SITE, **V2}
     del v2["old.html"]
     assert without_manifests(contents(s3, bucket)) == site_in_bucket("site/", v2)

@@ -66,7 +66,7 @@ class Plan:
         """Every object the publish touches or leaves, in the order it acts."""
         note = []
         if self.manifest.pending:
-            note = ["(an earlier publish here stopped partway: this one finishes it)"]
+            note = ["(an earlier publish here did not finish: this one finishes it)"]
         changes = self.adopted + self.uploads + self.deletions + self.left
         return note + [str(change) for change in changes]
 
