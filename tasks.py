@@ -300,30 +300,52 @@ def preview(c, output=str(OUTPUT), content=str(CONTENT)):
 @task(
     help={
         "to": "where to publish, s3://bucket/prefix (default: $PUBLISH_URL)",
-        "dry_run": "list what would be uploaded and deleted, and change nothing",
+        "dry_run": "print the plan and change nothing",
+        "adopt": "take over the objects under the prefix that no publish wrote "
+        "(they are overwritten or deleted as the site needs)",
         "output": "directory to build the production site in (default: output/)",
         "content": "directory of posts and pages (default: content/)",
     }
 )
-def publish(c, to="", dry_run=False, output=str(OUTPUT), content=str(CONTENT)):
-    """Build the production site and publish it to S3: upload what changed,
-    delete what is gone, only under the prefix (needs SITEURL)."""
+def publish(
+    c, to="", dry_run=False, adopt=False, output=str(OUTPUT), content=str(CONTENT)
+):
+    """Build the production site and publish it to S3 (needs SITEURL): upload
+    what changed, pages and feeds last, then delete what a publish wrote and
+    the site no longer has; never touch an object that no publish wrote."""
     import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
 
-    from sitepublish import apply, plan, target
+    from sitepublish import PublishError, Stopped, apply, plan, shown, target
 
     url = to or os.environ.get("PUBLISH_URL", "")
     if not url:
         raise Exit("publish: give --to s3://bucket/prefix, or set PUBLISH_URL")
-    bucket, prefix = target(url)
+    try:
+        where = target(url)  # a bad target is refused before the build
+    except PublishError as error:
+        raise Exit(f"publish: {error}") from None
     preview(c, output, content)
     s3 = boto3.client("s3")
-    changes = plan(Path(output), s3, bucket, prefix)
-    for change in changes.changes:
-        print(change)
-    print(("Would publish " if dry_run else "Publishing ") + changes.summary())
-    if not dry_run:
-        apply(changes, s3)
+    try:
+        changes = plan(Path(output), s3, where, adopt=adopt)
+        for line in changes.lines():
+            print(line)
+        print(("Would publish " if dry_run else "Publishing ") + changes.summary())
+        if dry_run:
+            return
+        left = apply(changes, s3)
+    except (PublishError, ClientError, BotoCoreError) as error:
+        rerun = ""
+        if isinstance(error, Stopped):
+            again = ["uv", "run", "invoke", "publish", "--to", url, "--output", output]
+            again += ["--content", content] * (content != str(CONTENT))
+            again += ["--adopt"] * adopt
+            rerun = f"\nTo rerun: {shlex.join(again)}"
+        raise Exit(f"publish: {error}{rerun}") from None
+    for key in left:
+        print(f"left {shown(key)}: someone else wrote it during the publish")
+    print("Published.")
 
 
 def small_png(source: Path, target: Path, colours: int = 48) -> None:

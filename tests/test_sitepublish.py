@@ -1,12 +1,22 @@
-"""sitepublish and `invoke publish`, against moto's standalone S3 server."""
+"""sitepublish and `invoke publish`, against moto's standalone S3 server:
+headers, what a publish uploads and deletes, in what order, and the plan."""
 
 import os
 
 import pytest
 from helpers import invoke
+from publish_helpers import SITE, WRITES, keys, manifest, on_request, write
 from test_execution_builds import write_site
 
-from sitepublish import apply, cache_control, content_type, plan, target
+from sitepublish import (
+    MANIFEST_NAME,
+    PublishError,
+    apply,
+    cache_control,
+    content_type,
+    plan,
+    target,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,47 +44,22 @@ def test_cache_control_per_kind_of_file():
     assert cache_control("theme/css/style.css") == "public, max-age=3600"
 
 
-def test_target_is_a_bucket_and_a_prefix():
-    assert target("s3://blog/site") == ("blog", "site/")
-    assert target("s3://blog/") == ("blog", "")
-    with pytest.raises(ValueError):
-        target("https://blog/site")
-
-
-def write(site, files: dict[str, str]):
-    for name, text in files.items():
-        (site / name).parent.mkdir(parents=True, exist_ok=True)
-        (site / name).write_text(text)
-
-
-def keys(s3, bucket, prefix=""):
-    listed = s3.list_objects_v2(Bucket=bucket, Prefix=prefix).get("Contents", [])
-    return sorted(item["Key"] for item in listed)
-
-
 @pytest.fixture
 def site(tmp_path):
-    site = tmp_path / "output"
-    write(
-        site,
-        {
-            "index.html": "<h1>home</h1>",
-            "feeds/all.atom.xml": "<feed/>",
-            "figures/abc.svg": "<svg/>",
-            "old.html": "old",
-        },
-    )
-    return site
+    return write(tmp_path / "output", SITE)
+
+
+def publish(site, s3, url, **options):
+    changes = plan(site, s3, target(url), **options)
+    apply(changes, s3)
+    return changes
 
 
 def test_first_publish_uploads_everything_with_its_headers(site, s3, bucket):
-    apply(plan(site, s3, bucket, "site/"), s3)
-    assert keys(s3, bucket) == [
-        "site/feeds/all.atom.xml",
-        "site/figures/abc.svg",
-        "site/index.html",
-        "site/old.html",
-    ]
+    publish(site, s3, f"s3://{bucket}/site")
+    assert keys(s3, bucket) == sorted(
+        ["site/" + MANIFEST_NAME] + ["site/" + name for name in SITE]
+    )
     head = s3.head_object(Bucket=bucket, Key="site/figures/abc.svg")
     assert head["ContentType"] == "image/svg+xml"
     assert head["CacheControl"] == "public, max-age=31536000, immutable"
@@ -82,52 +67,113 @@ def test_first_publish_uploads_everything_with_its_headers(site, s3, bucket):
     assert head["ContentType"] == "text/html; charset=utf-8"
 
 
-def test_republish_uploads_only_changes_and_deletes_only_under_its_prefix(
+def test_the_manifest_records_exactly_what_was_written(site, s3, bucket):
+    publish(site, s3, f"s3://{bucket}/site")
+    recorded = manifest(s3, bucket, "site/")
+    assert recorded["pending"] == {}
+    assert sorted(recorded["objects"]) == sorted(SITE)
+    for name, entry in recorded["objects"].items():
+        head = s3.head_object(Bucket=bucket, Key="site/" + name)
+        assert head["ETag"].strip('"') == entry["etag"]
+
+
+def test_republish_uploads_only_changes_and_deletes_only_what_it_wrote(
     site, s3, bucket
 ):
-    apply(plan(site, s3, bucket, "site/"), s3)
-    for other in ("other/keep.html", "site2/keep.html", "sitemap.xml"):
+    publish(site, s3, f"s3://{bucket}/site")
+    for other in ("other/keep.html", "site2/keep.html", "site/keep.html"):
         s3.put_object(Bucket=bucket, Key=other, Body=b"not ours")
     write(site, {"index.html": "<h1>home, edited</h1>", "new.html": "new"})
     (site / "old.html").unlink()
-    changes = plan(site, s3, bucket, "site/")
-    assert [str(c) for c in changes.changes] == [
-        "upload  site/index.html (changed)",
-        "upload  site/new.html (new)",
-        "delete  site/old.html (gone)",
+    changes = plan(site, s3, target(f"s3://{bucket}/site"))
+    assert [str(c) for c in changes.uploads + changes.deletions] == [
+        "upload  site/new.html (new, 3 B)",
+        "upload  site/index.html (changed, 21 B)",
+        "delete  site/old.html (gone, 3 B)",
     ]
-    assert changes.unchanged == 2
+    assert [str(c) for c in changes.left] == ["leave   site/keep.html (not ours, 8 B)"]
+    assert changes.unchanged == 4
     apply(changes, s3)
-    assert keys(s3, bucket) == [
-        "other/keep.html",
-        "site/feeds/all.atom.xml",
-        "site/figures/abc.svg",
-        "site/index.html",
-        "site/new.html",
-        "site2/keep.html",
+    assert "site/old.html" not in keys(s3, bucket)
+    assert {"other/keep.html", "site2/keep.html", "site/keep.html"} <= set(
+        keys(s3, bucket)
+    )
+    again = plan(site, s3, target(f"s3://{bucket}/site"))
+    assert again.uploads == again.deletions == []
+
+
+def test_uploads_go_files_first_then_pages_then_feeds_new_before_changed(
+    site, s3, bucket
+):
+    publish(site, s3, f"s3://{bucket}/")
+    write(
+        site,
+        {
+            "index.html": "<h1>home, with a new post</h1>",
+            "2010/01/new/index.html": "<h1>new</h1>",
+            "feeds/all.atom.xml": "<feed><entry/></feed>",
+            "figures/def.svg": "<svg/>",
+            "theme/css/style.css": "body { margin: 0 }",
+            "sitemap.xml": "<urlset/>",
+        },
+    )
+    changes = plan(site, s3, target(f"s3://{bucket}/"))
+    assert [change.key for change in changes.uploads] == [
+        "figures/def.svg",
+        "theme/css/style.css",
+        "2010/01/new/index.html",
+        "index.html",
         "sitemap.xml",
+        "feeds/all.atom.xml",
     ]
-    assert plan(site, s3, bucket, "site/").changes == []
+
+
+def test_the_plan_lists_sizes_and_totals(site, s3, bucket):
+    publish(site, s3, f"s3://{bucket}/site")
+    s3.put_object(Bucket=bucket, Key="site/theirs.bin", Body=b"x" * 1500)
+    write(site, {"big.txt": "y" * 2_500_000})
+    (site / "old.html").unlink()
+    changes = plan(site, s3, target(f"s3://{bucket}/site"))
+    assert changes.lines() == [
+        "upload  site/big.txt (new, 2.5 MB)",
+        "delete  site/old.html (gone, 3 B)",
+        "leave   site/theirs.bin (not ours, 1.5 kB)",
+    ]
+    assert changes.summary() == (
+        f"s3://{bucket}/site/: 1 to upload (2.5 MB), 1 to delete (3 B), "
+        "0 to adopt (0 B), 1 not ours, left alone (1.5 kB), 5 unchanged"
+    )
+
+
+def test_republishing_an_unchanged_site_writes_nothing(site, s3, bucket):
+    publish(site, s3, f"s3://{bucket}/site")
+    writes = on_request(s3, WRITES, 0, lambda request: None)
+    publish(site, s3, f"s3://{bucket}/site")
+    assert writes == []
 
 
 def test_publishing_an_unbuilt_site_is_refused(tmp_path, s3, bucket):
-    with pytest.raises(FileNotFoundError, match="build the site first"):
-        plan(tmp_path, s3, bucket, "")
+    with pytest.raises(PublishError, match="build it first"):
+        plan(tmp_path, s3, target(f"s3://{bucket}"))
 
 
-def test_invoke_publish_dry_run_changes_nothing_then_publishes(
+def test_invoke_publish_dry_run_prints_the_plan_and_changes_nothing_then_publishes(
     s3_env, s3, bucket, tmp_path
 ):
     env = {**s3_env, "SITEURL": "https://blog.example.org"}
+    s3.put_object(Bucket=bucket, Key="blog/\u202eevil.html", Body=b"theirs")
+    before = keys(s3, bucket)
     target_url = f"s3://{bucket}/blog"
     content = str(write_site(tmp_path, {"post": "Text.\n"}))
     output = str(tmp_path / "output")
     where = ("--to", target_url, "--output", output, "--content", content)
     dry = invoke("publish", *where, "--dry-run", env=env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
-    assert "upload  blog/index.html (new)" in dry.stdout
-    assert "Would publish" in dry.stdout
-    assert keys(s3, bucket) == []
+    assert "upload  blog/index.html (new, " in dry.stdout
+    assert "leave   blog/\\u202eevil.html (not ours, 6 B)" in dry.stdout
+    assert "\u202e" not in dry.stdout
+    assert f"Would publish s3://{bucket}/blog/: " in dry.stdout
+    assert keys(s3, bucket) == before
     real = invoke("publish", *where, env=env)
     assert real.returncode == 0, real.stdout + real.stderr
     assert "blog/index.html" in keys(s3, bucket, "blog/")

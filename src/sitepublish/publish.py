@@ -1,106 +1,143 @@
-"""Compare the built site with what the bucket holds, then make them equal.
+"""Carry out a plan in the one order that keeps the live site whole: claim
+in the manifest what is about to be written, upload (pages and feeds last),
+record the uploads, delete, record the deletions.
 
-Files are compared by MD5 with the objects' ETags (every upload is a single
-part, so its ETag is its MD5); only files whose content changed are sent,
-and objects the site no longer has are deleted, only under the prefix.
+A reader in the middle of a publish never follows a link to a missing page,
+a stop at any point leaves a manifest that a rerun finishes from, and every
+write and delete is conditional on the object being what the plan saw, so
+nothing someone else wrote meanwhile is overwritten or deleted.
 """
 
-import hashlib
-from dataclasses import dataclass, field
-from pathlib import Path
-from urllib.parse import urlsplit
+from dataclasses import replace
 
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .errors import PublishError
+from .files import content
+from .manifest import Entry, Manifest, Overtaken, save
+from .plan import Change, Plan
+from .shown import shown
 from .types import cache_control, content_type
 
-
-@dataclass(frozen=True)
-class Change:
-    action: str  # upload or delete
-    key: str
-    reason: str  # new, changed, or gone
-    path: Path | None = None
-
-    def __str__(self) -> str:
-        return f"{self.action:<7} {self.key} ({self.reason})"
+LOST = {"PreconditionFailed", "ConditionalRequestConflict", "NoSuchKey"}
+# What stops a publish partway, Ctrl-C included: each is reported the same.
+FAILURES = (PublishError, ClientError, BotoCoreError, OSError, KeyboardInterrupt)
 
 
-@dataclass
-class Plan:
-    bucket: str
-    prefix: str
-    changes: list[Change] = field(default_factory=list)
-    unchanged: int = 0
+class Stopped(PublishError):
+    """A publish stopped partway; its message says what is live now."""
 
-    def summary(self) -> str:
-        uploads = sum(c.action == "upload" for c in self.changes)
-        deletions = len(self.changes) - uploads
-        return (
-            f"s3://{self.bucket}/{self.prefix}: {uploads} to upload, "
-            f"{deletions} to delete, {self.unchanged} unchanged"
+
+def code(error: ClientError) -> str:
+    return error.response.get("Error", {}).get("Code", "")
+
+
+def upload(s3, plan: Plan, change: Change) -> Entry:
+    relative = change.key.removeprefix(plan.target.prefix)
+    # Over only the object the plan saw, or into an empty key.
+    condition = {"IfMatch": f'"{change.etag}"'} if change.etag else {"IfNoneMatch": "*"}
+    try:
+        response = s3.put_object(
+            Bucket=plan.target.bucket,
+            Key=change.key,
+            Body=content(change.file),
+            ContentType=content_type(relative),
+            CacheControl=cache_control(relative),
+            **condition,
         )
+    except ClientError as error:
+        if code(error) in LOST:
+            raise PublishError(
+                "the object changed in the bucket after the plan was made, "
+                "so it was not overwritten"
+            ) from error
+        raise
+    return Entry(change.file.md5, response["ETag"].strip('"'))
 
 
-def target(url: str) -> tuple[str, str]:
-    """Bucket and prefix (empty, or ending in "/") of ``s3://bucket/prefix``."""
-    parts = urlsplit(url)
-    if parts.scheme != "s3" or not parts.netloc:
-        raise ValueError(f"{url!r}: expected s3://bucket/prefix")
-    prefix = parts.path.strip("/")
-    return parts.netloc, prefix + "/" if prefix else ""
-
-
-def md5(path: Path) -> str:
-    digest = hashlib.md5(usedforsecurity=False)
-    with path.open("rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def remote_etags(s3, bucket: str, prefix: str) -> dict[str, str]:
-    etags = {}
-    for page in s3.get_paginator("list_objects_v2").paginate(
-        Bucket=bucket, Prefix=prefix
-    ):
-        for item in page.get("Contents", []):
-            etags[item["Key"]] = item["ETag"].strip('"')
-    return etags
-
-
-def plan(site: Path, s3, bucket: str, prefix: str) -> Plan:
-    site = Path(site)
-    if not (site / "index.html").is_file():
-        raise FileNotFoundError(f"{site} has no index.html: build the site first")
-    remote = remote_etags(s3, bucket, prefix)
-    result = Plan(bucket, prefix)
-    for path in sorted(p for p in site.rglob("*") if p.is_file()):
-        key = prefix + path.relative_to(site).as_posix()
-        etag = remote.pop(key, None)
-        if etag is None:
-            result.changes.append(Change("upload", key, "new", path))
-        elif etag != md5(path):
-            result.changes.append(Change("upload", key, "changed", path))
-        else:
-            result.unchanged += 1
-    result.changes += [Change("delete", key, "gone") for key in sorted(remote)]
-    return result
-
-
-def apply(result: Plan, s3) -> None:
-    prefix_length = len(result.prefix)
-    for change in result.changes:
-        if change.action == "upload":
-            relative = change.key[prefix_length:]
-            s3.put_object(
-                Bucket=result.bucket,
-                Key=change.key,
-                Body=change.path.read_bytes(),
-                ContentType=content_type(relative),
-                CacheControl=cache_control(relative),
-            )
-    gone = [{"Key": c.key} for c in result.changes if c.action == "delete"]
-    for start in range(0, len(gone), 1000):
-        s3.delete_objects(
-            Bucket=result.bucket,
-            Delete={"Objects": gone[start : start + 1000], "Quiet": True},
+def delete(s3, plan: Plan, change: Change) -> bool:
+    """Delete the object if it is still the one we wrote; whether it was
+    left because someone else has written it since."""
+    try:
+        s3.delete_object(
+            Bucket=plan.target.bucket, Key=change.key, IfMatch=f'"{change.etag}"'
         )
+    except ClientError as error:
+        if code(error) in ("NoSuchKey", "404"):
+            return False
+        if code(error) in ("PreconditionFailed", "ConditionalRequestConflict"):
+            return True
+        raise
+    return False
+
+
+def stopped(plan: Plan, stage: str, done: int, error: Exception) -> Stopped:
+    """What is live now, and what a rerun does, after ``error``."""
+    uploads, deletions = len(plan.uploads), len(plan.deletions)
+    if stage == "claim":
+        where = "writing the manifest"
+        live = "Nothing was changed: the site as it was is live."
+    elif stage == "upload":
+        key = shown(plan.uploads[done].key)
+        where = f"uploading {key} ({done + 1} of {uploads})"
+        live = (
+            "Live now: every file of the site as it was (nothing was deleted), "
+            f"with {done} of the {uploads} new and changed files up "
+            "(pages and feeds go last)."
+        )
+    elif stage == "commit":
+        where = "writing the manifest"
+        live = (
+            f"Live now: the new site, all {uploads} uploads done; "
+            f"none of the {deletions} old files deleted."
+        )
+    elif stage == "delete":
+        key = shown(plan.deletions[done].key)
+        where = f"deleting {key} ({done + 1} of {deletions})"
+        live = f"Live now: the new site, {done} of the {deletions} old files deleted."
+    else:
+        where = "writing the manifest"
+        live = (
+            "Live now: the new site, every old file deleted; the manifest "
+            "still lists the deleted ones (harmless: a listed object counts "
+            "only while it has the content recorded)."
+        )
+    rerun = (
+        "Rerun when the other publish has finished."
+        if isinstance(error, Overtaken)
+        else "Rerun the same publish to finish: it picks up from here."
+    )
+    reason = str(error) or type(error).__name__
+    return Stopped(f"publish stopped {where}: {reason}\n{live}\n{rerun}")
+
+
+def apply(plan: Plan, s3) -> list[str]:
+    """Carry out ``plan``; the keys left undeleted because someone else
+    wrote them meanwhile. A stop raises `Stopped`, saying what is live."""
+    pending = {change.key: change.file.md5 for change in plan.uploads}
+    manifest = Manifest(dict(plan.owned), pending, plan.manifest.etag)
+    stage, done, left = "claim", 0, []
+    try:
+        if plan.uploads:  # claimed before written: a crash forgets nothing
+            manifest = save(s3, plan.target, manifest)
+            stage = "upload"
+        for change in plan.uploads:
+            manifest.objects[change.key] = upload(s3, plan, change)
+            done += 1
+        if plan.uploads:
+            stage = "commit"
+        if plan.uploads or plan.deletions or not plan.tidy():
+            # Conditional: of two publishes at once, only one deletes.
+            manifest = save(s3, plan.target, replace(manifest, pending={}))
+        stage, done = "delete", 0
+        for change in plan.deletions:
+            if delete(s3, plan, change):
+                left.append(change.key)
+            del manifest.objects[change.key]
+            done += 1
+        stage = "tidy"
+        if plan.deletions:
+            save(s3, plan.target, manifest)
+    except FAILURES as error:
+        raise stopped(plan, stage, done, error) from error
+    return left
