@@ -5,9 +5,9 @@ import time
 from pathlib import Path
 
 import pytest
-from executable_blocks import processes
+from executable_blocks import zygote_client
 from executable_blocks.errors import WorkerLost
-from executable_blocks.processes import Timeout, Zygote
+from executable_blocks.zygote_client import Timeout, ZygoteClient
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +21,7 @@ def code_dir(tmp_path_factory):
 def zygote(request, code_dir):
     """A zygote that learns of its workers' ends from pidfds, and one that
     learns of them from SIGCHLD (systems without pidfds)."""
-    zygote = Zygote(
+    zygote = ZygoteClient(
         ["matplotlib.pyplot", "matplotlib.animation"],
         [str(code_dir)],
         exits=request.param,
@@ -168,7 +168,7 @@ def test_every_session_starts_in_an_empty_directory(zygote):
 
 def test_hash_order_is_the_same_in_every_build(code_dir, zygote):
     code = "print(list({'alpha', 'beta', 'gamma', 'delta'}))\n"
-    other = Zygote([], [str(code_dir)])
+    other = ZygoteClient([], [str(code_dir)])
     try:
         assert run(zygote, code)["stdout"] == run(other, code)["stdout"]
     finally:
@@ -260,6 +260,7 @@ def test_a_worker_starts_without_the_builders_modules(zygote):
         "jinja2",
         "rich",
         "executable_blocks.engine",
+        "executable_blocks.zygote_client",
         "pelican.plugins.executable_posts.wiring",
     )
     code = f"import sys\nprint([m for m in {builders!r} if m in sys.modules])\n"
@@ -293,7 +294,7 @@ def wait_until(condition, seconds: float = 10) -> bool:
 def test_many_sessions_at_once_each_get_their_own_results(code_dir):
     """Workers end while others start, reusing pipe and pidfd numbers: every
     result still reaches its own session."""
-    zygote = Zygote([], [str(code_dir)], workers=3)
+    zygote = ZygoteClient([], [str(code_dir)], workers=3)
     try:
         runs = [
             zygote.submit(
@@ -311,7 +312,7 @@ def test_many_sessions_at_once_each_get_their_own_results(code_dir):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sessions_run_at_most_workers_at_once(code_dir, workers):
-    zygote = Zygote([], [str(code_dir)], workers=workers)
+    zygote = ZygoteClient([], [str(code_dir)], workers=workers)
     code = (
         "import time\nstart = time.time()\ntime.sleep(0.3)\nprint(start, time.time())\n"
     )
@@ -332,7 +333,7 @@ def test_sessions_run_at_most_workers_at_once(code_dir, workers):
 
 def test_results_come_without_the_builder_waiting(code_dir):
     """``poll(0)`` returns at once; the sessions run meanwhile."""
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     try:
         each = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
         started = time.monotonic()
@@ -343,7 +344,7 @@ def test_results_come_without_the_builder_waiting(code_dir):
 
 
 def test_workers_are_killed_when_the_builder_goes(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     each = zygote.submit(
         [
             request("import os\nprint(os.getpid())"),
@@ -351,7 +352,8 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
         ],
         [60, 60],
     )
-    assert wait_until(lambda: zygote.poll(0.1) is not None and each.results)
+    # the first block has run, and the second runs on: nothing is done yet
+    assert wait_until(lambda: zygote.poll(0.1) == [] and len(each.results) == 1)
     pid = int(each.results[0]["stdout"])
     assert alive(pid)
     zygote.socket.close()  # as when the builder's process ends
@@ -365,11 +367,12 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
 def test_sessions_are_lost_with_the_zygote(code_dir):
     """The block that was running is named (it may be what killed the
     zygote); the sessions still waiting did not run."""
-    zygote = Zygote([], [str(code_dir)], workers=1)
+    zygote = ZygoteClient([], [str(code_dir)], workers=1)
     try:
         each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
         queued = zygote.submit([request("print(1)")], [60])
-        assert wait_until(lambda: zygote.poll(0.1) is not None and each.started)
+        # its worker is forked, and nothing is done yet
+        assert wait_until(lambda: zygote.poll(0.1) == [] and each.started)
         zygote.process.kill()
         zygote.wait(each)
         lost = "the zygote was killed by SIGKILL"
@@ -383,8 +386,8 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
 
 def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
     (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(30)\n")
-    monkeypatch.setattr(processes, "START_TIMEOUT", 1)
-    zygote = Zygote(["slow_import"], [str(tmp_path)])
+    monkeypatch.setattr(zygote_client, "START_TIMEOUT", 1)
+    zygote = ZygoteClient(["slow_import"], [str(tmp_path)])
     try:
         each = zygote.submit([request("print(1)")], [60])
         zygote.wait(each)
@@ -394,7 +397,7 @@ def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
 
 
 def test_modules_preloaded_later_reach_only_the_sessions_after(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     probe = "import sys\nprint('colorsys' in sys.modules)\n"
     try:
         assert run(zygote, probe)["stdout"] == "False\n"
@@ -405,7 +408,7 @@ def test_modules_preloaded_later_reach_only_the_sessions_after(code_dir):
 
 
 def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
-    zygote = Zygote([], [str(code_dir)], workers=1)
+    zygote = ZygoteClient([], [str(code_dir)], workers=1)
     stamp = "import time\nprint(time.monotonic())\n"
     try:
         first = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from executable_blocks import sandbox
-from executable_blocks.processes import PASSED_ENV, Timeout, Zygote
+from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient
 from forked import in_child
 from test_processes import request, wait_until
 from test_sandbox_builds import processes_named
@@ -46,7 +46,9 @@ def zygote(request, shared):
     user = request.param
     python = NOBODY_PYTHON if user else None
     options = {"python": python, "user": user} if user else {}
-    zygote = Zygote([], [str(shared / "code")], sandbox={"mode": "strict"}, **options)
+    zygote = ZygoteClient(
+        [], [str(shared / "code")], sandbox={"mode": "strict"}, **options
+    )
     zygote.user = user
     yield zygote
     zygote.close()

@@ -7,9 +7,9 @@ import pytest
 from executable_blocks.blocks import Block
 from executable_blocks.cache import ResultStore, key_parts
 from executable_blocks.engine import Engine, Session
-from executable_blocks.processes import Zygote
 from executable_blocks.render import code_tokens
 from executable_blocks.result_shape import check_result
+from executable_blocks.zygote_client import ZygoteClient
 
 BLOCKS = [
     ("on", "print('out')\nimport sys\nprint('err', file=sys.stderr)\n", None),
@@ -29,7 +29,7 @@ BLOCKS = [
 
 
 def test_every_kind_of_result_a_worker_sends_has_the_shape(tmp_path):
-    zygote = Zygote(["matplotlib.pyplot"], [str(tmp_path)])
+    zygote = ZygoteClient(["matplotlib.pyplot"], [str(tmp_path)])
     try:
         requests = [
             {

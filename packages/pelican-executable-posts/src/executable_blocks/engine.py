@@ -21,9 +21,9 @@ from . import render
 from .blocks import Block
 from .errors import BlockError, MalformedResult, WorkerLost
 from .judge import judge
-from .processes import SessionRun, Zygote
 from .result_shape import check_result
 from .writeback import Writeback
+from .zygote_client import SessionRun, ZygoteClient
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class Engine:
         self.rasters: dict[str, dict] = {}  # SVG figure file name -> its PNG
         self.workers = workers
         self.sandbox, self.pass_env = sandbox, tuple(pass_env)
-        self._zygote: Zygote | None = None
+        self._zygote: ZygoteClient | None = None
         self.local_modules: dict[str, Path] | None = None  # name -> file
         self.to_highlight: set[str] = set()
         self.highlighting: SessionRun | None = None
@@ -199,10 +199,10 @@ class Engine:
 
     # -- running ----------------------------------------------------------
 
-    def zygote(self) -> Zygote:
+    def zygote(self) -> ZygoteClient:
         if self._zygote is None:
             code_dirs = [str(d) for d in self.code_dirs]
-            self._zygote = Zygote(
+            self._zygote = ZygoteClient(
                 None,
                 code_dirs,
                 self.workers,

@@ -215,7 +215,7 @@ def save_animations(request: dict, namespace: dict, state: dict) -> list[dict]:
     )
 
 
-def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
+def run_session(requests: list[dict], out: int, code_dirs: list[str], directory: str):
     """Run one session's blocks in order, in ``directory`` (empty, and its
     own while it runs), and write each result to ``out`` as a frame as soon
     as it is known."""

@@ -24,8 +24,8 @@ from contextlib import suppress
 
 from .cache import CACHE_FAILURES, ResultStore
 from .errors import CacheKeyError
-from .processes import PACKAGE_ROOT
 from .signing_keys import Keys, parse_public, parse_secret
+from .zygote_client import PACKAGE_ROOT
 
 
 class Writeback:

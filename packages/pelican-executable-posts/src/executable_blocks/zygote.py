@@ -94,7 +94,7 @@ class Child:
         return None
 
 
-class Dispatcher:
+class Zygote:
     """Sessions from the builder, run in children, results back to it.
 
     Messages in (pickled): ``("preload", modules)`` (before the sessions
@@ -136,7 +136,9 @@ class Dispatcher:
 
     # -- the loop ---------------------------------------------------------
 
-    def serve(self) -> None:
+    def serve_builder(self) -> None:
+        """Take sessions from the builder and run them, until it says stop
+        or goes."""
         while self.running:
             while (
                 self.preloaded
@@ -273,7 +275,7 @@ class Dispatcher:
                 print(f"executable_posts: sandbox: {error}", file=sys.stderr)
                 code = UNCONFINED
                 return
-            worker.serve(requests, out, self.job["code_dirs"], directory)
+            worker.run_session(requests, out, self.job["code_dirs"], directory)
         except BaseException:  # noqa: BLE001 - nothing may escape into the zygote
             code = FAILED
         finally:
@@ -402,11 +404,11 @@ def main() -> None:
     )
     if "error" in report:
         os._exit(0)
-    dispatcher = Dispatcher(control, job, sandbox)
+    zygote = Zygote(control, job, sandbox)
     try:
-        dispatcher.serve()
+        zygote.serve_builder()
     finally:
         # Stopped by the builder, or interrupted (Ctrl-C): no worker outlives
         # the zygote, so no block runs on after its build.
-        dispatcher.kill_children()
+        zygote.kill_children()
         os._exit(0)

@@ -1,4 +1,5 @@
-"""The builder's side of the worker processes: the zygote, and sessions run.
+"""The builder's side of the worker processes: its client of the zygote, and
+the sessions it runs.
 
 The builder never runs a post's code. It hands each session to the zygote,
 which runs it in a fresh worker process, kills a block that runs too long
@@ -122,8 +123,9 @@ class SessionRun:
         self.done = True
 
 
-class Zygote:
-    """A warm process, started once per build, that runs the sessions.
+class ZygoteClient:
+    """The builder's handle on the zygote (``zygote.Zygote``): a warm
+    process, started once per build, that runs the sessions.
 
     It starts at once, and imports what the posts use when ``preload`` says
     what that is; sessions submitted before then wait for it. ``workers``:
