@@ -21,6 +21,7 @@ import os
 import time
 from pathlib import Path
 
+from executable_blocks.paths import shown
 from pelican import signals
 
 from .site_check import Problem, SiteCheck
@@ -47,12 +48,6 @@ class Written:
 
 
 written = Written()
-
-
-def shown(path: str) -> str:
-    absolute = os.path.abspath(path)
-    here = os.path.join(os.getcwd(), "")
-    return absolute[len(here) :] if absolute.startswith(here) else absolute
 
 
 def check(pelican) -> None:

@@ -22,10 +22,8 @@ changes even though no include names it.
 import hashlib
 import io
 import json
-import os
 import pickle
 import sys
-import threading
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
@@ -33,6 +31,7 @@ from pathlib import Path
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
 from signed_pickle.serializer import RestrictedUnpickler
 
+from .atomic import write_atomically
 from .entry_signature import EntrySigner, parts
 from .errors import MalformedResult, UntrustedEntry
 from .result_shape import check_result
@@ -98,22 +97,6 @@ def key_parts(session_blocks: list, env: str) -> list[KeyParts]:
         )
         earlier.append(own)
     return parts
-
-
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so readers never see half;
-    for its owner's eyes only (0600, in a directory made 0700)."""
-    temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
 
 
 def plain_data(payload) -> object:
@@ -220,6 +203,7 @@ class ResultStore:
 
     def save_index(self, index: dict) -> None:
         if not self.read_only:  # a read-only build leaves no trace
+            self.index_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomically(self.index_path, json.dumps(index, sort_keys=True))
 
 

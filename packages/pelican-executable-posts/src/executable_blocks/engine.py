@@ -11,7 +11,6 @@ claims, so the order in which sessions finish never shows.
 import ast
 import hashlib
 import logging
-import os
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from . import render
 from .blocks import Block
 from .errors import BlockError, MalformedResult, WorkerLost
 from .judge import judge
+from .paths import shown
 from .result_shape import check_result
 from .writeback import Writeback
 from .zygote_client import SessionRun, ZygoteClient
@@ -443,10 +443,3 @@ def malformed(result) -> str | None:
 def cacheable(block: Block, result: dict) -> bool:
     """Results worth keeping: not those of an exception the post did not expect."""
     return result.get("exception") is None or "raises" in block.options
-
-
-def shown(path: str | Path) -> str:
-    """``path`` relative to the working directory when it lies inside it."""
-    absolute = os.path.abspath(path)
-    here = os.path.join(os.getcwd(), "")
-    return absolute[len(here) :] if absolute.startswith(here) else absolute

@@ -21,9 +21,10 @@ from pathlib import Path
 from executable_blocks import sandbox
 from executable_blocks.blocks import MAX_TIMEOUT, check_timeout, find_blocks
 from executable_blocks.cache import ResultStore
-from executable_blocks.engine import Engine, Outcome, display_only, shown
+from executable_blocks.engine import Engine, Outcome, display_only
 from executable_blocks.errors import BlockError, CacheKeyError
 from executable_blocks.extension import ExecutableCodeExtension, log_error, outcome_html
+from executable_blocks.paths import shown
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 from markdown import Markdown
