@@ -1,16 +1,17 @@
-"""A block's result as a worker sends it and the cache keeps it: plain data
-of the shape ``result_shape`` accepts."""
+"""A block's result as a worker sends it and the cache keeps it: a
+``BlockResult`` of the shape ``result_shape`` accepts."""
+
+from executable_blocks.protocol import BlockResult
 
 
-def plain_result(stdout: str = "42\n", **fields) -> dict:
-    return {
-        "stdout": stdout,
+def plain_result(stdout: str = "42\n", **fields) -> BlockResult:
+    defaults = {
         "stderr": "",
         "exception": None,
-        "figures": [],
-        "animations": [],
-        "tests": [],
+        "figures": (),
+        "animations": (),
+        "tests": (),
         "seconds": 0.01,
-        "modules": [],
-        **fields,
+        "modules": (),
     }
+    return BlockResult(stdout, **{**defaults, **fields})

@@ -1,8 +1,10 @@
 """Unit tests of executable_blocks.cache: keys, reasons, storage."""
 
 import json
+from dataclasses import replace
 
 import pytest
+from block_results import plain_result
 from cloudcached import CorruptEntry
 from executable_blocks.blocks import Block
 from executable_blocks.cache import (
@@ -12,6 +14,7 @@ from executable_blocks.cache import (
     key_parts,
     miss_reason,
 )
+from executable_blocks.protocol import CacheEntry, Picture
 
 
 def session(*codes, included=None):
@@ -87,21 +90,16 @@ def test_include_content_is_its_own_part_of_the_key():
     assert miss_reason(edited[0], {**first[0], "status": "ran"}) == "include changed"
 
 
-RESULT = {
-    "stdout": "hi",
-    "stderr": "",
-    "exception": None,
-    "figures": [{"format": "png", "data": b"\x89PNG\x00", "width": 4, "height": 3}],
-    "animations": [],
-    "tests": [],
-    "seconds": 0.25,
-    "modules": [],
-    "tokens": [["nb", "print"], ["p", "()"], ["", "\n"]],
-}
+RESULT = plain_result(
+    "hi",
+    figures=(Picture("png", 4, 3, b"\x89PNG\x00"),),
+    seconds=0.25,
+    tokens=(("nb", "print"), ("p", "()"), ("", "\n")),
+)
 
 
 def entry(**changes):
-    return {"result": {**RESULT, **changes}, "dependencies": {}}
+    return CacheEntry(replace(RESULT, **changes), ())
 
 
 def test_entries_round_trip_with_binary_figures(tmp_path):
@@ -140,8 +138,8 @@ def test_an_entry_copied_under_another_key_is_refused(tmp_path):
 
 def test_a_signed_entry_of_the_wrong_shape_is_refused(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
-    store.put("ab" * 32, {"result": {**RESULT, "stdout": 42}, "dependencies": {}})
-    with pytest.raises(CorruptEntry, match=r"result\['stdout'\] is a int"):
+    store.put("ab" * 32, entry(stdout=42))
+    with pytest.raises(CorruptEntry, match=r"the result\.stdout is an int"):
         store.get("ab" * 32)
 
 
@@ -176,7 +174,7 @@ def test_changed_dependency_is_found(tmp_path):
     module.write_text("x = 1\n")
     from executable_blocks.cache import file_digest
 
-    entry = {"dependencies": {str(module): file_digest(module)}}
+    entry = CacheEntry(RESULT, ((str(module), file_digest(module)),))
     assert changed_dependency(entry) is None
     module.write_text("x = 2\n")
     assert changed_dependency(entry) == str(module)

@@ -11,7 +11,7 @@ import pickle
 import re
 import runpy
 import stat
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -19,6 +19,7 @@ import pytest
 from block_results import plain_result
 from cloudcached import Client, LocalBackend, S3Backend
 from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
+from executable_blocks.protocol import BlockResult, CacheEntry, Picture
 from executable_blocks.signing_keys import generate
 from helpers import build_site, report_of
 from lxml import html
@@ -50,7 +51,7 @@ class Cache:
             if item["Key"].startswith(backend.prefix)
         )
 
-    def entry(self, key: str) -> dict:
+    def entry(self, key: str) -> CacheEntry:
         """What is stored under ``key`` (our own test's bytes: plain pickle)."""
         body = self.backend.read(key).body
         start = len(MAGIC) + 1 + body[len(MAGIC)] + SIGNATURE_BYTES
@@ -58,7 +59,7 @@ class Cache:
 
     def by_output(self) -> dict[str, str]:
         """Each entry's key, by what its block printed."""
-        return {self.entry(key)["result"]["stdout"]: key for key in self.names()}
+        return {self.entry(key).result.stdout: key for key in self.names()}
 
     def copy(self, source: str, target: str) -> None:
         stored = self.backend.read(source)
@@ -164,27 +165,42 @@ def test_an_entry_replayed_under_another_key_is_refused(tmp_path, cache):
     assert printed(output, "version-1") == ["version-2\n"]
 
 
-FIGURE = {"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}
+FIGURE = Picture("svg", 640, 480, b"<svg/>")
 
 
-def entry_of(result: dict) -> dict:
-    return {"result": result, "dependencies": {}}
+def entry_of(result: BlockResult) -> CacheEntry:
+    return CacheEntry(result, ())
+
+
+def fields_of(record) -> dict:
+    return {field.name: getattr(record, field.name) for field in fields(record)}
+
+
+@dataclass(frozen=True, slots=True)
+class WithMarkup(BlockResult):
+    """A result with a field no worker sends, of a class no protocol has."""
+
+    source_html: str = SCRIPT
 
 
 WRONG_SHAPES = {  # post: (the entry signed for its block, why it is refused)
     "empty": ({}, "it is not a block's result and its dependencies"),
     "string": ({"result": "str"}, "it is not a block's result and its dependencies"),
+    "dicts": (  # an entry of the cache's first form
+        {"result": fields_of(plain_result("d\n")), "dependencies": {}},
+        "it is not a block's result and its dependencies",
+    ),
     "width": (
-        entry_of({**plain_result("w\n"), "figures": [{**FIGURE, "width": "640"}]}),
-        "the result['figures'][0]['width'] is a str, not an integer",
+        entry_of(plain_result("w\n", figures=(replace(FIGURE, width="640"),))),
+        "the result.figures[0].width is a str, not an integer",
     ),
     "format": (
-        entry_of({**plain_result("f\n"), "figures": [{**FIGURE, "format": "../x"}]}),
-        "the result['figures'][0]['format'] is '../x', not one of",
+        entry_of(plain_result("f\n", figures=(replace(FIGURE, format="../x"),))),
+        "the result.figures[0].format is '../x', not one of",
     ),
     "html": (
-        entry_of({**plain_result("h\n"), "source_html": SCRIPT}),
-        "the result has fields no worker sends: 'source_html'",
+        entry_of(WithMarkup(**fields_of(plain_result("h\n")))),
+        "the pickle refers to test_cache_attacks.WithMarkup, which is not allowed",
     ),
 }
 
@@ -222,8 +238,10 @@ DOMAIN = b"null-disquisition execution cache entry, v1\\0"
 
 
 def forged(key, name, result):
+    from executable_blocks.protocol import BlockResult, CacheEntry
+
     secret = Ed25519PrivateKey.generate()
-    payload = pickle.dumps({"result": result, "dependencies": {}})
+    payload = pickle.dumps(CacheEntry(BlockResult(**result), ()))
     signed = DOMAIN + struct.pack(">H", len(key)) + key.encode() + payload
     header = b"NDX\\x01" + bytes([len(name)]) + name.encode()
     return header + secret.sign(signed) + payload
@@ -251,7 +269,7 @@ def test_a_read_only_build_cannot_make_an_entry_a_trusted_build_accepts(tmp_path
     content = write_site(tmp_path, posts, {"forger.py": FORGER})
     assert build(tmp_path, content, cache, "main")[0].returncode == 0
     (victim,) = cache.names()
-    forgery = {**plain_result(SCRIPT), "tokens": [["k", SCRIPT]]}
+    forgery = fields_of(plain_result(SCRIPT, tokens=(("k", SCRIPT),)))
     (content / "posts" / "pr.md").write_text(
         "Title: Pr\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
         '```python exec="on"\n'
@@ -304,19 +322,19 @@ def test_fine():
 """
 
 
-def tampered(result: dict) -> dict:
+def tampered(result: BlockResult) -> BlockResult:
     """``result`` with markup in every field a page or a log could show."""
-    result = {**result, "stdout": SCRIPT, "stderr": SCRIPT}
-    result["tokens"] = [["k", SCRIPT], ["", "\n"]]
-    if result["exception"]:
-        result["exception"] = {
-            **result["exception"],
-            "type": SCRIPT,
-            "message": SCRIPT,
-            "traceback": SCRIPT,
-        }
-    result["tests"] = [{**test, "id": SCRIPT} for test in result["tests"]]
-    return result
+    exception = result.exception and replace(
+        result.exception, type=SCRIPT, message=SCRIPT, traceback=SCRIPT
+    )
+    return replace(
+        result,
+        stdout=SCRIPT,
+        stderr=SCRIPT,
+        tokens=(("k", SCRIPT), ("", "\n")),
+        exception=exception,
+        tests=tuple(replace(test, id=SCRIPT) for test in result.tests),
+    )
 
 
 def test_markup_in_a_validly_signed_entry_never_reaches_a_page(tmp_path, cache):
@@ -324,7 +342,7 @@ def test_markup_in_a_validly_signed_entry_never_reaches_a_page(tmp_path, cache):
     assert build(tmp_path, content, cache, "first")[0].returncode == 0
     for key in cache.names():
         entry = cache.entry(key)
-        cache.sign(key, {**entry, "result": tampered(entry["result"])})
+        cache.sign(key, replace(entry, result=tampered(entry.result)))
     result, log, output = build(tmp_path, content, cache, "second")
     assert result.returncode == 0, log
     assert [b["reason"] for b in report_of(output)["blocks"]] == ["cache hit"] * 3

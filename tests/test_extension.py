@@ -1,21 +1,16 @@
 """Unit tests of the Markdown extension, in Python-Markdown's own style:
 ``assertMarkdownRenders(source, expected_html)`` with the engine stubbed out."""
 
+from block_results import plain_result
 from executable_blocks.engine import Outcome
 from executable_blocks.errors import BlockError
 from executable_blocks.extension import ExecutableCodeExtension
+from executable_blocks.protocol import ExceptionInfo, Picture, Status
 from markdown.test_tools import TestCase
 
 
-def result(stdout="", **extra) -> dict:
-    return {
-        "stdout": stdout,
-        "stderr": "",
-        "exception": None,
-        "figures": [],
-        "animations": [],
-        **extra,
-    }
+def result(stdout="", **extra):
+    return plain_result(stdout, **extra)
 
 
 def stub(**results):
@@ -23,9 +18,9 @@ def stub(**results):
 
     def run(blocks):
         return [
-            Outcome(b, "ran", "new", results.get(b.mode, result()))
+            Outcome(b, Status.RAN, "new", results.get(b.mode, result()))
             if b.runs
-            else Outcome(b, "display-only", b.options["reason"])
+            else Outcome(b, Status.DISPLAY_ONLY, b.options["reason"])
             for b in blocks
         ]
 
@@ -119,13 +114,13 @@ class TestRendering(TestCase):
         )
 
     def test_expected_exception_is_shown_as_raised(self):
-        raised = {
-            "type": "AssertionError",
-            "types": ["builtins.AssertionError"],
-            "message": "",
-            "traceback": "Traceback (most recent call last):\nAssertionError\n",
-            "line": 2,
-        }
+        raised = ExceptionInfo(
+            "AssertionError",
+            ("builtins.AssertionError",),
+            "",
+            "Traceback (most recent call last):\nAssertionError\n",
+            2,
+        )
         html = self.render(
             '```python exec="on" raises="AssertionError"\nassert 1 == 0\n```',
             exception=raised,
@@ -134,10 +129,10 @@ class TestRendering(TestCase):
         self.assertIn("it raised AssertionError, as the post says", html)
 
     def test_figures_become_images_with_alt_text_and_size(self):
-        figure = {"format": "svg", "data": b"<svg/>", "width": 640, "height": 480}
+        figure = Picture("svg", 640, 480, b"<svg/>")
         extension = self.extension(
-            run=stub(on=result(figures=[figure])),
-            picture_url=lambda item: f"/figures/x.{item['format']}",
+            run=stub(on=result(figures=(figure,))),
+            picture_url=lambda item: f"/figures/x.{item.format}",
         )
         self.assertMarkdownRenders(
             '```python exec="on" source="off" caption="A \\"drift\\" plot"\n'
@@ -180,14 +175,16 @@ class TestRendering(TestCase):
         failing = BlockError("p.md", 1, "boom")
 
         def run(blocks):
-            return [Outcome(blocks[0], "failed", "new", result(), [failing])]
+            return [Outcome(blocks[0], Status.FAILED, "new", result(), [failing])]
 
         self.render('```python exec="on"\nx = 1\n```', run=run)
         self.assertEqual(self.reported, [failing])
 
     def test_a_pending_outcome_renders_as_its_placeholder_alone(self):
         def run(blocks):
-            return [Outcome(blocks[0], "pending", "", placeholder="<!--later 1-->")]
+            return [
+                Outcome(blocks[0], Status.PENDING, "", placeholder="<!--later 1-->")
+            ]
 
         self.assertMarkdownRenders(
             'Before\n\n```python exec="on"\nx = 1\n```\n\nAfter',

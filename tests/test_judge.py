@@ -1,7 +1,9 @@
 """Unit tests of executable_blocks.judge: does a result contradict the post?"""
 
+from block_results import plain_result
 from executable_blocks.blocks import Block, Claim
 from executable_blocks.judge import judge
+from executable_blocks.protocol import ExceptionInfo, Picture, PytestOutcome
 
 
 def block(code="pass\n", claim=None, **options) -> Block:
@@ -9,18 +11,18 @@ def block(code="pass\n", claim=None, **options) -> Block:
     return Block("post.md", 10, 12, code, options, claim)
 
 
-def result(stdout="", exception=None, **extra) -> dict:
-    return {"stdout": stdout, "stderr": "", "exception": exception, **extra}
+def result(stdout="", exception=None, **extra):
+    return plain_result(stdout, exception=exception, **extra)
 
 
-def exception(kind="ValueError", message="bad", line=11, types=None) -> dict:
-    return {
-        "type": kind,
-        "types": types or [f"builtins.{kind}", "builtins.Exception", "builtins.object"],
-        "message": message,
-        "traceback": f"Traceback...\n{kind}: {message}\n",
-        "line": line,
-    }
+def exception(kind="ValueError", message="bad", line=11, types=None):
+    return ExceptionInfo(
+        kind,
+        types or (f"builtins.{kind}", "builtins.Exception", "builtins.object"),
+        message,
+        f"Traceback...\n{kind}: {message}\n",
+        line,
+    )
 
 
 def messages(errors) -> list[str]:
@@ -92,22 +94,22 @@ def test_claim_is_checked_with_its_options():
 
 
 def test_failing_tests_fail_a_pytest_block_without_a_claim():
-    tests = [
-        {"id": "test_a", "outcome": "passed"},
-        {"id": "test_b", "outcome": "failed", "message": "assert 1 == 0", "line": 13},
-    ]
+    tests = (
+        PytestOutcome("test_a", "passed"),
+        PytestOutcome("test_b", "failed", "assert 1 == 0", 13),
+    )
     (error,) = judge(block(exec="pytest"), result(tests=tests))
     assert str(error) == "post.md:13: test test_b failed: assert 1 == 0"
 
 
 def test_claimed_failures_are_what_a_pytest_block_is_held_to():
-    tests = [{"id": "test_b", "outcome": "failed", "message": "x", "line": 13}]
+    tests = (PytestOutcome("test_b", "failed", "x", 13),)
     claimed = block(exec="pytest", claim=Claim("FAILED test_b - x\n1 failed", 16))
     assert judge(claimed, result("FAILED test_b - x\n1 failed\n", tests=tests)) == []
 
 
 def test_figures_need_a_caption_for_their_alt_text():
-    figure = {"format": "svg", "data": b"<svg/>", "width": 1, "height": 1}
-    (error,) = judge(block(), result(figures=[figure]))
+    figure = Picture("svg", 1, 1, b"<svg/>")
+    (error,) = judge(block(), result(figures=(figure,)))
     assert "made 1 figure(s); give it a caption" in str(error)
-    assert judge(block(caption="A plot"), result(figures=[figure])) == []
+    assert judge(block(caption="A plot"), result(figures=(figure,))) == []

@@ -8,6 +8,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 from executable_blocks import figures  # noqa: E402
+from executable_blocks.protocol import Picture  # noqa: E402
 from executable_blocks.render import picture_html  # noqa: E402
 from lxml import html  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
@@ -29,20 +30,20 @@ def line_plot(width=7.0, height=3.5, dpi=100, fontsize=None) -> Figure:
     return figure
 
 
-def on_a_phone(item: dict) -> float:
+def on_a_phone(item: Picture) -> float:
     """Its smallest text in CSS px, shown in a phone's column: scaled down
     to the column's width when wider, never up."""
-    return item["smallest_text_px"] * min(1.0, COLUMN / item["width"])
+    return item.smallest_text_px * min(1.0, COLUMN / item.width)
 
 
 def test_a_figure_whose_text_a_phone_would_shrink_gets_a_legible_narrow_variant():
     item = figures.save_figure(line_plot(), "svg")
-    assert item["smallest_text_px"] == round(10 * 100 / 72, 2)  # 10 pt at 100 dpi
+    assert item.smallest_text_px == round(10 * 100 / 72, 2)  # 10 pt at 100 dpi
     assert on_a_phone(item) < 10  # 700 px wide: 7 px text in 360 px
-    narrow = item["narrow"]
-    assert narrow["format"] == "svg" and narrow["data"].startswith(b"<?xml")
-    assert narrow["width"] < item["width"] and narrow["height"] <= item["height"]
-    assert narrow["smallest_text_px"] == item["smallest_text_px"]  # same fonts
+    narrow = item.narrow
+    assert narrow.format == "svg" and narrow.data.startswith(b"<?xml")
+    assert narrow.width < item.width and narrow.height <= item.height
+    assert narrow.smallest_text_px == item.smallest_text_px  # same fonts
     assert on_a_phone(narrow) >= 10
 
 
@@ -51,7 +52,7 @@ def test_a_figure_legible_on_a_phone_gets_no_narrow_variant():
     large_text = figures.save_figure(line_plot(fontsize=16), "svg")  # 7 in wide
     for item in small, large_text:
         assert on_a_phone(item) >= 10
-        assert "narrow" not in item
+        assert item.narrow is None
 
 
 def test_the_smallest_text_is_the_smallest_text_drawn():
@@ -68,9 +69,9 @@ def test_the_smallest_text_is_the_smallest_text_drawn():
 
 def test_very_small_text_gets_a_narrower_variant_at_a_dpi_that_keeps_it_legible():
     item = figures.save_figure(line_plot(dpi=60, fontsize=6), "png")
-    assert item["smallest_text_px"] == 5.0  # 6 pt at 60 dpi: small even unscaled
-    narrow = item["narrow"]
-    assert narrow["format"] == "png" and narrow["data"].startswith(b"\x89PNG")
+    assert item.smallest_text_px == 5.0  # 6 pt at 60 dpi: small even unscaled
+    narrow = item.narrow
+    assert narrow.format == "png" and narrow.data.startswith(b"\x89PNG")
     assert on_a_phone(narrow) >= 10
 
 
@@ -81,8 +82,8 @@ def test_narrow_variants_are_reproducible_and_leave_the_figure_as_it_was():
     again = figures.save_figure(figure, "svg")
     other = figures.save_figure(line_plot(), "svg")
     for item in again, other:
-        assert item["data"] == first["data"]
-        assert item["narrow"]["data"] == first["narrow"]["data"]
+        assert item.data == first.data
+        assert item.narrow.data == first.narrow.data
 
 
 def test_a_gif_animation_gets_a_narrow_variant_too():
@@ -92,9 +93,9 @@ def test_a_gif_animation_gets_a_narrow_variant_too():
         figure, lambda i: line.set_ydata([0, i, 2 * i, 3 * i]), frames=3
     )
     item = figures.save_animation(animation, "gif")
-    assert item["data"].startswith(b"GIF8") and on_a_phone(item) < 10
-    narrow = item["narrow"]
-    assert narrow["format"] == "gif" and narrow["data"].startswith(b"GIF8")
+    assert item.data.startswith(b"GIF8") and on_a_phone(item) < 10
+    narrow = item.narrow
+    assert narrow.format == "gif" and narrow.data.startswith(b"GIF8")
     assert on_a_phone(narrow) >= 10
 
 
@@ -108,10 +109,10 @@ def test_the_page_offers_the_narrow_variant_to_screens_too_narrow_for_the_figure
     # has 2.5rem of margins: 544 px, 34rem
     assert source.get("media") == "(max-width: 34rem)"
     assert source.get("srcset") == "/f/narrow.svg"
-    narrow = item["narrow"]
+    narrow = item.narrow
     assert (source.get("width"), source.get("height")) == (
-        str(narrow["width"]),
-        str(narrow["height"]),
+        str(narrow.width),
+        str(narrow.height),
     )
     assert image.get("src") == "/f/wide.svg" and image.get("alt") == "A plot"
     assert image.get("loading") == "lazy" and image.get("width") == "700"
@@ -119,7 +120,7 @@ def test_the_page_offers_the_narrow_variant_to_screens_too_narrow_for_the_figure
 
 
 def test_a_figure_cached_before_narrow_variants_shows_as_it_did():
-    item = {"format": "svg", "data": b"<svg/>", "width": 700, "height": 350}
+    item = Picture("svg", 700, 350, b"<svg/>")
     assert picture_html(item, "/f/x.svg", "A", "A") == (
         '<figure class="exec-figure"><img src="/f/x.svg" alt="A" width="700" '
         'height="350" loading="lazy"><figcaption>A</figcaption></figure>'

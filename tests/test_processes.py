@@ -5,9 +5,10 @@ import time
 from pathlib import Path
 
 import pytest
-from executable_blocks import processes
-from executable_blocks.errors import WorkerLost
-from executable_blocks.processes import Timeout, Zygote
+from executable_blocks import zygote_client
+from executable_blocks.errors import NotRun, WorkerLost
+from executable_blocks.protocol import BlockRequest
+from executable_blocks.zygote_client import Timeout, ZygoteClient
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +22,7 @@ def code_dir(tmp_path_factory):
 def zygote(request, code_dir):
     """A zygote that learns of its workers' ends from pidfds, and one that
     learns of them from SIGCHLD (systems without pidfds)."""
-    zygote = Zygote(
+    zygote = ZygoteClient(
         ["matplotlib.pyplot", "matplotlib.animation"],
         [str(code_dir)],
         exits=request.param,
@@ -30,20 +31,13 @@ def zygote(request, code_dir):
     zygote.close()
 
 
-def request(code: str, first_line: int = 1, mode: str = "on", **options) -> dict:
-    return {
-        "code": code,
-        "filename": "content/posts/post.md",
-        "first_line": first_line,
-        "mode": mode,
-        "figure": options.get("figure", "auto"),
-        "animation": options.get("animation"),
-    }
+def request(code: str, first_line: int = 1, mode: str = "on", **options):
+    return BlockRequest(code, "content/posts/post.md", first_line, mode, **options)
 
 
 def session(zygote, *codes: str, timeout: float = 30, **options) -> list:
-    """The result of each block of a session: a dict, or the ``WorkerLost``
-    that stopped it."""
+    """The result of each block of a session: a ``BlockResult``, or the
+    ``WorkerLost`` that stopped it."""
     run = zygote.submit([request(c, **options) for c in codes], [timeout] * len(codes))
     zygote.wait(run)
     assert run.done and len(run.results) == len(codes)
@@ -61,47 +55,48 @@ def test_stdout_and_stderr_are_captured_at_the_file_descriptor(zygote):
         "os.system('echo shell')\n"
     )
     result = run(zygote, code)
-    assert result["stdout"] == "out\nshell\n"
-    assert result["stderr"] == "err\n"
-    assert result["exception"] is None
+    assert result.stdout == "out\nshell\n"
+    assert result.stderr == "err\n"
+    assert result.exception is None
 
 
 def test_blocks_of_a_session_share_state(zygote):
     first, second = session(zygote, "total = 40\n", "print(total + 2)\n")
-    assert second["stdout"] == "42\n"
+    assert second.stdout == "42\n"
 
 
 def test_sessions_do_not_share_state(zygote):
     run(zygote, "leftover = 1\n")
     result = run(zygote, "print(leftover)\n")
-    assert result["exception"]["type"] == "NameError"
+    assert result.exception.type == "NameError"
 
 
 def test_traceback_line_numbers_point_into_the_post(zygote):
     code = "def f():\n    return 1 / 0\n\nf()\n"
     result = run(zygote, code, first_line=20)
-    error = result["exception"]
-    assert error["type"] == "ZeroDivisionError"
-    assert error["line"] == 21
-    assert 'File "content/posts/post.md", line 21, in f' in error["traceback"]
-    assert "return 1 / 0" in error["traceback"]
-    assert "worker.py" not in error["traceback"]
+    error = result.exception
+    assert error.type == "ZeroDivisionError"
+    assert error.line == 21
+    assert 'File "content/posts/post.md", line 21, in f' in error.traceback
+    assert "return 1 / 0" in error.traceback
+    assert "worker.py" not in error.traceback
 
 
 def test_syntax_error_points_at_its_line(zygote):
-    error = run(zygote, "x = 1\nx +* 2\n", first_line=5)["exception"]
-    assert (error["type"], error["line"]) == ("SyntaxError", 6)
+    error = run(zygote, "x = 1\nx +* 2\n", first_line=5).exception
+    assert (error.type, error.line) == ("SyntaxError", 6)
 
 
 def test_sys_exit_is_the_blocks_exception_not_the_workers_end(zygote):
-    error = run(zygote, "import sys\nsys.exit(3)\n")["exception"]
-    assert error["type"] == "SystemExit" and error["message"] == "3"
+    error = run(zygote, "import sys\nsys.exit(3)\n").exception
+    assert error.type == "SystemExit" and error.message == "3"
 
 
 def test_os_exit_is_reported_with_its_exit_code(zygote):
     exited, after = session(zygote, "import os\nos._exit(7)\n", "print(1)\n")
-    assert isinstance(exited, WorkerLost)
+    assert isinstance(exited, WorkerLost) and not isinstance(exited, NotRun)
     assert str(exited) == "the worker process exited with code 7"
+    assert isinstance(after, NotRun)
     assert str(after) == "not run: the worker process exited with code 7"
 
 
@@ -121,7 +116,7 @@ def test_infinite_loop_is_killed_after_the_timeout(zygote):
     assert isinstance(result, Timeout)
     assert str(result) == "timed out after 1 s; its worker was killed"
     assert 1 <= result.seconds < 10 and time.monotonic() - started < 10
-    assert run(zygote, "print('still working')\n")["stdout"] == "still working\n"
+    assert run(zygote, "print('still working')\n").stdout == "still working\n"
 
 
 def test_each_block_has_its_own_timeout(zygote):
@@ -133,7 +128,7 @@ def test_each_block_has_its_own_timeout(zygote):
         "import time\ntime.sleep(0.6)\n",
         timeout=1,
     )
-    assert fast["exception"] is None and slow["exception"] is None
+    assert fast.exception is None and slow.exception is None
 
 
 def test_a_timeout_kills_the_blocks_own_processes_too(zygote, tmp_path):
@@ -154,31 +149,31 @@ def test_block_runs_in_its_own_temporary_directory(zygote):
     result = run(
         zygote, "import os\nopen('litter.txt', 'w').close()\nprint(os.getcwd())\n"
     )
-    assert "session-" in result["stdout"]
+    assert "session-" in result.stdout
 
 
 def test_every_session_starts_in_an_empty_directory(zygote):
     """A directory a session left files in is not given to another one."""
     litter = "import os\nopen('litter.txt', 'w').close()\nprint(os.listdir())\n"
     for _ in range(4):
-        assert run(zygote, litter)["stdout"] == "['litter.txt']\n"
+        assert run(zygote, litter).stdout == "['litter.txt']\n"
     for _ in range(4):
-        assert run(zygote, "import os\nprint(os.listdir())\n")["stdout"] == "[]\n"
+        assert run(zygote, "import os\nprint(os.listdir())\n").stdout == "[]\n"
 
 
 def test_hash_order_is_the_same_in_every_build(code_dir, zygote):
     code = "print(list({'alpha', 'beta', 'gamma', 'delta'}))\n"
-    other = Zygote([], [str(code_dir)])
+    other = ZygoteClient([], [str(code_dir)])
     try:
-        assert run(zygote, code)["stdout"] == run(other, code)["stdout"]
+        assert run(zygote, code).stdout == run(other, code).stdout
     finally:
         other.close()
 
 
 def test_code_directory_modules_are_importable_and_reported(code_dir, zygote):
     result = run(zygote, "from helper import double\nprint(double(21))\n")
-    assert result["stdout"] == "42\n"
-    assert result["modules"] == [str((code_dir / "helper.py").resolve())]
+    assert result.stdout == "42\n"
+    assert result.modules == (str((code_dir / "helper.py").resolve()),)
 
 
 LINE_PLOT = "import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [0, 1, 4])\n"
@@ -186,37 +181,37 @@ LINE_PLOT = "import matplotlib.pyplot as plt\nplt.plot([0, 1, 2], [0, 1, 4])\n"
 
 def test_line_figures_are_saved_as_reproducible_svg(zygote):
     first, second = run(zygote, LINE_PLOT), run(zygote, LINE_PLOT)
-    (figure,) = first["figures"]
-    assert figure["format"] == "svg" and figure["data"].startswith(b"<?xml")
-    assert (figure["width"], figure["height"]) == (640, 480)
-    assert figure["data"] == second["figures"][0]["data"]
+    (figure,) = first.figures
+    assert figure.format == "svg" and figure.data.startswith(b"<?xml")
+    assert (figure.width, figure.height) == (640, 480)
+    assert figure.data == second.figures[0].data
 
 
 def test_svg_figures_carry_a_png_of_themselves_for_sharing(zygote):
-    (figure,) = run(zygote, LINE_PLOT)["figures"]
-    raster = figure["raster"]
-    assert raster["format"] == "png" and raster["data"].startswith(b"\x89PNG")
-    assert (raster["width"], raster["height"]) == (figure["width"], figure["height"])
-    (again,) = run(zygote, LINE_PLOT)["figures"]
-    assert again["raster"]["data"] == raster["data"]  # reproducible too
+    (figure,) = run(zygote, LINE_PLOT).figures
+    raster = figure.raster
+    assert raster.format == "png" and raster.data.startswith(b"\x89PNG")
+    assert (raster.width, raster.height) == (figure.width, figure.height)
+    (again,) = run(zygote, LINE_PLOT).figures
+    assert again.raster.data == raster.data  # reproducible too
 
 
 def test_image_figures_are_saved_as_png(zygote):
     code = "import matplotlib.pyplot as plt\nplt.imshow([[0, 1], [1, 0]])\n"
-    (figure,) = run(zygote, code)["figures"]
-    assert figure["format"] == "png" and figure["data"].startswith(b"\x89PNG")
-    assert "raster" not in figure  # already one
+    (figure,) = run(zygote, code).figures
+    assert figure.format == "png" and figure.data.startswith(b"\x89PNG")
+    assert figure.raster is None  # already one
 
 
 def test_figure_format_can_be_chosen(zygote):
-    (figure,) = run(zygote, LINE_PLOT, figure="png")["figures"]
-    assert figure["format"] == "png"
+    (figure,) = run(zygote, LINE_PLOT, figure="png").figures
+    assert figure.format == "png"
 
 
 def test_figures_are_closed_after_each_block(zygote):
     plotted, printed = session(zygote, LINE_PLOT, "print(1)\n")
-    assert len(plotted["figures"]) == 1
-    assert printed["figures"] == []
+    assert len(plotted.figures) == 1
+    assert printed.figures == ()
 
 
 def test_animation_is_saved_as_gif(zygote):
@@ -231,9 +226,9 @@ def test_animation_is_saved_as_gif(zygote):
         "anim = FuncAnimation(fig, frame, frames=3, interval=100)\n"
     )
     result = run(zygote, code, animation="gif")
-    (gif,) = result["animations"]
-    assert gif["format"] == "gif" and gif["data"].startswith(b"GIF8")
-    assert result["figures"] == []  # the animated figure is not also a still
+    (gif,) = result.animations
+    assert gif.format == "gif" and gif.data.startswith(b"GIF8")
+    assert result.figures == ()  # the animated figure is not also a still
 
 
 def test_pytest_block_prints_a_summary_of_outcomes(zygote):
@@ -242,12 +237,12 @@ def test_pytest_block_prints_a_summary_of_outcomes(zygote):
         "def test_even(x):\n    assert x % 2 == 0\n"
     )
     result = run(zygote, code, mode="pytest")
-    assert result["stdout"].splitlines() == [
+    assert result.stdout.splitlines() == [
         "FAILED test_even[1] - assert (1 % 2) == 0",
         "PASSED test_even[2]",
         "1 failed, 1 passed",
     ]
-    assert result["tests"][0]["line"] == 5  # the failing assert
+    assert result.tests[0].line == 5  # the failing assert
 
 
 def test_a_worker_starts_without_the_builders_modules(zygote):
@@ -260,10 +255,11 @@ def test_a_worker_starts_without_the_builders_modules(zygote):
         "jinja2",
         "rich",
         "executable_blocks.engine",
+        "executable_blocks.zygote_client",
         "pelican.plugins.executable_posts.wiring",
     )
     code = f"import sys\nprint([m for m in {builders!r} if m in sys.modules])\n"
-    assert run(zygote, code)["stdout"] == "[]\n"
+    assert run(zygote, code).stdout == "[]\n"
 
 
 def alive(pid: int) -> bool:
@@ -293,7 +289,7 @@ def wait_until(condition, seconds: float = 10) -> bool:
 def test_many_sessions_at_once_each_get_their_own_results(code_dir):
     """Workers end while others start, reusing pipe and pidfd numbers: every
     result still reaches its own session."""
-    zygote = Zygote([], [str(code_dir)], workers=3)
+    zygote = ZygoteClient([], [str(code_dir)], workers=3)
     try:
         runs = [
             zygote.submit(
@@ -303,7 +299,7 @@ def test_many_sessions_at_once_each_get_their_own_results(code_dir):
         ]
         for each in runs:
             zygote.wait(each)
-        printed = [[r["stdout"] for r in each.results] for each in runs]
+        printed = [[r.stdout for r in each.results] for each in runs]
         assert printed == [[f"{n}\n", f"{n * 2}\n"] for n in range(300)]
     finally:
         zygote.close()
@@ -311,7 +307,7 @@ def test_many_sessions_at_once_each_get_their_own_results(code_dir):
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sessions_run_at_most_workers_at_once(code_dir, workers):
-    zygote = Zygote([], [str(code_dir)], workers=workers)
+    zygote = ZygoteClient([], [str(code_dir)], workers=workers)
     code = (
         "import time\nstart = time.time()\ntime.sleep(0.3)\nprint(start, time.time())\n"
     )
@@ -319,7 +315,7 @@ def test_sessions_run_at_most_workers_at_once(code_dir, workers):
         runs = [zygote.submit([request(code)], [30]) for _ in range(4)]
         for each in runs:
             zygote.wait(each)
-        spans = sorted(tuple(map(float, r.results[0]["stdout"].split())) for r in runs)
+        spans = sorted(tuple(map(float, r.results[0].stdout.split())) for r in runs)
         # most blocks running at one moment: at some block's start (a block
         # overlapping two that do not overlap each other is not three at once)
         overlapping = max(
@@ -332,7 +328,7 @@ def test_sessions_run_at_most_workers_at_once(code_dir, workers):
 
 def test_results_come_without_the_builder_waiting(code_dir):
     """``poll(0)`` returns at once; the sessions run meanwhile."""
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     try:
         each = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
         started = time.monotonic()
@@ -343,7 +339,7 @@ def test_results_come_without_the_builder_waiting(code_dir):
 
 
 def test_workers_are_killed_when_the_builder_goes(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     each = zygote.submit(
         [
             request("import os\nprint(os.getpid())"),
@@ -353,7 +349,7 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
     )
     # the first block has run, and the second runs on: nothing is done yet
     assert wait_until(lambda: zygote.poll(0.1) == [] and len(each.results) == 1)
-    pid = int(each.results[0]["stdout"])
+    pid = int(each.results[0].stdout)
     assert alive(pid)
     zygote.socket.close()  # as when the builder's process ends
     try:
@@ -366,7 +362,7 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
 def test_sessions_are_lost_with_the_zygote(code_dir):
     """The block that was running is named (it may be what killed the
     zygote); the sessions still waiting did not run."""
-    zygote = Zygote([], [str(code_dir)], workers=1)
+    zygote = ZygoteClient([], [str(code_dir)], workers=1)
     try:
         each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
         queued = zygote.submit([request("print(1)")], [60])
@@ -376,6 +372,7 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
         zygote.wait(each)
         lost = "the zygote was killed by SIGKILL"
         assert str(each.results[0]) == f"{lost} while this block ran"
+        assert isinstance(queued.results[0], NotRun)
         assert str(queued.results[0]) == f"not run: {lost}"
         later = zygote.submit([request("print(1)")], [60])
         assert later.done and str(later.results[0]) == f"not run: {lost}"
@@ -385,8 +382,8 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
 
 def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
     (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(30)\n")
-    monkeypatch.setattr(processes, "START_TIMEOUT", 1)
-    zygote = Zygote(["slow_import"], [str(tmp_path)])
+    monkeypatch.setattr(zygote_client, "START_TIMEOUT", 1)
+    zygote = ZygoteClient(["slow_import"], [str(tmp_path)])
     try:
         each = zygote.submit([request("print(1)")], [60])
         zygote.wait(each)
@@ -396,18 +393,18 @@ def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
 
 
 def test_modules_preloaded_later_reach_only_the_sessions_after(code_dir):
-    zygote = Zygote([], [str(code_dir)])
+    zygote = ZygoteClient([], [str(code_dir)])
     probe = "import sys\nprint('colorsys' in sys.modules)\n"
     try:
-        assert run(zygote, probe)["stdout"] == "False\n"
+        assert run(zygote, probe).stdout == "False\n"
         zygote.preload(["colorsys"])
-        assert run(zygote, probe)["stdout"] == "True\n"
+        assert run(zygote, probe).stdout == "True\n"
     finally:
         zygote.close()
 
 
 def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
-    zygote = Zygote([], [str(code_dir)], workers=1)
+    zygote = ZygoteClient([], [str(code_dir)], workers=1)
     stamp = "import time\nprint(time.monotonic())\n"
     try:
         first = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
@@ -415,7 +412,7 @@ def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
         urgent = zygote.submit([request(stamp)], [30], urgent=True)
         for each in (first, *waiting, urgent):
             zygote.wait(each)
-        started = [float(r.results[0]["stdout"]) for r in (urgent, *waiting)]
+        started = [float(r.results[0].stdout) for r in (urgent, *waiting)]
         assert started == sorted(started)
     finally:
         zygote.close()

@@ -68,14 +68,15 @@ def test_rendering_tokens_loads_no_lexer():
 @pytest.mark.parametrize(
     "forged",
     [
-        [["k", "import os; os.system('rm -rf /')\n"]],  # other code
-        [["k", CODE], ["", "\n"]],  # more than the code
-        [["nb", CODE[:10]]],  # less
-        [['k"><script>alert(1)</script><span class="', CODE]],  # not a class
-        [["k", CODE.replace("<b>", "<script>")]],
-        [("k", 42)],
+        (("k", "import os; os.system('rm -rf /')\n"),),  # other code
+        (("k", CODE), ("", "\n")),  # more than the code
+        (("nb", CODE[:10]),),  # less
+        (('k"><script>alert(1)</script><span class="', CODE),),  # not a class
+        (("k", CODE.replace("<b>", "<script>")),),
+        (("k", 42),),
         "<script>alert(1)</script>",
-        [["k"]],
+        (("k",),),
+        [["k", CODE]],  # not the protocol's tuples
     ],
 )
 def test_forged_tokens_are_lexed_again_and_never_change_the_code(forged):
@@ -84,7 +85,7 @@ def test_forged_tokens_are_lexed_again_and_never_change_the_code(forged):
 
 
 def test_tokens_may_only_colour_the_code():
-    recoloured = [["k", CODE]]
+    recoloured = (("k", CODE),)
     html = source_html(CODE, recoloured)
     assert html.startswith('<div class="highlight"><pre><span></span><code>')
     assert "&lt;b&gt;" in html and "<b>" not in html and "&#39;s &amp; done" in html

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from executable_blocks import sandbox
-from executable_blocks.processes import PASSED_ENV, Timeout, Zygote
+from executable_blocks.protocol import BlockResult, Confinement
+from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient
 from forked import in_child
 from test_processes import request, wait_until
 from test_sandbox_builds import processes_named
@@ -45,7 +46,9 @@ def zygote(request, shared):
     user = request.param
     python = NOBODY_PYTHON if user else None
     options = {"python": python, "user": user} if user else {}
-    zygote = Zygote([], [str(shared / "code")], sandbox={"mode": "strict"}, **options)
+    zygote = ZygoteClient(
+        [], [str(shared / "code")], sandbox={"mode": "strict"}, **options
+    )
     zygote.user = user
     yield zygote
     zygote.close()
@@ -53,7 +56,9 @@ def zygote(request, shared):
 
 def session(zygote, *codes: str, timeout: float = 30, **confinement) -> list:
     run = zygote.submit(
-        [request(c) for c in codes], [timeout] * len(codes), confinement=confinement
+        [request(c) for c in codes],
+        [timeout] * len(codes),
+        confinement=Confinement(**confinement),
     )
     zygote.wait(run)
     return run.results
@@ -61,9 +66,9 @@ def session(zygote, *codes: str, timeout: float = 30, **confinement) -> list:
 
 def printed(zygote, code: str, **confinement) -> str:
     (result,) = session(zygote, code, **confinement)
-    assert isinstance(result, dict), result
-    assert result["exception"] is None, result["exception"]["traceback"]
-    return result["stdout"]
+    assert isinstance(result, BlockResult), result
+    assert result.exception is None, result.exception.traceback
+    return result.stdout
 
 
 def test_strict_has_every_part(zygote):
@@ -90,7 +95,7 @@ def test_a_private_file_of_the_same_user_is_not_readable(zygote, shared):
         shutil.chown(secret, zygote.user)
     code = f"open({str(secret)!r}).read()"
     (result,) = session(zygote, code)
-    assert result["exception"]["type"] == "PermissionError"
+    assert result.exception.type == "PermissionError"
 
 
 def test_a_declared_depends_file_is_readable(zygote, shared):
@@ -98,7 +103,7 @@ def test_a_declared_depends_file_is_readable(zygote, shared):
     data.write_text("numbers\n")
     data.chmod(0o644)
     code = f"print(open({str(data)!r}).read(), end='')"
-    assert printed(zygote, code, read=[str(data)]) == "numbers\n"
+    assert printed(zygote, code, read=(str(data),)) == "numbers\n"
 
 
 def test_writes_go_only_to_the_scratch_directory_and_tmp(zygote, shared):
@@ -111,8 +116,8 @@ def test_writes_go_only_to_the_scratch_directory_and_tmp(zygote, shared):
         f"open({str(target)!r}, 'w')\n"
     )
     (result,) = session(zygote, code)
-    assert result["stdout"].startswith("/tmp/work [")
-    assert result["exception"]["type"] == "PermissionError"
+    assert result.stdout.startswith("/tmp/work [")
+    assert result.exception.type == "PermissionError"
     assert not target.exists()
 
 
@@ -175,17 +180,15 @@ def test_a_fork_bomb_is_bounded_and_leaves_nothing(zygote):
         f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
     )
     (result,) = session(zygote, code)
-    assert result["exception"]["type"] == "BlockingIOError"
-    assert (
-        "(the sandbox allows 300 processes a session" in result["exception"]["message"]
-    )
+    assert result.exception.type == "BlockingIOError"
+    assert "(the sandbox allows 300 processes a session" in result.exception.message
     assert wait_until(lambda: processes_named(marker) == [])
 
 
 def test_memory_beyond_the_limit_fails_the_block(zygote):
     (result,) = session(zygote, "hoard = bytearray(20 * 10**9)")
-    assert result["exception"]["type"] == "MemoryError"
-    assert "2 GiB of memory a process: EXEC_MEMORY" in result["exception"]["message"]
+    assert result.exception.type == "MemoryError"
+    assert "2 GiB of memory a process: EXEC_MEMORY" in result.exception.message
     assert (
         printed(zygote, "print('the next session runs')") == "the next session runs\n"
     )
@@ -194,9 +197,9 @@ def test_memory_beyond_the_limit_fails_the_block(zygote):
 def test_a_file_beyond_the_size_limit_fails_the_block(zygote):
     code = "open('big', 'wb').write(bytes(1 << 20) * 1100)"
     (result,) = session(zygote, code)
-    assert result["exception"]["type"] == "OSError"
-    assert "File too large" in result["exception"]["message"]
-    assert "EXEC_FILE_SIZE" in result["exception"]["message"]
+    assert result.exception.type == "OSError"
+    assert "File too large" in result.exception.message
+    assert "EXEC_FILE_SIZE" in result.exception.message
 
 
 def test_the_network_is_refused_unless_declared(zygote):
@@ -206,9 +209,9 @@ def test_the_network_is_refused_unless_declared(zygote):
         port = server.getsockname()[1]
         code = f"import socket\nsocket.create_connection(('127.0.0.1', {port}), 5)"
         (refused,) = session(zygote, code)
-        assert refused["exception"]["type"] == "ConnectionRefusedError"
+        assert refused.exception.type == "ConnectionRefusedError"
         (allowed,) = session(zygote, code + "\nprint('in')", network=True)
-        assert allowed["stdout"] == "in\n"
+        assert allowed.stdout == "in\n"
 
 
 def test_a_block_cannot_signal_the_zygote(zygote):

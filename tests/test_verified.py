@@ -8,14 +8,15 @@ from block_results import plain_result
 from cloudcached import CorruptEntry
 from executable_blocks.cache import ResultStore
 from executable_blocks.entry_signature import EntrySigner
+from executable_blocks.protocol import CacheEntry
 from executable_blocks.signing_keys import generate
 from executable_blocks.writeback import Writeback
 
 KEY, OTHER = "ab" * 32, "cd" * 32
 
 
-def entry(stdout="42\n") -> dict:
-    return {"result": plain_result(stdout), "dependencies": {}}
+def entry(stdout="42\n") -> CacheEntry:
+    return CacheEntry(plain_result(stdout), ())
 
 
 @pytest.fixture

@@ -1,15 +1,23 @@
 """What workers send has a result's shape, and what does not fails its
 block instead of reaching the judge, the cache or a page."""
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+from block_results import plain_result
 from executable_blocks.blocks import Block
 from executable_blocks.cache import ResultStore, key_parts
 from executable_blocks.engine import Engine, Session
-from executable_blocks.processes import Zygote
+from executable_blocks.protocol import (
+    BlockRequest,
+    Highlighted,
+    HighlightRequest,
+    Status,
+)
 from executable_blocks.render import code_tokens
 from executable_blocks.result_shape import check_result
+from executable_blocks.zygote_client import ZygoteClient
 
 BLOCKS = [
     ("on", "print('out')\nimport sys\nprint('err', file=sys.stderr)\n", None),
@@ -29,17 +37,10 @@ BLOCKS = [
 
 
 def test_every_kind_of_result_a_worker_sends_has_the_shape(tmp_path):
-    zygote = Zygote(["matplotlib.pyplot"], [str(tmp_path)])
+    zygote = ZygoteClient(["matplotlib.pyplot"], [str(tmp_path)])
     try:
         requests = [
-            {
-                "code": code,
-                "filename": "content/posts/post.md",
-                "first_line": 1,
-                "mode": mode,
-                "figure": "auto",
-                "animation": animation,
-            }
+            BlockRequest(code, "content/posts/post.md", 1, mode, animation=animation)
             for mode, code, animation in BLOCKS
         ]
         run = zygote.submit(requests, [60] * len(requests))
@@ -49,8 +50,8 @@ def test_every_kind_of_result_a_worker_sends_has_the_shape(tmp_path):
     assert len(run.results) == len(BLOCKS)
     for result in run.results:
         assert check_result(result) is result
-    assert run.results[1]["exception"] and run.results[5]["tests"]
-    assert run.results[2]["figures"] and run.results[4]["animations"]
+    assert run.results[1].exception and run.results[5].tests
+    assert run.results[2].figures and run.results[4].animations
 
 
 @pytest.fixture
@@ -73,15 +74,16 @@ def one_block_session(code="print(1)\n") -> Session:
 @pytest.mark.parametrize(
     ("sent", "why"),
     [
-        ({"stdout": "1"}, "the result has no 'stderr'"),
-        ("a string", "the result is a str, not a dict"),
-        (None, "the result is a NoneType, not a dict"),
+        ({"stdout": "1"}, "the result is a dict, not a BlockResult"),
+        (Highlighted(()), "the result is a Highlighted, not a BlockResult"),
+        ("a string", "the result is a str, not a BlockResult"),
+        (None, "the result is a NoneType, not a BlockResult"),
     ],
 )
 def test_a_malformed_worker_result_fails_its_block_and_is_not_cached(engine, sent, why):
     session = one_block_session()
     outcome = engine.settle(session, 0, [sent])
-    assert outcome.status == "failed" and outcome.result is None
+    assert outcome.status is Status.FAILED and outcome.result is None
     (error,) = outcome.errors
     assert str(error) == (
         f"content/posts/post.md:6: the worker sent a malformed result: {why}"
@@ -91,19 +93,10 @@ def test_a_malformed_worker_result_fails_its_block_and_is_not_cached(engine, sen
 
 
 def test_a_malformed_stdout_is_named_in_the_failure(engine):
-    result = {
-        "stdout": 1,
-        "stderr": "",
-        "exception": None,
-        "figures": [],
-        "animations": [],
-        "tests": [],
-        "seconds": 0.1,
-        "modules": [],
-    }
+    result = replace(plain_result(), stdout=1)
     outcome = engine.settle(one_block_session(), 0, [result])
     assert str(outcome.errors[0]).endswith(
-        "the worker sent a malformed result: the result['stdout'] is a int, not text"
+        "the worker sent a malformed result: the result.stdout is an int, not text"
     )
 
 
@@ -111,7 +104,7 @@ def test_tokens_a_worker_forged_are_lexed_again(engine):
     code = "print('<b>')\n"
     engine.highlighting = SimpleNamespace(
         done=True,
-        requests=[{"codes": [code]}],
-        results=[{"tokens": [[["k", "import os; os.system('x')\n"]]]}],
+        requests=[HighlightRequest((code,))],
+        results=[Highlighted(((("k", "import os; os.system('x')\n"),),))],
     )
     assert engine.tokens(code) == code_tokens(code)

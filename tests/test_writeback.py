@@ -5,21 +5,22 @@ import shutil
 
 from block_results import plain_result
 from executable_blocks.cache import ResultStore
+from executable_blocks.protocol import CacheEntry
 from executable_blocks.writeback import Writeback
 
-ENTRY = {"result": plain_result(), "dependencies": {}}
+ENTRY = CacheEntry(plain_result(), ())
 
 
 def test_entries_are_written_by_another_process(tmp_path):
     store = ResultStore(tmp_path / "cache", tmp_path)
     writeback = Writeback(store)
     for n in range(3):
-        writeback.add(f"{n:064x}", {**ENTRY, "result": plain_result(f"{n}")})
+        writeback.add(f"{n:064x}", CacheEntry(plain_result(f"{n}"), ()))
     writeback.start()
     assert writeback.process.pid != os.getpid()
     writeback.wait()
     reader = ResultStore(tmp_path / "cache", tmp_path)
-    assert [reader.get(f"{n:064x}")["result"]["stdout"] for n in range(3)] == [
+    assert [reader.get(f"{n:064x}").result.stdout for n in range(3)] == [
         "0",
         "1",
         "2",

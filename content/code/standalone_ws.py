@@ -103,7 +103,7 @@ class StandaloneServer:
         self.buffers: dict[socket.socket, bytes] = {}
         self.open: set[socket.socket] = set()  # handshake done
         self.running = True
-        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread = threading.Thread(target=self.serve_clients, daemon=True)
 
     def start(self) -> "StandaloneServer":
         self.thread.start()
@@ -116,7 +116,7 @@ class StandaloneServer:
             client.close()
         self.listener.close()
 
-    def serve(self) -> None:
+    def serve_clients(self) -> None:
         while self.running:
             readable, _, _ = select.select([self.listener, *self.buffers], [], [], 0.1)
             for ready in readable:

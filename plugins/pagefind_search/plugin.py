@@ -4,6 +4,8 @@ indexing the output when it is written."""
 import logging
 from pathlib import Path
 
+from executable_blocks.paths import shown
+
 from .indexer import IndexFailed, index_site
 
 logger = logging.getLogger(__name__)
@@ -24,11 +26,6 @@ def add_search_page(pelican) -> None:
         settings.setdefault("SEARCH_SAVE_AS", "search/index.html")
         settings.setdefault("SEARCH_URL", "search/")
     settings["DIRECT_TEMPLATES"] = templates
-
-
-def shown(path: Path) -> str:
-    here = Path.cwd()
-    return str(path.relative_to(here)) if path.is_relative_to(here) else str(path)
 
 
 def index_written_site(pelican) -> None:

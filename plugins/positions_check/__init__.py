@@ -17,11 +17,11 @@ variable of that name (which wins), written as JSON.
 
 import json
 import logging
-import os
 import sys
 import time
 from pathlib import Path
 
+from executable_blocks.paths import shown
 from pelican import signals
 from pelican.plugins.executable_posts.settings import configured
 
@@ -49,12 +49,6 @@ class Written:
 
 
 written = Written()
-
-
-def shown(path: str) -> str:
-    absolute = os.path.abspath(path)
-    here = os.path.join(os.getcwd(), "")
-    return absolute[len(here) :] if absolute.startswith(here) else absolute
 
 
 def check(pelican) -> None:

@@ -9,9 +9,10 @@ A key is made of four parts, each a digest, so that a miss can say why:
 - ``includes``: what the block and the earlier ones included.
 
 Entries are kept by CloudCached (a directory, or S3 to share them between
-builders), each a pickle of plain data signed with Ed25519 over the key it is
-stored under (``entry_signature``, keys from ``signing_keys``), and checked
-for shape (``result_shape``) once verified and unpickled. A trusted builder
+builders), each a pickled ``protocol.CacheEntry`` signed with Ed25519 over
+the key it is stored under (``entry_signature``, keys from
+``signing_keys``), unpickled allowing the protocol's classes alone, and
+checked for shape (``result_shape``) once verified and unpickled. A trusted builder
 remembers the entries it verified or wrote (``verified``) and does not
 verify them again. An entry also
 records the code-directory modules the session had imported and their
@@ -22,10 +23,8 @@ changes even though no include names it.
 import hashlib
 import io
 import json
-import os
 import pickle
 import sys
-import threading
 from contextlib import suppress
 from functools import cached_property
 from pathlib import Path
@@ -33,15 +32,27 @@ from pathlib import Path
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
 from signed_pickle.serializer import RestrictedUnpickler
 
+from . import protocol
+from .atomic import write_atomically
 from .entry_signature import EntrySigner, parts
 from .errors import MalformedResult, UntrustedEntry
-from .result_shape import check_result
+from .protocol import CacheEntry
+from .result_shape import check_entry
 from .signing_keys import Keys, keys_for, private_directory
 from .verified import VerifiedEntries
 
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
-ENGINE_FILES = ("worker.py", "figures.py", "pytest_runner.py", "zygote.py", "render.py")
+# The engine's code that makes results or says what they hold: a change to
+# any of it makes every key new (an entry of another form is a miss).
+ENGINE_FILES = (
+    "worker.py",
+    "figures.py",
+    "pytest_runner.py",
+    "zygote.py",
+    "render.py",
+    "protocol.py",
+)
 
 
 def digest(*parts) -> str:
@@ -100,42 +111,12 @@ def key_parts(session_blocks: list, env: str) -> list[KeyParts]:
     return parts
 
 
-def write_atomically(path: Path, text: str) -> None:
-    """Write via a temporary file and a rename, so readers never see half;
-    for its owner's eyes only (0600, in a directory made 0700)."""
-    temporary = f"{path}.{os.getpid()}-{threading.get_ident()}.tmp"
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+def protocol_data(payload) -> object:
+    """Unpickle ``payload`` allowing the protocol's classes and nothing else."""
     try:
-        handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with open(handle, "w", encoding="utf-8") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            os.unlink(temporary)
-        raise
-
-
-def plain_data(payload) -> object:
-    """Unpickle ``payload`` allowing no class or function at all."""
-    try:
-        return RestrictedUnpickler(io.BytesIO(payload), frozenset()).load()
+        return RestrictedUnpickler(io.BytesIO(payload), protocol.ALLOWED).load()
     except Exception as error:
         raise MalformedResult(f"signed, but not plain data: {error}") from None
-
-
-def check_entry(entry) -> dict:
-    """``entry`` if it is a block's result and its dependencies' digests."""
-    if not isinstance(entry, dict) or entry.keys() != {"result", "dependencies"}:
-        raise MalformedResult("it is not a block's result and its dependencies")
-    dependencies = entry["dependencies"]
-    if not isinstance(dependencies, dict) or not all(
-        isinstance(path, str) and (digest is None or isinstance(digest, str))
-        for path, digest in dependencies.items()
-    ):
-        raise MalformedResult("its dependencies are not file names and digests")
-    check_result(entry["result"])
-    return entry
 
 
 class ResultStore:
@@ -146,8 +127,8 @@ class ResultStore:
     instead) and, for an S3 cache, the index. An entry is refused
     (``CorruptEntry``, naming its key) unless a trusted key signed it for
     the key it is stored under, before a byte of it is unpickled; the
-    unpickler accepts nothing but plain data, and the result must have a
-    result's shape. A read-only store holds no secret key
+    unpickler accepts the protocol's classes alone, and the entry must have
+    an entry's shape. A read-only store holds no secret key
     and writes nothing. The index that explains misses is local: it says
     what this machine built last.
     """
@@ -179,7 +160,7 @@ class ResultStore:
             memo = self.state_dir / f"verified-{digest(location)[:12]}"
             self.verified = VerifiedEntries(memo, keys.signing, keys.trusted)
 
-    def get(self, key: str) -> dict | None:
+    def get(self, key: str) -> CacheEntry | None:
         """The entry stored under ``key``, or None; ``CorruptEntry`` if refused."""
         blob = self.client.get(key)
         if blob is None:
@@ -193,11 +174,11 @@ class ResultStore:
                 payload = self.signer.open(key, blob)
                 if self.verified:
                     self.verified.add(key, blob)
-            return check_entry(plain_data(payload))
+            return check_entry(protocol_data(payload))
         except (UntrustedEntry, MalformedResult) as error:
             raise CorruptEntry(key, str(error)) from None
 
-    def put(self, key: str, entry: dict) -> None:
+    def put(self, key: str, entry: CacheEntry) -> None:
         if not self.read_only:
             blob = self.signer.seal(key, pickle.dumps(entry, protocol=5))
             self.client.put(key, blob, time_to_expire=0, replace=True)
@@ -220,6 +201,7 @@ class ResultStore:
 
     def save_index(self, index: dict) -> None:
         if not self.read_only:  # a read-only build leaves no trace
+            self.index_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             write_atomically(self.index_path, json.dumps(index, sort_keys=True))
 
 
@@ -240,9 +222,9 @@ def miss_reason(parts: KeyParts, previous: dict | None) -> str:
     return "not in the cache"
 
 
-def changed_dependency(entry: dict) -> str | None:
+def changed_dependency(entry: CacheEntry) -> str | None:
     """The first recorded dependency whose content is not what it was."""
-    for path, recorded in sorted(entry.get("dependencies", {}).items()):
+    for path, recorded in sorted(entry.dependencies):
         if file_digest(path) != recorded:
             return path
     return None

@@ -11,19 +11,30 @@ claims, so the order in which sessions finish never shows.
 import ast
 import hashlib
 import logging
-import os
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import cache as cache_module
 from . import render
 from .blocks import Block
-from .errors import BlockError, MalformedResult, WorkerLost
+from .errors import BlockError, MalformedResult, NotRun, WorkerLost
 from .judge import judge
-from .processes import SessionRun, Zygote
+from .paths import shown
+from .protocol import (
+    BlockRequest,
+    BlockResult,
+    CacheEntry,
+    Confinement,
+    Highlighted,
+    HighlightRequest,
+    Picture,
+    Status,
+    Tokens,
+)
 from .result_shape import check_result
 from .writeback import Writeback
+from .zygote_client import SessionRun, ZygoteClient
 
 logger = logging.getLogger(__name__)
 
@@ -33,9 +44,9 @@ class Outcome:
     """What became of one block, as the page and the report show it."""
 
     block: Block
-    status: str  # ran, cached, failed, not run, display-only; or pending
+    status: Status
     reason: str  # "cache hit", or why it ran / did not
-    result: dict | None = None
+    result: BlockResult | None = None
     errors: list[BlockError] = field(default_factory=list)
     seconds: float = 0.0
     placeholder: str = ""  # pending: what stands in the page for it until then
@@ -47,7 +58,7 @@ class Session:
     name: str
     blocks: list[Block]
     parts: list
-    cached: list  # the decoded cache entry of each block, or None
+    cached: list[BlockResult | None]  # each block's result in the cache
     reasons: list[str]
     run: SessionRun | None = None  # None: every block came from the cache
 
@@ -92,14 +103,14 @@ class Engine:
         self.sessions: dict[str, list[Session]] = {}
         self.outcomes_by_path: dict[str, list[Outcome]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
-        self.rasters: dict[str, dict] = {}  # SVG figure file name -> its PNG
+        self.rasters: dict[str, Picture] = {}  # SVG figure file name -> its PNG
         self.workers = workers
         self.sandbox, self.pass_env = sandbox, tuple(pass_env)
-        self._zygote: Zygote | None = None
+        self._zygote: ZygoteClient | None = None
         self.local_modules: dict[str, Path] | None = None  # name -> file
         self.to_highlight: set[str] = set()
         self.highlighting: SessionRun | None = None
-        self.highlighted: dict[str, list] = {}  # code -> its tokens
+        self.highlighted: dict[str, Tokens] = {}  # code -> its tokens
 
     # -- scheduling -------------------------------------------------------
 
@@ -130,10 +141,10 @@ class Engine:
         blocks = session.blocks[: last + 1]
         timeouts = [float(b.options.get("timeout", self.timeout)) for b in blocks]
         requests = [self.request(block) for block in blocks]
-        confinement = {
-            "network": any(b.options.get("network") == "on" for b in blocks),
-            "read": sorted({path for b in blocks for path in b.depends}),
-        }
+        confinement = Confinement(
+            network=any(b.options.get("network") == "on" for b in blocks),
+            read=tuple(sorted({path for b in blocks for path in b.depends})),
+        )
         session.run = zygote.submit(
             requests, timeouts, tag=session, confinement=confinement
         )
@@ -144,19 +155,20 @@ class Engine:
         ahead of the sessions still waiting: Pygments' lexer is slow next to
         a small block, and Pelican's thread has posts to read."""
         if self.to_highlight and self.highlighting is None:
-            request = {"mode": "highlight", "codes": sorted(self.to_highlight)}
+            request = HighlightRequest(tuple(sorted(self.to_highlight)))
             self.highlighting = self._zygote.submit(
                 [request], [self.timeout], urgent=True
             )
 
-    def tokens(self, code: str) -> list | None:
+    def tokens(self, code: str) -> Tokens | None:
         """``code``'s tokens: from the worker that lexes them, if it has and
         they are ``code``'s, else lexed here."""
         if self.highlighting and self.highlighting.done and not self.highlighted:
             run = self.highlighting
-            codes, sent = run.requests[0]["codes"], run.results[0]
-            sent = sent.get("tokens") if isinstance(sent, dict) else None
-            if isinstance(sent, list) and len(sent) == len(codes):
+            codes, sent = run.requests[0].codes, run.results[0]
+            # (a worker's: each of its token streams is checked before use)
+            sent = getattr(sent, "tokens", None) if type(sent) is Highlighted else None
+            if type(sent) is tuple and len(sent) == len(codes):
                 self.highlighted = dict(zip(codes, sent, strict=True))
         tokens = self.highlighted.get(code)
         if render.tokens_match(code, tokens):
@@ -194,15 +206,15 @@ class Engine:
                 reasons.append("cache hit")
             if entry is None:
                 logger.info("%s:%s runs: %s", path, blocks[index].line, reasons[-1])
-            cached.append(entry and entry["result"])
+            cached.append(entry and entry.result)
         return Session(path, name, blocks, parts, cached, reasons)
 
     # -- running ----------------------------------------------------------
 
-    def zygote(self) -> Zygote:
+    def zygote(self) -> ZygoteClient:
         if self._zygote is None:
             code_dirs = [str(d) for d in self.code_dirs]
-            self._zygote = Zygote(
+            self._zygote = ZygoteClient(
                 None,
                 code_dirs,
                 self.workers,
@@ -240,15 +252,15 @@ class Engine:
                     modules |= imports_of(self.local_modules[top].read_text("utf-8"))
         return found
 
-    def request(self, block: Block) -> dict:
-        return {
-            "code": block.code,
-            "filename": shown(block.source_file) if block.source_file else block.path,
-            "first_line": block.source_first_line,
-            "mode": block.mode,
-            "figure": block.options.get("figure", "auto"),
-            "animation": block.options.get("animation"),
-        }
+    def request(self, block: Block) -> BlockRequest:
+        return BlockRequest(
+            code=block.code,
+            filename=shown(block.source_file) if block.source_file else block.path,
+            first_line=block.source_first_line,
+            mode=block.mode,
+            figure=block.options.get("figure", "auto"),
+            animation=block.options.get("animation"),
+        )
 
     def poll(self, wait: Session | None = None) -> None:
         """Take in the results the zygote has sent; with ``wait``, until that
@@ -263,11 +275,6 @@ class Engine:
     def finished(self, session: Session) -> None:
         """Keep what a session's run produced (with its code's tokens, and
         cached)."""
-        for block, result in zip(session.blocks, session.run.results, strict=False):
-            if isinstance(result, dict) and block.shows("source"):
-                tokens = self.tokens(block.code)
-                if tokens is not None:
-                    result["tokens"] = tokens
         self.store_results(session, session.run.results)
         if self.progress:
             self.progress.advance(len(session.blocks), session.path)
@@ -334,7 +341,7 @@ class Engine:
             result = ran[index]
             if isinstance(result, WorkerLost):
                 error = BlockError(block.path, block.line, str(result))
-                status = "not run" if str(result).startswith("not run") else "failed"
+                status = Status.NOT_RUN if isinstance(result, NotRun) else Status.FAILED
                 outcome = Outcome(block, status, session.reasons[index], None, [error])
                 outcome.seconds = getattr(result, "seconds", 0.0)
             elif reason := malformed(result):
@@ -344,47 +351,55 @@ class Engine:
                     f"the worker sent a malformed result: {reason}",
                 )
                 outcome = Outcome(
-                    block, "failed", session.reasons[index], None, [error]
+                    block, Status.FAILED, session.reasons[index], None, [error]
                 )
             else:
                 reason = session.reasons[index]
                 if reason == "cache hit":
                     reason = "replayed for a later block of its session"
-                outcome = Outcome(block, "ran", reason, result, judge(block, result))
-                outcome.seconds = result["seconds"]
+                outcome = Outcome(
+                    block, Status.RAN, reason, result, judge(block, result)
+                )
+                outcome.seconds = result.seconds
         else:
             result = session.cached[index]
             outcome = Outcome(
-                block, "cached", "cache hit", result, judge(block, result)
+                block, Status.CACHED, "cache hit", result, judge(block, result)
             )
-        if outcome.errors and outcome.status != "not run":
-            outcome.status = "failed"
+        if outcome.errors and outcome.status is not Status.NOT_RUN:
+            outcome.status = Status.FAILED
         # failed or not is all a later build needs (and a warm build after a
         # cold one then leaves the index as it was)
-        status = "failed" if outcome.status == "failed" else "ok"
+        status = "failed" if outcome.status is Status.FAILED else "ok"
         self.new_index[identity] = {**parts, "status": status}
         return outcome
 
     def store_results(self, session: Session, results: list) -> None:
-        """Cache what a session's run produced."""
+        """Give each well-formed result of a session's run its code's tokens
+        (in ``results``), and cache those worth keeping."""
         # Blocks after the session's last miss did not run: no result for them.
-        ran = zip(session.blocks, session.parts, results, strict=False)
-        for block, parts, result in ran:
-            if not malformed(result) and cacheable(block, result):
-                self.store(parts.key, result)
+        for index, block in enumerate(session.blocks[: len(results)]):
+            if malformed(results[index]):
+                continue
+            if block.shows("source"):
+                tokens = self.tokens(block.code)
+                if tokens is not None:
+                    results[index] = replace(results[index], tokens=tokens)
+            if cacheable(block, results[index]):
+                self.store(session.parts[index].key, results[index])
 
-    def store(self, key: str, result: dict) -> None:
-        dependencies = {
-            path: cache_module.file_digest(path) for path in result.get("modules", [])
-        }
-        self.writeback.add(key, {"result": result, "dependencies": dependencies})
+    def store(self, key: str, result: BlockResult) -> None:
+        dependencies = tuple(
+            (path, cache_module.file_digest(path)) for path in result.modules
+        )
+        self.writeback.add(key, CacheEntry(result, dependencies))
 
-    def publish(self, item: dict) -> str:
+    def publish(self, item: Picture) -> str:
         """File name under which a figure or animation is written to the site."""
         name = published_name(item)
-        self.files[name] = item["data"]
-        if "raster" in item:
-            self.rasters[name] = item["raster"]
+        self.files[name] = item.data
+        if item.raster:
+            self.rasters[name] = item.raster
         return name
 
     def publish_raster(self, name: str) -> str | None:
@@ -417,14 +432,14 @@ class Engine:
         ]
 
 
-def published_name(item: dict) -> str:
+def published_name(item: Picture) -> str:
     """A figure's file name: its content's hash, and its format."""
-    return f"{hashlib.sha256(item['data']).hexdigest()[:20]}.{item['format']}"
+    return f"{hashlib.sha256(item.data).hexdigest()[:20]}.{item.format}"
 
 
 def display_only(block: Block) -> Outcome:
     """The outcome of a block shown and not run, with the post's reason."""
-    return Outcome(block, "display-only", block.options.get("reason", ""))
+    return Outcome(block, Status.DISPLAY_ONLY, block.options.get("reason", ""))
 
 
 def signature(block: Block) -> tuple:
@@ -440,13 +455,6 @@ def malformed(result) -> str | None:
     return None
 
 
-def cacheable(block: Block, result: dict) -> bool:
+def cacheable(block: Block, result: BlockResult) -> bool:
     """Results worth keeping: not those of an exception the post did not expect."""
-    return result.get("exception") is None or "raises" in block.options
-
-
-def shown(path: str | Path) -> str:
-    """``path`` relative to the working directory when it lies inside it."""
-    absolute = os.path.abspath(path)
-    here = os.path.join(os.getcwd(), "")
-    return absolute[len(here) :] if absolute.startswith(here) else absolute
+    return result.exception is None or "raises" in block.options

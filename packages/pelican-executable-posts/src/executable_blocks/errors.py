@@ -20,6 +20,14 @@ class WorkerLost(ExecutionError):
     """The worker process running a session died or had to be killed."""
 
 
+class NotRun(WorkerLost):
+    """A block that never started: its session's worker (or the zygote) was
+    lost before it. Reads as ``not run: why``."""
+
+    def __init__(self, why: WorkerLost | str):
+        super().__init__(f"not run: {why}")
+
+
 class CacheKeyError(ExecutionError):
     """A key of the execution cache that cannot be used: malformed, kept
     where others may read it, or given the way keys used to be given."""

@@ -24,6 +24,7 @@ import shutil
 import tempfile
 import warnings
 from contextlib import suppress
+from dataclasses import replace
 
 import matplotlib
 
@@ -36,6 +37,7 @@ from matplotlib.collections import QuadMesh  # noqa: E402
 from matplotlib.layout_engine import PlaceHolderLayoutEngine  # noqa: E402
 from matplotlib.transforms import Bbox  # noqa: E402
 
+from .protocol import Picture  # noqa: E402
 from .render import LEGIBLE_PX  # noqa: E402
 
 METADATA = {"svg": {"Date": None}, "png": {"Software": None}}
@@ -115,9 +117,9 @@ def shown_text_px(text_px: float, width: int) -> float:
     return text_px * min(1.0, PHONE_COLUMN_PX / width)
 
 
-def needs_narrow(item: dict) -> bool:
-    text_px = item.get("smallest_text_px")
-    return text_px is not None and shown_text_px(text_px, item["width"]) < LEGIBLE_PX
+def needs_narrow(item: Picture) -> bool:
+    text_px = item.smallest_text_px
+    return text_px is not None and shown_text_px(text_px, item.width) < LEGIBLE_PX
 
 
 def narrow_size(figure, text_px: float) -> tuple[float, float, float]:
@@ -183,24 +185,25 @@ class resized:  # noqa: N801 - used as a context manager
         return False
 
 
-def save_figure(figure, kind: str) -> dict:
+def save_figure(figure, kind: str) -> Picture:
     if kind == "auto":
         kind = "png" if is_dense(figure) else "svg"
     item = save_as(figure, kind)
     if kind == "svg":  # the same picture: its size and text are the SVG's
-        item["raster"] = {**item, "format": "png", "data": saved(figure, "png")}
+        raster = replace(item, format="png", data=saved(figure, "png"))
+        item = replace(item, raster=raster)
     if needs_narrow(item):
         # an extra: a figure that cannot be drawn narrow is shown as it is
         with suppress(Exception), narrowed(figure, item):
-            item["narrow"] = save_as(figure, kind)
+            item = replace(item, narrow=save_as(figure, kind))
     return item
 
 
-def narrowed(figure, item: dict) -> resized:
-    return resized(figure, narrow_size(figure, item["smallest_text_px"]))
+def narrowed(figure, item: Picture) -> resized:
+    return resized(figure, narrow_size(figure, item.smallest_text_px))
 
 
-def save_as(figure, kind: str) -> dict:
+def save_as(figure, kind: str) -> Picture:
     return described(figure, kind, saved(figure, kind))
 
 
@@ -210,25 +213,21 @@ def saved(figure, kind: str) -> bytes:
     return buffer.getvalue()
 
 
-def described(figure, kind: str, data: bytes) -> dict:
+def described(figure, kind: str, data: bytes) -> Picture:
     """A saved picture as a result holds it: format, bytes, size in pixels,
     and its smallest text's size in pixels, when it has any text."""
     width, height = pixel_size(figure)
-    item = {"format": kind, "data": data, "width": width, "height": height}
-    text_px = smallest_text_px(figure)
-    if text_px is not None:
-        item["smallest_text_px"] = text_px
-    return item
+    return Picture(kind, width, height, data, smallest_text_px(figure))
 
 
-def save_open_figures(kind: str = "auto") -> list[dict]:
+def save_open_figures(kind: str = "auto") -> tuple[Picture, ...]:
     """Every open figure, in the order they were made; all are then closed."""
-    saved = [save_figure(plt.figure(number), kind) for number in plt.get_fignums()]
+    saved = tuple(save_figure(plt.figure(n), kind) for n in plt.get_fignums())
     plt.close("all")
     return saved
 
 
-def save_animation(anim, kind: str) -> dict:
+def save_animation(anim, kind: str) -> Picture:
     """An animation as GIF (Pillow), or MP4 when ffmpeg is there to encode it.
 
     A GIF gets a narrow variant as figures do (its frames drawn again at the
@@ -240,7 +239,7 @@ def save_animation(anim, kind: str) -> dict:
     item = described(figure, kind, encoded(anim, kind))
     if kind == "gif" and needs_narrow(item):
         with suppress(Exception), narrowed(figure, item):
-            item["narrow"] = described(figure, kind, encoded(anim, kind))
+            item = replace(item, narrow=described(figure, kind, encoded(anim, kind)))
     plt.close(figure)
     return item
 
@@ -276,11 +275,11 @@ def skip(*args, **kwargs) -> None:
     pass
 
 
-def save_new_animations(namespace: dict, kind: str, saved: set) -> list[dict]:
+def save_new_animations(namespace: dict, kind: str, saved: set) -> tuple[Picture, ...]:
     """Animations bound to a name in the session that were not saved before."""
     found = []
     for value in list(namespace.values()):
         if isinstance(value, mpl_animation.Animation) and id(value) not in saved:
             saved.add(id(value))
             found.append(save_animation(value, kind))
-    return found
+    return tuple(found)

@@ -1,9 +1,10 @@
 """Length-prefixed messages over raw file descriptors.
 
 The builder, the zygote and the workers talk in frames: a 4-byte length,
-then that many bytes. ``multiprocessing.connection`` would do the same, but
-importing it imports ``threading``, whose after-fork hook then runs Python
-code in every worker the zygote forks.
+then that many bytes (what they say: ``protocol``).
+``multiprocessing.connection`` would do the same, but importing it imports
+``threading``, whose after-fork hook then runs Python code in every worker
+the zygote forks.
 """
 
 import os
@@ -11,17 +12,6 @@ import select
 import struct
 
 HEADER = struct.Struct("!I")
-# What the zygote sends the builder: a kind and a session, then what the
-# kind carries (a pickled result, how the session's worker ended, or for
-# SANDBOX what isolation the zygote got, as JSON). STARTED: a session's
-# worker is forked.
-READY, RESULT, ENDED, STARTED, SANDBOX = range(5)
-# Exit codes the zygote reports for a worker beyond the worker's own: it
-# failed itself, it could not enter its sandbox (nothing ran), or the zygote
-# killed it for a result over MAX_FRAME.
-FAILED, UNCONFINED, OVERSIZED = 70, 71, 72
-HEAD = struct.Struct("!BI")  # kind, session (or the zygote's pid, for READY)
-ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
 
 
 def frame(payload: bytes) -> bytes:

@@ -1,7 +1,7 @@
 """Decide whether a block did what its post says it does.
 
-Runs in the builder, on the worker's plain-data result, so a claim can be
-edited and re-checked without running the block again.
+Runs in the builder, on the worker's ``protocol.BlockResult``, so a claim
+can be edited and re-checked without running the block again.
 """
 
 import re
@@ -9,35 +9,34 @@ import re
 from . import claims
 from .blocks import Block
 from .errors import BlockError
+from .protocol import BlockResult, ExceptionInfo
 
 
-def raised_expected(block: Block, exception: dict) -> bool:
+def raised_expected(block: Block, exception: ExceptionInfo) -> bool:
     expected = block.options["raises"]
-    return any(
-        expected in (name, name.rsplit(".", 1)[-1]) for name in exception["types"]
-    )
+    return any(expected in (name, name.rsplit(".", 1)[-1]) for name in exception.types)
 
 
-def where_raised(block: Block, exception: dict) -> tuple[str, int]:
+def where_raised(block: Block, exception: ExceptionInfo) -> tuple[str, int]:
     """The file and line an exception points at: the post, or its include."""
-    line = exception.get("line")
+    line = exception.line
     if block.source_file and line:
         return block.source_file, line
     return block.path, line or block.line
 
 
-def exception_error(block: Block, exception: dict) -> BlockError:
+def exception_error(block: Block, exception: ExceptionInfo) -> BlockError:
     path, line = where_raised(block, exception)
-    message = f"{exception['type']}: {exception['message']}".rstrip(": ")
+    message = f"{exception.type}: {exception.message}".rstrip(": ")
     if block.source_file:
         message += f" (in the file included by {block.where})"
-    return BlockError(path, line, f"{message}\n{exception['traceback'].rstrip()}")
+    return BlockError(path, line, f"{message}\n{exception.traceback.rstrip()}")
 
 
-def judge(block: Block, result: dict) -> list[BlockError]:
+def judge(block: Block, result: BlockResult) -> list[BlockError]:
     """Every way in which ``result`` contradicts the post (none: it is right)."""
     errors = []
-    exception = result.get("exception")
+    exception = result.exception
     expected = block.options.get("raises")
     if exception and not expected:
         errors.append(exception_error(block, exception))
@@ -49,13 +48,13 @@ def judge(block: Block, result: dict) -> list[BlockError]:
             )
         )
     elif exception and "match" in block.options:
-        if not re.search(block.options["match"], exception["message"]):
+        if not re.search(block.options["match"], exception.message):
             errors.append(
                 BlockError(
                     block.path,
                     block.line,
-                    f"raised {exception['type']} as expected, but its message "
-                    f"{exception['message']!r} does not match "
+                    f"raised {exception.type} as expected, but its message "
+                    f"{exception.message!r} does not match "
                     f"{block.options['match']!r}",
                 )
             )
@@ -67,7 +66,7 @@ def judge(block: Block, result: dict) -> list[BlockError]:
         )
     if block.claim:
         claim = block.claim
-        printed = result.get("stdout", "")
+        printed = result.stdout
         if not claims.matches(claim.text, printed, claim.ellipsis, claim.tolerance):
             where = f"{block.path}:{claim.line}"
             errors.append(
@@ -79,13 +78,11 @@ def judge(block: Block, result: dict) -> list[BlockError]:
                 )
             )
     elif block.mode == "pytest":
-        for test in result.get("tests", []):
-            if test["outcome"] in ("failed", "error"):
-                what = f"test {test['id']} {test['outcome']}: {test.get('message', '')}"
-                errors.append(
-                    BlockError(block.path, test.get("line") or block.line, what)
-                )
-    pictures = len(result.get("figures", [])) + len(result.get("animations", []))
+        for test in result.tests:
+            if test.outcome in ("failed", "error"):
+                what = f"test {test.id} {test.outcome}: {test.message}"
+                errors.append(BlockError(block.path, test.line or block.line, what))
+    pictures = len(result.figures) + len(result.animations)
     if pictures and not block.options.get("caption", "").strip():
         errors.append(
             BlockError(

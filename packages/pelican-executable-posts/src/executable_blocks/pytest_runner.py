@@ -11,6 +11,8 @@ import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
+from .protocol import BlockRequest, PytestOutcome
+
 ORDER = ("failed", "passed", "skipped", "error")
 
 
@@ -49,13 +51,13 @@ class Collector:
             self.record(report.nodeid or "collection", "error", report)
 
 
-def run(request: dict, directory: str) -> list[dict]:
+def run(request: BlockRequest, directory: str) -> tuple[PytestOutcome, ...]:
     import pytest
 
-    folder = Path(directory) / f"pytest-{request['first_line']}"
+    folder = Path(directory) / f"pytest-{request.first_line}"
     folder.mkdir(exist_ok=True)
-    module = folder / f"test_block_{request['first_line']}.py"
-    module.write_text("\n" * (request["first_line"] - 1) + request["code"])
+    module = folder / f"test_block_{request.first_line}.py"
+    module.write_text("\n" * (request.first_line - 1) + request.code)
     (folder / "pytest.ini").write_text("[pytest]\n")
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     collector = Collector(str(module))
@@ -72,21 +74,21 @@ def run(request: dict, directory: str) -> list[dict]:
     ]
     with redirect_stdout(io.StringIO()), redirect_stderr(io.StringIO()):
         pytest.main(args, plugins=[collector])
-    return list(collector.tests.values())
+    return tuple(PytestOutcome(**test) for test in collector.tests.values())
 
 
-def report_lines(tests: list[dict]) -> list[str]:
+def report_lines(tests: tuple[PytestOutcome, ...]) -> list[str]:
     lines = []
     for test in tests:
-        line = f"{test['outcome'].upper()} {test['id']}"
-        if test.get("message"):
-            line += f" - {test['message']}"
+        line = f"{test.outcome.upper()} {test.id}"
+        if test.message:
+            line += f" - {test.message}"
         lines.append(line)
-    counts = {kind: sum(t["outcome"] == kind for t in tests) for kind in ORDER}
+    counts = {kind: sum(t.outcome == kind for t in tests) for kind in ORDER}
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items() if n)
     lines.append(summary or "no tests ran")
     return lines
 
 
-def print_report(tests: list[dict]) -> None:
+def print_report(tests: tuple[PytestOutcome, ...]) -> None:
     print("\n".join(report_lines(tests)))

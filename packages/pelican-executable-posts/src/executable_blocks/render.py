@@ -2,8 +2,8 @@
 
 The source is shown as Pygments' ``HtmlFormatter(cssclass="highlight",
 wrapcode=True)`` shows it (the site's stylesheet is made for that markup),
-but from data: the token stream of the code, a list of ``[class, text]``
-pairs, which a worker makes ahead of need and the cache keeps, so a warm
+but from data: the token stream of the code, ``(class, text)`` pairs
+(``protocol.Tokens``), which a worker makes ahead of need and the cache keeps, so a warm
 build never loads the lexer. Nothing in a result is ever taken as HTML:
 each class must be one of Pygments' standard short names, each text is
 escaped, and the texts must join to exactly the code of the block, so a
@@ -18,6 +18,7 @@ from html import escape
 from pygments.token import STANDARD_TYPES
 
 from .claims import normalized
+from .protocol import BlockResult, Picture, Status, Tokens
 
 CHECK = "\N{CHECK MARK}"
 TOKEN_CLASSES = frozenset(STANDARD_TYPES.values())
@@ -29,7 +30,7 @@ OPENING = '<div class="highlight"><pre><span></span><code>'
 CLOSING = "</code></pre></div>\n"
 
 
-def source_html(code: str, tokens: list | None = None) -> str:
+def source_html(code: str, tokens: Tokens | None = None) -> str:
     """``code`` highlighted: from ``tokens`` if they are ``code``'s, else by
     lexing it now."""
     if tokens is None or not tokens_match(code, tokens):
@@ -49,39 +50,39 @@ def lexer_input(code: str) -> str:
 
 def tokens_match(code: str, tokens) -> bool:
     """Whether ``tokens`` is a well-formed token stream of ``code``."""
-    if not isinstance(tokens, list):
+    if type(tokens) is not tuple:
         return False
     texts = []
     for token in tokens:
-        if not isinstance(token, list | tuple) or len(token) != 2:
+        if type(token) is not tuple or len(token) != 2:
             return False
         css, text = token
-        if not isinstance(css, str) or css not in TOKEN_CLASSES:
+        if type(css) is not str or css not in TOKEN_CLASSES:
             return False
-        if not isinstance(text, str):
+        if type(text) is not str:
             return False
         texts.append(text)
     return "".join(texts) == lexer_input(code)
 
 
-def code_tokens(code: str) -> list[list[str]] | None:
-    """The token stream of ``code``: ``[class, text]`` pairs, neighbours of
+def code_tokens(code: str) -> Tokens | None:
+    """The token stream of ``code``: ``(class, text)`` pairs, neighbours of
     one class merged (Pygments' markup is the same); None if the lexer
     gives a token type with no standard class."""
     lexer, _ = highlighter()
-    tokens: list[list[str]] = []
+    tokens: list[tuple[str, str]] = []
     for kind, text in lexer.get_tokens(code):
         css = STANDARD_TYPES.get(kind)
         if css is None:
             return None
         if tokens and tokens[-1][0] == css:
-            tokens[-1][1] += text
+            tokens[-1] = (css, tokens[-1][1] + text)
         elif text:
-            tokens.append([css, text])
-    return tokens
+            tokens.append((css, text))
+    return tuple(tokens)
 
 
-def tokens_html(tokens: list) -> str:
+def tokens_html(tokens: Tokens) -> str:
     """The markup of Pygments' HtmlFormatter for these tokens (its
     ``_format_lines``, with classes only and no options, line for line)."""
     out = [OPENING]
@@ -161,12 +162,12 @@ PAGE_MARGINS_REM = 2.5
 
 
 def picture_html(
-    item: dict, url: str, alt: str, caption: str, narrow_url: str | None = None
+    item: Picture, url: str, alt: str, caption: str, narrow_url: str | None = None
 ) -> str:
     """A figure or animation, with its caption. One with a narrow variant
     (``narrow_url``) offers that to screens too narrow for its own text."""
-    size = f'width="{item["width"]:d}" height="{item["height"]:d}"'  # ints only
-    if item["format"] == "mp4":
+    size = f'width="{item.width:d}" height="{item.height:d}"'  # ints only
+    if item.format == "mp4":
         media = (
             f'<video controls loop muted playsinline {size} aria-label="{escape(alt)}">'
             f'<source src="{escape(url)}" type="video/mp4">'
@@ -174,9 +175,9 @@ def picture_html(
         )
     else:
         media = f'<img src="{escape(url)}" alt="{escape(alt)}" {size} loading="lazy">'
-        narrow = item.get("narrow")
+        narrow = item.narrow
         if narrow and narrow_url:
-            narrow_size = f'width="{narrow["width"]:d}" height="{narrow["height"]:d}"'
+            narrow_size = f'width="{narrow.width:d}" height="{narrow.height:d}"'
             media = (
                 f'<picture><source media="{narrow_media(item)}" '
                 f'srcset="{escape(narrow_url)}" {narrow_size}>{media}</picture>'
@@ -185,12 +186,12 @@ def picture_html(
     return f'<figure class="exec-figure">{media}{caption_html}</figure>'
 
 
-def narrow_media(item: dict) -> str:
+def narrow_media(item: Picture) -> str:
     """The media query of screens on which the figure's own text would show
     smaller than ``LEGIBLE_PX``: the figure, scaled down to the page's
     column, keeps its text legible in a column this wide and no narrower.
     (In rem, rounded up: margins in rem grow with the reader's font size.)"""
-    column = item["width"] * LEGIBLE_PX / item["smallest_text_px"]
+    column = item.width * LEGIBLE_PX / item.smallest_text_px
     return f"(max-width: {math.ceil(column / 16 + PAGE_MARGINS_REM)}rem)"
 
 
@@ -232,10 +233,13 @@ def verdicts(outcome) -> tuple[list[str], bool]:
     return found, complete
 
 
-def printed_nothing(result: dict) -> bool:
-    return not any(
-        result.get(field)
-        for field in ("stdout", "stderr", "exception", "figures", "animations")
+def printed_nothing(result: BlockResult) -> bool:
+    return not (
+        result.stdout
+        or result.stderr
+        or result.exception
+        or result.figures
+        or result.animations
     )
 
 
@@ -247,10 +251,11 @@ def block_html(outcome, picture_url) -> str:
     block, result = outcome.block, outcome.result
     # No cache status in the class: a page is the same whether its blocks
     # ran now or came from the cache.
-    kind = "exec exec-display-only" if outcome.status == "display-only" else "exec"
+    display_only = outcome.status is Status.DISPLAY_ONLY
+    kind = "exec exec-display-only" if display_only else "exec"
     parts = [f'<div class="{kind}" id="exec-{block.line}">']
     if block.shows("source"):
-        code = source_html(block.code, (result or {}).get("tokens"))
+        code = source_html(block.code, result and result.tokens)
         # named as Markdown's code blocks are, for the label and copy button
         code = code.replace("<code>", '<code class="language-python">', 1)
         if block.options.get("source") == "fold":
@@ -260,7 +265,7 @@ def block_html(outcome, picture_url) -> str:
                 f"{code}</details>"
             )
         parts.append(code)
-    if outcome.status == "display-only":
+    if display_only:
         parts.append(
             f'<p class="exec-note">Shown, not run: {escape(outcome.reason)}</p>'
         )
@@ -268,26 +273,24 @@ def block_html(outcome, picture_url) -> str:
         parts.append('<p class="exec-note">This block did not run.</p>')
     else:
         if block.shows("output"):
-            if result.get("stdout"):
+            if result.stdout:
                 kind = "pytest" if block.mode == "pytest" else "stdout"
                 label = "pytest report" if block.mode == "pytest" else "Output"
-                parts.append(text_html(label, result["stdout"], kind))
-            if result.get("stderr"):
-                parts.append(text_html("Standard error", result["stderr"], "stderr"))
-            if result.get("exception"):
+                parts.append(text_html(label, result.stdout, kind))
+            if result.stderr:
+                parts.append(text_html("Standard error", result.stderr, "stderr"))
+            if result.exception:
                 label = "Raised" if block.options.get("raises") else "Failed with"
-                parts.append(
-                    text_html(label, result["exception"]["traceback"], "exception")
-                )
+                parts.append(text_html(label, result.exception.traceback, "exception"))
         caption = block.options.get("caption", "")
-        pictures = result.get("animations", []) + result.get("figures", [])
+        pictures = result.animations + result.figures
         for number, item in enumerate(pictures, start=1):
             alt = (
                 caption
                 if len(pictures) == 1
                 else f"{caption} ({number} of {len(pictures)})"
             )
-            narrow = item.get("narrow") and picture_url(item["narrow"])
+            narrow = item.narrow and picture_url(item.narrow)
             parts.append(picture_html(item, picture_url(item), alt, alt, narrow))
         if block.shows("output") and printed_nothing(result):
             parts.append('<p class="exec-note">Ran at build time; printed nothing.</p>')

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from .engine import published_name
+from .protocol import BlockResult, Picture, Status
 
 SLOWEST = 5
 
@@ -86,7 +87,7 @@ def report_entries(outcomes) -> list[dict]:
             "post": o.block.path,
             "line": o.block.line,
             "session": o.block.session,
-            "status": o.status,
+            "status": o.status.value,
             "seconds": round(o.seconds, 4),
             "cache": "hit" if o.reason == "cache hit" else "miss",
             "reason": o.reason,
@@ -97,24 +98,24 @@ def report_entries(outcomes) -> list[dict]:
     ]
 
 
-def pictures_of(result: dict | None) -> list[dict]:
+def pictures_of(result: BlockResult | None) -> list[dict]:
     """The files of a block's animations and figures, as its page shows
     them, each with its size and its smallest text's (in pixels at its
     natural size), and its narrow variant's."""
     if not result:
         return []
     return [
-        described(item, narrow=described(item["narrow"]) if "narrow" in item else None)
-        for item in result.get("animations", []) + result.get("figures", [])
+        described(item, narrow=described(item.narrow) if item.narrow else None)
+        for item in result.animations + result.figures
     ]
 
 
-def described(item: dict, **more) -> dict:
+def described(item: Picture, **more) -> dict:
     entry = {
         "file": published_name(item),
-        "width": item["width"],
-        "height": item["height"],
-        "smallest_text_px": item.get("smallest_text_px"),
+        "width": item.width,
+        "height": item.height,
+        "smallest_text_px": item.smallest_text_px,
     }
     return {**entry, **{name: value for name, value in more.items() if value}}
 
@@ -140,11 +141,11 @@ def write_report(path: Path, outcomes, seconds: float) -> None:
 
 # The summary's columns, by status, in the words the pages use.
 COLUMNS = {
-    "ran": "ran",
-    "cached": "cached",
-    "failed": "failed",
-    "not run": "did not run",
-    "display-only": "shown, not run",
+    Status.RAN: "ran",
+    Status.CACHED: "cached",
+    Status.FAILED: "failed",
+    Status.NOT_RUN: "did not run",
+    Status.DISPLAY_ONLY: "shown, not run",
 }
 
 
@@ -154,14 +155,14 @@ def summary_table(outcomes, seconds: float) -> Table:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
     table = Table(title=f"Executed blocks in {seconds:.2f} s", title_justify="left")
     for status in counts:
-        table.add_column(COLUMNS.get(status, status), justify="right")
+        table.add_column(COLUMNS.get(status, status.value), justify="right")
     table.add_row(*(str(n) for n in counts.values()))
     return table
 
 
 def slowest_table(outcomes) -> Table | None:
     ran = sorted(
-        (o for o in outcomes if o.status in ("ran", "failed")),
+        (o for o in outcomes if o.status in (Status.RAN, Status.FAILED)),
         key=lambda o: o.seconds,
         reverse=True,
     )[:SLOWEST]
@@ -179,7 +180,7 @@ def slowest_table(outcomes) -> Table | None:
 def reasons_table(outcomes) -> Table | None:
     reasons: dict[str, int] = {}
     for outcome in outcomes:
-        if outcome.status in ("ran", "failed", "not run"):
+        if outcome.status in (Status.RAN, Status.FAILED, Status.NOT_RUN):
             reasons[outcome.reason] = reasons.get(outcome.reason, 0) + 1
     if not reasons:
         return None

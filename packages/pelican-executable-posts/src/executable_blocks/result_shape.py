@@ -1,69 +1,76 @@
 """The shape of a block's result, checked before anything reads it.
 
-A result is the plain data ``worker.run_block`` makes (and the engine adds
-the source's tokens to): the engine judges it and the page shows it. One of
-another shape, from a cache entry or from a worker, would crash the build,
-blame the wrong thing ("the output differs"), or put a file where it does
-not belong (a figure's format becomes part of a file name). ``check_result``
-says what is wrong with the first problem it finds, as ``MalformedResult``.
+A result is a ``protocol.BlockResult`` as ``worker.run_block`` makes it (and
+the engine adds the source's tokens to): the engine judges it and the page
+shows it. The unpickler lets through the protocol's classes only, but not
+what their fields hold: a result from a cache entry or from a worker could
+hold a field of another type or size, or leave one unset, and crash the
+build, blame the wrong thing ("the output differs"), or put a file where it
+does not belong (a figure's format becomes part of a file name).
+``check_result`` says what is wrong with the first problem it finds, as
+``MalformedResult``.
 """
 
 import math
 import reprlib
 
 from .errors import MalformedResult
+from .protocol import BlockResult, CacheEntry, ExceptionInfo, Picture, PytestOutcome
 from .render import TOKEN_CLASSES
 
 PICTURE_FORMATS = frozenset({"svg", "png", "gif", "mp4"})
 VARIANT_FORMATS = PICTURE_FORMATS - {"mp4"}  # what an <img> shows
 MAX_PIXELS = 65_536  # a side of a figure (Agg's own limit)
 TEST_OUTCOMES = frozenset({"passed", "failed", "skipped", "error"})
+UNSET = object()
 
 
 def fail(where: str, why: str):
     raise MalformedResult(f"{where} {why}")
 
 
+def a(name: str) -> str:
+    return f"an {name}" if name[0] in "AEIOUaeiou" else f"a {name}"
+
+
 def kind(value) -> str:
-    return type(value).__name__
+    return a(type(value).__name__)
 
 
 def text(value, where: str) -> None:
-    if not isinstance(value, str):
-        fail(where, f"is a {kind(value)}, not text")
+    if type(value) is not str:
+        fail(where, f"is {kind(value)}, not text")
 
 
 def integer(value, where: str, low: int | None = None, high: int | None = None):
     if type(value) is not int:  # not a bool, not a float
-        fail(where, f"is a {kind(value)}, not an integer")
+        fail(where, f"is {kind(value)}, not an integer")
     if (low is not None and value < low) or (high is not None and value > high):
         fail(where, f"is {value}, outside {low}..{high}")
 
 
-def texts(value, where: str) -> None:
-    if not isinstance(value, list):
-        fail(where, f"is a {kind(value)}, not a list")
+def items(value, where: str, check) -> None:
+    """``value`` is a tuple, each item of which passes ``check``."""
+    if type(value) is not tuple:
+        fail(where, f"is {kind(value)}, not a tuple")
     for index, item in enumerate(value):
-        text(item, f"{where}[{index}]")
+        check(item, f"{where}[{index}]")
 
 
-def fields(value, where: str, required: dict, optional: dict | None = None) -> None:
-    """``value`` is a dict with the ``required`` fields, perhaps some of the
-    ``optional`` ones, and no other; each checked by its function."""
-    optional = optional or {}
-    if not isinstance(value, dict):
-        fail(where, f"is a {kind(value)}, not a dict")
-    for name, check in required.items():
-        if name not in value:
-            fail(where, f"has no {name!r}")
-        check(value[name], f"{where}[{name!r}]")
-    for name, check in optional.items():
-        if name in value:
-            check(value[name], f"{where}[{name!r}]")
-    extra = value.keys() - required.keys() - optional.keys()
-    if extra:
-        names = ", ".join(sorted(reprlib.repr(name) for name in extra))
-        fail(where, f"has fields no worker sends: {names}")
+def texts(value, where: str) -> None:
+    items(value, where, text)
+
+
+def fields(value, where: str, cls: type, checks: dict) -> None:
+    """``value`` is a ``cls`` (not a subclass) whose every field passes its
+    check (a crafted pickle can leave a field unset)."""
+    if type(value) is not cls:
+        fail(where, f"is {kind(value)}, not {a(cls.__name__)}")
+    for name, check in checks.items():
+        field = getattr(value, name, UNSET)
+        if field is UNSET:
+            fail(where, f"has no {name}")
+        check(field, f"{where}.{name}")
 
 
 def optional_line(value, where: str) -> None:
@@ -73,43 +80,52 @@ def optional_line(value, where: str) -> None:
 
 def exception(value, where: str) -> None:
     if value is not None:
-        fields(value, where, EXCEPTION)
+        fields(value, where, ExceptionInfo, EXCEPTION)
 
 
-def pictures(value, where: str) -> None:
-    if not isinstance(value, list):
-        fail(where, f"is a {kind(value)}, not a list")
-    for index, item in enumerate(value):
-        fields(item, f"{where}[{index}]", PICTURE, PICTURE_OPTIONAL)
-        if "narrow" in item:
-            if item["narrow"]["format"] != item["format"]:
-                fail(f"{where}[{index}]['narrow']['format']", "is not the figure's")
-            if "smallest_text_px" not in item:  # what says when to show it
-                fail(f"{where}[{index}]", "has a narrow variant but no text size")
+def picture(value, where: str) -> None:
+    """A figure or animation, with perhaps a narrow variant and a raster."""
+    fields(value, where, Picture, PICTURE)
+    if value.narrow is not None:
+        if value.narrow.format != value.format:
+            fail(f"{where}.narrow.format", "is not the figure's")
+        if value.smallest_text_px is None:  # what says when to show it
+            fail(where, "has a narrow variant but no text size")
+
+
+def variant(value, where: str) -> None:
+    """A narrow variant or a raster: a picture itself, with no variant of
+    its own."""
+    fields(value, where, Picture, PICTURE)
+    for name in ("narrow", "raster"):
+        if getattr(value, name) is not None:
+            fail(f"{where}.{name}", "is set: a variant has no variant")
 
 
 def narrow(value, where: str) -> None:
-    """A figure's narrow variant (for phones): a picture itself, with no
-    variant of its own, in a format a ``<picture>`` can offer (not MP4)."""
-    fields(value, where, PICTURE, VARIANT_OPTIONAL)
-    if value["format"] not in VARIANT_FORMATS:
-        fail(f"{where}['format']", f"is {value['format']!r}: no narrow variant")
-
-
-def text_px(value, where: str) -> None:
-    if type(value) is not float or not 0 < value <= MAX_PIXELS:
-        fail(where, f"is {reprlib.repr(value)}, not a size in pixels")
+    """A figure's narrow variant (for phones), in a format a ``<picture>``
+    can offer (not MP4)."""
+    if value is not None:
+        variant(value, where)
+        if value.format not in VARIANT_FORMATS:
+            fail(f"{where}.format", f"is {value.format!r}: no narrow variant")
 
 
 def raster(value, where: str) -> None:
     """An SVG figure's PNG of itself, for sharing."""
-    fields(value, where, PICTURE, VARIANT_OPTIONAL)
-    if value["format"] != "png":
-        fail(f"{where}['format']", f"is {reprlib.repr(value['format'])}, not 'png'")
+    if value is not None:
+        variant(value, where)
+        if value.format != "png":
+            fail(f"{where}.format", f"is {reprlib.repr(value.format)}, not 'png'")
+
+
+def text_px(value, where: str) -> None:
+    if value is not None and (type(value) is not float or not 0 < value <= MAX_PIXELS):
+        fail(where, f"is {reprlib.repr(value)}, not a size in pixels")
 
 
 def picture_format(value, where: str) -> None:
-    if not isinstance(value, str) or value not in PICTURE_FORMATS:
+    if type(value) is not str or value not in PICTURE_FORMATS:
         fail(where, f"is {reprlib.repr(value)}, not one of {sorted(PICTURE_FORMATS)}")
 
 
@@ -118,19 +134,20 @@ def pixels(value, where: str) -> None:
 
 
 def data(value, where: str) -> None:
-    if not isinstance(value, bytes):
-        fail(where, f"is a {kind(value)}, not bytes")
+    if type(value) is not bytes:
+        fail(where, f"is {kind(value)}, not bytes")
+
+
+def pictures(value, where: str) -> None:
+    items(value, where, picture)
 
 
 def tests(value, where: str) -> None:
-    if not isinstance(value, list):
-        fail(where, f"is a {kind(value)}, not a list")
-    for index, item in enumerate(value):
-        fields(item, f"{where}[{index}]", TEST, TEST_OPTIONAL)
+    items(value, where, lambda test, at: fields(test, at, PytestOutcome, TEST))
 
 
 def outcome(value, where: str) -> None:
-    if not isinstance(value, str) or value not in TEST_OUTCOMES:
+    if type(value) is not str or value not in TEST_OUTCOMES:
         fail(where, f"is {reprlib.repr(value)}, not one of {sorted(TEST_OUTCOMES)}")
 
 
@@ -139,16 +156,18 @@ def seconds(value, where: str) -> None:
         fail(where, f"is {reprlib.repr(value)}, not a finite number of seconds")
 
 
+def token(value, where: str) -> None:
+    if type(value) is not tuple or len(value) != 2:
+        fail(where, "is not a (class, text) pair")
+    css, piece = value
+    if type(css) is not str or css not in TOKEN_CLASSES:
+        fail(where, f"has the class {reprlib.repr(css)}")
+    text(piece, f"{where}[1]")
+
+
 def tokens(value, where: str) -> None:
-    if not isinstance(value, list):
-        fail(where, f"is a {kind(value)}, not a list")
-    for index, token in enumerate(value):
-        if not isinstance(token, list | tuple) or len(token) != 2:
-            fail(f"{where}[{index}]", "is not a [class, text] pair")
-        css, piece = token
-        if not isinstance(css, str) or css not in TOKEN_CLASSES:
-            fail(f"{where}[{index}]", f"has the class {reprlib.repr(css)}")
-        text(piece, f"{where}[{index}][1]")
+    if value is not None:
+        items(value, where, token)
 
 
 EXCEPTION = {
@@ -158,11 +177,16 @@ EXCEPTION = {
     "traceback": text,
     "line": optional_line,
 }
-PICTURE = {"format": picture_format, "width": pixels, "height": pixels, "data": data}
-VARIANT_OPTIONAL = {"smallest_text_px": text_px}
-PICTURE_OPTIONAL = {**VARIANT_OPTIONAL, "narrow": narrow, "raster": raster}
-TEST = {"id": text, "outcome": outcome}
-TEST_OPTIONAL = {"message": text, "line": optional_line}
+PICTURE = {
+    "format": picture_format,
+    "width": pixels,
+    "height": pixels,
+    "data": data,
+    "smallest_text_px": text_px,
+    "narrow": narrow,
+    "raster": raster,
+}
+TEST = {"id": text, "outcome": outcome, "message": text, "line": optional_line}
 RESULT = {
     "stdout": text,
     "stderr": text,
@@ -172,12 +196,33 @@ RESULT = {
     "tests": tests,
     "seconds": seconds,
     "modules": texts,
+    "tokens": tokens,  # the engine's, for blocks that show code
 }
-RESULT_OPTIONAL = {"tokens": tokens}  # the engine's, for blocks that show code
 
 
-def check_result(result) -> dict:
+def check_result(result) -> BlockResult:
     """``result`` if it has the shape of a block's result; else
     ``MalformedResult`` saying what is wrong."""
-    fields(result, "the result", RESULT, RESULT_OPTIONAL)
+    fields(result, "the result", BlockResult, RESULT)
     return result
+
+
+def dependency(value, where: str) -> None:
+    if type(value) is not tuple or len(value) != 2:
+        fail(where, "is not a (path, digest) pair")
+    text(value[0], f"{where}[0]")
+    if value[1] is not None:
+        text(value[1], f"{where}[1]")
+
+
+def check_entry(entry) -> CacheEntry:
+    """``entry`` if it is a block's result and its dependencies' digests."""
+    if type(entry) is not CacheEntry:
+        raise MalformedResult("it is not a block's result and its dependencies")
+    fields(entry, "the entry", CacheEntry, {"dependencies": dependencies})
+    check_result(getattr(entry, "result", None))
+    return entry
+
+
+def dependencies(value, where: str) -> None:
+    items(value, where, dependency)

@@ -43,6 +43,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
+from .atomic import write_atomically
 from .errors import CacheKeyError, InsecureKeyFile
 
 SIGNING_ENVIRONMENT = "EXEC_CACHE_SIGNING_KEY"
@@ -223,10 +224,7 @@ def write_public(path: Path, key: PublicKey) -> None:
             return
     except (OSError, UnicodeDecodeError):
         pass
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    temporary.write_text(text, encoding="ascii")
-    temporary.chmod(0o644)
-    os.replace(temporary, path)
+    write_atomically(path, text.encode("ascii"), 0o644)
 
 
 def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:

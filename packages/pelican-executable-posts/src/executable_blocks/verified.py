@@ -24,6 +24,7 @@ import os
 import struct
 from pathlib import Path
 
+from .atomic import write_atomically
 from .signing_keys import PublicKey, SecretKey
 
 DOMAIN = b"null-disquisition execution cache: entries verified before\0"
@@ -70,11 +71,7 @@ class VerifiedEntries:
     def save(self) -> None:
         """Keep the tags of the entries met this time, and only those."""
         if self.met != self.known:
-            temporary = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with open(handle, "wb") as file:
-                file.write(b"".join(sorted(self.met)))
-            os.replace(temporary, self.path)
+            write_atomically(self.path, b"".join(sorted(self.met)))
             self.known = set(self.met)
 
     def append(self) -> None:

@@ -3,8 +3,8 @@
 This module runs only in the worker (a child forked by the zygote), never in
 the builder. It captures everything a block leaves behind (stdout and stderr
 at the file-descriptor level, the exception, matplotlib figures and
-animations) and sends it back as plain data: nothing the builder receives
-needs the block's own classes to be unpickled.
+animations) and sends it back as a ``protocol.BlockResult``: nothing the
+builder receives needs the block's own classes to be unpickled.
 
 A worker is forked for one session and does little else, so what it touches
 is kept small: every page of the zygote's memory it writes to is copied.
@@ -18,8 +18,17 @@ import sys
 import time
 import traceback
 from contextlib import contextmanager, suppress
+from dataclasses import replace
 
 from . import frames, pytest_runner
+from .protocol import (
+    BlockRequest,
+    BlockResult,
+    ExceptionInfo,
+    Highlighted,
+    HighlightRequest,
+    Picture,
+)
 
 TEXT_LIMIT = 1_000_000  # characters of stdout/stderr kept per block
 PRELOADED: frozenset = frozenset()  # sys.modules as the zygote forks (see mark)
@@ -97,7 +106,7 @@ def read_text(fd: int) -> str:
     return text
 
 
-def describe_exception(error: BaseException, filename: str) -> dict:
+def describe_exception(error: BaseException, filename: str) -> ExceptionInfo:
     """Plain data about ``error``: its types, message and a traceback that
     starts in the block, with the block's own deepest line."""
     tb = error.__traceback__
@@ -110,15 +119,15 @@ def describe_exception(error: BaseException, filename: str) -> dict:
     if isinstance(error, SyntaxError) and error.filename == filename:
         line = error.lineno
     text = "".join(traceback.format_exception(type(error), error, tb))
-    return {
-        "type": type(error).__name__,
-        "types": [
+    return ExceptionInfo(
+        type=type(error).__name__,
+        types=tuple(
             f"{cls.__module__}.{cls.__qualname__}" for cls in type(error).__mro__
-        ],
-        "message": " ".join(filter(None, (str(error), limit_hint(error)))),
-        "traceback": text,
-        "line": line,
-    }
+        ),
+        message=" ".join(filter(None, (str(error), limit_hint(error)))),
+        traceback=text,
+        line=line,
+    )
 
 
 def limit_hint(error: BaseException) -> str:
@@ -146,77 +155,90 @@ def limit_hint(error: BaseException) -> str:
     return f"(the sandbox allows {limit / (1 << 30):g} GiB {what}: {setting})"
 
 
-def compiled(request: dict):
+def compiled(request: BlockRequest):
     """The block's code compiled so that tracebacks point into its source file
     (padded to its first line there, and known to ``linecache``)."""
-    filename = request["filename"]
-    source = "\n" * (request["first_line"] - 1) + request["code"]
+    filename = request.filename
+    source = "\n" * (request.first_line - 1) + request.code
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
     return compile(source, filename, "exec")
 
 
-def run_block(request: dict, namespace: dict, state: dict) -> dict:
-    result = {"exception": None, "figures": [], "animations": [], "tests": []}
+def run_block(request: BlockRequest, namespace: dict, state: dict) -> BlockResult:
+    exception, figures, animations, tests = None, (), (), ()
     started = time.perf_counter()
     with captured() as streams:
         try:
-            if request["mode"] == "pytest":
-                result["tests"] = pytest_runner.run(request, state["directory"])
-                pytest_runner.print_report(result["tests"])
+            if request.mode == "pytest":
+                tests = pytest_runner.run(request, state["directory"])
+                pytest_runner.print_report(tests)
             else:
                 exec(compiled(request), namespace)
         except BaseException as error:  # noqa: BLE001 - the block's, reported
-            result["exception"] = describe_exception(error, request["filename"])
+            exception = describe_exception(error, request.filename)
         try:
-            if request["mode"] != "pytest":
-                result["animations"] = save_animations(request, namespace, state)
-                result["figures"] = save_figures(request)
+            if request.mode != "pytest":
+                animations = save_animations(request, namespace, state)
+                figures = save_figures(request)
         except Exception as error:
-            result["exception"] = result["exception"] or {
-                **describe_exception(error, request["filename"]),
-                "message": f"saving the block's figures failed: {error}",
-            }
-    result["seconds"] = time.perf_counter() - started
-    result.update(streams)
-    result["modules"] = code_modules(state["code_dirs"])
-    return result
+            exception = exception or replace(
+                describe_exception(error, request.filename),
+                message=f"saving the block's figures failed: {error}",
+            )
+    return BlockResult(
+        stdout=streams["stdout"],
+        stderr=streams["stderr"],
+        exception=exception,
+        figures=figures,
+        animations=animations,
+        tests=tests,
+        seconds=time.perf_counter() - started,
+        modules=code_modules(state["code_dirs"]),
+    )
 
 
-def code_modules(code_dirs: list[str]) -> list[str]:
+def code_modules(code_dirs: list[str]) -> tuple[str, ...]:
     """Files of the code directories that are imported now: the block's
     dependencies beyond its own source. Only modules imported since the
     zygote started can be such files."""
     if len(sys.modules) == len(PRELOADED):
-        return []
+        return ()
     roots = tuple(os.path.join(os.path.realpath(d), "") for d in code_dirs)
     found = set()
     for name in sys.modules.keys() - PRELOADED:
         file = getattr(sys.modules.get(name), "__file__", None)
         if file and os.path.realpath(file).startswith(roots):
             found.add(os.path.realpath(file))
-    return sorted(found)
+    return tuple(sorted(found))
 
 
-def save_figures(request: dict) -> list[dict]:
+def save_figures(request: BlockRequest) -> tuple[Picture, ...]:
     if "matplotlib.pyplot" not in sys.modules:
-        return []
+        return ()
     from . import figures
 
-    return figures.save_open_figures(request.get("figure", "auto"))
+    return figures.save_open_figures(request.figure)
 
 
-def save_animations(request: dict, namespace: dict, state: dict) -> list[dict]:
-    if not request.get("animation") or "matplotlib.animation" not in sys.modules:
-        return []
+def save_animations(
+    request: BlockRequest, namespace: dict, state: dict
+) -> tuple[Picture, ...]:
+    if not request.animation or "matplotlib.animation" not in sys.modules:
+        return ()
     from . import figures
 
     return figures.save_new_animations(
-        namespace, request["animation"], state.setdefault("saved", set())
+        namespace, request.animation, state.setdefault("saved", set())
     )
 
 
-def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
-    """Run one session's blocks in order, in ``directory`` (empty, and its
+def run_session(
+    requests: tuple[BlockRequest | HighlightRequest, ...],
+    out: int,
+    code_dirs: list[str],
+    directory: str,
+) -> None:
+    """Run one session's requests in order, in ``directory`` (empty, and its
     own while it runs), and write each result to ``out`` as a frame as soon
     as it is known."""
     os.chdir(directory)
@@ -224,17 +246,17 @@ def serve(requests: list[dict], out: int, code_dirs: list[str], directory: str):
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
     sys.argv = ["post"]
     for request in requests:
-        if request["mode"] == "highlight":
-            result = highlighted(request["codes"])
+        if isinstance(request, HighlightRequest):
+            result = highlighted(request.codes)
         else:
             result = run_block(request, namespace, state)
         frames.write_all(out, frames.frame(pickle.dumps(result, protocol=5)))
 
 
-def highlighted(codes: list[str]) -> dict:
+def highlighted(codes: tuple[str, ...]) -> Highlighted:
     """The builder's chore, done in a worker to spare Pelican's thread: the
     tokens of each code, which the page is rendered from. Pygments' lexer is
     loaded here, in this worker alone, not in the zygote."""
     from .render import code_tokens
 
-    return {"tokens": [code_tokens(code) for code in codes]}
+    return Highlighted(tuple(code_tokens(code) for code in codes))

@@ -24,8 +24,9 @@ from contextlib import suppress
 
 from .cache import CACHE_FAILURES, ResultStore
 from .errors import CacheKeyError
-from .processes import PACKAGE_ROOT
+from .protocol import CacheEntry
 from .signing_keys import Keys, parse_public, parse_secret
+from .zygote_client import PACKAGE_ROOT
 
 
 class Writeback:
@@ -33,10 +34,10 @@ class Writeback:
 
     def __init__(self, store: ResultStore):
         self.store = store
-        self.entries: list[tuple[str, dict]] = []
+        self.entries: list[tuple[str, CacheEntry]] = []
         self.process: subprocess.Popen | None = None
 
-    def add(self, key: str, entry: dict) -> None:
+    def add(self, key: str, entry: CacheEntry) -> None:
         if not self.store.read_only:
             self.entries.append((key, entry))
 

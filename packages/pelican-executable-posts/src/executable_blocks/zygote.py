@@ -37,17 +37,13 @@ from collections import deque
 from contextlib import suppress
 
 from . import frames, worker
-from .frames import (
-    ENDED,
+from .protocol import (
     ENDING,
-    FAILED,
     HEAD,
-    OVERSIZED,
-    READY,
-    RESULT,
-    SANDBOX,
-    STARTED,
-    UNCONFINED,
+    FromZygote,
+    Preload,
+    RunSession,
+    WorkerExit,
 )
 from .sandbox import Sandbox, SandboxError
 
@@ -94,17 +90,16 @@ class Child:
         return None
 
 
-class Dispatcher:
+class Zygote:
     """Sessions from the builder, run in children, results back to it.
 
-    Messages in (pickled): ``("preload", modules)`` (before the sessions
-    that need them), ``("run", id, requests, timeouts, urgent, confinement)``
-    (``confinement``: the session's ``network`` and extra ``read`` paths)
-    and ``("stop",)``. Messages out (``HEAD`` and what follows it): SANDBOX
-    at once, READY once the modules are imported, STARTED as a session's
-    worker is forked, a RESULT with the pickled result of each block, and
-    the ENDING of each session. The control socket is non-blocking both
-    ways: the zygote never waits for a builder that is busy elsewhere.
+    Messages in (pickled ``protocol`` classes): ``Preload`` (before the
+    sessions that need them), ``RunSession`` and ``Stop``. Messages out
+    (``HEAD`` and what follows it): SANDBOX at once, READY once the modules
+    are imported, STARTED as a session's worker is forked, a RESULT with
+    the pickled result of each block, and the ENDED of each session. The
+    control socket is non-blocking both ways: the zygote never waits for a
+    builder that is busy elsewhere.
 
     The loop is kept lean: every page of memory it writes to after a fork
     is copied, for as long as the child lives.
@@ -136,14 +131,16 @@ class Dispatcher:
 
     # -- the loop ---------------------------------------------------------
 
-    def serve(self) -> None:
+    def serve_builder(self) -> None:
+        """Take sessions from the builder and run them, until it says stop
+        or goes."""
         while self.running:
             while (
                 self.preloaded
                 and self.queue
                 and len(self.children) < self.job["workers"]
             ):
-                self.fork(*self.queue.popleft())
+                self.fork(self.queue.popleft())
             self.flush()
             for fd, events in self.poller.poll(self.wait()):
                 # (a pipe or pidfd closed earlier in this batch is skipped)
@@ -176,20 +173,18 @@ class Dispatcher:
             self.running = False
             return
         for payload in self.incoming.feed(data):
-            message = pickle.loads(payload)
-            if message[0] == "run":
-                number, requests, timeouts, urgent, confinement = message[1:]
-                session = (number, requests, timeouts, confinement)
-                if urgent:
-                    self.queue.appendleft(session)
+            message = pickle.loads(payload)  # the builder's, trusted
+            if isinstance(message, RunSession):
+                if message.urgent:
+                    self.queue.appendleft(message)
                 else:
-                    self.queue.append(session)
-            elif message[0] == "preload":
-                self.preload(message[1])
-            else:
+                    self.queue.append(message)
+            elif isinstance(message, Preload):
+                self.preload(message.modules)
+            else:  # Stop
                 self.running = False
 
-    def preload(self, modules: list[str]) -> None:
+    def preload(self, modules: tuple[str, ...]) -> None:
         """Import what the sessions that follow use, before forking them."""
         preload(modules)
         if "matplotlib.pyplot" in sys.modules:
@@ -198,7 +193,7 @@ class Dispatcher:
         gc.freeze()  # children's collections leave these objects (and pages) alone
         if not self.preloaded:
             self.preloaded = True
-            self.send(HEAD.pack(READY, os.getpid()))
+            self.send(HEAD.pack(FromZygote.READY, os.getpid()))
 
     def send(self, *parts: bytes) -> None:
         """Queue a message; the loop sends what it has once per turn."""
@@ -226,23 +221,21 @@ class Dispatcher:
 
     # -- children ---------------------------------------------------------
 
-    def fork(
-        self, session: int, requests: list[dict], timeouts: list[float], confinement
-    ) -> None:
+    def fork(self, session: RunSession) -> None:
         pipe, out = os.pipe()
         directory = None if self.sandbox.private_tmp else self.directories.take()
         # Said before the fork: a block can kill the zygote as soon as it runs.
-        self.send(HEAD.pack(STARTED, session))
+        self.send(HEAD.pack(FromZygote.STARTED, session.number))
         self.flush()
         self.sandbox.before_fork()
         pid = os.fork()
         if pid == 0:
             os.close(pipe)
-            self.become_worker(requests, out, directory, confinement)
+            self.become_worker(session, out, directory)
         self.sandbox.after_fork()
         os.close(out)
         os.set_blocking(pipe, False)
-        child = Child(pid, session, pipe, directory, timeouts)
+        child = Child(pid, session.number, pipe, directory, session.timeouts)
         self.children[pid] = self.by_pipe[pipe] = child
         self.poller.register(pipe, READ)
         if self.pidfds:
@@ -251,7 +244,7 @@ class Dispatcher:
             self.poller.register(child.watch, select.POLLIN)
 
     def become_worker(
-        self, requests: list[dict], out: int, directory: str | None, confinement
+        self, session: RunSession, out: int, directory: str | None
     ) -> None:
         """In the child: drop the zygote's descriptors, confine itself to its
         session, run the session, exit."""
@@ -263,19 +256,18 @@ class Dispatcher:
             for fd in (self.control, *self.signals, *self.by_pipe, *self.by_watch):
                 os.close(fd)
             os.setsid()  # its own process group: a kill takes its children too
+            confinement = session.confinement
             try:
                 directory = self.sandbox.confine(
-                    confinement.get("network", False),
-                    confinement.get("read", []),
-                    directory,
+                    confinement.network, list(confinement.read), directory
                 )
             except OSError as error:
                 print(f"executable_posts: sandbox: {error}", file=sys.stderr)
-                code = UNCONFINED
+                code = WorkerExit.UNCONFINED
                 return
-            worker.serve(requests, out, self.job["code_dirs"], directory)
+            worker.run_session(session.requests, out, self.job["code_dirs"], directory)
         except BaseException:  # noqa: BLE001 - nothing may escape into the zygote
-            code = FAILED
+            code = WorkerExit.FAILED
         finally:
             os._exit(code)
 
@@ -292,7 +284,7 @@ class Dispatcher:
             self.close_pipe(child)
             return
         for payload in payloads:
-            self.send(HEAD.pack(RESULT, child.session), payload)
+            self.send(HEAD.pack(FromZygote.RESULT, child.session), payload)
             child.finished += 1
             child.block_started = time.monotonic()
 
@@ -330,10 +322,14 @@ class Dispatcher:
         del self.children[child.pid]
         if child.directory is not None:
             self.directories.give_back(child.directory)
-        code = OVERSIZED if child.oversized else os.waitstatus_to_exitcode(status)
+        code = (
+            WorkerExit.OVERSIZED
+            if child.oversized
+            else os.waitstatus_to_exitcode(status)
+        )
         timed_out = math.nan if child.killed_after is None else child.killed_after
         ending = ENDING.pack(code, timed_out, seconds)
-        self.send(HEAD.pack(ENDED, child.session), ending)
+        self.send(HEAD.pack(FromZygote.ENDED, child.session), ending)
 
     def kill_overdue(self) -> None:
         now = time.monotonic()
@@ -397,16 +393,15 @@ def main() -> None:
     else:
         report = sandbox.report()
     os.set_blocking(control, True)
-    frames.write_all(
-        control, frames.frame(HEAD.pack(SANDBOX, 0) + json.dumps(report).encode())
-    )
+    said = HEAD.pack(FromZygote.SANDBOX, 0) + json.dumps(report).encode()
+    frames.write_all(control, frames.frame(said))
     if "error" in report:
         os._exit(0)
-    dispatcher = Dispatcher(control, job, sandbox)
+    zygote = Zygote(control, job, sandbox)
     try:
-        dispatcher.serve()
+        zygote.serve_builder()
     finally:
         # Stopped by the builder, or interrupted (Ctrl-C): no worker outlives
         # the zygote, so no block runs on after its build.
-        dispatcher.kill_children()
+        zygote.kill_children()
         os._exit(0)

@@ -21,9 +21,11 @@ from pathlib import Path
 from executable_blocks import sandbox
 from executable_blocks.blocks import MAX_TIMEOUT, check_timeout, find_blocks
 from executable_blocks.cache import ResultStore
-from executable_blocks.engine import Engine, Outcome, display_only, shown
+from executable_blocks.engine import Engine, Outcome, display_only
 from executable_blocks.errors import BlockError, CacheKeyError
 from executable_blocks.extension import ExecutableCodeExtension, log_error, outcome_html
+from executable_blocks.paths import shown
+from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 from markdown import Markdown
@@ -173,7 +175,8 @@ class Build:
                 number = len(self.pending)
                 self.pending.append((path, blocks, index))
                 placeholder = f"{self.marker}{number}-->"
-                pending.append(Outcome(block, "pending", "", placeholder=placeholder))
+                outcome = Outcome(block, Status.PENDING, "", placeholder=placeholder)
+                pending.append(outcome)
             else:
                 pending.append(display_only(block))
         return pending
@@ -217,7 +220,7 @@ class Build:
             return known[1]
         return find_blocks(lines, path, code_dirs, self.max_timeout)
 
-    def picture_url(self, item: dict) -> str:
+    def picture_url(self, item: Picture) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
         return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
 

@@ -6,7 +6,8 @@ reader class logs an error that names the file, the line and the cause.
 
 import logging
 import re
-from pathlib import Path
+
+from executable_blocks.paths import shown
 
 logger = logging.getLogger(__name__)
 
@@ -39,15 +40,6 @@ def failing_line(reader, path: str, error: Exception) -> int | None:
     return None
 
 
-def shown_path(path: str) -> str:
-    """``path`` relative to the working directory when it lies inside it."""
-    absolute = Path(path).resolve()
-    try:
-        return absolute.relative_to(Path.cwd()).as_posix()
-    except ValueError:
-        return absolute.as_posix()
-
-
 def describe(error: Exception) -> str:
     if isinstance(error, UnicodeDecodeError):
         return f"not valid UTF-8 ({error.reason} at byte {error.start})"
@@ -69,7 +61,7 @@ def strict(reader_class: type) -> type:
                 return super().read(source_path)
             except Exception as error:
                 problem = SourceError(
-                    shown_path(source_path),
+                    shown(source_path),
                     failing_line(self, source_path, error),
                     describe(error),
                 )

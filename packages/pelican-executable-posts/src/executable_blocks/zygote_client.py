@@ -1,4 +1,5 @@
-"""The builder's side of the worker processes: the zygote, and sessions run.
+"""The builder's side of the worker processes: its client of the zygote, and
+the sessions it runs.
 
 The builder never runs a post's code. It hands each session to the zygote,
 which runs it in a fresh worker process, kills a block that runs too long
@@ -25,21 +26,26 @@ from pathlib import Path
 
 from signed_pickle.serializer import RestrictedUnpickler
 
-from . import frames
-from .errors import WorkerLost
-from .frames import (
+from . import frames, protocol
+from .errors import NotRun, WorkerLost
+from .protocol import (
     ENDING,
     HEAD,
-    OVERSIZED,
-    READY,
-    RESULT,
-    SANDBOX,
-    STARTED,
-    UNCONFINED,
+    BlockRequest,
+    BlockResult,
+    Confinement,
+    FromZygote,
+    Highlighted,
+    HighlightRequest,
+    Preload,
+    RunSession,
+    Stop,
+    WorkerExit,
 )
 
 # where executable_blocks is imported from: the zygote imports it from there
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+Request = BlockRequest | HighlightRequest
 START_TIMEOUT = 120  # seconds for the zygote to import what the posts use
 # The builder's environment that sessions see (plus what EXEC_PASS_ENV names):
 # what programs need to run, nothing that could be a secret.
@@ -77,9 +83,9 @@ def session_environment(pass_env=(), **settings: str) -> dict[str, str]:
 
 
 def how_it_ended(code: int | None, process: str = "the worker process") -> str:
-    if code == UNCONFINED and process == "the worker process":
+    if code == WorkerExit.UNCONFINED and process == "the worker process":
         return "the worker process could not enter its sandbox (see the build log)"
-    if code == OVERSIZED and process == "the worker process":
+    if code == WorkerExit.OVERSIZED and process == "the worker process":
         return (
             f"the worker process sent a result over {frames.MAX_FRAME >> 20} MiB "
             "and was killed"
@@ -101,12 +107,13 @@ class Timeout(WorkerLost):
 
 class SessionRun:
     """One session in its worker: a result per block as they come, then, for
-    the blocks that did not finish, the ``WorkerLost`` that stopped them."""
+    the blocks that did not finish, the ``WorkerLost`` that stopped them (a
+    ``NotRun`` for each block that never started)."""
 
-    def __init__(self, requests: list[dict], tag=None):
+    def __init__(self, requests: tuple[Request, ...], tag=None):
         self.requests, self.tag = requests, tag
         self.blocks = len(requests)
-        self.results: list = []
+        self.results: list[BlockResult | Highlighted | WorkerLost] = []
         self.started = False  # its worker is forked
         self.done = False
 
@@ -118,12 +125,13 @@ class SessionRun:
                 lost.seconds = seconds
                 self.results.append(lost)
             missing = self.blocks - len(self.results)
-            self.results += [WorkerLost(f"not run: {lost}") for _ in range(missing)]
+            self.results += [NotRun(lost) for _ in range(missing)]
         self.done = True
 
 
-class Zygote:
-    """A warm process, started once per build, that runs the sessions.
+class ZygoteClient:
+    """The builder's handle on the zygote (``zygote.Zygote``): a warm
+    process, started once per build, that runs the sessions.
 
     It starts at once, and imports what the posts use when ``preload`` says
     what that is; sessions submitted before then wait for it. ``workers``:
@@ -205,33 +213,38 @@ class Zygote:
         before it forks the workers of the sessions submitted from now on."""
         new = set(modules) - self.preloaded
         if new or self.started is None:
-            self.send(("preload", sorted(new)))
+            self.send(Preload(tuple(sorted(new))))
             self.preloaded |= new
             self.started = self.started or time.monotonic()
 
-    def send(self, message: tuple) -> None:
+    def send(self, message: Preload | RunSession) -> None:
         self.outgoing += frames.frame(pickle.dumps(message, protocol=5))
         self.flush()
 
     def submit(
         self,
-        requests: list[dict],
-        timeouts: list[float],
+        requests: list[Request] | tuple[Request, ...],
+        timeouts: list[float] | tuple[float, ...],
         tag=None,
         urgent=False,
-        confinement: dict | None = None,
+        confinement: Confinement | None = None,
     ) -> SessionRun:
         """Queue a session of ``requests`` (one per block, with the seconds
         each may take), ahead of the others if ``urgent``; its
         ``SessionRun`` fills in as ``poll`` reads. ``confinement``: whether
-        the session has the ``network``, and what more it may ``read``."""
+        the session has the network, and what more it may read."""
+        requests = tuple(requests)
         run = SessionRun(requests, tag)
         if self.gone:
             run.end(WorkerLost(self.gone))
             return run
         number, self.submitted = self.submitted, self.submitted + 1
         self.runs[number] = run
-        self.send(("run", number, requests, timeouts, urgent, confinement or {}))
+        self.send(
+            RunSession(
+                number, requests, tuple(timeouts), urgent, confinement or Confinement()
+            )
+        )
         return run
 
     def poll(self, timeout: float | None = 0) -> list[SessionRun]:
@@ -255,17 +268,17 @@ class Zygote:
         done = []
         for message in self.incoming.feed(data):
             kind, number = HEAD.unpack_from(message)
-            if kind == READY:
+            if kind == FromZygote.READY:
                 self.ready = True
-            elif kind == STARTED:
+            elif kind == FromZygote.STARTED:
                 self.runs[number].started = True
-            elif kind == SANDBOX:
+            elif kind == FromZygote.SANDBOX:
                 self.isolation = json.loads(memoryview(message)[HEAD.size :].tobytes())
                 if "error" in self.isolation:
                     why = f"the sandbox could not be set up: {self.isolation['error']}"
                     return [*done, *self.lose(why, blame=False)]
-            elif kind == RESULT:
-                result = plain_data(memoryview(message)[HEAD.size :])
+            elif kind == FromZygote.RESULT:
+                result = protocol_data(memoryview(message)[HEAD.size :])
                 self.runs[number].results.append(result)
             else:
                 code, timed_out, seconds = ENDING.unpack_from(message, HEAD.size)
@@ -310,7 +323,7 @@ class Zygote:
 
     def close(self) -> None:
         """Stop the zygote (and any worker still running) and clean up."""
-        self.outgoing += frames.frame(pickle.dumps(("stop",)))
+        self.outgoing += frames.frame(pickle.dumps(Stop(), protocol=5))
         try:
             self.socket.setblocking(True)
             self.socket.sendall(self.outgoing)
@@ -325,12 +338,13 @@ class Zygote:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-def plain_data(payload) -> dict | WorkerLost:
+def protocol_data(payload) -> BlockResult | Highlighted | WorkerLost:
     """A block's result as its worker pickled it, through an unpickler that
-    refuses every class and function: a block owns its worker, so what it
-    sends is untrusted, and a crafted pickle must not run in the builder."""
+    refuses every class and function but the protocol's: a block owns its
+    worker, so what it sends is untrusted, and a crafted pickle must not run
+    in the builder. (Its shape is checked where it is used.)"""
     try:
-        return RestrictedUnpickler(io.BytesIO(payload), frozenset()).load()
+        return RestrictedUnpickler(io.BytesIO(payload), protocol.ALLOWED).load()
     except Exception as error:  # noqa: BLE001 - any malformed pickle
         return WorkerLost(f"the worker sent a result that is not plain data: {error}")
 
