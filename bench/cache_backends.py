@@ -25,8 +25,8 @@ from pathlib import Path
 
 import boto3
 import diskcache
-from _results import machine_lines, write_section
 
+from _results import machine_lines, write_section
 from cloudcached import Client, LocalBackend, S3Backend
 from signed_pickle import Serializer, Signer
 

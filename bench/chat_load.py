@@ -71,7 +71,6 @@ from itertools import accumulate
 from pathlib import Path
 
 from _results import machine_lines, write_section
-
 from chatroom.local_redis import LocalRedis, free_port
 from chatroom.server import Settings
 

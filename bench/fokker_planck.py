@@ -28,6 +28,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+
 from _results import machine_lines, write_section
 
 ROOT = Path(__file__).resolve().parent.parent

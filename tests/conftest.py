@@ -4,6 +4,7 @@ execution environment of the tests' own (helpers.py has the plain functions)."""
 import os
 
 import pytest
+
 from helpers import (
     BUILDS_LOG,
     CONTENT,

@@ -5,6 +5,7 @@ import os
 import stat
 
 import pytest
+
 from executable_blocks.atomic import write_atomically
 
 

@@ -1,6 +1,7 @@
 """Unit tests of executable_blocks.blocks: finding blocks and reading options."""
 
 import pytest
+
 from executable_blocks.blocks import Block, find_blocks
 from executable_blocks.errors import BlockError
 

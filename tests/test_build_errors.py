@@ -1,6 +1,7 @@
 """A post that cannot be read stops the build: non-zero exit, file and line named."""
 
 import pytest
+
 from helpers import build_site
 from test_execution_builds import write_site
 

@@ -4,6 +4,7 @@ import json
 from dataclasses import replace
 
 import pytest
+
 from block_results import plain_result
 from cloudcached import CorruptEntry
 from executable_blocks.blocks import Block

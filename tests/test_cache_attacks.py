@@ -16,13 +16,14 @@ from pathlib import Path
 from urllib.parse import unquote
 
 import pytest
+from lxml import html
+
 from block_results import plain_result
 from cloudcached import Client, LocalBackend, S3Backend
 from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
 from executable_blocks.protocol import BlockResult, CacheEntry, Picture
 from executable_blocks.signing_keys import generate
 from helpers import build_site, report_of
-from lxml import html
 from test_execution_builds import write_site
 
 TRUSTED = generate("ci.null-disquisition-1")  # the secret of the trusted builds

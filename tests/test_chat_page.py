@@ -10,14 +10,14 @@ import shutil
 import threading
 
 import pytest
-from browser_fixtures import chromium, require_chromium
-from chat_fixtures import ChatThread, free_port
-from helpers import ROOT, build_site, eventually
 from playwright import sync_api
 from websockets.sync.client import connect
 
+from browser_fixtures import chromium, require_chromium
+from chat_fixtures import ChatThread, free_port
 from chatroom.room import RoomUnavailable
 from chatroom.server import UNAVAILABLE
+from helpers import ROOT, build_site, eventually
 
 require_chromium()
 

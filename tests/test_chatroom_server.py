@@ -8,12 +8,12 @@ import urllib.request
 from contextlib import asynccontextmanager
 
 import pytest
-from helpers import eventually_async
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chatroom import ChatServer, Settings
 from chatroom.limits import AddressRates, RateLimit
+from helpers import eventually_async
 
 
 @asynccontextmanager

@@ -5,6 +5,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from cloudcached import CacheError, LocalBackend, S3Backend, Stored, backend_for
 
 

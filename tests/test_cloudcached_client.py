@@ -2,10 +2,11 @@
 standalone server, over HTTP)."""
 
 import pytest
-from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache, S3Backend
-from cloudcached.client import checksum
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache, S3Backend
+from cloudcached.client import checksum
 from signed_pickle import Serializer, Signer
 
 KEY = b"cloudcached's key for the tests."

@@ -2,9 +2,10 @@
 and table gets a focusable scroll region with a name unique on its page."""
 
 import markdown
+from lxml import html as lxml_html
+
 from code_regions.formatter import LanguageFormatter
 from code_regions.regions import scroll_regions
-from lxml import html as lxml_html
 
 EXEC_BLOCK = (
     '<div class="exec" id="exec-3">\n'

@@ -12,11 +12,12 @@ import time
 import urllib.request
 
 import pytest
+from websockets.asyncio.client import connect
+
 from chat_fixtures import free_port
 from helpers import CONTENT, ROOT, invoke_command
 from redis_fixtures import require_redis
 from test_execution_builds import write_site
-from websockets.asyncio.client import connect
 
 
 def start_demo(tmp_path, *options: str, ready: str):

@@ -3,6 +3,7 @@
 import logging
 
 import pytest
+
 from pelican.plugins.executable_posts.gate import BuildFailed, ErrorGate
 
 

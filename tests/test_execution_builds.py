@@ -7,8 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import ROOT, build_site, report_of
 from lxml import html
+
+from helpers import ROOT, build_site, report_of
 
 HEADER = "Title: {title}\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
 

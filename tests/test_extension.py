@@ -1,12 +1,13 @@
 """Unit tests of the Markdown extension, in Python-Markdown's own style:
 ``assertMarkdownRenders(source, expected_html)`` with the engine stubbed out."""
 
+from markdown.test_tools import TestCase
+
 from block_results import plain_result
 from executable_blocks.engine import Outcome
 from executable_blocks.errors import BlockError
 from executable_blocks.extension import ExecutableCodeExtension
 from executable_blocks.protocol import ExceptionInfo, Picture, Status
-from markdown.test_tools import TestCase
 
 
 def result(stdout="", **extra):

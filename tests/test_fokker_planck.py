@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fokker_planck import (
     FiniteVolume,
     Grid,

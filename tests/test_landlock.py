@@ -3,6 +3,7 @@
 import errno
 
 import pytest
+
 from executable_blocks import landlock
 from forked import in_child
 

@@ -1,6 +1,7 @@
 """The mathml plugin: display math becomes MathML at build time."""
 
 import markdown
+
 from mathml import MathExtension, mathml
 
 

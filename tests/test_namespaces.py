@@ -4,6 +4,7 @@ import os
 import socket
 
 import pytest
+
 from executable_blocks import namespaces
 from forked import in_child
 

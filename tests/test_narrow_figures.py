@@ -7,12 +7,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from executable_blocks import figures  # noqa: E402
-from executable_blocks.protocol import Picture  # noqa: E402
-from executable_blocks.render import picture_html  # noqa: E402
 from lxml import html  # noqa: E402
 from matplotlib.animation import FuncAnimation  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+
+from executable_blocks import figures  # noqa: E402
+from executable_blocks.protocol import Picture  # noqa: E402
+from executable_blocks.render import picture_html  # noqa: E402
 
 COLUMN = figures.PHONE_COLUMN_PX
 

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 from lxml import etree
+
+import pelicanconf
 from nu_checker import (
     Checker,
     FeedDocument,
@@ -31,8 +33,6 @@ from nu_checker import (
     shown,
 )
 from seed import SEED_POSTS
-
-import pelicanconf
 
 ATOM = "http://www.w3.org/2005/Atom"
 

@@ -9,6 +9,7 @@ file's width. (An SVG's natural width in a browser is its size at 96 dpi,
 not the figure's dpi; the ratio of text to width is the same.)"""
 
 import pytest
+
 from browser_fixtures import chromium, require_chromium
 from browser_fixtures import served as serve
 from helpers import report_of

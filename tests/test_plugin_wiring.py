@@ -3,8 +3,9 @@ PLUGINS or of blinker's receivers."""
 
 from types import SimpleNamespace
 
-from pelican.plugins.executable_posts import wiring
 from pelican.readers import MarkdownReader, RstReader
+
+from pelican.plugins.executable_posts import wiring
 
 
 def test_markdown_readers_run_code_inside_strict_error_reporting():

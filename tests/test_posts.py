@@ -4,8 +4,9 @@ the posts make about their output was checked."""
 import re
 
 import pytest
-from helpers import ROOT, report_of
 from lxml import html
+
+from helpers import ROOT, report_of
 
 POSTS = sorted((ROOT / "content" / "posts").glob("*.md"))
 CHECKED = "✓ Checked at build time"

@@ -5,6 +5,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
 from executable_blocks.protocol import BlockRequest

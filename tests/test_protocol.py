@@ -8,6 +8,7 @@ import os
 import pickle
 
 import pytest
+
 from block_results import plain_result
 from cloudcached import CorruptEntry
 from executable_blocks import cache, protocol, zygote_client

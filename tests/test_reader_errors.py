@@ -3,13 +3,14 @@
 from pathlib import Path
 
 import pytest
+from pelican.readers import MarkdownReader
+from pelican.settings import DEFAULT_CONFIG
+
 from pelican.plugins.executable_posts.reader_errors import (
     SourceError,
     failing_line,
     strict,
 )
-from pelican.readers import MarkdownReader
-from pelican.settings import DEFAULT_CONFIG
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ reach it; the copy button copies the code and nothing else."""
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from browser_fixtures import chromium, require_chromium, served
 
+from browser_fixtures import chromium, require_chromium, served
 from reader_view import WIDTHS, pages_of_each_kind
 
 require_chromium()

@@ -6,6 +6,9 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from executable_blocks.render import (
     code_tokens,
     pygments_html,
@@ -14,8 +17,6 @@ from executable_blocks.render import (
     tokens_match,
 )
 from helpers import ROOT
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CODE = 'def f(x):\n    return "<b>" + x  # it\'s & done\n\n\nprint(f("a"))\n'
 PYTHONISH = st.lists(

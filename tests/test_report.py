@@ -3,8 +3,9 @@ summary table in the words the pages use."""
 
 import io
 
-from executable_blocks.report import BlockProgress, summary_table
 from rich.console import Console
+
+from executable_blocks.report import BlockProgress, summary_table
 
 
 def progress(every: float, blocks: dict[str, int]) -> BlockProgress:

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, fields, replace
 
 import pytest
+
 from executable_blocks.errors import MalformedResult
 from executable_blocks.protocol import (
     BlockResult,

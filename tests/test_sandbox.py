@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from executable_blocks import sandbox
 from executable_blocks.protocol import BlockResult, Confinement
 from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient

@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+
 from executable_blocks.signing_keys import generate
 from helpers import build_site, invoke_command
 from test_execution_builds import page, write_site

@@ -6,6 +6,7 @@ import json
 import stat
 
 import pytest
+
 from helpers import ROOT, build_site
 from pagefind_search import IndexFailed, index_site
 from seed import SEED_POSTS

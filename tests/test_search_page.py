@@ -6,9 +6,10 @@ wide or narrow."""
 from urllib.parse import urlsplit
 
 import pytest
+from playwright import sync_api
+
 from browser_fixtures import chromium, require_chromium
 from browser_fixtures import served as serve
-from playwright import sync_api
 
 PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-...
 # Results wait for Pagefind's WebAssembly and index chunks: on a busy 2-core

@@ -7,12 +7,12 @@ import re
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-from helpers import PRODUCTION, BuiltSite, build_site
 from lxml import etree, html
-from seed import SEED_POSTS
-from sharing import absolute_links, approximate
 
 import pelicanconf
+from helpers import PRODUCTION, BuiltSite, build_site
+from seed import SEED_POSTS
+from sharing import absolute_links, approximate
 
 DEV = pelicanconf.ABSOLUTE_SITEURL
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}

@@ -4,6 +4,7 @@ import os
 import threading
 
 import pytest
+
 from signed_pickle import InsecureKeyFile, Signer, WeakKey, keys, load_keys
 
 

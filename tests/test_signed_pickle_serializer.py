@@ -10,6 +10,7 @@ from collections import OrderedDict
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+
 from signed_pickle import (
     BadPayload,
     BadSignature,

@@ -5,6 +5,7 @@ import base64
 import os
 
 import pytest
+
 from executable_blocks.entry_signature import EntrySigner
 from executable_blocks.errors import CacheKeyError, InsecureKeyFile, UntrustedEntry
 from executable_blocks.signing_keys import (

@@ -7,11 +7,11 @@ from urllib.parse import unquote, urlsplit
 
 import html5lib
 import pytest
-from helpers import ROOT
 from lxml import html
-from seed import SEED_POSTS, SEED_TAGS, posts_tagged
 
 import pelicanconf
+from helpers import ROOT
+from seed import SEED_POSTS, SEED_TAGS, posts_tagged
 
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
 # Attributes through which an element makes the browser fetch something (a

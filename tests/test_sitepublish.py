@@ -4,10 +4,9 @@ headers, what a publish uploads and deletes, in what order, and the plan."""
 import os
 
 import pytest
+
 from helpers import invoke
 from publish_helpers import SITE, WRITES, keys, manifest, on_request, write
-from test_execution_builds import write_site
-
 from sitepublish import (
     MANIFEST_NAME,
     PublishError,
@@ -17,6 +16,7 @@ from sitepublish import (
     plan,
     target,
 )
+from test_execution_builds import write_site
 
 
 @pytest.mark.parametrize(

@@ -5,8 +5,8 @@ swapped or changed after planning is not uploaded."""
 import os
 
 import pytest
-from publish_helpers import SITE, keys, write
 
+from publish_helpers import SITE, keys, write
 from sitepublish import MANIFEST_NAME, PublishError, apply, plan, site_files, target
 
 SECRET = b"TOP-SECRET"

@@ -5,6 +5,7 @@ and a rerun finishes it, and of two publishes at once only one goes on."""
 
 import boto3
 import pytest
+
 from publish_helpers import (
     SITE,
     WRITES,
@@ -17,7 +18,6 @@ from publish_helpers import (
     on_request,
     write,
 )
-
 from sitepublish import MANIFEST_NAME, PublishError, apply, plan, site_files, target
 from sitepublish.manifest import load
 

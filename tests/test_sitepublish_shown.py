@@ -6,8 +6,8 @@ import re
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from publish_helpers import SITE, write
 
+from publish_helpers import SITE, write
 from sitepublish import plan, shown, target
 
 

@@ -2,10 +2,10 @@
 refused with a clear error before anything is built or touched."""
 
 import pytest
-from helpers import invoke
-from test_execution_builds import write_site
 
+from helpers import invoke
 from sitepublish import PublishError, Target, target
+from test_execution_builds import write_site
 
 
 @pytest.mark.parametrize(

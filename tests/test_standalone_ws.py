@@ -5,6 +5,8 @@ import os
 import socket
 
 import pytest
+from websockets.asyncio.client import connect
+
 from standalone_ws import (
     PING,
     TEXT,
@@ -14,7 +16,6 @@ from standalone_ws import (
     frame,
     read_frame,
 )
-from websockets.asyncio.client import connect
 
 
 def masked(opcode: int, payload: bytes) -> bytes:

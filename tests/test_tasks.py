@@ -7,10 +7,10 @@ import urllib.error
 import urllib.request
 
 import pytest
-from helpers import ROOT, eventually, invoke, invoke_command
-from test_execution_builds import write_site
 
 import tasks
+from helpers import ROOT, eventually, invoke, invoke_command
+from test_execution_builds import write_site
 
 QUICKSTART_TASKS = [
     "clean",

@@ -4,8 +4,9 @@ import urllib.error
 import urllib.request
 
 import pytest
-import users_api
 from lxml import etree
+
+import users_api
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ entries it verified or wrote before, and nothing else gets past that way."""
 import os
 
 import pytest
+
 from block_results import plain_result
 from cloudcached import CorruptEntry
 from executable_blocks.cache import ResultStore

@@ -5,6 +5,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
+
 from block_results import plain_result
 from executable_blocks.blocks import Block
 from executable_blocks.cache import ResultStore, key_parts

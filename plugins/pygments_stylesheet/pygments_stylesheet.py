@@ -8,8 +8,9 @@ token colour is made to reach 4.5:1 on its style's background (contrast.py).
 
 from pathlib import Path
 
-from pelican import signals
 from pygments.formatters import HtmlFormatter
+
+from pelican import signals
 
 from .contrast import readable_style
 

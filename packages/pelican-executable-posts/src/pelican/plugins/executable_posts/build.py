@@ -18,6 +18,8 @@ import time
 from functools import partial
 from pathlib import Path
 
+from markdown import Markdown
+
 from executable_blocks import sandbox
 from executable_blocks.blocks import MAX_TIMEOUT, check_timeout, find_blocks
 from executable_blocks.cache import ResultStore
@@ -28,7 +30,6 @@ from executable_blocks.paths import shown
 from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
-from markdown import Markdown
 
 from .settings import configured, sandbox_settings, switched_on
 
