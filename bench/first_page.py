@@ -202,7 +202,9 @@ def main() -> None:
             'downloads go to PyPI, so the network counts too. "Installing" '
             "is the time until the build's first line (uv's sync and "
             "Pelican's start); the rest is the build, which runs every post, "
-            "and the server's start.",
+            "and the server's start. The command runs without this "
+            "machine's PYTHON* and UV_* variables (PYTHONDONTWRITEBYTECODE "
+            "among them), as on a fresh machine.",
             "",
             *machine_lines(("pelican",)),
             "",
