@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from fokker_planck import (
     FiniteVolume,
+    Fourier,
     Grid,
     bernoulli,
     boltzmann,
@@ -61,6 +62,43 @@ def test_spectral_accuracy_improves_faster_than_any_power():
         return np.abs(p - wrapped_gaussian(x, math.pi, A, 1.0, V, D, L)).max()
 
     assert error(24) / error(48) > 1e4
+
+
+def test_fourier_with_a_constant_drift_matches_the_exact_solution():
+    problem = Fourier(64, D, drift=V)
+    p0 = wrapped_gaussian(problem.x, math.pi, A, 0, 0, 0, L)
+    p = problem.solve(p0, [1.0, REVOLUTION])
+    for t, row in zip((1.0, REVOLUTION), p, strict=True):
+        exact = wrapped_gaussian(problem.x, math.pi, A, t, V, D, L)
+        assert np.abs(row - exact).max() < 1e-13
+
+
+def test_fourier_with_a_varying_drift_reaches_the_true_boltzmann_density():
+    """mu = sin(x)/2 = -U' for U = cos(x)/2: exp(-U/D)/Z, Z = 2 pi I0(1/(2D))."""
+    diffusion = 0.1
+    problem = Fourier(64, diffusion, drift=lambda x: 0.5 * np.sin(x))
+    p0 = wrapped_gaussian(problem.x, math.pi, A, 0, 0, 0, L)
+    p = problem.solve(p0, [100.0])[-1]
+    z = 2 * math.pi * special.i0(0.5 / diffusion)
+    assert np.abs(p - np.exp(-0.5 * np.cos(problem.x) / diffusion) / z).max() < 1e-10
+
+
+def test_fourier_with_a_varying_drift_converges_faster_than_any_power():
+    def solution(points):
+        problem = Fourier(points, 0.1, drift=lambda x: np.sin(x) - 0.4 * np.cos(2 * x))
+        p0 = wrapped_gaussian(problem.x, math.pi, A, 0, 0, 0, L)
+        return problem.solve(p0, [0.5, 2.0])[-1]
+
+    fine = solution(128)
+    error = [np.abs(solution(n) - fine[:: 128 // n]).max() for n in (32, 64)]
+    assert error[1] < 1e-10 and error[0] / error[1] > 1e4
+
+
+def test_fourier_conserves_mass():
+    problem = Fourier(48, 0.1, drift=lambda x: 2 * np.sin(x) + 0.3)
+    p0 = wrapped_gaussian(problem.x, math.pi, A, 0, 0, 0, L)
+    p = problem.solve(p0, [0, 1, 5])
+    assert np.abs(p.mean(axis=1) - p0.mean()).max() < 1e-13
 
 
 @pytest.mark.parametrize(
@@ -150,10 +188,17 @@ def test_a_time_between_steps_is_reached_exactly_not_at_the_next_step():
 
 
 @pytest.mark.parametrize("times", [[0, 2, 1], [0, 1, 1, 2], [-1, 0, 1], []], ids=str)
-def test_unsorted_repeated_negative_or_no_times_are_refused(times):
-    grid = Grid(20, L)
+@pytest.mark.parametrize(
+    "solver",
+    [
+        lambda: FiniteVolume(Grid(20, L), D, drift=lambda x: V),
+        lambda: Fourier(20, D, drift=np.sin),
+    ],
+    ids=["finite volumes", "Fourier"],
+)
+def test_unsorted_repeated_negative_or_no_times_are_refused(times, solver):
     with pytest.raises(ValueError, match="times must be"):
-        FiniteVolume(grid, D, drift=lambda x: V).solve(np.ones(20), times)
+        solver().solve(np.ones(20), times)
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
     dp/dt = -d/dx ( mu(x) p ) + D d2p/dx2,    p(x + L, t) = p(x, t)
 
-Two solvers:
+Three solvers:
 
 - ``FiniteVolume``: cell averages on a uniform grid, Scharfetter-Gummel fluxes
   between cells (exponentially fitted: upwind where drift dominates, central
@@ -11,6 +11,9 @@ Two solvers:
   negative. Probability leaves a cell only as flux into its neighbour, so the
   total mass is conserved up to round-off; each step's matrix is an M-matrix,
   solved by an LU without pivoting, so p stays non-negative exactly.
+- ``Fourier``: for a smooth periodic problem, Fourier collocation, exact in
+  time (an FFT for a constant drift, a matrix exponential otherwise): the
+  fast one, and not conservative cell by cell.
 - ``spectral``: for constant drift and diffusion, the exact solution of the
   semi-discrete problem by FFT: each Fourier mode decays and turns on its own.
 
@@ -29,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
+from scipy import linalg, sparse
 from scipy.sparse.linalg import splu
 from scipy.special import erf, expm1
 
@@ -177,13 +180,7 @@ class FiniteVolume:
         non-negative right side gives a non-negative p: that is what keeps p
         from going negative, however long the step.
         """
-        times = np.asarray(times, dtype=float)
-        if times.ndim != 1 or times.size == 0:
-            raise ValueError("times must be a non-empty list of times")
-        if times[0] < 0 or np.any(np.diff(times) <= 0):
-            raise ValueError(
-                "times must be increasing, without repeats, and none before 0"
-            )
+        times = checked_times(times)
         factorizations = {}
 
         def step_solver(c: float, dt: float):
@@ -227,6 +224,63 @@ def m_matrix_lu(matrix: sparse.spmatrix):
         diag_pivot_thresh=0.0,
         options={"SymmetricMode": True},
     )
+
+
+def checked_times(times) -> np.ndarray:
+    """``times`` as an array, refused unless increasing, unrepeated, >= 0."""
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError("times must be a non-empty list of times")
+    if times[0] < 0 or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be increasing, without repeats, and none before 0")
+    return times
+
+
+class Fourier:
+    """Fourier collocation at ``points`` equispaced points, exact in time.
+
+    For a smooth periodic drift the error falls faster than any power of the
+    spacing, and since the operator A does not change with time, p(t) =
+    exp(t A) p(0) has no time error at all. A constant drift makes every
+    Fourier mode an eigenvector: then each mode only decays and turns (an
+    FFT and back). Otherwise A = -d/dx diag(mu) + D d2/dx2 is a dense matrix
+    of spectral derivatives, and exp(t A) comes from ``scipy.linalg.expm``.
+    Mass (the mean) is exact to round-off; p is not kept non-negative, unlike
+    ``FiniteVolume``: a resolved smooth solution only dips by about its error.
+    """
+
+    def __init__(self, points: int, diffusion: float, drift, length=2 * math.pi):
+        self.points, self.length, self.diffusion = points, length, diffusion
+        self.x = np.arange(points) * length / points
+        self.k = 2 * math.pi * np.fft.rfftfreq(points, d=length / points)
+        mu = np.asarray(drift(self.x) if callable(drift) else drift, dtype=float)
+        mu = mu * np.ones(points)
+        self.constant = mu[0] if np.ptp(mu) == 0 else None
+        if self.constant is None:
+            ik = 1j * self.k
+            if points % 2 == 0:
+                ik[-1] = 0  # the Nyquist mode has no real derivative
+            modes = np.fft.rfft(np.eye(points), axis=0)
+            dx = np.fft.irfft(ik[:, None] * modes, points, axis=0)
+            dxx = np.fft.irfft(-(self.k**2)[:, None] * modes, points, axis=0)
+            self.operator = -dx * mu[None, :] + diffusion * dxx
+
+    def solve(self, p0: np.ndarray, times) -> np.ndarray:
+        """p at the points at each of ``times``, one row per time."""
+        times = checked_times(times)
+        if self.constant is not None:
+            rates = -1j * self.k * self.constant - self.diffusion * self.k**2
+            start = np.fft.rfft(p0)
+            return np.array(
+                [np.fft.irfft(start * np.exp(rates * t), self.points) for t in times]
+            )
+        snapshots, current, now = [], np.asarray(p0, dtype=float), 0.0
+        for t in times:
+            if t > now:
+                current = linalg.expm((t - now) * self.operator) @ current
+            snapshots.append(current)
+            now = t
+        return np.array(snapshots)
 
 
 def spectral(
