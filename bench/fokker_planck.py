@@ -16,7 +16,7 @@ solvers (exact products with the drift's Fourier modes, exponential in time,
 Solvers, each over a sweep of grids (and tolerances), every run timed:
 
 - ours, Fourier: ``fokker_planck.Fourier``, collocation exact in time;
-- ours, finite volumes: the post's solver (SG + BDF2), dt = dx and dx / 2;
+- ours, finite volumes: the post's solver (SG + BDF2), dt = 2 dx, dx, dx / 2;
 - SciPy, method of lines: 4th-order central differences, ``solve_ivp`` BDF
   given the exact sparse Jacobian (the operator is linear), tolerances swept;
 - py-pde: its second-order finite differences with SciPy's BDF given
@@ -224,7 +224,7 @@ def py_pde_runs(instance, points):
                 "atol": rtol * 1e-2,
             },
         )
-        for rtol in (1e-4, 1e-6, 1e-8, 1e-10)
+        for rtol in (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
     ]
     if points <= 512:  # the explicit solvers take seconds already at 256
         configurations += [
@@ -252,10 +252,10 @@ def py_pde_runs(instance, points):
 
 
 FOURIER_POINTS = (16, 24, 32, 40, 48, 64, 80, 96, 128, 160, 192, 256)
-FV_CELLS = (200, 400, 800, 1600, 3200, 6400)
+FV_CELLS = (200, 400, 800, 1200, 1600, 2000, 2400, 3200, 4800, 6400)
 MOL_POINTS = (64, 96, 128, 192, 256, 384, 512, 768, 1024, 1536)
-MOL_RTOL = (1e-4, 1e-6, 1e-8, 1e-10)
-PDE_POINTS = (256, 512, 1024, 2048, 4096, 8192)
+MOL_RTOL = (1e-4, 1e-5, 1e-6, 1e-7, 1e-8, 1e-9, 1e-10)
+PDE_POINTS = (256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192)
 
 
 FOURIER = "ours, Fourier (exact in time)"
@@ -267,12 +267,12 @@ def measure(instance):
     for n in FOURIER_POINTS:
         runs.append((FOURIER, f"{n} points", *ours_fourier(instance, n)))
     for n in FV_CELLS:
-        for per_cell in (1, 2):
+        for per_cell in (0.5, 1, 2):
             error, seconds = ours_finite_volumes(instance, n, per_cell)
             runs.append(
                 (
                     "ours, finite volumes (SG + BDF2)",
-                    f"{n} cells, dt = dx/{per_cell}",
+                    f"{n} cells, dt = {1 / per_cell:g} dx",
                     error,
                     seconds,
                 )

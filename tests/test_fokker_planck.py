@@ -10,7 +10,6 @@ from fokker_planck import (
     Grid,
     bernoulli,
     boltzmann,
-    spectral,
     wrapped_gaussian,
 )
 from scipy import special
@@ -47,19 +46,12 @@ def test_finite_volumes_converge_at_second_order():
     assert np.all((orders > 1.85) & (orders < 2.2)), orders
 
 
-def test_spectral_solution_is_exact_to_round_off():
-    x = np.arange(64) * L / 64
-    p0 = wrapped_gaussian(x, math.pi, A, 0, 0, 0, L)
-    p = spectral(64, L, p0, V, D, [0.5, REVOLUTION])
-    for t, row in zip((0.5, REVOLUTION), p, strict=True):
-        assert np.abs(row - wrapped_gaussian(x, math.pi, A, t, V, D, L)).max() < 1e-10
-
-
-def test_spectral_accuracy_improves_faster_than_any_power():
+def test_fourier_accuracy_improves_faster_than_any_power():
     def error(n):
-        x = np.arange(n) * L / n
-        p = spectral(n, L, wrapped_gaussian(x, math.pi, A, 0, 0, 0, L), V, D, [1.0])[-1]
-        return np.abs(p - wrapped_gaussian(x, math.pi, A, 1.0, V, D, L)).max()
+        problem = Fourier(n, D, drift=V)
+        p0 = wrapped_gaussian(problem.x, math.pi, A, 0, 0, 0, L)
+        p = problem.solve(p0, [1.0])[-1]
+        return np.abs(p - wrapped_gaussian(problem.x, math.pi, A, 1.0, V, D, L)).max()
 
     assert error(24) / error(48) > 1e4
 

@@ -2,7 +2,7 @@
 
     dp/dt = -d/dx ( mu(x) p ) + D d2p/dx2,    p(x + L, t) = p(x, t)
 
-Three solvers:
+Two solvers:
 
 - ``FiniteVolume``: cell averages on a uniform grid, Scharfetter-Gummel fluxes
   between cells (exponentially fitted: upwind where drift dominates, central
@@ -12,10 +12,9 @@ Three solvers:
   total mass is conserved up to round-off; each step's matrix is an M-matrix,
   solved by an LU without pivoting, so p stays non-negative exactly.
 - ``Fourier``: for a smooth periodic problem, Fourier collocation, exact in
-  time (an FFT for a constant drift, a matrix exponential otherwise): the
-  fast one, and not conservative cell by cell.
-- ``spectral``: for constant drift and diffusion, the exact solution of the
-  semi-discrete problem by FFT: each Fourier mode decays and turns on its own.
+  time: for constant drift and diffusion each Fourier mode decays and turns
+  on its own (an FFT and back), otherwise a matrix exponential. The fast
+  one, but not conservative cell by cell nor kept non-negative.
 
 And the exact solution they are checked against: for constant drift ``v`` and
 diffusion ``D``, a Gaussian that drifts at ``v``, spreads as ``sigma^2 + 2 D
@@ -249,7 +248,10 @@ class Fourier:
     ``FiniteVolume``: a resolved smooth solution only dips by about its error.
     """
 
-    def __init__(self, points: int, diffusion: float, drift, length=2 * math.pi):
+    def __init__(
+        self, points: int, diffusion: float, drift, length: float = 2 * math.pi
+    ):
+        """``drift`` is a number or a function of x, sampled at the points."""
         self.points, self.length, self.diffusion = points, length, diffusion
         self.x = np.arange(points) * length / points
         self.k = 2 * math.pi * np.fft.rfftfreq(points, d=length / points)
@@ -275,37 +277,16 @@ class Fourier:
                 [np.fft.irfft(start * np.exp(rates * t), self.points) for t in times]
             )
         snapshots, current, now = [], np.asarray(p0, dtype=float), 0.0
+        propagators = {}  # one exp(dt A) per distinct interval: frames share it
         for t in times:
             if t > now:
-                current = linalg.expm((t - now) * self.operator) @ current
+                dt = t - now
+                if dt not in propagators:
+                    propagators[dt] = linalg.expm(dt * self.operator)
+                current = propagators[dt] @ current
             snapshots.append(current)
             now = t
         return np.array(snapshots)
-
-
-def spectral(
-    grid_points: int,
-    length: float,
-    p0: np.ndarray,
-    drift: float,
-    diffusion: float,
-    times: list[float],
-) -> np.ndarray:
-    """Constant drift and diffusion, solved exactly in time by FFT.
-
-    ``p0`` is sampled at ``grid_points`` equispaced points from 0; each
-    Fourier mode k evolves as exp((-i k v - D k^2) t).
-    """
-    k = 2 * math.pi * np.fft.rfftfreq(grid_points, d=length / grid_points)
-    start = np.fft.rfft(p0)
-    return np.array(
-        [
-            np.fft.irfft(
-                start * np.exp((-1j * k * drift - diffusion * k**2) * t), grid_points
-            )
-            for t in times
-        ]
-    )
 
 
 def boltzmann(grid: Grid, potential: Callable, diffusion: float) -> np.ndarray:
