@@ -346,17 +346,14 @@ def plot(results):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, axes = plt.subplots(
-        1, len(results), figsize=(5 * len(results), 4.5), sharey=True
-    )
+    fig, axes = plt.subplots(1, len(results), figsize=(15, 5), sharey=True)
     for ax, (instance, runs) in zip(axes, results, strict=True):
         for solver in dict.fromkeys(r[0] for r in runs):
             mine = sorted((r for r in runs if r[0] == solver), key=lambda r: -r[2])
             errors = np.array([r[2] for r in mine])
             seconds = np.array([r[3] for r in mine])
-            front = np.minimum.accumulate(seconds[::-1])[
-                ::-1
-            ]  # fastest at this error or better
+            # the fastest run at this error or better
+            front = np.minimum.accumulate(seconds[::-1])[::-1]
             (line,) = ax.loglog(errors, front, drawstyle="steps-post", label=solver)
             ax.loglog(errors, seconds, ".", color=line.get_color(), alpha=0.4)
         for target in TARGETS:
@@ -364,12 +361,12 @@ def plot(results):
         ax.set(
             title=instance.name,
             xlabel="largest error at the final time",
-            xlim=(1e-13, 1),
+            xlim=(1, 1e-14),
         )
-        ax.invert_xaxis()
-    axes[0].set_ylabel("seconds (best of several)")
-    axes[0].legend(fontsize=7, loc="upper left")
-    fig.tight_layout()
+    axes[0].set_ylabel("seconds (best of several repeats)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="lower center", ncol=3, fontsize=9)
+    fig.tight_layout(rect=(0, 0.12, 1, 1))
     fig.savefig(PLOT, dpi=90)
 
 
