@@ -7,13 +7,14 @@ Two solvers:
 - ``FiniteVolume``: cell averages on a uniform grid, Scharfetter-Gummel fluxes
   between cells (exponentially fitted: upwind where drift dominates, central
   where diffusion does; exact discrete equilibrium for a drift given by a
-  potential), BDF2 in time (implicit Euler for the first step). Each step
-  solves one cyclic tridiagonal system with a sparse LU factorization made
-  once (LAPACK's tridiagonal LU with the Sherman-Morrison formula for the
-  periodic corners). Probability leaves a cell only as flux into its neighbour, so the
-  total mass is conserved to round-off, and the matrix keeps p non-negative.
-- ``spectral``: for constant drift and diffusion, the exact solution of the
-  semi-discrete problem by FFT: each Fourier mode decays and turns on its own.
+  potential), BDF2 in time with implicit Euler steps where BDF2 could make p
+  negative. Probability leaves a cell only as flux into its neighbour, so the
+  total mass is conserved up to round-off; each step's matrix is an M-matrix,
+  solved by an LU without pivoting, so p stays non-negative exactly.
+- ``Fourier``: for a smooth periodic problem, Fourier collocation, exact in
+  time: for constant drift and diffusion each Fourier mode decays and turns
+  on its own (an FFT and back), otherwise a matrix exponential. The fast
+  one, but not conservative cell by cell nor kept non-negative.
 
 And the exact solution they are checked against: for constant drift ``v`` and
 diffusion ``D``, a Gaussian that drifts at ``v``, spreads as ``sigma^2 + 2 D
@@ -30,8 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
-from scipy.linalg import blas, lapack
+from scipy import linalg, sparse
 from scipy.sparse.linalg import splu
 from scipy.special import erf, expm1
 
@@ -57,6 +57,12 @@ class Grid:
     def faces(self) -> np.ndarray:
         """The right face of each cell (the face between cell i and i + 1)."""
         return (np.arange(self.cells) + 1.0) * self.dx
+
+    def cell_averages(self, f: Callable, points: int = 8) -> np.ndarray:
+        """The average of ``f`` over each cell, by Gauss-Legendre quadrature."""
+        nodes, weights = np.polynomial.legendre.leggauss(points)
+        x = self.centers[:, None] + nodes[None, :] * self.dx / 2
+        return f(x) @ weights / 2
 
     def mass(self, p: np.ndarray) -> float:
         return float(np.sum(p) * self.dx)
@@ -102,42 +108,6 @@ def wrapped_gaussian_cdf(x, center, a, t, drift, diffusion, length) -> np.ndarra
     shifts = np.arange(-WRAPS, WRAPS + 1)[:, None] * length
     z = (np.asarray(x)[None, :] - mean + shifts) / (deviation * math.sqrt(2))
     return 0.5 * erf(z).sum(axis=0)
-
-
-class CyclicTridiagonal:
-    """A factorized periodic tridiagonal matrix, for many solves.
-
-    LAPACK's tridiagonal LU (gttrf/gttrs) with the Sherman-Morrison formula
-    for the two corner entries: each solve is O(n), a little faster than a
-    general sparse LU of the same matrix.
-    """
-
-    def __init__(self, matrix: sparse.spmatrix):
-        n = matrix.shape[0]
-        matrix = matrix.tocsr()
-        diagonal = matrix.diagonal(0).copy()
-        self.alpha, beta = matrix[0, n - 1], matrix[n - 1, 0]
-        self.gamma = -diagonal[0]
-        diagonal[0] -= self.gamma
-        diagonal[-1] -= self.alpha * beta / self.gamma
-        *self.lu, info = lapack.dgttrf(
-            matrix.diagonal(-1), diagonal, matrix.diagonal(1)
-        )
-        if info:
-            raise np.linalg.LinAlgError(f"singular matrix (LAPACK gttrf info {info})")
-        corner = np.zeros(n)
-        corner[0], corner[-1] = self.gamma, beta
-        self.z = self.tridiagonal(corner)
-        self.ratio = self.alpha / self.gamma
-        self.factor = 1 + self.z[0] + self.ratio * self.z[-1]
-
-    def tridiagonal(self, b: np.ndarray) -> np.ndarray:
-        return lapack.dgttrs(*self.lu, b)[0]
-
-    def solve(self, b: np.ndarray) -> np.ndarray:
-        y = self.tridiagonal(b)
-        # y - (v.y / (1 + v.z)) z, in place (BLAS axpy)
-        return blas.daxpy(self.z, y, a=-(y[0] + self.ratio * y[-1]) / self.factor)
 
 
 def bernoulli(z: np.ndarray) -> np.ndarray:
@@ -194,71 +164,129 @@ class FiniteVolume:
         values = np.concatenate([-out_right, in_right, out_right, -in_right]) / dx
         return sparse.csc_matrix((values, (rows, cols)), shape=(n, n))
 
-    def factorized(self, matrix):
-        """The step's matrix, factorized once: cyclic tridiagonal when there
-        are at least three cells, a sparse LU otherwise."""
-        return CyclicTridiagonal(matrix) if self.grid.cells >= 3 else splu(matrix)
-
     def solve(
         self, p0: np.ndarray, times: list[float], steps_per_unit: float = 200.0
     ) -> np.ndarray:
-        """p at each of ``times`` (ascending, from 0), one row per time.
+        """p at each of ``times`` (increasing, none before 0), one row per time.
 
-        The step is the same throughout (at most 1/steps_per_unit, fitted to
-        the last time), so each solve reuses one factorization: BDF2,
-        (3 p_{n+1} - 4 p_n + p_{n-1}) / (2 dt) = A p_{n+1}, after one
-        implicit Euler step.
+        Each interval between requested times is cut into equal steps of at
+        most 1/steps_per_unit, so every snapshot is taken exactly at its
+        time. A step is BDF2 for variable steps (ratio w = dt_n / dt_(n-1)),
+        c p_(n+1) - dt A p_(n+1) = (1 + w) p_n - w^2 / (1 + w) p_(n-1),
+        c = (1 + 2 w) / (1 + w); it is implicit Euler instead for the first
+        step, after a step more than twice shorter, and wherever that right
+        side has a negative entry. The matrix c I - dt A is an M-matrix, so a
+        non-negative right side gives a non-negative p: that is what keeps p
+        from going negative, however long the step.
         """
-        times = np.asarray(times, dtype=float)
-        end = float(times[-1])
-        steps = max(2, math.ceil(end * steps_per_unit)) if end > 0 else 0
-        dt = end / steps if steps else 0.0
-        identity = sparse.identity(self.grid.cells, format="csc")
-        snapshots = np.empty((len(times), self.grid.cells))
-        want = iter(enumerate(times))
-        index, next_time = next(want)
+        times = checked_times(times)
+        factorizations = {}
+
+        def step_solver(c: float, dt: float):
+            if (c, dt) not in factorizations:
+                matrix = c * sparse.identity(self.grid.cells, format="csc")
+                factorizations[c, dt] = m_matrix_lu(matrix - dt * self.operator)
+            return factorizations[c, dt].solve
+
+        snapshots = np.empty((times.size, self.grid.cells))
         previous, current = None, np.asarray(p0, dtype=float).copy()
-        if steps:
-            euler = self.factorized(identity - dt * self.operator)
-            bdf2 = self.factorized(1.5 * identity - dt * self.operator)
-        for step in range(steps + 1):
-            now = step * dt
-            while next_time is not None and now >= next_time - 1e-12 * max(1.0, end):
-                snapshots[index] = current
-                index, next_time = next(want, (None, None))
-            if step == steps:
-                break
-            if previous is None:
-                previous, current = current, euler.solve(current)
-            else:
-                rhs = blas.daxpy(current, -0.5 * previous, a=2.0)  # 2 p_n - p_{n-1}/2
-                previous, current = current, bdf2.solve(rhs)
+        now, last_dt = 0.0, None
+        for index, time in enumerate(times):
+            steps = max(1, math.ceil((time - now) * steps_per_unit - 1e-9))
+            steps = steps if time > now else 0
+            dt = (time - now) / steps if steps else 0.0
+            for _ in range(steps):
+                rhs = None
+                if previous is not None and dt <= 2 * last_dt:
+                    w = dt / last_dt
+                    rhs = (1 + w) * current - w * w / (1 + w) * previous
+                if rhs is not None and rhs.min() >= 0:
+                    advanced = step_solver((1 + 2 * w) / (1 + w), dt)(rhs)
+                else:  # implicit Euler
+                    advanced = step_solver(1.0, dt)(current)
+                previous, current, last_dt = current, advanced, dt
+            snapshots[index], now = current, time
         return snapshots
 
 
-def spectral(
-    grid_points: int,
-    length: float,
-    p0: np.ndarray,
-    drift: float,
-    diffusion: float,
-    times: list[float],
-) -> np.ndarray:
-    """Constant drift and diffusion, solved exactly in time by FFT.
+def m_matrix_lu(matrix: sparse.spmatrix):
+    """LU without pivoting (SuperLU in natural order), for an M-matrix.
 
-    ``p0`` is sampled at ``grid_points`` equispaced points from 0; each
-    Fourier mode k evolves as exp((-i k v - D k^2) t).
+    The factors of an M-matrix are M-matrices too: off-diagonal entries
+    <= 0, so each substitution only adds non-negative terms, and a
+    non-negative right side gives a non-negative solution even in floating
+    point.
     """
-    k = 2 * math.pi * np.fft.rfftfreq(grid_points, d=length / grid_points)
-    start = np.fft.rfft(p0)
-    return np.array(
-        [
-            np.fft.irfft(
-                start * np.exp((-1j * k * drift - diffusion * k**2) * t), grid_points
-            )
-            for t in times
-        ]
+    return splu(
+        sparse.csc_matrix(matrix),
+        permc_spec="NATURAL",
+        diag_pivot_thresh=0.0,
+        options={"SymmetricMode": True},
     )
+
+
+def checked_times(times) -> np.ndarray:
+    """``times`` as an array, refused unless increasing, unrepeated, >= 0."""
+    times = np.asarray(times, dtype=float)
+    if times.ndim != 1 or times.size == 0:
+        raise ValueError("times must be a non-empty list of times")
+    if times[0] < 0 or np.any(np.diff(times) <= 0):
+        raise ValueError("times must be increasing, without repeats, and none before 0")
+    return times
+
+
+class Fourier:
+    """Fourier collocation at ``points`` equispaced points, exact in time.
+
+    For a smooth periodic drift the error falls faster than any power of the
+    spacing, and since the operator A does not change with time, p(t) =
+    exp(t A) p(0) has no time error at all. A constant drift makes every
+    Fourier mode an eigenvector: then each mode only decays and turns (an
+    FFT and back). Otherwise A = -d/dx diag(mu) + D d2/dx2 is a dense matrix
+    of spectral derivatives, and exp(t A) comes from ``scipy.linalg.expm``.
+    Mass (the mean) is exact to round-off; p is not kept non-negative, unlike
+    ``FiniteVolume``: a resolved smooth solution only dips by about its error.
+    """
+
+    def __init__(
+        self, points: int, diffusion: float, drift, length: float = 2 * math.pi
+    ):
+        """``drift`` is a number or a function of x, sampled at the points."""
+        self.points, self.length, self.diffusion = points, length, diffusion
+        self.x = np.arange(points) * length / points
+        self.k = 2 * math.pi * np.fft.rfftfreq(points, d=length / points)
+        mu = np.asarray(drift(self.x) if callable(drift) else drift, dtype=float)
+        mu = mu * np.ones(points)
+        self.constant = mu[0] if np.ptp(mu) == 0 else None
+        if self.constant is None:
+            ik = 1j * self.k
+            if points % 2 == 0:
+                ik[-1] = 0  # the Nyquist mode has no real derivative
+            modes = np.fft.rfft(np.eye(points), axis=0)
+            dx = np.fft.irfft(ik[:, None] * modes, points, axis=0)
+            dxx = np.fft.irfft(-(self.k**2)[:, None] * modes, points, axis=0)
+            self.operator = -dx * mu[None, :] + diffusion * dxx
+
+    def solve(self, p0: np.ndarray, times) -> np.ndarray:
+        """p at the points at each of ``times``, one row per time."""
+        times = checked_times(times)
+        if self.constant is not None:
+            rates = -1j * self.k * self.constant - self.diffusion * self.k**2
+            start = np.fft.rfft(p0)
+            return np.array(
+                [np.fft.irfft(start * np.exp(rates * t), self.points) for t in times]
+            )
+        snapshots, current, now = [], np.asarray(p0, dtype=float), 0.0
+        propagators = {}  # one exp(dt A) per distinct interval: frames share it
+        for t in times:
+            if t > now:
+                dt = t - now
+                if dt not in propagators:
+                    propagators[dt] = linalg.expm(dt * self.operator)
+                current = propagators[dt] @ current
+            snapshots.append(current)
+            now = t
+        return np.array(snapshots)
 
 
 def boltzmann(grid: Grid, potential: Callable, diffusion: float) -> np.ndarray:
