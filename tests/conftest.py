@@ -76,6 +76,15 @@ def site(tmp_path_factory) -> BuiltSite:
 
 
 @pytest.fixture(scope="session")
+def site_url(site):
+    """The session's site over HTTP, as reader_view serves it to Chromium."""
+    from reader_view import served
+
+    with served(site.output) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def production_site(site, tmp_path_factory) -> BuiltSite:
     """The real blog built once a run by ``invoke preview`` (publishconf.py)
     with SITEURL set, from the development build's execution cache."""

@@ -11,7 +11,6 @@ not the figure's dpi; the ratio of text to width is the same.)"""
 import pytest
 
 from browser_fixtures import chromium, require_chromium
-from browser_fixtures import served as serve
 from helpers import report_of
 
 PHONE = {"width": 390, "height": 844}
@@ -19,13 +18,6 @@ DESKTOP = {"width": 1280, "height": 900}
 LEGIBLE_PX = 10
 
 require_chromium()
-
-
-@pytest.fixture(scope="module")
-def served(site):
-    """The session's built blog over HTTP."""
-    with serve(site.output) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -47,9 +39,9 @@ def recorded(site) -> dict[str, dict]:
     return files
 
 
-def post_url(site, served: str, slug: str) -> str:
+def post_url(site, site_url: str, slug: str) -> str:
     (page,) = site.output.glob(f"*/*/{slug}/index.html")
-    return f"{served}/{page.parent.relative_to(site.output).as_posix()}/"
+    return f"{site_url}/{page.parent.relative_to(site.output).as_posix()}/"
 
 
 def shown_figures(browser, url: str, viewport: dict) -> list[dict]:
@@ -86,9 +78,9 @@ def text_px(figure: dict, recorded: dict) -> float:
 
 
 def test_on_a_phone_every_figure_shows_its_text_at_a_legible_size(
-    site, served, browser, recorded
+    site, site_url, browser, recorded
 ):
-    url = post_url(site, served, "1d-fokker-planck-equation")
+    url = post_url(site, site_url, "1d-fokker-planck-equation")
     shown = shown_figures(browser, url, PHONE)
     assert len(shown) == 5  # the animation and four figures
     for figure in shown:
@@ -98,9 +90,9 @@ def test_on_a_phone_every_figure_shows_its_text_at_a_legible_size(
 
 
 def test_on_a_desktop_every_figure_shows_at_its_own_size(
-    site, served, browser, recorded
+    site, site_url, browser, recorded
 ):
-    url = post_url(site, served, "1d-fokker-planck-equation")
+    url = post_url(site, site_url, "1d-fokker-planck-equation")
     shown = shown_figures(browser, url, DESKTOP)
     assert len(shown) == 5
     for figure in shown:
@@ -108,11 +100,11 @@ def test_on_a_desktop_every_figure_shows_at_its_own_size(
         assert text_px(figure, recorded) >= LEGIBLE_PX, figure
 
 
-def test_on_a_phone_wide_tables_scroll_inside_their_own_box(site, served, browser):
+def test_on_a_phone_wide_tables_scroll_inside_their_own_box(site, site_url, browser):
     page = browser.new_page()
     try:
         page.set_viewport_size(PHONE)
-        page.goto(post_url(site, served, "weekend-project-cloudcached"))
+        page.goto(post_url(site, site_url, "weekend-project-cloudcached"))
         page_width = page.evaluate("document.scrollingElement.scrollWidth")
         assert page_width <= PHONE["width"]  # the page itself never scrolls sideways
         boxes = page.evaluate(

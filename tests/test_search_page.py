@@ -9,7 +9,6 @@ import pytest
 from playwright import sync_api
 
 from browser_fixtures import chromium, require_chromium
-from browser_fixtures import served as serve
 
 PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-...
 # Results wait for Pagefind's WebAssembly and index chunks: on a busy 2-core
@@ -17,13 +16,6 @@ PICKLE_TITLE = "Making Python's pickle safe(r)"  # content/posts/making-pythons-
 WAIT = 20_000
 
 require_chromium()
-
-
-@pytest.fixture(scope="module")
-def served(site):
-    """The session's site over HTTP, as `invoke serve` serves it."""
-    with serve(site.output) as url:
-        yield url
 
 
 @pytest.fixture(scope="module")
@@ -45,31 +37,31 @@ def results(page):
     return titles
 
 
-def test_typing_pickle_in_the_header_box_shows_the_pickle_post_first(page, served):
-    page.goto(f"{served}/")
+def test_typing_pickle_in_the_header_box_shows_the_pickle_post_first(page, site_url):
+    page.goto(f"{site_url}/")
     page.get_by_role("search").get_by_label("Search").fill("pickle")
     page.get_by_role("search").get_by_role("button").click()
-    page.wait_for_url(f"{served}/search/?q=pickle")
+    page.wait_for_url(f"{site_url}/search/?q=pickle")
     titles = results(page)
     sync_api.expect(titles.first).to_have_text(PICKLE_TITLE, timeout=WAIT)
     titles.first.locator("a").click()
-    page.wait_for_url(f"{served}/2009/10/making-pythons-pickle-safer/")
+    page.wait_for_url(f"{site_url}/2009/10/making-pythons-pickle-safer/")
 
 
-def test_searching_asks_nothing_of_any_other_host(page, served):
+def test_searching_asks_nothing_of_any_other_host(page, site_url):
     asked = []
 
     def record(route):
         asked.append(route.request.url)
-        if urlsplit(route.request.url).netloc == urlsplit(served).netloc:
+        if urlsplit(route.request.url).netloc == urlsplit(site_url).netloc:
             route.continue_()
         else:
             route.abort()
 
     page.route("**/*", record)
-    page.goto(f"{served}/search/?q=websockets")
+    page.goto(f"{site_url}/search/?q=websockets")
     sync_api.expect(results(page).first).to_contain_text("WebSockets", timeout=WAIT)
-    elsewhere = [url for url in asked if not url.startswith(f"{served}/")]
+    elsewhere = [url for url in asked if not url.startswith(f"{site_url}/")]
     assert elsewhere == []
     # The index itself came from the site: its entry, WebAssembly and fragments.
     paths = [urlsplit(url).path for url in asked]
@@ -81,14 +73,14 @@ def test_searching_asks_nothing_of_any_other_host(page, served):
 @pytest.mark.parametrize("scheme", ["light", "dark"])
 @pytest.mark.parametrize("width", [1280, 390])
 def test_search_pages_have_no_axe_violations_and_fit_the_width(
-    page, served, scheme, width
+    page, site_url, scheme, width
 ):
     from axe_playwright_python.sync_playwright import Axe
 
     page.emulate_media(color_scheme=scheme)
     page.set_viewport_size({"width": width, "height": 900})
     for address in ("/", "/search/", "/search/?q=pickle", "/search/?q=zzzqqq"):
-        page.goto(served + address)
+        page.goto(site_url + address)
         if "q=" in address:
             message = page.locator(".pagefind-ui__message")
             sync_api.expect(message).to_contain_text("result", timeout=WAIT)
