@@ -140,3 +140,24 @@ def built_once(factory, name: str, build) -> tuple[Path, subprocess.CompletedPro
             fields = ("args", "returncode", "stdout", "stderr")
             kept.write_text(json.dumps({f: getattr(done, f) for f in fields}))
     return directory, subprocess.CompletedProcess(**json.loads(kept.read_text()))
+
+
+# Small sites of a test's own: posts dated July 2009, in one category.
+HEADER = "Title: {title}\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
+
+
+def write_site(root: Path, posts: dict[str, str], code: dict[str, str] = ()) -> Path:
+    """A content directory with ``posts`` (name -> body) and ``code`` files."""
+    content = root / "content"
+    (content / "posts").mkdir(parents=True, exist_ok=True)
+    (content / "code").mkdir(exist_ok=True)
+    for name, body in posts.items():
+        text = HEADER.format(title=name.replace("-", " ").title()) + body
+        (content / "posts" / f"{name}.md").write_text(text)
+    for name, text in dict(code).items():
+        (content / "code" / name).write_text(text)
+    return content
+
+
+def page(output: Path, slug: str) -> html.HtmlElement:
+    return html.parse(str(output / "2009" / "07" / slug / "index.html")).getroot()

@@ -2,8 +2,7 @@
 
 import pytest
 
-from helpers import build_site
-from test_execution_builds import write_site
+from helpers import build_site, write_site
 
 GOOD_HEADER = "Title: Broken\nDate: 2009-01-01\nTags: python\n\nBody.\n"
 

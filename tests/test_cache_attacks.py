@@ -23,8 +23,7 @@ from cloudcached import Client, LocalBackend, S3Backend
 from executable_blocks.entry_signature import MAGIC, SIGNATURE_BYTES, EntrySigner
 from executable_blocks.protocol import BlockResult, CacheEntry, Picture
 from executable_blocks.signing_keys import generate
-from helpers import build_site, report_of
-from test_execution_builds import write_site
+from helpers import build_site, report_of, write_site
 
 TRUSTED = generate("ci.null-disquisition-1")  # the secret of the trusted builds
 SCRIPT = "<script>alert(1)</script>"

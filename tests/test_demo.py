@@ -15,9 +15,8 @@ import pytest
 from websockets.asyncio.client import connect
 
 from chat_fixtures import free_port
-from helpers import CONTENT, ROOT, invoke_command
+from helpers import CONTENT, ROOT, invoke_command, write_site
 from redis_fixtures import require_redis
-from test_execution_builds import write_site
 
 
 def start_demo(tmp_path, *options: str, ready: str):

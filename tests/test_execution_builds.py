@@ -7,34 +7,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from lxml import html
 
-from helpers import ROOT, build_site, report_of
-
-HEADER = "Title: {title}\nDate: 2009-07-18\nCategory: Test\nTags: t\n\n"
-
-
-def write_site(root: Path, posts: dict[str, str], code: dict[str, str] = ()) -> Path:
-    """A content directory with ``posts`` (name -> body) and ``code`` files."""
-    content = root / "content"
-    (content / "posts").mkdir(parents=True, exist_ok=True)
-    (content / "code").mkdir(exist_ok=True)
-    for name, body in posts.items():
-        text = HEADER.format(title=name.replace("-", " ").title()) + body
-        (content / "posts" / f"{name}.md").write_text(text)
-    for name, text in dict(code).items():
-        (content / "code" / name).write_text(text)
-    return content
+from helpers import HEADER, ROOT, build_site, page, report_of, write_site
 
 
 def build(tmp_path: Path, content: Path, name="output", *options, cache=None):
     output = tmp_path / name
     result = build_site(content, output, cache or tmp_path / "cache", *options)
     return result, result.stdout + result.stderr, output
-
-
-def page(output: Path, slug: str) -> html.HtmlElement:
-    return html.parse(str(output / "2009" / "07" / slug / "index.html")).getroot()
 
 
 def statuses(output: Path) -> dict[int, tuple[str, str]]:

@@ -4,9 +4,8 @@ a missing image and an image without alt fails, naming each at path:line:col."""
 import json
 from pathlib import Path
 
-from helpers import build_site
+from helpers import build_site, write_site
 from positions_check import SiteCheck
-from test_execution_builds import write_site
 
 BROKEN = """Some text first.
 

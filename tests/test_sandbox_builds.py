@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 
 from executable_blocks.signing_keys import generate
-from helpers import build_site, invoke_command
-from test_execution_builds import page, write_site
+from helpers import build_site, invoke_command, page, write_site
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
 SECRET = f"secret-{uuid.uuid4().hex}"

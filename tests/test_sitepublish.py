@@ -5,7 +5,7 @@ import os
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, write_site
 from publish_helpers import SITE, WRITES, keys, manifest, on_request, write
 from sitepublish import (
     MANIFEST_NAME,
@@ -16,7 +16,6 @@ from sitepublish import (
     plan,
     target,
 )
-from test_execution_builds import write_site
 
 
 @pytest.mark.parametrize(

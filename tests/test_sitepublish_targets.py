@@ -3,9 +3,8 @@ refused with a clear error before anything is built or touched."""
 
 import pytest
 
-from helpers import invoke
+from helpers import invoke, write_site
 from sitepublish import PublishError, Target, target
-from test_execution_builds import write_site
 
 
 @pytest.mark.parametrize(

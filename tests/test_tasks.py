@@ -9,8 +9,7 @@ import urllib.request
 import pytest
 
 import tasks
-from helpers import ROOT, eventually, invoke, invoke_command
-from test_execution_builds import write_site
+from helpers import ROOT, eventually, invoke, invoke_command, write_site
 
 QUICKSTART_TASKS = [
     "clean",
