@@ -2,13 +2,16 @@
 with Pagefind's own binary, the search page loads Pagefind's UI from the site
 itself, and a failed index fails the build."""
 
+import gzip
 import json
 import stat
+import subprocess
 
 import pytest
 
 from helpers import ROOT, build_site
 from pagefind_search import IndexFailed, index_site
+from pagefind_search.indexer import MOST_ALTERNATIVES, body_glob, default_binary
 from seed import SEED_POSTS
 
 
@@ -108,3 +111,120 @@ def test_pagefind_off_builds_no_index_no_search_page_and_no_box(tmp_path):
     assert not (output / "search").exists()
     assert 'role="search"' not in (output / "index.html").read_text()
     assert (output / "hello" / "index.html").is_file()
+
+
+def write_pages(site, pages):
+    """Pages at their paths; a marked one has a body Pagefind indexes."""
+    for relative, marked in pages.items():
+        path = site / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = f"<main data-pagefind-body><h1>{relative}</h1>" if marked else "<main>"
+        path.write_text(
+            f"<!DOCTYPE html><html lang='en'><body>{body}<p>Words about "
+            f"{relative}.</p></main></body></html>"
+        )
+
+
+BLOG = {
+    "index.html": False,
+    "page/2/index.html": False,
+    "tag/python/index.html": False,
+    "2009/10/pickle/index.html": True,
+    "2009/11/htmlparser/index.html": True,
+    "2010/01/chat/index.html": True,
+    "about/index.html": True,
+}
+
+
+def indexed_urls(bundle):
+    """The URL of every page in a Pagefind bundle."""
+    return sorted(
+        json.loads(gzip.decompress(fragment.read_bytes())[len(b"pagefind_dcd") :])[
+            "url"
+        ]
+        for fragment in (bundle / "fragment").glob("*.pf_fragment")
+    )
+
+
+def test_pagefind_reads_only_the_marked_pages_and_indexes_what_it_would_alone(
+    tmp_path,
+):
+    site = tmp_path / "site"
+    write_pages(site, BLOG)
+    assert body_glob(site) == "{2009/**/*.html,2010/**/*.html,about/**/*.html}"
+    run = index_site(site)
+    assert (run.read, run.pages) == (4, 4)
+    # Pagefind over every page of the same site, without the glob.
+    alone = tmp_path / "alone"
+    subprocess.run(
+        [default_binary(), "--site", site, "--output-path", alone],
+        check=True,
+        capture_output=True,
+    )
+    assert (
+        indexed_urls(run.bundle)
+        == indexed_urls(alone)
+        == [
+            "/2009/10/pickle/",
+            "/2009/11/htmlparser/",
+            "/2010/01/chat/",
+            "/about/",
+        ]
+    )
+
+
+def test_a_directory_with_an_unmarked_page_is_matched_page_by_page(tmp_path):
+    site = tmp_path / "site"
+    write_pages(site, {**BLOG, "2009/index.html": False, "notes.html": True})
+    assert body_glob(site) == (
+        "{2009/10/**/*.html,2009/11/**/*.html,2010/**/*.html,about/**/*.html,"
+        "notes.html}"
+    )
+    run = index_site(site)
+    assert (run.read, run.pages) == (5, 5)
+
+
+def test_a_listing_that_only_mentions_the_marker_is_read_but_not_indexed(tmp_path):
+    site = tmp_path / "site"
+    write_pages(site, BLOG)
+    listing = site / "tag" / "python" / "index.html"
+    listing.write_text(
+        "<!DOCTYPE html><html lang='en'><body><main><p>Mark a body with "
+        "<code>&lt;main data-pagefind-body&gt;</code>.</p></main></body></html>"
+    )
+    run = index_site(site)
+    assert (run.read, run.pages) == (5, 4)
+    assert "/tag/python/" not in indexed_urls(run.bundle)
+
+
+def test_the_whole_site_goes_to_pagefind_when_no_page_or_every_page_is_marked(
+    tmp_path,
+):
+    unmarked = tmp_path / "unmarked"
+    write_pages(unmarked, dict.fromkeys(BLOG, False))
+    assert body_glob(unmarked) is None
+    assert index_site(unmarked).pages == len(BLOG)
+    marked = tmp_path / "marked"
+    write_pages(marked, dict.fromkeys(BLOG, True))
+    assert body_glob(marked) is None
+    assert index_site(marked).pages == len(BLOG)
+
+
+def test_a_name_with_a_glob_character_leaves_the_whole_site_to_pagefind(tmp_path):
+    site = tmp_path / "site"
+    write_pages(site, {**BLOG, "2011/{a,b}[1]/index.html": True})
+    assert body_glob(site) is None
+    run = index_site(site)
+    assert (run.read, run.pages) == (len(BLOG) + 1, 5)
+    assert "/2011/{a,b}[1]/" in indexed_urls(run.bundle)
+
+
+def test_a_glob_of_too_many_alternatives_leaves_the_whole_site_to_pagefind(
+    tmp_path,
+):
+    site = tmp_path / "site"
+    pages = {f"2009/{n:03}/index.html": True for n in range(MOST_ALTERNATIVES + 1)}
+    write_pages(site, {**pages, "2009/index.html": False, "index.html": False})
+    assert body_glob(site) is None
+    run = index_site(site)
+    assert (run.read, run.pages) == (MOST_ALTERNATIVES + 3, MOST_ALTERNATIVES + 1)

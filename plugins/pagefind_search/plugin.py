@@ -52,8 +52,10 @@ def index_written_site(pelican) -> None:
         return
     size, files = run.size()
     logger.info(
-        "pagefind: indexed %d pages (%d words) in %.2f s; %s: %d files, %.0f kB",
+        "pagefind: indexed %d pages of the %d HTML files it read (%d words) in "
+        "%.2f s; %s: %d files, %.0f kB",
         run.pages,
+        run.read,
         run.words,
         run.seconds,
         shown(run.bundle),
