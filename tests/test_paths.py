@@ -26,3 +26,17 @@ def test_a_path_through_a_link_to_the_working_directory_is_relative(
     os.symlink(tmp_path / "site", tmp_path / "link")
     monkeypatch.chdir(tmp_path / "site")
     assert shown(tmp_path / "link" / "post.md") == "post.md"
+
+
+def test_the_same_path_is_shown_from_whichever_directory_the_process_is_in(
+    tmp_path, monkeypatch
+):
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    monkeypatch.chdir(tmp_path / "a")
+    assert shown("post.md") == "post.md"
+    assert shown(tmp_path / "b" / "post.md") == str(tmp_path / "b" / "post.md")
+    monkeypatch.chdir(tmp_path / "b")
+    assert shown(tmp_path / "b" / "post.md") == "post.md"
+    assert shown("post.md") == "post.md"
+    assert shown("../a/post.md") == str(tmp_path / "a" / "post.md")
