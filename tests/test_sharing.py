@@ -320,6 +320,14 @@ def test_absolute_links_resolves_srcset_and_poster():
     )
 
 
+def test_absolute_links_finds_attributes_in_any_case_and_spacing():
+    text = "<A HREF = '/tag/python/'>python</A><IMG Src=/a.png alt=''>"
+    assert absolute_links(text, POST) == (
+        '<a href="http://localhost:8000/tag/python/">python</A>'
+        '<img src="http://localhost:8000/a.png" alt="">'
+    )
+
+
 def test_absolute_links_leaves_text_code_and_other_tags_as_written():
     text = (
         '<p>Use <code>&lt;a href="#top"&gt;</code> &amp; <em>so</em></p>\n'
