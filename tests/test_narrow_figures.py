@@ -126,3 +126,43 @@ def test_a_figure_cached_before_narrow_variants_shows_as_it_did():
         '<figure class="exec-figure"><img src="/f/x.svg" alt="A" width="700" '
         'height="350" loading="lazy"><figcaption>A</figcaption></figure>'
     )
+
+
+def rolling_line() -> FuncAnimation:
+    figure = line_plot(width=6, height=3, dpi=80)
+    (line,) = figure.axes[0].lines
+    return FuncAnimation(
+        figure, lambda i: line.set_ydata([0, i, 2 * i, 3 * i]), frames=4
+    )
+
+
+def test_an_animation_is_the_same_whether_its_narrow_variant_is_drawn_by_a_child(
+    monkeypatch,
+):
+    in_child = figures.save_animation(rolling_line(), "gif")
+
+    def no_fork():
+        raise BlockingIOError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(figures.os, "fork", no_fork)
+    here = figures.save_animation(rolling_line(), "gif")
+    assert in_child.narrow is not None
+    assert (here.data, here.narrow.data) == (in_child.data, in_child.narrow.data)
+    assert (here.narrow.width, here.narrow.height) == (
+        in_child.narrow.width,
+        in_child.narrow.height,
+    )
+
+
+def test_a_child_that_fails_gives_nothing_and_one_that_draws_gives_what_it_drew():
+    assert figures.draw_in_child(lambda: 1 / 0)() is None
+    assert figures.draw_in_child(lambda: {"frames": (1, 2)})() == {"frames": (1, 2)}
+
+
+def test_an_animation_that_cannot_be_drawn_narrow_keeps_its_wide_gif(monkeypatch):
+    def cannot(*args):
+        raise ValueError("no room")
+
+    monkeypatch.setattr(figures, "narrow_size", cannot)
+    item = figures.save_animation(rolling_line(), "gif")
+    assert item.data.startswith(b"GIF8") and item.narrow is None
