@@ -101,7 +101,8 @@ class Engine:
         self.index = cache.load_index()
         self.new_index: dict = {}
         self.sessions: dict[str, list[Session]] = {}
-        self.outcomes_by_path: dict[str, list[Outcome]] = {}
+        # path -> the blocks last judged (the reader's list) and their outcomes
+        self.outcomes_by_path: dict[str, tuple[list[Block], list[Outcome]]] = {}
         self.files: dict[str, bytes] = {}  # figure file name -> bytes
         self.rasters: dict[str, Picture] = {}  # SVG figure file name -> its PNG
         self.workers = workers
@@ -290,8 +291,9 @@ class Engine:
     ) -> list[Outcome] | None:
         """The judged outcome of each of ``blocks``; without ``wait``, None
         if a session of theirs is still running."""
-        if path in self.outcomes_by_path and self.same_blocks(path, blocks):
-            return self.outcomes_by_path[path]
+        judged = self.outcomes_by_path.get(path)
+        if judged and (judged[0] is blocks or self.same_blocks(path, blocks)):
+            return judged[1]  # (each placeholder of a post asks again)
         if not self.same_blocks(path, blocks):
             self.submit(path, blocks)  # not discovered, or changed since
         self.poll()
@@ -306,14 +308,15 @@ class Engine:
             ran = session.run.results if session.run else []
             for index, block in enumerate(session.blocks):
                 runs[id(block)] = self.settle(session, index, ran)
+        twins = Twins(sessions)
         for block in blocks:
             if block.runs:
-                outcomes.append(runs[id(self.twin(path, block))])
+                outcomes.append(runs[id(twins.of(block))])
             else:
                 outcomes.append(display_only(block))
         for outcome, block in zip(outcomes, blocks, strict=True):
             outcome.block = block
-        self.outcomes_by_path[path] = outcomes
+        self.outcomes_by_path[path] = (blocks, outcomes)
         return outcomes
 
     def same_blocks(self, path: str, blocks: list[Block]) -> bool:
@@ -325,13 +328,6 @@ class Engine:
         ):
             return True  # the very blocks found when the build started
         return [signature(b) for b in submitted] == [signature(b) for b in runnable]
-
-    def twin(self, path: str, block: Block) -> Block:
-        for session in self.sessions.get(path, []):
-            for candidate in session.blocks:
-                if candidate is block or signature(candidate) == signature(block):
-                    return candidate
-        raise KeyError(block.where)
 
     def settle(self, session: Session, index: int, ran: list) -> Outcome:
         """Judge one block of a finished session and keep its result."""
@@ -428,13 +424,36 @@ class Engine:
         return [
             o
             for path in sorted(self.outcomes_by_path)
-            for o in self.outcomes_by_path[path]
+            for o in self.outcomes_by_path[path][1]
         ]
 
 
 def published_name(item: Picture) -> str:
     """A figure's file name: its content's hash, and its format."""
     return f"{hashlib.sha256(item.data).hexdigest()[:20]}.{item.format}"
+
+
+class Twins:
+    """The submitted block that stands for a block the reader found: the
+    same object, or else one with the same line, code and options (a post
+    read again); found through dictionaries, not a scan per block."""
+
+    def __init__(self, sessions: list[Session]):
+        self.submitted = {id(b): b for s in sessions for b in s.blocks}
+        self.by_signature: dict[tuple, Block] | None = None
+
+    def of(self, block: Block) -> Block:
+        found = self.submitted.get(id(block))
+        if found is not None:
+            return found
+        if self.by_signature is None:
+            self.by_signature = {}
+            for candidate in self.submitted.values():
+                self.by_signature.setdefault(signature(candidate), candidate)
+        try:
+            return self.by_signature[signature(block)]
+        except KeyError:
+            raise KeyError(block.where) from None
 
 
 def display_only(block: Block) -> Outcome:
