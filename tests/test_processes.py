@@ -328,13 +328,19 @@ def test_sessions_run_at_most_workers_at_once(code_dir, workers):
 
 
 def test_results_come_without_the_builder_waiting(code_dir):
-    """``poll(0)`` returns at once; the sessions run meanwhile."""
+    """``poll(0)`` returns at once; the sessions run meanwhile. The session
+    cannot end before the test lets it go, after ``poll(0)`` has returned
+    (one that waited would get the session's timeout after 30 s)."""
+    go = code_dir / "go"
+    waits = f"import os, time\nwhile not os.path.exists({str(go)!r}):\n"
+    waits += "    time.sleep(0.01)\nprint('let go')"
     zygote = ZygoteClient([], [str(code_dir)])
     try:
-        each = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
-        started = time.monotonic()
-        assert zygote.poll(0) == [] and time.monotonic() - started < 0.2
+        each = zygote.submit([request(waits)], [30])
+        assert zygote.poll(0) == [] and not each.done
+        go.touch()
         assert wait_until(lambda: zygote.poll(0.1) == [each] or each.done)
+        assert each.results[0].stdout == "let go\n"
     finally:
         zygote.close()
 
