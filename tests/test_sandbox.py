@@ -135,8 +135,11 @@ def test_a_session_sees_only_its_own_processes(zygote):
     assert printed(zygote, code) == "1 ['1']\n"
 
 
-def test_a_daemonised_child_is_gone_when_its_session_ends(zygote):
+def test_a_daemonised_child_is_gone_when_its_session_ends(zygote, shared):
     marker = f"daemon-{uuid.uuid4().hex}"
+    go = shared / "code" / marker  # the session ends once the test made this
+    waits = f"import os, time\nwhile not os.path.exists({str(go)!r}):\n"
+    waits += "    time.sleep(0.01)\n"
     daemon = (
         "import os\n"
         "if os.fork() == 0:\n"
@@ -145,15 +148,15 @@ def test_a_daemonised_child_is_gone_when_its_session_ends(zygote):
         f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
         "    os._exit(0)\n"
     )
-    run = zygote.submit(
-        [request(daemon), request("import time\ntime.sleep(3)")], [30, 30]
-    )
+    run = zygote.submit([request(daemon), request(waits)], [30, 30])
     pids = []
     # the first block has run (and the second still runs)
     assert wait_until(lambda: zygote.poll(0.1) == [] and len(run.results) == 1)
     assert wait_until(lambda: bool(pids.extend(processes_named(marker)) or pids))
     (pid,) = set(pids)
+    go.touch()
     zygote.wait(run)
+    assert run.results[1].exception is None  # ended because it was let go
     assert wait_until(lambda: not Path(f"/proc/{pid}").exists()), "the daemon lived"
 
 
