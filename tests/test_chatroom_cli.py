@@ -7,6 +7,7 @@ import re
 import signal
 import subprocess
 import sys
+import time
 
 import pytest
 from websockets.asyncio.client import connect
@@ -117,7 +118,10 @@ def test_a_thousand_idle_connections_on_a_small_descriptor_limit_break_nothing()
                 idle.append(socket.create_connection(("127.0.0.1", port)))
 
         async def join():
-            for _ in range(50):  # until the server has seen the idle ones go
+            # until the server has seen the idle ones go (a deadline, not a
+            # count of tries: a slow machine takes longer to close 1,100)
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
                 try:
                     async with connect(f"ws://127.0.0.1:{port}/") as client:
                         await client.send(json.dumps({"type": "join", "nick": "ada"}))
