@@ -146,3 +146,14 @@ def bucket(s3, request) -> str:
     name = "b-" + hashlib.sha256(request.node.nodeid.encode()).hexdigest()[:20]
     s3.create_bucket(Bucket=name)
     return name
+
+
+@pytest.fixture(params=["local", "s3"])
+def backend(request, tmp_path):
+    """A cloudcached storage backend: a directory, then a bucket on moto."""
+    from cloudcached.backends import LocalBackend, S3Backend
+
+    if request.param == "local":
+        return LocalBackend(tmp_path / "cache")
+    s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
+    return S3Backend(s3, bucket, "cloudcached/")

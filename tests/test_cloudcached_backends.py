@@ -17,14 +17,6 @@ def test_location_picks_the_backend(tmp_path, s3):
     assert backend_for("s3://bucket", s3).name("k") == "k"
 
 
-@pytest.fixture(params=["local", "s3"])
-def backend(request, tmp_path):
-    if request.param == "local":
-        return LocalBackend(tmp_path / "cache")
-    s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
-    return S3Backend(s3, bucket, "p")
-
-
 def test_s3_objects_hold_a_metadata_line_then_the_body(s3, bucket):
     backend = S3Backend(s3, bucket, "p")
     backend.write("k", b"body", {"type": "bytes"}, "any")

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache, S3Backend
+from cloudcached import Client, CorruptEntry, LocalBackend, ReadOnlyCache
 from cloudcached.client import checksum
 from signed_pickle import Serializer, Signer
 
@@ -18,14 +18,6 @@ class Clock:
 
     def __call__(self):
         return self.now
-
-
-@pytest.fixture(params=["local", "s3"])
-def backend(request, tmp_path):
-    if request.param == "local":
-        return LocalBackend(tmp_path / "cache")
-    s3, bucket = request.getfixturevalue("s3"), request.getfixturevalue("bucket")
-    return S3Backend(s3, bucket, "cloudcached/")
 
 
 @pytest.fixture
