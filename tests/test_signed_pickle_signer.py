@@ -138,6 +138,23 @@ def test_short_or_missing_keys_are_refused():
         Signer([])
 
 
+def test_one_key_may_be_given_alone_and_a_text_key_is_its_utf8_bytes():
+    blob = Signer([NEW]).sign(b"payload")
+    assert Signer(NEW).unsign(blob) == b"payload"
+    assert Signer(NEW.decode()).unsign(blob) == b"payload"
+    assert (
+        Signer(["ключ, который подписывает"]).unsign(
+            Signer(["ключ, который подписывает".encode()]).sign(b"x")
+        )
+        == b"x"
+    )
+
+
+def test_a_key_of_another_type_is_named_in_the_error():
+    with pytest.raises(TypeError, match="bytes or text, not int"):
+        Signer([42])
+
+
 def test_messages_never_contain_the_key():
     signer = Signer([NEW])
     for blob in (b"junk", Signer([OLD]).sign(b"x")):

@@ -36,8 +36,24 @@ def derive_key(secret: bytes, salt: bytes) -> bytes:
     return hmac.new(secret, b"signed_pickle:" + salt, hashlib.sha256).digest()
 
 
+def as_key_list(keys) -> list[bytes]:
+    """``keys`` as a list of bytes: one key alone becomes a list of one."""
+    if isinstance(keys, (bytes, bytearray, str)):
+        keys = [keys]
+    listed = []
+    for key in keys:
+        if isinstance(key, str):
+            key = key.encode()
+        if not isinstance(key, (bytes, bytearray)):
+            raise TypeError(f"a signing key is bytes or text, not {type(key).__name__}")
+        listed.append(bytes(key))
+    return listed
+
+
 class Signer:
     """Signs with ``keys[-1]``, the newest; verifies with any of ``keys``.
+    One key may be given alone; a text key is its UTF-8 bytes (as in
+    itsdangerous).
 
     ``clock`` (seconds since the epoch) stamps signatures and measures their
     age; ``clock_skew`` is how far ahead of it a timestamp may be.
@@ -45,11 +61,12 @@ class Signer:
 
     def __init__(
         self,
-        keys: list[bytes],
+        keys: list[bytes | str] | bytes | str,
         salt: str | bytes = "signed_pickle",
         clock: Callable[[], float] = time.time,
         clock_skew: float = CLOCK_SKEW,
     ):
+        keys = as_key_list(keys)
         if not keys:
             raise WeakKey("no signing key given")
         for key in keys:
