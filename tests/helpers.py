@@ -113,6 +113,15 @@ def eventually(condition, seconds: float = 10, poll: float = 0.05) -> None:
         time.sleep(poll)
 
 
+def block_waiting_for(path: Path) -> str:
+    """A block's code that ends only once ``path`` exists: a session kept
+    open until the test lets it go, with no sleep to race."""
+    return (
+        f"import os, time\nwhile not os.path.exists({str(path)!r}):\n"
+        "    time.sleep(0.01)\n"
+    )
+
+
 async def eventually_async(condition, seconds: float = 10, poll: float = 0.02):
     """``eventually`` in an event loop, which runs while it waits."""
     deadline = time.monotonic() + seconds

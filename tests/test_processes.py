@@ -10,6 +10,7 @@ from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
 from executable_blocks.protocol import BlockRequest
 from executable_blocks.zygote_client import Timeout, ZygoteClient
+from helpers import block_waiting_for
 
 
 @pytest.fixture(scope="module")
@@ -332,8 +333,7 @@ def test_results_come_without_the_builder_waiting(code_dir):
     cannot end before the test lets it go, after ``poll(0)`` has returned
     (one that waited would get the session's timeout after 30 s)."""
     go = code_dir / "go"
-    waits = f"import os, time\nwhile not os.path.exists({str(go)!r}):\n"
-    waits += "    time.sleep(0.01)\nprint('let go')"
+    waits = block_waiting_for(go) + "print('let go')"
     zygote = ZygoteClient([], [str(code_dir)])
     try:
         each = zygote.submit([request(waits)], [30])

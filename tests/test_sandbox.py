@@ -15,6 +15,7 @@ from executable_blocks import sandbox
 from executable_blocks.protocol import BlockResult, Confinement
 from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient
 from forked import in_child
+from helpers import block_waiting_for
 from test_processes import request, wait_until
 from test_sandbox_builds import processes_named
 
@@ -138,8 +139,7 @@ def test_a_session_sees_only_its_own_processes(zygote):
 def test_a_daemonised_child_is_gone_when_its_session_ends(zygote, shared):
     marker = f"daemon-{uuid.uuid4().hex}"
     go = shared / "code" / marker  # the session ends once the test made this
-    waits = f"import os, time\nwhile not os.path.exists({str(go)!r}):\n"
-    waits += "    time.sleep(0.01)\n"
+    waits = block_waiting_for(go)
     daemon = (
         "import os\n"
         "if os.fork() == 0:\n"
