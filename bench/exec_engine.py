@@ -181,7 +181,12 @@ def build_env(work: Path, **extra: str) -> dict[str, str]:
 
 
 def run(command: list[str], env: dict[str, str]) -> float:
-    """Run ``command`` from the repository root; its wall time in seconds."""
+    """Run ``command`` from the repository root; its wall time in seconds.
+
+    The file system's dirty pages are written out first: the build before
+    wrote thousands of files, and the kernel writing them back while this
+    one runs would charge it for that build's output."""
+    os.sync()
     started = time.perf_counter()
     result = subprocess.run(
         command, cwd=ROOT, env=env, capture_output=True, text=True, check=False
@@ -475,8 +480,9 @@ def section(
         "header, a paragraph, one `print(i * 2)` block each), each build in its own "
         f"process from the repository root; {repeat} runs of each, round-robin "
         "after an uncounted warm-up round; wall time, interpreter start-up "
-        "included. Cold builds start from an empty execution cache, warm builds "
-        "from the cache the cold build before them filled. Every build was "
+        "included, each build started after `sync` (the build before it wrote "
+        "thousands of files). Cold builds start from an empty execution cache, "
+        "warm builds from the cache the cold build before them filled. Every build was "
         "checked: exit 0, every article page written, every block ran (cold) or "
         "came from the cache (warm), and its output is on the page. The engine's "
         "builds run their blocks in the full sandbox (`EXEC_SANDBOX=strict`); the "

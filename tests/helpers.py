@@ -105,12 +105,30 @@ def report_of(output: Path) -> dict:
     return json.loads((output.parent / f"{output.name}-report.json").read_text())
 
 
-def eventually(condition, seconds: float = 10, poll: float = 0.05) -> None:
-    """Wait until ``condition()`` is true; fail if it is not within ``seconds``."""
+def eventually(
+    condition, seconds: float = 10, poll: float = 0.05, what: str = ""
+) -> None:
+    """Wait until ``condition()`` is true; fail if it is not within ``seconds``,
+    with ``what`` as the message if given."""
     deadline = time.monotonic() + seconds
     while not condition():
-        assert time.monotonic() < deadline, f"not within {seconds:g} s"
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"{what or 'not'} (within {seconds:g} s)")
         time.sleep(poll)
+
+
+def processes_named(marker: str) -> list[int]:
+    """The pids of the processes whose command line holds ``marker``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                command = (entry / "cmdline").read_bytes()
+            except OSError:
+                continue
+            if marker in command.decode("utf-8", "replace"):
+                found.append(int(entry.name))
+    return found
 
 
 def block_waiting_for(path: Path) -> str:

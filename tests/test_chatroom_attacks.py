@@ -10,8 +10,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from chat_clients import chat, joined, masked_text_frame, receive, run, url
 from helpers import eventually_async
-from test_chatroom_server import chat, joined, masked_text_frame, receive, run, url
 
 HANDSHAKE = (
     b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"

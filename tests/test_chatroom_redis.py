@@ -11,10 +11,10 @@ import time
 import pytest
 from websockets.asyncio.client import connect
 
+from chat_clients import receive
 from chat_fixtures import free_port
 from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
-from test_chatroom_server import receive
 
 
 @pytest.fixture

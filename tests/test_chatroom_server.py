@@ -5,57 +5,14 @@ import json
 import logging
 import socket
 import urllib.request
-from contextlib import asynccontextmanager
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from chatroom import ChatServer, Settings
+from chat_clients import chat, joined, masked_text_frame, receive, run, url
 from chatroom.limits import AddressRates, RateLimit
 from helpers import eventually_async
-
-
-@asynccontextmanager
-async def chat(**options):
-    server = ChatServer(Settings(host="127.0.0.1", port=0, **options))
-    await server.start()
-    try:
-        yield server
-    finally:
-        if server.server.is_serving():
-            await server.shutdown()
-
-
-def url(server) -> str:
-    return f"ws://127.0.0.1:{server.port}/"
-
-
-async def receive(client, kind: str, seconds: float = 5.0) -> dict:
-    """The next message of ``kind`` (others are skipped)."""
-    async with asyncio.timeout(seconds):
-        while True:
-            message = json.loads(await client.recv())
-            if message["type"] == kind:
-                return message
-
-
-async def joined(server, nick: str, **options):
-    client = await connect(url(server), **options)
-    await client.send(json.dumps({"type": "join", "nick": nick}))
-    welcome = await receive(client, "welcome")
-    return client, welcome
-
-
-def masked_text_frame(text: str) -> bytes:
-    """A client's text frame (clients mask what they send), short payloads."""
-    payload, mask = text.encode(), b"\x01\x02\x03\x04"
-    masked = bytes(byte ^ mask[i % 4] for i, byte in enumerate(payload))
-    return bytes([0x81, 0x80 | len(payload)]) + mask + masked
-
-
-def run(scenario):
-    asyncio.run(asyncio.wait_for(scenario(), 30))
 
 
 def test_joining_welcomes_with_who_is_online_and_the_history():

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from block_results import block_request
 from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
-from executable_blocks.protocol import BlockRequest
 from executable_blocks.zygote_client import Timeout, ZygoteClient
-from helpers import block_waiting_for
+from helpers import block_waiting_for, eventually
 
 
 @pytest.fixture(scope="module")
@@ -33,14 +33,12 @@ def zygote(request, code_dir):
     zygote.close()
 
 
-def request(code: str, first_line: int = 1, mode: str = "on", **options):
-    return BlockRequest(code, "content/posts/post.md", first_line, mode, **options)
-
-
 def session(zygote, *codes: str, timeout: float = 30, **options) -> list:
     """The result of each block of a session: a ``BlockResult``, or the
     ``WorkerLost`` that stopped it."""
-    run = zygote.submit([request(c, **options) for c in codes], [timeout] * len(codes))
+    run = zygote.submit(
+        [block_request(c, **options) for c in codes], [timeout] * len(codes)
+    )
     zygote.wait(run)
     assert run.done and len(run.results) == len(codes)
     return run.results
@@ -144,7 +142,7 @@ def test_a_timeout_kills_the_blocks_own_processes_too(zygote, tmp_path):
     )
     assert isinstance(run(zygote, code, timeout=1), Timeout)
     pid = int(marker.read_text())
-    assert wait_until(lambda: not alive(pid)), "the block's subprocess outlived it"
+    eventually(lambda: not alive(pid), what="the block's subprocess outlived it")
 
 
 def test_block_runs_in_its_own_temporary_directory(zygote):
@@ -279,15 +277,6 @@ def status_of(pid: int) -> str:
         return "Z"
 
 
-def wait_until(condition, seconds: float = 10) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 def test_many_sessions_at_once_each_get_their_own_results(code_dir):
     """Workers end while others start, reusing pipe and pidfd numbers: every
     result still reaches its own session."""
@@ -295,7 +284,8 @@ def test_many_sessions_at_once_each_get_their_own_results(code_dir):
     try:
         runs = [
             zygote.submit(
-                [request(f"print({n})"), request(f"print({n} * 2)")], [30, 30]
+                [block_request(f"print({n})"), block_request(f"print({n} * 2)")],
+                [30, 30],
             )
             for n in range(300)
         ]
@@ -314,7 +304,7 @@ def test_sessions_run_at_most_workers_at_once(code_dir, workers):
         "import time\nstart = time.time()\ntime.sleep(0.3)\nprint(start, time.time())\n"
     )
     try:
-        runs = [zygote.submit([request(code)], [30]) for _ in range(4)]
+        runs = [zygote.submit([block_request(code)], [30]) for _ in range(4)]
         for each in runs:
             zygote.wait(each)
         spans = sorted(tuple(map(float, r.results[0].stdout.split())) for r in runs)
@@ -336,10 +326,10 @@ def test_results_come_without_the_builder_waiting(code_dir):
     waits = block_waiting_for(go) + "print('let go')"
     zygote = ZygoteClient([], [str(code_dir)])
     try:
-        each = zygote.submit([request(waits)], [30])
+        each = zygote.submit([block_request(waits)], [30])
         assert zygote.poll(0) == [] and not each.done
         go.touch()
-        assert wait_until(lambda: zygote.poll(0.1) == [each] or each.done)
+        eventually(lambda: zygote.poll(0.1) == [each] or each.done)
         assert each.results[0].stdout == "let go\n"
     finally:
         zygote.close()
@@ -349,18 +339,18 @@ def test_workers_are_killed_when_the_builder_goes(code_dir):
     zygote = ZygoteClient([], [str(code_dir)])
     each = zygote.submit(
         [
-            request("import os\nprint(os.getpid())"),
-            request("import time\ntime.sleep(60)"),
+            block_request("import os\nprint(os.getpid())"),
+            block_request("import time\ntime.sleep(60)"),
         ],
         [60, 60],
     )
     # the first block has run, and the second runs on: nothing is done yet
-    assert wait_until(lambda: zygote.poll(0.1) == [] and len(each.results) == 1)
+    eventually(lambda: zygote.poll(0.1) == [] and len(each.results) == 1)
     pid = int(each.results[0].stdout)
     assert alive(pid)
     zygote.socket.close()  # as when the builder's process ends
     try:
-        assert wait_until(lambda: not alive(pid)), "the worker outlived its builder"
+        eventually(lambda: not alive(pid), what="the worker outlived its builder")
         assert zygote.process.wait(timeout=10) == 0
     finally:
         zygote.close()
@@ -371,17 +361,17 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
     zygote); the sessions still waiting did not run."""
     zygote = ZygoteClient([], [str(code_dir)], workers=1)
     try:
-        each = zygote.submit([request("import time\ntime.sleep(60)")], [60])
-        queued = zygote.submit([request("print(1)")], [60])
+        each = zygote.submit([block_request("import time\ntime.sleep(60)")], [60])
+        queued = zygote.submit([block_request("print(1)")], [60])
         # its worker is forked, and nothing is done yet
-        assert wait_until(lambda: zygote.poll(0.1) == [] and each.started)
+        eventually(lambda: zygote.poll(0.1) == [] and each.started)
         zygote.process.kill()
         zygote.wait(each)
         lost = "the zygote was killed by SIGKILL"
         assert str(each.results[0]) == f"{lost} while this block ran"
         assert isinstance(queued.results[0], NotRun)
         assert str(queued.results[0]) == f"not run: {lost}"
-        later = zygote.submit([request("print(1)")], [60])
+        later = zygote.submit([block_request("print(1)")], [60])
         assert later.done and str(later.results[0]) == f"not run: {lost}"
     finally:
         zygote.close()
@@ -392,7 +382,7 @@ def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
     monkeypatch.setattr(zygote_client, "START_TIMEOUT", 1)
     zygote = ZygoteClient(["slow_import"], [str(tmp_path)])
     try:
-        each = zygote.submit([request("print(1)")], [60])
+        each = zygote.submit([block_request("print(1)")], [60])
         zygote.wait(each)
         assert str(each.results[0]) == "not run: the zygote did not start"
     finally:
@@ -414,9 +404,9 @@ def test_an_urgent_session_runs_before_those_already_waiting(code_dir):
     zygote = ZygoteClient([], [str(code_dir)], workers=1)
     stamp = "import time\nprint(time.monotonic())\n"
     try:
-        first = zygote.submit([request("import time\ntime.sleep(0.5)")], [30])
-        waiting = [zygote.submit([request(stamp)], [30]) for _ in range(2)]
-        urgent = zygote.submit([request(stamp)], [30], urgent=True)
+        first = zygote.submit([block_request("import time\ntime.sleep(0.5)")], [30])
+        waiting = [zygote.submit([block_request(stamp)], [30]) for _ in range(2)]
+        urgent = zygote.submit([block_request(stamp)], [30], urgent=True)
         for each in (first, *waiting, urgent):
             zygote.wait(each)
         started = [float(r.results[0].stdout) for r in (urgent, *waiting)]

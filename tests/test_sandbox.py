@@ -11,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
+from block_results import block_request
 from executable_blocks import sandbox
 from executable_blocks.protocol import BlockResult, Confinement
 from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient
 from forked import in_child
-from helpers import block_waiting_for
-from test_processes import request, wait_until
-from test_sandbox_builds import processes_named
+from helpers import block_waiting_for, eventually, processes_named
 
 NOBODY_PYTHON = "/usr/bin/python3"
 
@@ -58,7 +57,7 @@ def zygote(request, shared):
 
 def session(zygote, *codes: str, timeout: float = 30, **confinement) -> list:
     run = zygote.submit(
-        [request(c) for c in codes],
+        [block_request(c) for c in codes],
         [timeout] * len(codes),
         confinement=Confinement(**confinement),
     )
@@ -148,16 +147,16 @@ def test_a_daemonised_child_is_gone_when_its_session_ends(zygote, shared):
         f"        os.execv('/bin/sleep', [{marker!r}, '300'])\n"
         "    os._exit(0)\n"
     )
-    run = zygote.submit([request(daemon), request(waits)], [30, 30])
+    run = zygote.submit([block_request(daemon), block_request(waits)], [30, 30])
     pids = []
     # the first block has run (and the second still runs)
-    assert wait_until(lambda: zygote.poll(0.1) == [] and len(run.results) == 1)
-    assert wait_until(lambda: bool(pids.extend(processes_named(marker)) or pids))
+    eventually(lambda: zygote.poll(0.1) == [] and len(run.results) == 1)
+    eventually(lambda: bool(pids.extend(processes_named(marker)) or pids))
     (pid,) = set(pids)
     go.touch()
     zygote.wait(run)
     assert run.results[1].exception is None  # ended because it was let go
-    assert wait_until(lambda: not Path(f"/proc/{pid}").exists()), "the daemon lived"
+    eventually(lambda: not Path(f"/proc/{pid}").exists(), what="the daemon lived")
 
 
 def test_a_timeout_kills_processes_in_new_sessions_too(zygote):
@@ -172,7 +171,7 @@ def test_a_timeout_kills_processes_in_new_sessions_too(zygote):
     )
     (result,) = session(zygote, code, timeout=2)
     assert isinstance(result, Timeout)
-    assert wait_until(lambda: processes_named(marker) == [])
+    eventually(lambda: processes_named(marker) == [])
 
 
 def test_a_fork_bomb_is_bounded_and_leaves_nothing(zygote):
@@ -186,7 +185,7 @@ def test_a_fork_bomb_is_bounded_and_leaves_nothing(zygote):
     (result,) = session(zygote, code)
     assert result.exception.type == "BlockingIOError"
     assert "(the sandbox allows 300 processes a session" in result.exception.message
-    assert wait_until(lambda: processes_named(marker) == [])
+    eventually(lambda: processes_named(marker) == [])
 
 
 def test_memory_beyond_the_limit_fails_the_block(zygote):

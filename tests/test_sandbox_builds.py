@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from executable_blocks.signing_keys import generate
-from helpers import build_site, invoke_command, page, write_site
+from helpers import build_site, invoke_command, page, processes_named, write_site
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
 SECRET = f"secret-{uuid.uuid4().hex}"
@@ -59,20 +59,6 @@ def lines_of(output: Path, slug: str) -> list[str]:
     """The lines every block of a post printed, in order."""
     printed = page(output, slug).xpath("//pre[@class='exec-stdout']/code")
     return [line for each in printed for line in each.text.splitlines()]
-
-
-def processes_named(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker in (entry / "cmdline").read_bytes().decode(
-                    "utf-8", "replace"
-                ):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
 
 
 def test_the_build_says_what_isolation_it_got(tmp_path):

@@ -13,6 +13,7 @@ import pelicanconf
 from helpers import PRODUCTION, BuiltSite, build_site
 from seed import SEED_POSTS
 from sharing import absolute_links, approximate
+from sharing.sharing import figure_images
 
 DEV = pelicanconf.ABSOLUTE_SITEURL
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
@@ -345,3 +346,21 @@ def test_approximate_dates_are_the_ones_marked_yes():
     assert approximate(Post("yes")) and approximate(Post("True"))
     assert not approximate(Post("no")) and not approximate(Post(""))
     assert not approximate(object())
+
+
+def test_figure_images_finds_figures_in_any_case_and_with_attributes():
+    text = (
+        '<p><img src="/inline.png" alt="not a figure"></p>'
+        '<FIGURE class="exec-figure"><IMG SRC="/a.png" ALT="A" width="4" height="3">'
+        "<figcaption>A</figcaption></FIGURE>"
+        '<figure\nid="b"><img src="/b.gif" alt="B"></figure>'
+    )
+    assert figure_images(text) == [("/a.png", "A", "4", "3"), ("/b.gif", "B", "", "")]
+
+
+def test_figure_images_ignores_images_outside_figures_and_look_alike_tags():
+    text = (
+        '<p><img src="/a.png" alt="A"></p><figcaption><img src="/b.png" alt="B">'
+        "</figcaption><code>&lt;figure&gt;&lt;img src='/c.png'&gt;</code>"
+    )
+    assert figure_images(text) == []

@@ -1,6 +1,7 @@
 """The wiring, the site's absolute address and each post's shared image."""
 
 import logging
+import re
 import sys
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
@@ -20,6 +21,8 @@ IMAGE_TYPES = {
     "gif": "image/gif",
     "webp": "image/webp",
 }
+# HTML without this holds no <figure> (tag names are case-insensitive).
+MAY_HAVE_FIGURE = re.compile(r"<figure[\s>/]", re.IGNORECASE)
 
 
 class FigureImages(HTMLParser):
@@ -45,6 +48,10 @@ class FigureImages(HTMLParser):
 
 
 def figure_images(html: str) -> list[tuple[str, str, str, str]]:
+    if not MAY_HAVE_FIGURE.search(html):
+        # Parsing costs about 20 µs a tag, and a highlighted block is
+        # hundreds of <span>s: a post without a figure skips it.
+        return []
     parser = FigureImages()
     parser.feed(html)
     parser.close()
