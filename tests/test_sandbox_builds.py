@@ -390,3 +390,24 @@ def test_a_crafted_result_runs_no_code_in_the_builder(tmp_path):
     assert "posts/crafted.md:6: the worker sent a result that is not plain data" in log
     assert "open, which is not allowed" in log
     assert not marker.exists()
+
+
+def test_an_svg_figure_that_could_run_a_script_is_never_published(tmp_path):
+    """A block owns the worker that saves its figures: it can make a figure's
+    SVG any bytes, and an SVG opened on its own runs its scripts with the
+    site's origin. The build fails at the block, and publishes no figure."""
+    body = (
+        '```python exec="on"\nimport matplotlib.pyplot as plt\n'
+        "figure = plt.figure()\nplt.plot([1, 2])\n"
+        "def savefig(file, **options):\n"
+        "    file.write(b'<svg xmlns=\"http://www.w3.org/2000/svg\">'\n"
+        "               b'<script>alert(document.cookie)</script></svg>')\n"
+        "figure.savefig = savefig\n```\n"
+    )
+    content = write_site(tmp_path, {"scripted": body})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/scripted.md:6: the worker sent a malformed result" in log
+    assert "an SVG that could run in a browser: a <script> element" in log
+    published = [p for p in output.rglob("*.svg") if b"<script" in p.read_bytes()]
+    assert published == []

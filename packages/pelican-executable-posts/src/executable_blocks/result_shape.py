@@ -17,6 +17,7 @@ import reprlib
 from .errors import MalformedResult
 from .protocol import BlockResult, CacheEntry, ExceptionInfo, Picture, PytestOutcome
 from .render import TOKEN_CLASSES
+from .svg_check import active_content
 
 PICTURE_FORMATS = frozenset({"svg", "png", "gif", "mp4"})
 VARIANT_FORMATS = PICTURE_FORMATS - {"mp4"}  # what an <img> shows
@@ -86,6 +87,7 @@ def exception(value, where: str) -> None:
 def picture(value, where: str) -> None:
     """A figure or animation, with perhaps a narrow variant and a raster."""
     fields(value, where, Picture, PICTURE)
+    inert(value, where)
     if value.narrow is not None:
         if value.narrow.format != value.format:
             fail(f"{where}.narrow.format", "is not the figure's")
@@ -97,6 +99,7 @@ def variant(value, where: str) -> None:
     """A narrow variant or a raster: a picture itself, with no variant of
     its own."""
     fields(value, where, Picture, PICTURE)
+    inert(value, where)
     for name in ("narrow", "raster"):
         if getattr(value, name) is not None:
             fail(f"{where}.{name}", "is set: a variant has no variant")
@@ -114,9 +117,16 @@ def narrow(value, where: str) -> None:
 def raster(value, where: str) -> None:
     """An SVG figure's PNG of itself, for sharing."""
     if value is not None:
-        variant(value, where)
+        fields(value, where, Picture, PICTURE)
         if value.format != "png":
             fail(f"{where}.format", f"is {reprlib.repr(value.format)}, not 'png'")
+        variant(value, where)
+
+
+def inert(value: Picture, where: str) -> None:
+    """An SVG is published as a file of the site: it may run nothing."""
+    if value.format == "svg" and (found := active_content(value.data)):
+        fail(f"{where}.data", f"is an SVG that could run in a browser: {found}")
 
 
 def text_px(value, where: str) -> None:
