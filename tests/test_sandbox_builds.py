@@ -411,3 +411,17 @@ def test_an_svg_figure_that_could_run_a_script_is_never_published(tmp_path):
     assert "an SVG that could run in a browser: a <script> element" in log
     published = [p for p in output.rglob("*.svg") if b"<script" in p.read_bytes()]
     assert published == []
+
+
+def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
+    """What a block prints and raises reaches the build's log: a terminal
+    escape there could erase the error line above it or print over it."""
+    body = (
+        '```python exec="on"\n'
+        'raise ValueError("gone\\x1b[1A\\x1b[2K\\rDone: all fine\\x07")\n```\n'
+    )
+    content = write_site(tmp_path, {"escapes": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/escapes.md:7: ValueError: gone\\x1b[1A\\x1b[2K\\rDone" in log
+    assert not any(c in log for c in "\x1b\r\x07")

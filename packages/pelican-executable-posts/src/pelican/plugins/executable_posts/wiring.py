@@ -14,7 +14,7 @@ from pelican import contents, signals
 
 from .build import MARKDOWN_EXTENSIONS, Build
 from .gate import ErrorGate
-from .log_lines import plain_lines_off_terminal
+from .log_lines import readable_records
 from .reader_errors import strict
 
 logger = logging.getLogger(__name__)
@@ -129,7 +129,7 @@ def before_writing(instance) -> None:
 
 
 def register() -> None:
-    plain_lines_off_terminal()
+    readable_records()
     gate.open()
     signals.initialized.connect(start)
     signals.readers_init.connect(wrap_readers)
