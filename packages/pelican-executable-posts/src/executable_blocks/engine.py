@@ -292,9 +292,12 @@ class Engine:
         """The judged outcome of each of ``blocks``; without ``wait``, None
         if a session of theirs is still running."""
         judged = self.outcomes_by_path.get(path)
-        if judged and (judged[0] is blocks or self.same_blocks(path, blocks)):
+        if judged and judged[0] is blocks:
             return judged[1]  # (each placeholder of a post asks again)
-        if not self.same_blocks(path, blocks):
+        same = self.same_blocks(path, blocks)
+        if judged and same:
+            return judged[1]
+        if not same:
             self.submit(path, blocks)  # not discovered, or changed since
         self.poll()
         sessions = self.sessions.get(path, [])
