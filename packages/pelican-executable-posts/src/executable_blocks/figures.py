@@ -239,17 +239,15 @@ def save_animation(anim, kind: str) -> Picture:
     if kind == "mp4" and not mpl_animation.writers.is_available("ffmpeg"):
         kind = "gif"
     figure = anim._fig
+    # Its size and text as it was made (measured once: a draw of its own).
+    measured = described(figure, kind, b"")
     narrow_drawing = None
-    if kind == "gif":
-        as_left = described(figure, kind, b"")  # the text sizes it was made with
-        if needs_narrow(as_left):
-            narrow_drawing = draw_in_child(lambda: narrow_animation(anim, as_left))
-    item = described(figure, kind, encoded(anim, kind))
+    if kind == "gif" and needs_narrow(measured):
+        narrow_drawing = draw_in_child(lambda: narrow_animation(anim, measured))
+    item = replace(measured, data=encoded(anim, kind))
     if kind == "gif" and needs_narrow(item):
         narrow = narrow_drawing() if narrow_drawing else narrow_animation(anim, item)
         item = replace(item, narrow=narrow)
-    elif narrow_drawing:
-        narrow_drawing()
     plt.close(figure)
     return item
 
