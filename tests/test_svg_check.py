@@ -56,6 +56,8 @@ def test_what_matplotlib_writes_passes_with_text_kept_as_text():
         ('<rect ONMOUSEOVER="alert(1)"/>', "event handler ONMOUSEOVER="),
         ('<a href="javascript:alert(1)"><text>x</text></a>', "a link to 'javascript"),
         ('<a xlink:href=" JavaScript:alert(1)"><text>x</text></a>', "a link to"),
+        ('<a href="java&#9;script:alert(1)"><text>x</text></a>', "a link to"),
+        ('<a href="vbscript:msgbox(1)"><text>x</text></a>', "a link to"),
         ('<use href="https://evil.example/x.svg#a"/>', "a link to 'https://evil"),
         ('<image href="data:image/svg+xml,x"/>', "a link to 'data:image/svg"),
         ('<set attributeName="onmouseover" to="alert(1)"/>', "a <set> element"),
@@ -65,6 +67,13 @@ def test_what_matplotlib_writes_passes_with_text_kept_as_text():
 )
 def test_active_content_is_found_and_named(inside, found):
     assert found in (active_content(svg(inside)) or "")
+
+
+@pytest.mark.parametrize(
+    "url", ["https://example.org/", "/about/", "../2009/other/#x", "mailto:d@x.org"]
+)
+def test_a_link_to_a_page_passes(url):
+    assert active_content(svg(f'<a xlink:href="{url}"><text>x</text></a>')) is None
 
 
 def test_an_entity_that_would_expand_to_a_script_is_refused_before_use():

@@ -9,11 +9,12 @@ nothing active: no script, no event handler, no element of another markup
 animation (which can set attributes), no processing instruction (an XSLT
 stylesheet can write scripts), no DTD subset (its entities would be expanded
 after this check), and links only to its own fragments, to embedded raster
-images, or, from an ``<a>``, to web addresses. Everything matplotlib writes
-passes.
+images, or, from an ``<a>``, to web addresses, relative ones included.
+Everything matplotlib writes passes.
 """
 
 import xml.parsers.expat
+from urllib.parse import urlsplit
 
 SVG = "http://www.w3.org/2000/svg"
 # The metadata matplotlib writes: RDF, with Creative Commons and Dublin Core.
@@ -26,7 +27,7 @@ METADATA = frozenset(
 )
 ANIMATION = frozenset({"set", "animate", "animateMotion", "animateTransform"})
 EMBEDDED_IMAGES = ("data:image/png;", "data:image/jpeg;", "data:image/gif;")
-WEB = ("http://", "https://")
+LINK_SCHEMES = frozenset({"http", "https", "mailto", ""})  # "": relative
 
 
 class _Found(Exception):
@@ -75,7 +76,11 @@ def active_content(data: bytes) -> str | None:
 
 
 def linkable(element: str, url: str) -> bool:
+    """A link that opens or loads nothing active: a fragment of the SVG, an
+    embedded raster image, or, from an ``<a>``, a page of the web or the
+    site (a relative address)."""
     url = url.strip().lower()
     if url.startswith("#") or url.startswith(EMBEDDED_IMAGES):
         return True
-    return element == "a" and url.startswith(WEB)
+    # (urlsplit drops tabs and newlines inside the scheme, as browsers do)
+    return element == "a" and urlsplit(url).scheme in LINK_SCHEMES
