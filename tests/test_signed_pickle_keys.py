@@ -45,6 +45,34 @@ def test_key_file_readable_by_others_is_refused(tmp_path, monkeypatch):
     assert "a-key-that-others-can-read" not in str(raised.value)
 
 
+def test_the_key_file_read_is_the_one_whose_mode_was_checked(tmp_path, monkeypatch):
+    """Another local user swaps a readable file of theirs in after the path
+    has been looked at: what is read must still be what was checked."""
+    monkeypatch.delenv("MY_KEYS", raising=False)
+    path = tmp_path / "signing.key"
+    path.write_text("the-owners-key-0123456789\n")
+    path.chmod(0o600)
+    planted = tmp_path / "planted"
+    planted.write_text("a-key-others-know-0123456789\n")
+    planted.chmod(0o644)
+    looks = []
+    real_stat = type(path).stat
+
+    def stat_then_swap(self, *args, **kwargs):
+        status = real_stat(self, *args, **kwargs)
+        looks.append(self)
+        if len(looks) == 2:  # after a second look, as a check of the mode
+            os.replace(planted, path)
+        return status
+
+    monkeypatch.setattr(type(path), "stat", stat_then_swap)
+    try:
+        loaded = load_keys(path, "MY_KEYS")
+    except InsecureKeyFile:
+        return  # the planted file was checked, and refused
+    assert loaded == [b"the-owners-key-0123456789"]
+
+
 def test_empty_key_file_is_refused(tmp_path, monkeypatch):
     monkeypatch.delenv("MY_KEYS", raising=False)
     path = tmp_path / "signing.key"

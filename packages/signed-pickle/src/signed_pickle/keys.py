@@ -57,9 +57,14 @@ def load_keys(key_file: str | Path, environment: str = ENVIRONMENT) -> list[byte
     path = Path(key_file)
     if not path.exists():
         create_key_file(path)
-    mode = stat.S_IMODE(path.stat().st_mode)
-    if mode & 0o077:
-        raise InsecureKeyFile(
-            f"{path} can be read or written by others (mode {mode:o}); chmod 600 {path}"
-        )
-    return keys_from_text(path.read_text(), str(path))
+    with open(path, encoding="utf-8") as file:
+        # The mode of the file opened, not of the path: a file swapped in
+        # between a check and a read would be read unchecked.
+        mode = stat.S_IMODE(os.fstat(file.fileno()).st_mode)
+        if mode & 0o077:
+            raise InsecureKeyFile(
+                f"{path} can be read or written by others (mode {mode:o}); "
+                f"chmod 600 {path}"
+            )
+        text = file.read()
+    return keys_from_text(text, str(path))
