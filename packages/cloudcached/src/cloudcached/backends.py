@@ -237,7 +237,9 @@ class S3Backend:
         return not (answer.missing or answer.refused)  # missing: nothing to match
 
     def delete(self, key: str) -> bool:
-        if self.read(key) is None:
+        with s3_errors("delete", key) as answer:  # (HEAD: the body is not needed)
+            self.client.head_object(Bucket=self.bucket, Key=self.name(key))
+        if answer.missing:
             return False
         with s3_errors("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self.name(key))
