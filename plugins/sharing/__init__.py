@@ -11,7 +11,8 @@ about itself, with absolute URLs.
 - feeds with absolute links and ids (tag: URIs on the site's own host; RSS
   says its guid is no permalink), every link of an entry's content made
   absolute against the post's address, and a line in the entries of posts
-  whose date is approximate.
+  whose date is approximate (templates ask ``article is approximate_date``,
+  the same rule).
 
 Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (SITEURL in
 production; the development server's in development), falling back to

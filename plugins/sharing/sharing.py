@@ -90,6 +90,11 @@ def set_up(pelican) -> None:
     pelican.settings["ABSOLUTE_SITEURL"] = absolute_siteurl(pelican.settings)
 
 
+def add_date_test(generator) -> None:
+    """Templates ask ``article is approximate_date`` as the feeds do."""
+    generator.env.tests["approximate_date"] = feeds.approximate
+
+
 def find_images(generators) -> None:
     """Every post's and page's ``share_image``, before anything is written
     (so the PNG of an SVG figure is written with the other figures)."""
@@ -102,6 +107,7 @@ def find_images(generators) -> None:
 
 def register():
     signals.initialized.connect(set_up)
+    signals.generator_init.connect(add_date_test)
     signals.all_generators_finalized.connect(find_images)
     signals.article_generator_finalized.connect(feeds.remember_posts)
     signals.feed_generated.connect(feeds.fix_feed)
