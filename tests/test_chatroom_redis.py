@@ -13,6 +13,8 @@ from websockets.asyncio.client import connect
 
 from chat_clients import receive
 from chat_fixtures import free_port
+from chatroom.protocol import ProtocolError
+from chatroom.redis_room import RedisRoom
 from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
 
@@ -173,3 +175,30 @@ def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
     assert result.returncode == 1
     assert "chatroom: cannot reach Redis at redis://127.0.0.1:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_room_wide_address_limit_is_a_sliding_window(redis_server):
+    """At most 2 messages from one address in any 2 s: a fixed window would
+    let 2 more through as soon as it rolled over, 2 s after the first."""
+
+    async def scenario():
+        room = RedisRoom(redis_server.url, address_messages=2, window_seconds=2.0)
+        await room.open(lambda *_: None, lambda *_: None, lambda *_: None)
+        try:
+            # a count, as an older process kept it, is replaced, not misread
+            await room.redis.set(room.key("rate:192.0.2.1"), "7", px=60_000)
+            started = time.monotonic()
+            await room.say("192.0.2.1", "ada", "first")
+            await asyncio.sleep(1.6)
+            await room.say("192.0.2.1", "ada", "second, 1.6 s later")
+            await asyncio.sleep(max(0.0, started + 2.3 - time.monotonic()))
+            await room.say("192.0.2.1", "ada", "third: the first has aged out")
+            with pytest.raises(ProtocolError) as refused:
+                await room.say("192.0.2.1", "ada", "fourth: the second has not")
+            assert time.monotonic() - started < 3.5, "too slow to tell"
+            assert refused.value.code == "rate-limited"
+            await room.say("192.0.2.99", "bob", "another address is not limited")
+        finally:
+            await room.close()
+
+    run(scenario)

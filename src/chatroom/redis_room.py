@@ -11,8 +11,8 @@ What lives in Redis (every key under one prefix, ``chatroom:`` by default):
   expired, any process's reaper removes that process's users and announces
   that they left: a crashed process's users vanish within seconds;
 - ``history``: the last messages' frames, a capped list;
-- ``ids``, ``rate:<address>``: message numbers, and each address's count of
-  messages in the current window, room-wide;
+- ``ids``, ``rate:<address>``: message numbers, and each address's messages
+  of the last window (a sorted set by time: a sliding window), room-wide;
 - the ``events`` channel (pub/sub): every message, join and leave, sent
   once to Redis and by it to every process, which delivers to its members.
 
@@ -95,13 +95,21 @@ return gone
 """
 )
 
+# An address's messages in the last ``window`` ms, by Redis's clock (one for
+# every process): a sliding window, as each process's own limits are.
 SAY = """
-local p, address, limit, window = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4]
+local p, address = ARGV[1], ARGV[2]
+local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
 local rate = p .. 'rate:' .. address
-local n = redis.call('INCR', rate)
-if n == 1 then redis.call('PEXPIRE', rate, window) end
-if n > limit then return -1 end
+-- (a count, as kept before 2026-12: gone within a window anyway)
+if redis.call('TYPE', rate).ok == 'string' then redis.call('DEL', rate) end
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', rate, '-inf', now - window)
+if redis.call('ZCARD', rate) >= limit then return -1 end
 local id = redis.call('INCR', p .. 'ids')
+redis.call('ZADD', rate, now, id)
+redis.call('PEXPIRE', rate, window)
 local frame = ARGV[5] .. id .. ARGV[6]
 redis.call('RPUSH', p .. 'history', frame)
 redis.call('LTRIM', p .. 'history', -tonumber(ARGV[7]), -1)
