@@ -8,6 +8,7 @@ import socket
 import subprocess
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -425,3 +426,29 @@ def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     assert result.returncode != 0
     assert "posts/escapes.md:7: ValueError: gone\\x1b[1A\\x1b[2K\\rDone" in log
     assert not any(c in log for c in "\x1b\r\x07")
+
+
+@pytest.mark.parametrize(
+    "ending, signal_name",
+    [
+        ("os.kill(os.getpid(), signal.SIGTERM)", "SIGTERM"),
+        ("signal.alarm(1)\n    time.sleep(30)", "SIGALRM"),
+    ],
+)
+def test_a_signal_a_block_does_not_handle_ends_it_as_elsewhere(
+    tmp_path, ending, signal_name
+):
+    """The worker is PID 1 of its session's namespace, which the kernel
+    spares the signals it does not handle; it ends on them all the same."""
+    body = (
+        '```python exec="on"\nimport os, signal, time\n'
+        f"if True:\n    {ending}\nprint('still running')\n```\n"
+    )
+    content = write_site(tmp_path, {"signalled": body})
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/signalled.md:6: the worker process exited with code" in log
+    assert f"(128 + {signal_name}: ended by it)" in log
+    assert "still running" not in log
+    assert time.monotonic() - started < 25, "it ran on until a timeout"

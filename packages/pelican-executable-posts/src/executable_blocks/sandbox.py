@@ -32,6 +32,20 @@ MODES = ("strict", "best", "off")
 SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PID_MAX_MIN = 301  # the kernel's floor for a PID namespace's pid_max
+# Signals that end a process which does not handle them. The kernel spares
+# the first process of a PID namespace those sent from inside it (its own
+# kill, alarm()): a session's worker is that process, so it ends on them
+# itself, as any other process would (exit code 128 + the signal).
+ENDING_SIGNALS = (
+    signal.SIGHUP,
+    signal.SIGQUIT,
+    signal.SIGTERM,
+    signal.SIGUSR1,
+    signal.SIGUSR2,
+    signal.SIGALRM,
+    signal.SIGVTALRM,
+    signal.SIGPROF,
+)
 # Every part, as the build's first line and ``missing`` name them.
 PARTS = {
     "user": "user namespace",
@@ -227,6 +241,10 @@ class Sandbox:
                 rules.restrict(read=[*reads, "/proc"], write=["/tmp", "/dev/shm"])
             else:
                 rules.restrict(read=reads, write=[directory])
+        if self.own_pid_ns is not None:  # this worker is PID 1 of its own
+            for number in ENDING_SIGNALS:
+                if signal.getsignal(number) == signal.SIG_DFL:
+                    signal.signal(number, end_as_if_killed)
         for fd in (self.own_pid_ns, self.isolated_net):
             if fd is not None:  # with them, a block could leave its namespaces
                 os.close(fd)
@@ -279,6 +297,10 @@ class Sandbox:
 BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
 TMPFS = namespaces.MS_NOSUID | namespaces.MS_NODEV
 MS_REMOUNT, MS_RDONLY = 0x20, 0x1
+
+
+def end_as_if_killed(number: int, frame) -> None:
+    os._exit(128 + number)
 
 
 def set_pid_max(value: int) -> None:

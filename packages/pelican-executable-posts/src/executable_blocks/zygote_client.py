@@ -22,6 +22,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 from signed_pickle.serializer import RestrictedUnpickler
@@ -98,6 +99,10 @@ def how_it_ended(code: int | None, process: str = "the worker process") -> str:
         except ValueError:
             name = f"signal {-code}"
         return f"{process} was killed by {name}"
+    if 128 < code < 128 + signal.NSIG:  # (a sandboxed worker ends so on one)
+        with suppress(ValueError):
+            name = signal.Signals(code - 128).name
+            return f"{process} exited with code {code} (128 + {name}: ended by it)"
     return f"{process} exited with code {code}"
 
 
