@@ -61,6 +61,13 @@ class Session:
     cached: list[BlockResult | None]  # each block's result in the cache
     reasons: list[str]
     run: SessionRun | None = None  # None: every block came from the cache
+    # what is wrong with each result its run sent (None: nothing), checked once
+    checked: dict[int, str | None] = field(default_factory=dict)
+
+    def malformed(self, index: int, result) -> str | None:
+        if index not in self.checked:
+            self.checked[index] = malformed(result)
+        return self.checked[index]
 
 
 def imports_of(code: str) -> set[str]:
@@ -343,7 +350,7 @@ class Engine:
                 status = Status.NOT_RUN if isinstance(result, NotRun) else Status.FAILED
                 outcome = Outcome(block, status, session.reasons[index], None, [error])
                 outcome.seconds = getattr(result, "seconds", 0.0)
-            elif reason := malformed(result):
+            elif reason := session.malformed(index, result):
                 error = BlockError(
                     block.path,
                     block.line,
@@ -378,7 +385,7 @@ class Engine:
         (in ``results``), and cache those worth keeping."""
         # Blocks after the session's last miss did not run: no result for them.
         for index, block in enumerate(session.blocks[: len(results)]):
-            if malformed(results[index]):
+            if session.malformed(index, results[index]):
                 continue
             if block.shows("source"):
                 tokens = self.tokens(block.code)
