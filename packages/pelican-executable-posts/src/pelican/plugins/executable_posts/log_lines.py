@@ -10,7 +10,7 @@ And no control characters, on a terminal or off it: what a block printed
 and the messages of its exceptions reach the log, and an escape sequence
 there could rewrite what the log shows (move up and erase the error line
 above it, or print over it after a carriage return). They are written as
-escapes (``\x1b``), as are the bidirectional overrides, which can make a
+escapes (``\\x1b``), as are the bidirectional overrides, which can make a
 line read other than it is.
 """
 
