@@ -6,20 +6,17 @@ import logging
 
 from rich.logging import RichHandler
 
-from pelican.plugins.executable_posts.log_lines import (
-    Printable,
-    escaped,
-    readable_records,
-)
+from executable_blocks.render import visible
+from pelican.plugins.executable_posts.log_lines import Printable, readable_records
 
 
 def test_control_characters_are_written_as_escapes_and_text_is_kept():
     text = "erase\x1b[1A\x1b[2K, return\r, bell\x07, DEL\x7f, CSI\x9b, bidi\u202e."
-    assert escaped(text) == (
+    assert visible(text) == (
         "erase\\x1b[1A\\x1b[2K, return\\r, bell\\x07, DEL\\x7f, CSI\\x9b, bidi\\u202e."
     )
     kept = "tab\tnewline\nUnicode: é, 漢, 🙂, and ∑"
-    assert escaped(kept) == kept
+    assert visible(kept) == kept
 
 
 def record(message: str, *args) -> logging.LogRecord:

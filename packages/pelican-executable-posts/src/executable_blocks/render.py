@@ -139,13 +139,15 @@ def highlighter():
     return PythonLexer(), HtmlFormatter(cssclass="highlight", wrapcode=True)
 
 
-# C0 controls (but tab and newline), DEL and C1: not allowed in HTML text or
-# XML feeds, so a block's output shows them as Python would write them.
-CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# C0 controls (but tab and newline), DEL and C1 (not allowed in HTML text or
+# XML feeds, acted on by terminals), and the bidirectional overrides (which
+# make a line read other than it is): a block's output, on a page or in the
+# build's log, shows them as Python would write them (\x1b, \u202e).
+CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def visible(text: str) -> str:
-    return CONTROLS.sub(lambda m: f"\\x{ord(m[0]):02x}", text)
+    return CONTROLS.sub(lambda m: ascii(m[0])[1:-1], text)
 
 
 def text_html(label: str, text: str, kind: str) -> str:

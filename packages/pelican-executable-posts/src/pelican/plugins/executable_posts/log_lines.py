@@ -15,27 +15,23 @@ line read other than it is.
 """
 
 import logging
-import re
 import sys
 
 from rich.logging import RichHandler
 
+from executable_blocks.render import CONTROLS, visible
+
 FORMAT = "%(levelname)-8s %(message)s"
-# C0 controls but tab and newline, DEL, C1 controls, bidirectional overrides.
-CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-def escaped(text: str) -> str:
-    return CONTROL.sub(lambda m: ascii(m.group())[1:-1], text)
 
 
 class Printable(logging.Filter):
-    """Every record's message with its control characters as escapes."""
+    """Every record's message with its control characters as escapes, as a
+    block's output shows them on its page (``render.visible``)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        if CONTROL.search(message):
-            record.msg, record.args = escaped(message), None
+        if CONTROLS.search(message):
+            record.msg, record.args = visible(message), None
         return True
 
 
