@@ -5,7 +5,15 @@ import io
 
 from rich.console import Console
 
-from executable_blocks.report import BlockProgress, summary_table
+from executable_blocks.blocks import Block
+from executable_blocks.engine import Outcome
+from executable_blocks.protocol import Status
+from executable_blocks.report import (
+    BlockProgress,
+    reasons_table,
+    slowest_table,
+    summary_table,
+)
 
 
 def progress(every: float, blocks: dict[str, int]) -> BlockProgress:
@@ -49,3 +57,22 @@ def test_the_summary_calls_display_only_blocks_what_pages_call_them():
     table = summary_table([], 1.0)
     headers = [column.header for column in table.columns]
     assert headers == ["ran", "cached", "failed", "did not run", "shown, not run"]
+
+
+def test_a_file_name_with_an_escape_sequence_reaches_the_terminal_as_text(capsys):
+    evil = "posts/gone\x1b[1A\x1b[2K.md"
+    bar = progress(every=0, blocks={evil: 1})
+    bar.advance(1, evil)
+    assert capsys.readouterr().err == "ran posts/gone\\x1b[1A\\x1b[2K.md (1/1 blocks)\n"
+
+
+def test_the_slowest_blocks_table_shows_paths_and_reasons_as_text():
+    block = Block("posts/gone\x1b[2K.md", 3, 5, "print(1)\n", {"exec": "on"})
+    outcome = Outcome(block, Status.RAN, "dependency changed: code/\x07.py")
+    outcome.seconds = 1.0
+    console = Console(file=io.StringIO(), width=200, force_terminal=False)
+    console.print(slowest_table([outcome]))
+    console.print(reasons_table([outcome]))
+    shown = console.file.getvalue()
+    assert "posts/gone\\x1b[2K.md:3" in shown and "code/\\x07.py" in shown
+    assert "\x1b" not in shown and "\x07" not in shown

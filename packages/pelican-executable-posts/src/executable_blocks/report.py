@@ -1,5 +1,7 @@
 """What the author sees of execution: progress while it runs, a summary table
-at the end, and a JSON report of every block for machines."""
+at the end, and a JSON report of every block for machines. Paths and reasons
+reach the terminal as ``render.visible`` shows text: a post's file name can
+hold an escape sequence too."""
 
 import json
 import sys
@@ -11,6 +13,7 @@ from rich.table import Table
 
 from .engine import published_name
 from .protocol import BlockResult, Picture, Status
+from .render import visible
 
 SLOWEST = 5
 
@@ -59,7 +62,7 @@ class BlockProgress:
         """``blocks`` of ``path`` are done (``ran``: not from the cache)."""
         self.done += blocks
         if self.bar:
-            self.bar.update(self.task, advance=blocks, description=path)
+            self.bar.update(self.task, advance=blocks, description=visible(path))
             return
         if ran:
             self.ran.add(path)
@@ -71,7 +74,8 @@ class BlockProgress:
         if self.finished and (now - self.said >= self.every or last):
             self.said = now
             print(
-                f"ran {', '.join(self.finished)} ({self.done}/{self.total} blocks)",
+                f"ran {visible(', '.join(self.finished))} "
+                f"({self.done}/{self.total} blocks)",
                 file=sys.stderr,
             )
             self.finished = []
@@ -173,7 +177,8 @@ def slowest_table(outcomes) -> Table | None:
     table.add_column("seconds", justify="right")
     table.add_column("why it ran")
     for outcome in ran:
-        table.add_row(outcome.block.where, f"{outcome.seconds:.3f}", outcome.reason)
+        where, reason = visible(outcome.block.where), visible(outcome.reason)
+        table.add_row(where, f"{outcome.seconds:.3f}", reason)
     return table
 
 
@@ -188,7 +193,7 @@ def reasons_table(outcomes) -> Table | None:
     table.add_column("reason")
     table.add_column("blocks", justify="right")
     for reason, count in sorted(reasons.items(), key=lambda item: -item[1]):
-        table.add_row(reason, str(count))
+        table.add_row(visible(reason), str(count))
     return table
 
 
