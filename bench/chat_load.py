@@ -1091,8 +1091,7 @@ def summary(one: dict, two: dict | None, clients: int) -> list[tuple]:
             [
                 f"{r['common']['chat_ms']:.1f}"
                 + (
-                    f" ({r['common']['chat_ms'] + r['common']['redis_ms']:.1f} "
-                    "with redis-server)"
+                    f" ({server_ms(r['common']):.1f} with redis-server)"
                     if r["processes"] > 1
                     else ""
                 )
@@ -1127,7 +1126,7 @@ def summary(one: dict, two: dict | None, clients: int) -> list[tuple]:
             if capacity is not None:
                 rows[4] = (*rows[4][:2], f"(b) / (a): {capacity:.2f} x")
         a, b = one["common"], two["common"]
-        overhead = (b["chat_ms"] + b["redis_ms"]) / a["chat_ms"]
+        overhead = server_ms(b) / a["chat_ms"]
         rows[6] = (
             *rows[6][:2],
             f"(b) <= {OVERHEAD_TARGET:g} x (a): {overhead:.2f} x with redis-server "
