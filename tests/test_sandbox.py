@@ -122,6 +122,28 @@ def test_writes_go_only_to_the_scratch_directory_and_tmp(zygote, shared):
     assert not target.exists()
 
 
+def test_a_session_has_its_private_tmp_as_home_and_tmpdir(zygote):
+    code = "import os, tempfile\nprint(os.environ['HOME'], tempfile.gettempdir())"
+    assert printed(zygote, code) == "/tmp/work /tmp\n"
+
+
+def test_a_module_imported_between_sessions_sees_the_zygotes_own_home(shared):
+    """The workers' HOME and TMPDIR are set once in the zygote; a module it
+    imports later must not see them (its /tmp is still the host's)."""
+    code = shared / f"code-{uuid.uuid4().hex}"
+    code.mkdir(mode=0o755)
+    (code / "records_home.py").write_text("import os\nHOME = os.environ['HOME']\n")
+    zygote = ZygoteClient([], [str(code)], sandbox={"mode": "strict"})
+    try:
+        printed(zygote, "pass")
+        zygote.preload(["records_home"])
+        seen = printed(zygote, "import records_home\nprint(records_home.HOME)")
+        assert seen == f"{zygote.directory}\n"
+        assert printed(zygote, "import os\nprint(os.environ['HOME'])") == "/tmp/work\n"
+    finally:
+        zygote.close()
+
+
 def test_every_session_starts_with_an_empty_tmp(zygote):
     session(zygote, "open('/tmp/leftover', 'w').write('x')")
     assert printed(zygote, "import os\nprint(os.listdir('/tmp/work'))") == "[]\n"

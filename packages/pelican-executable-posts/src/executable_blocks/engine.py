@@ -240,7 +240,7 @@ class Engine:
         for block in session.blocks:
             modules |= imports_of(block.code)
             if block.mode == "pytest":
-                modules.add("pytest")
+                modules |= {"pytest", "executable_blocks.pytest_runner"}
         if self.local_modules is None:
             self.local_modules = {
                 p.stem: p / "__init__.py" if p.is_dir() else p

@@ -9,7 +9,6 @@ kills every other process in it, daemonised or not).
 
 import ctypes
 import os
-import socket
 import struct
 
 NEWNS = 0x00020000
@@ -77,13 +76,15 @@ def enter_user_namespace(flags: int) -> None:
 def loopback_up() -> None:
     """Bring up ``lo`` in this (new) network namespace: the loopback works,
     and nothing else is there."""
+    import socket  # (in the one process that makes the network namespace)
+
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         request = struct.pack("16sH22x", b"lo", 0)
         flags = struct.unpack_from("16sH", _ioctl(sock, SIOCGIFFLAGS, request))[1]
         _ioctl(sock, SIOCSIFFLAGS, struct.pack("16sH22x", b"lo", flags | IFF_UP))
 
 
-def _ioctl(sock: socket.socket, request: int, data: bytes) -> bytes:
+def _ioctl(sock, request: int, data: bytes) -> bytes:
     import fcntl
 
     return fcntl.ioctl(sock.fileno(), request, data)

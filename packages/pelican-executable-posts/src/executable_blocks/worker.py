@@ -20,7 +20,7 @@ import traceback
 from contextlib import contextmanager, suppress
 from dataclasses import replace
 
-from . import frames, pytest_runner
+from . import frames
 from .protocol import (
     BlockRequest,
     BlockResult,
@@ -170,6 +170,8 @@ def run_block(request: BlockRequest, namespace: dict, state: dict) -> BlockResul
     with captured() as streams:
         try:
             if request.mode == "pytest":
+                from . import pytest_runner  # (preloaded for such blocks)
+
                 tests = pytest_runner.run(request, state["directory"])
                 pytest_runner.print_report(tests)
             else:

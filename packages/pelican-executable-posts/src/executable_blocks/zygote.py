@@ -28,7 +28,6 @@ import math
 import os
 import pickle
 import select
-import shutil
 import signal
 import stat
 import sys
@@ -186,10 +185,12 @@ class Zygote:
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """Import what the sessions that follow use, before forking them."""
+        self.sandbox.zygote_environment()
         preload(modules)
         if "matplotlib.pyplot" in sys.modules:
             from . import figures  # noqa: F401
         worker.mark_preloaded()
+        self.sandbox.prepare_workers()
         gc.freeze()  # children's collections leave these objects (and pages) alone
         if not self.preloaded:
             self.preloaded = True
@@ -374,6 +375,8 @@ class Directories:
         if fresh:
             self.free.append(directory)
         else:
+            import shutil  # (rare: a session without a private /tmp left files)
+
             shutil.rmtree(directory, ignore_errors=True)
 
 
