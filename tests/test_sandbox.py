@@ -255,6 +255,23 @@ def test_nothing_of_the_builders_environment_but_the_allowlist(zygote):
     assert set(names) <= allowed
 
 
+def test_a_block_cannot_read_what_is_typed_to_the_build():
+    """The build's standard input (a terminal, where a build is run by
+    hand) is not the sessions': a block reads nothing from it."""
+
+    def typed_to_the_build():
+        read, write = os.pipe()
+        os.write(write, b"typed to the build\n")
+        os.dup2(read, 0)
+        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
+        try:
+            return printed(zygote, "import os\nprint(os.read(0, 64))")
+        finally:
+            zygote.close()
+
+    assert in_child(typed_to_the_build) == "b''\n"
+
+
 def test_parse_size_reads_units():
     assert sandbox.parse_size("2G") == 2 << 30
     assert sandbox.parse_size("512MiB") == 512 << 20

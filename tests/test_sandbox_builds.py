@@ -428,6 +428,25 @@ def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     assert not any(c in log for c in "\x1b\r\x07")
 
 
+def test_a_block_cannot_write_to_the_builds_own_output(tmp_path):
+    """A worker held descriptors of the build's stdout and stderr (its
+    terminal, its CI log): through them a block wrote escapes the log filter
+    never saw. It writes to every descriptor it has; none reaches the log."""
+    body = (
+        '```python exec="on"\nimport os\n'
+        "for fd in range(3, 1024):\n"
+        "    try:\n"
+        "        os.write(fd, b'\\x1b[2J\\x1b]52;c;cHduZWQ=\\x07INJECTED\\n')\n"
+        "    except OSError:\n"
+        "        pass\n```\n"
+    )
+    content = write_site(tmp_path, {"descriptors": body})
+    _, log, _ = build(tmp_path, content)
+    assert "posts/descriptors.md" in log  # (its own result pipe got the bytes too)
+    assert "INJECTED" not in log
+    assert "\x1b" not in log
+
+
 @pytest.mark.parametrize(
     "ending, signal_name",
     [

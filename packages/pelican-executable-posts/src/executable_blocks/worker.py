@@ -44,6 +44,18 @@ def mark_preloaded() -> None:
         block_stream(fd)
 
 
+def detach_from_build() -> None:
+    """Point standard input, output and error at /dev/null. They were the
+    build's (its terminal, its log), and a block holding them could write
+    there what the build's log filter escapes (terminal escapes), or read
+    what is typed; what a block prints is captured from these descriptors
+    all the same (``captured``)."""
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    os.close(null)
+
+
 def block_stream(fd: int) -> io.TextIOWrapper:
     """A UTF-8 stream on ``fd`` that writes through, so Python's prints and
     what subprocesses write to the same descriptor keep their order."""
@@ -243,6 +255,7 @@ def run_session(
     """Run one session's requests in order, in ``directory`` (empty, and its
     own while it runs), and write each result to ``out`` as a frame as soon
     as it is known."""
+    detach_from_build()
     os.chdir(directory)
     state = {"code_dirs": code_dirs, "directory": directory}
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

@@ -194,6 +194,7 @@ class ZygoteClient:
                 json.dumps(job),
             ],
             pass_fds=[theirs.fileno()],
+            stdin=subprocess.DEVNULL,  # not the terminal the build runs in
             cwd=self.directory,
             env=env,
             user=user,
