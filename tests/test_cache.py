@@ -93,7 +93,7 @@ def test_include_content_is_its_own_part_of_the_key():
 
 RESULT = plain_result(
     "hi",
-    figures=(Picture("png", 4, 3, b"\x89PNG\x00"),),
+    figures=(Picture("png", 4, 3, b"\x89PNG\r\n\x1a\n\x00"),),
     seconds=0.25,
     tokens=(("nb", "print"), ("p", "()"), ("", "\n")),
 )

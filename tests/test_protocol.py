@@ -46,7 +46,7 @@ RESULT = BlockResult(
             b"<svg/>",
             13.89,
             narrow=Picture("svg", 375, 256, b"<svg/>", 13.89),
-            raster=Picture("png", 640, 480, b"\x89PNG", 13.89),
+            raster=Picture("png", 640, 480, b"\x89PNG\r\n\x1a\n", 13.89),
         ),
     ),
     animations=(Picture("gif", 1, 1, b"GIF89a"),),

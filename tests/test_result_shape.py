@@ -16,6 +16,8 @@ from executable_blocks.protocol import (
 )
 from executable_blocks.result_shape import check_result
 
+PNG = b"\x89PNG\r\n\x1a\n..."
+MP4 = b"\x00\x00\x00\x18ftypmp42..."
 RESULT = BlockResult(
     stdout="hi\n",
     stderr="",
@@ -27,11 +29,9 @@ RESULT = BlockResult(
         line=7,
     ),
     figures=(
-        Picture(
-            "svg", 640, 480, b"<svg/>", raster=Picture("png", 640, 480, b"\x89PNG")
-        ),
+        Picture("svg", 640, 480, b"<svg/>", raster=Picture("png", 640, 480, PNG)),
     ),
-    animations=(Picture("gif", 1, 1, b"GIF89a"),),
+    animations=(Picture("gif", 1, 1, b"GIF89a..."),),
     tests=(
         PytestOutcome("test_a", "passed"),
         PytestOutcome("test_b", "failed", "assert 1 == 0", 9),
@@ -118,7 +118,7 @@ def test_what_a_worker_sends_passes():
         (("figures", 0, "raster", "data"), "x", ".raster.data is a str, not bytes"),
         (
             ("figures", 0, "raster", "raster"),
-            Picture("png", 1, 1, b""),
+            Picture("png", 1, 1, PNG),
             ".raster.raster is set: a variant has no variant",
         ),
         (("animations", 0, "raster"), b"x", ".raster is a bytes, not a Picture"),
@@ -177,7 +177,7 @@ def test_a_figure_with_a_narrow_variant_passes():
         (with_narrow(width=0), ".narrow.width is 0, outside 1..65536"),
         (with_narrow(height=2.5), ".narrow.height is a float, not an integer"),
         (with_narrow(format="../x"), ".narrow.format is '../x', not one of"),
-        (with_narrow(format="png"), ".narrow.format is not the figure's"),
+        (with_narrow(format="png", data=PNG), ".narrow.format is not the figure's"),
         (with_narrow(narrow=NARROW), ".narrow.narrow is set: a variant has no"),
         (with_narrow(smallest_text_px=10), "is 10, not a size in pixels"),
         (with_narrow(smallest_text_px=math.nan), "is nan, not a size in pixels"),
@@ -194,7 +194,8 @@ def test_a_figure_with_a_narrow_variant_passes():
                     RESULT.animations[0],
                     format="mp4",
                     smallest_text_px=9.0,
-                    narrow=replace(NARROW, format="mp4"),
+                    data=MP4,
+                    narrow=replace(NARROW, format="mp4", data=MP4),
                 ),
             ),
             ".narrow.format is 'mp4': no narrow variant",
@@ -204,3 +205,29 @@ def test_a_figure_with_a_narrow_variant_passes():
 def test_a_malformed_narrow_variant_is_refused_with_its_reason(result, why):
     with pytest.raises(MalformedResult, match=re.escape(why)):
         check_result(result)
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "why"),
+    [
+        (("figures", 0), Picture("png", 1, 1, b"<html><script>"), "is not PNG data"),
+        (("figures", 0), Picture("png", 1, 1, b"\x89PNG"), "it starts b'\\x89PNG'"),
+        (("figures", 0), Picture("gif", 1, 1, PNG), ".data is not GIF data"),
+        (("animations", 0), Picture("mp4", 1, 1, b"GIF89a..."), "is not MP4 data"),
+        (("figures", 0, "raster", "data"), b"<!doctype html>", "is not PNG data"),
+    ],
+)
+def test_a_raster_figure_must_be_of_the_format_its_name_says(path, value, why):
+    """A block can make its figures any bytes, and a browser guessing a
+    published file's type could take them for a page."""
+    with pytest.raises(MalformedResult, match=re.escape(why)):
+        check_result(changed(path, value))
+
+
+def test_the_formats_signatures_pass():
+    for picture in (
+        Picture("png", 1, 1, PNG),
+        Picture("gif", 1, 1, b"GIF87a..."),
+        Picture("mp4", 1, 1, MP4),
+    ):
+        assert check_result(replace(RESULT, figures=(picture,)))

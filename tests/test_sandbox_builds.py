@@ -414,6 +414,27 @@ def test_an_svg_figure_that_could_run_a_script_is_never_published(tmp_path):
     assert published == []
 
 
+def test_a_png_figure_that_is_a_page_is_never_published(tmp_path):
+    """A block can make its PNG figure any bytes: a page, which a browser
+    guessing the published file's type could open as one."""
+    body = (
+        '```python exec="on" figure="png"\nimport matplotlib.pyplot as plt\n'
+        "figure = plt.figure()\nplt.plot([1, 2])\n"
+        "def savefig(file, **options):\n"
+        "    file.write(b'<!doctype html><script>alert(document.cookie)</script>')\n"
+        "figure.savefig = savefig\n```\n"
+    )
+    content = write_site(tmp_path, {"page_as_png": body})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/page_as_png.md:6: the worker sent a malformed result" in log
+    assert "is not PNG data: it starts b'<!doctype html><'" in log
+    published = [
+        p for p in output.rglob("*") if p.is_file() and b"<script" in p.read_bytes()
+    ]
+    assert published == []
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

@@ -22,6 +22,12 @@ from .svg_check import active_content
 PICTURE_FORMATS = frozenset({"svg", "png", "gif", "mp4"})
 VARIANT_FORMATS = PICTURE_FORMATS - {"mp4"}  # what an <img> shows
 MAX_PIXELS = 65_536  # a side of a figure (Agg's own limit)
+# Where each raster format's signature is, and what it may be.
+SIGNATURES = {
+    "png": (0, (b"\x89PNG\r\n\x1a\n",)),
+    "gif": (0, (b"GIF87a", b"GIF89a")),
+    "mp4": (4, (b"ftyp",)),  # ISO base media: the first box is the file type
+}
 TEST_OUTCOMES = frozenset({"passed", "failed", "skipped", "error"})
 UNSET = object()
 
@@ -124,9 +130,17 @@ def raster(value, where: str) -> None:
 
 
 def inert(value: Picture, where: str) -> None:
-    """An SVG is published as a file of the site: it may run nothing."""
-    if value.format == "svg" and (found := active_content(value.data)):
-        fail(f"{where}.data", f"is an SVG that could run in a browser: {found}")
+    """A figure is published as a file of the site: an SVG may run nothing,
+    and other bytes are of the format its name says (a browser that guesses
+    a file's type finds an image or a video there, never a page)."""
+    if value.format == "svg":
+        if found := active_content(value.data):
+            fail(f"{where}.data", f"is an SVG that could run in a browser: {found}")
+        return
+    offset, signatures = SIGNATURES[value.format]
+    if not value.data.startswith(signatures, offset):
+        start = reprlib.repr(value.data[:16])
+        fail(f"{where}.data", f"is not {value.format.upper()} data: it starts {start}")
 
 
 def text_px(value, where: str) -> None:
