@@ -173,3 +173,22 @@ def test_depends_names_files_next_to_the_post(tmp_path):
     missing = '```python exec="on" depends="gone.csv"\nprint(1)\n```'
     ((_, _, error),) = find_blocks(missing.split("\n"), post, [])
     assert "depends='gone.csv': no such file" in str(error)
+
+
+@pytest.mark.parametrize("name", ["/etc/hostname", "../../outside.txt", "link.txt"])
+def test_depends_refuses_a_file_outside_the_places_it_may_name(tmp_path, name):
+    """A depends= file is opened to the block's sandbox: none may lie
+    outside the site (by an absolute path, up out of it, or through a link)."""
+    site, outside = tmp_path / "site", tmp_path / "outside.txt"
+    (site / "posts").mkdir(parents=True)
+    outside.write_text("the builder's\n")
+    (site / "posts" / "link.txt").symlink_to(outside)
+    (site / "data.csv").write_text("1,2\n")
+    post = str(site / "posts" / "post.md")
+    text = f'```python exec="on" depends="{name}"\nprint(1)\n```'
+    ((_, _, error),) = find_blocks(text.split("\n"), post, [], readable=[site])
+    assert isinstance(error, BlockError)
+    assert f"post.md:1: depends={name!r} is outside {site}" in str(error)
+    inside = '```python exec="on" depends="../data.csv"\nprint(1)\n```'
+    ((_, _, block),) = find_blocks(inside.split("\n"), post, [], readable=[site])
+    assert block.depends == [str(site / "data.csv")]

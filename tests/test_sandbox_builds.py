@@ -435,6 +435,26 @@ def test_a_png_figure_that_is_a_page_is_never_published(tmp_path):
     assert published == []
 
 
+@pytest.mark.parametrize("named", ["absolute", "relative"])
+def test_depends_cannot_open_a_file_outside_the_site_to_a_block(tmp_path, named):
+    """``depends=`` opens a file to its session's sandbox: naming the
+    builder's credentials, by an absolute path or up out of the content,
+    would hand them to the block."""
+    secret = tmp_path / "home" / ".aws" / "credentials"
+    secret.parent.mkdir(parents=True)
+    secret.write_text("aws_secret_access_key = PLANTED-SECRET\n")
+    name = str(secret) if named == "absolute" else "../../home/.aws/credentials"
+    body = (
+        f'```python exec="on" depends="{name}"\n'
+        f"print(open({str(secret)!r}).read())\n```\n"
+    )
+    content = write_site(tmp_path, {"credentials": body})
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert f"posts/credentials.md:6: depends={name!r} is outside" in log
+    assert "PLANTED-SECRET" not in log + everything_written(tmp_path, output)
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

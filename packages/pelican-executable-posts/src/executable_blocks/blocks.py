@@ -226,11 +226,21 @@ def include(block: Block, code_dirs: list[Path]) -> None:
     block.source_first_line = first
 
 
-def dependencies(block: Block) -> list[str]:
-    """The files of ``depends=``, relative to the post's folder; they must exist."""
+def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
+    """The files of ``depends=``, relative to the post's folder; they must
+    exist, in one of ``places`` (the post's folder if none is given). Each is
+    opened to the block's sandbox: one anywhere else (the builder's keys, its
+    credentials) would be handed to the post."""
+    folder = Path(block.path).parent
+    places = [p.resolve() for p in places] or [folder.resolve()]
     found = []
     for name in block.options["depends"].split():
-        path = (Path(block.path).parent / name).resolve()
+        path = (folder / name).resolve()  # (links resolved: none leads out)
+        if not any(path.is_relative_to(place) for place in places):
+            where = ", ".join(str(p) for p in places)
+            raise BlockError(
+                block.path, block.line, f"depends={name!r} is outside {where}"
+            )
         if not path.is_file():
             raise BlockError(block.path, block.line, f"depends={name!r}: no such file")
         found.append(str(path))
@@ -242,8 +252,11 @@ def find_blocks(
     path: str,
     code_dirs: list[Path] = (),
     max_timeout: float = MAX_TIMEOUT,
+    readable: list[Path] = (),
 ) -> list[tuple[int, int, Block | BlockError]]:
     """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
+    ``readable``: where ``depends=`` files may lie (the site's content and
+    code; by default, the post's folder).
 
     A block whose options are wrong comes back as its ``BlockError`` so that
     the caller reports every problem of a post, not only the first.
@@ -283,7 +296,7 @@ def find_blocks(
             if "include" in options:
                 include(block, list(code_dirs))
             if "depends" in options:
-                block.depends = dependencies(block)
+                block.depends = dependencies(block, readable)
             found.append((first, end, block))
         except BlockError as error:
             found.append((first, end, error))

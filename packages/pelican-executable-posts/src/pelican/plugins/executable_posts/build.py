@@ -64,6 +64,7 @@ class Build:
         self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
         extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
         self.code_dirs = [self.code_dir, *extra]
+        self.readable = [content, *self.code_dirs]  # where depends= files lie
         self.report_path = configured(settings, "EXEC_REPORT")
         self.progress = BlockProgress()
         state_dir = Path(
@@ -140,7 +141,9 @@ class Build:
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
             where = shown(path)
-            found = find_blocks(lines, where, self.code_dirs, self.max_timeout)
+            found = find_blocks(
+                lines, where, self.code_dirs, self.max_timeout, self.readable
+            )
             self.found[where] = (lines, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
@@ -219,7 +222,7 @@ class Build:
         known = self.found.pop(path, None)
         if known and known[0] == lines:
             return known[1]
-        return find_blocks(lines, path, code_dirs, self.max_timeout)
+        return find_blocks(lines, path, code_dirs, self.max_timeout, self.readable)
 
     def picture_url(self, item: Picture) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
