@@ -220,6 +220,29 @@ def test_a_block_reaches_no_network_unless_it_declares_one(tmp_path, host_server
     assert blocks[1].text == "hello from the host\n"
 
 
+def test_a_build_may_refuse_the_network_to_every_post(tmp_path, host_server):
+    """A post of a pull request can say network="on" as well: a build of
+    untrusted changes refuses it (EXEC_NETWORK=never), before anything runs."""
+    body = (
+        '```python exec="on" network="on"\nimport socket\n'
+        f"socket.create_connection(('127.0.0.1', {host_server}), timeout=5)\n"
+        "print('connected')\n```\n"
+    )
+    content = write_site(tmp_path, {"online": body})
+    result, log, output = build(tmp_path, content, env={"EXEC_NETWORK": "never"})
+    assert result.returncode != 0
+    assert 'network="on" refused (EXEC_NETWORK=never)' in log.splitlines()[0]
+    assert 'posts/online.md:6: network="on": this build gives posts no network' in log
+    assert "connected" not in log + everything_written(tmp_path, output)
+
+
+def test_a_wrong_network_setting_stops_the_build(tmp_path):
+    content = write_site(tmp_path, {"plain": '```python exec="on"\nprint(3)\n```\n'})
+    result, log, _ = build(tmp_path, content, env={"EXEC_NETWORK": "sometimes"})
+    assert result.returncode != 0
+    assert "EXEC_NETWORK='sometimes': expected one of declared, never" in log
+
+
 def test_a_site_without_a_code_directory_builds(tmp_path):
     content = write_site(tmp_path, {"plain": '```python exec="on"\nprint(3)\n```\n'})
     (content / "code").rmdir()

@@ -132,7 +132,11 @@ def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict
 
 
 def check_options(
-    options: dict, path: str, line: int, max_timeout: float = MAX_TIMEOUT
+    options: dict,
+    path: str,
+    line: int,
+    max_timeout: float = MAX_TIMEOUT,
+    network: bool = True,
 ) -> None:
     if options.get("exec") == "off" and not options.get("reason", "").strip():
         raise BlockError(path, line, 'exec="off" needs a reason="..." for the reader')
@@ -144,6 +148,12 @@ def check_options(
         check_timeout(options["timeout"], max_timeout, path, line)
     if options.get("exec") == "pytest" and "raises" in options:
         raise BlockError(path, line, 'raises= does not apply to exec="pytest"')
+    if options.get("network") == "on" and not network:
+        raise BlockError(
+            path,
+            line,
+            'network="on": this build gives posts no network (EXEC_NETWORK=never)',
+        )
 
 
 def check_timeout(text: str, max_timeout: float, path: str, line: int) -> float:
@@ -253,10 +263,12 @@ def find_blocks(
     code_dirs: list[Path] = (),
     max_timeout: float = MAX_TIMEOUT,
     readable: list[Path] = (),
+    network: bool = True,
 ) -> list[tuple[int, int, Block | BlockError]]:
     """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
     ``readable``: where ``depends=`` files may lie (the site's content and
-    code; by default, the post's folder).
+    code; by default, the post's folder); ``network``: whether a block may
+    ask for the network (``network="on"``).
 
     A block whose options are wrong comes back as its ``BlockError`` so that
     the caller reports every problem of a post, not only the first.
@@ -279,7 +291,7 @@ def find_blocks(
         first, line = index, index + 1
         try:
             options = parse_info(opening["info"], BLOCK_OPTIONS, path, line)
-            check_options(options, path, line, max_timeout)
+            check_options(options, path, line, max_timeout, network)
             block = Block(path, line, end + 1, "\n".join(body) + "\n", options)
             block.source_first_line = line + 1
             claim_start = next_nonblank(lines, end + 1)

@@ -24,6 +24,8 @@ Settings (all optional):
 - ``EXEC_TIMEOUT_MAX``: the largest ``timeout=`` a block may ask for (3600)
 - ``EXEC_SANDBOX``: ``strict``, ``best`` (default) or ``off`` (``sandbox.py``)
 - ``EXEC_PASS_ENV``: variables of the builder's environment sessions see
+- ``EXEC_NETWORK``: ``declared`` (default: a block that says
+  ``network="on"`` gets the network) or ``never`` (such a block fails)
 - ``EXEC_MEMORY``, ``EXEC_PROCESSES``, ``EXEC_FILE_SIZE``: a session's limits
 
 The environment overrides the first five and the sandbox's (``EXEC_FRESH=1``,

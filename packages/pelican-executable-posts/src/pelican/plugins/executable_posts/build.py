@@ -31,7 +31,7 @@ from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 
-from .settings import configured, sandbox_settings, switched_on
+from .settings import configured, network_allowed, sandbox_settings, switched_on
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
@@ -65,6 +65,7 @@ class Build:
         extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
         self.code_dirs = [self.code_dir, *extra]
         self.readable = [content, *self.code_dirs]  # where depends= files lie
+        self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
         self.progress = BlockProgress()
         state_dir = Path(
@@ -117,6 +118,8 @@ class Build:
     def say_isolation(self, policy: dict) -> None:
         """Say what the sandbox is; ``strict`` without all of it stops here."""
         line = f"executable_posts: {sandbox.describe(self.isolation, policy)}"
+        if not self.network:
+            line += '; network="on" refused (EXEC_NETWORK=never)'
         if policy["mode"] == "strict" and self.isolation["missing"]:
             raise SystemExit(f"{line}\nEXEC_SANDBOX=strict: refusing to build")
         if self.isolation["missing"] or policy["mode"] == "off":
@@ -141,9 +144,7 @@ class Build:
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
             where = shown(path)
-            found = find_blocks(
-                lines, where, self.code_dirs, self.max_timeout, self.readable
-            )
+            found = self.find_blocks(lines, where, self.code_dirs)
             self.found[where] = (lines, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
@@ -222,7 +223,12 @@ class Build:
         known = self.found.pop(path, None)
         if known and known[0] == lines:
             return known[1]
-        return find_blocks(lines, path, code_dirs, self.max_timeout, self.readable)
+        return self.find_blocks(lines, path, code_dirs)
+
+    def find_blocks(self, lines: list[str], path: str, code_dirs: list[Path]):
+        return find_blocks(
+            lines, path, code_dirs, self.max_timeout, self.readable, self.network
+        )
 
     def picture_url(self, item: Picture) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")

@@ -24,6 +24,21 @@ def listed(settings: dict, name: str) -> list[str]:
     return list(settings.get(name) or [])
 
 
+NETWORK = ("declared", "never")
+
+
+def network_allowed(settings: dict) -> bool:
+    """``EXEC_NETWORK``: ``declared`` (a block that says ``network="on"``
+    gets the network) or ``never`` (such a block fails: for builds of
+    untrusted changes, whose network is the CI machine's)."""
+    value = configured(settings, "EXEC_NETWORK", "declared")
+    if value not in NETWORK:
+        raise SystemExit(
+            f"EXEC_NETWORK={value!r}: expected one of {', '.join(NETWORK)}"
+        )
+    return value == "declared"
+
+
 def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
     """The sandbox's policy and the variables passed to sessions, checked:
     a wrong value stops the build before anything runs."""
