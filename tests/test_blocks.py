@@ -195,7 +195,7 @@ def test_depends_refuses_a_file_outside_the_places_it_may_name(tmp_path, name):
 
 
 def test_a_build_without_network_refuses_a_block_that_asks_for_it():
-    lines = '```python exec="on" network="on"\nprint(1)\n```'.split("\n")
+    lines = ['```python exec="on" network="on"', "print(1)", "```"]
     ((_, _, error),) = find_blocks(lines, "post.md", network=False)
     assert isinstance(error, BlockError)
     assert str(error).startswith('post.md:1: network="on": this build gives posts')

@@ -478,6 +478,29 @@ def test_depends_cannot_open_a_file_outside_the_site_to_a_block(tmp_path, named)
     assert "PLANTED-SECRET" not in log + everything_written(tmp_path, output)
 
 
+@pytest.mark.parametrize(
+    "block",
+    [
+        '```python exec="on" raises="ValueError" match="(a|a)*b"\n'
+        'raise ValueError("a" * 64)\n```\n',
+        '```python exec="on"\nprint("x" * 20_000)\n```\n\n'
+        '```output ellipsis="on"\n' + "...x" * 40 + "y\n```\n",
+    ],
+    ids=["match", "ellipsis"],
+)
+def test_a_pattern_that_backtracks_fails_its_block_instead_of_hanging(tmp_path, block):
+    """A post chooses both a pattern the builder matches (``match=``, a
+    claim's ``...``) and the text it is matched against: one that backtracks
+    would keep the builder (which has no timeout of its own) busy for ever."""
+    content = write_site(tmp_path, {"backtracks": block})
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/backtracks.md:" in log
+    assert "took over 5 s to match (a pattern that backtracks)" in log
+    assert time.monotonic() - started < 60, "the build hung on the pattern"
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

@@ -42,5 +42,15 @@ class UntrustedEntry(ExecutionError):
     key it is stored under."""
 
 
+class TookTooLong(ExecutionError):
+    """Matching a post's pattern ran past its time limit (``time_limit``)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        super().__init__(
+            f"took over {seconds:g} s to match (a pattern that backtracks)"
+        )
+
+
 class MalformedResult(ExecutionError):
     """A block's result that is not the plain data a worker makes."""

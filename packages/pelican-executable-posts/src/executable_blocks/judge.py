@@ -8,8 +8,9 @@ import re
 
 from . import claims
 from .blocks import Block
-from .errors import BlockError
+from .errors import BlockError, TookTooLong
 from .protocol import BlockResult, ExceptionInfo
+from .time_limit import within
 
 
 def raised_expected(block: Block, exception: ExceptionInfo) -> bool:
@@ -48,7 +49,13 @@ def judge(block: Block, result: BlockResult) -> list[BlockError]:
             )
         )
     elif exception and "match" in block.options:
-        if not re.search(block.options["match"], exception.message):
+        try:
+            with within():
+                found = re.search(block.options["match"], exception.message)
+        except TookTooLong as error:
+            pattern = block.options["match"]
+            return [BlockError(block.path, block.line, f"match={pattern!r} {error}")]
+        if not found:
             errors.append(
                 BlockError(
                     block.path,
@@ -67,7 +74,14 @@ def judge(block: Block, result: BlockResult) -> list[BlockError]:
     if block.claim:
         claim = block.claim
         printed = result.stdout
-        if not claims.matches(claim.text, printed, claim.ellipsis, claim.tolerance):
+        try:
+            with within():
+                same = claims.matches(
+                    claim.text, printed, claim.ellipsis, claim.tolerance
+                )
+        except TookTooLong as error:
+            return [BlockError(block.path, claim.line, f"the claim {error}")]
+        if not same:
             where = f"{block.path}:{claim.line}"
             errors.append(
                 BlockError(
