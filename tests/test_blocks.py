@@ -73,6 +73,10 @@ def test_plain_python_block_has_no_mode():
         ('exec="off"', 'exec="off" needs a reason'),
         ('exec="on" lines="1-2"', "lines= needs include="),
         ('exec="on" match="x"', "match= needs raises="),
+        (
+            'exec="on" raises="ValueError" match="("',
+            "match='(': not a regular expression (missing ), unterminated subpattern",
+        ),
         ('exec="on" timeout="-1"', "timeout='-1': expected seconds above 0"),
         ('exec="on" timeout="inf"', "timeout='inf': expected seconds above 0"),
         ('exec="on" timeout="nan"', "timeout='nan': expected seconds above 0"),

@@ -144,6 +144,12 @@ def check_options(
         raise BlockError(path, line, "lines= needs include=")
     if "match" in options and "raises" not in options:
         raise BlockError(path, line, "match= needs raises=")
+    if "match" in options:
+        try:
+            re.compile(options["match"])
+        except re.error as error:
+            message = f"match={options['match']!r}: not a regular expression ({error})"
+            raise BlockError(path, line, message) from None
     if "timeout" in options:
         check_timeout(options["timeout"], max_timeout, path, line)
     if options.get("exec") == "pytest" and "raises" in options:
