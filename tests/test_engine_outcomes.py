@@ -2,6 +2,7 @@
 sessions have run, for every placeholder of the post and for a post read
 again."""
 
+import os
 from types import SimpleNamespace
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from block_results import plain_result
 from executable_blocks.blocks import Block
 from executable_blocks.cache import ResultStore, key_parts
-from executable_blocks.engine import Engine, Session
+from executable_blocks.engine import Engine, Session, malformed
 from executable_blocks.protocol import Status
 
 POST = "content/posts/post.md"
@@ -61,3 +62,23 @@ def test_a_post_read_again_gets_the_outcomes_of_the_blocks_that_ran(engine):
     assert [o.result.stdout for o in outcomes] == [f"{n}\n" for n in range(50)]
     # each outcome names the block as read this time, not the one that ran
     assert all(o.block is b for o, b in zip(outcomes, again, strict=True))
+
+
+def test_a_result_may_list_only_files_of_the_code_directories(tmp_path):
+    """The builder reads each code file a result lists (for its digest): a
+    block that made the list anything could have it read any file, or wait
+    for ever on a FIFO."""
+    code, elsewhere = tmp_path / "code", tmp_path / "elsewhere"
+    code.mkdir()
+    elsewhere.mkdir()
+    (code / "helper.py").write_text("VALUE = 1\n")
+    (elsewhere / "secret").write_text("key\n")
+    (code / "link.py").symlink_to(elsewhere / "secret")
+    os.mkfifo(code / "fifo")
+    roots = [code.resolve()]
+    assert malformed(plain_result(modules=(str(code / "helper.py"),)), roots) is None
+    for path in (elsewhere / "secret", code / "link.py", code / "fifo", code / "gone"):
+        reason = malformed(plain_result(modules=(str(path),)), roots)
+        assert reason == (
+            f"the result.modules[0] {str(path)!r} is not a file of the code directories"
+        )

@@ -501,6 +501,26 @@ def test_a_pattern_that_backtracks_fails_its_block_instead_of_hanging(tmp_path, 
     assert time.monotonic() - started < 60, "the build hung on the pattern"
 
 
+def test_a_block_cannot_make_the_builder_read_a_file_of_its_choice(tmp_path):
+    """A worker lists the code files its block imported, which the builder
+    reads to record their digests; a block can make that list anything (it
+    owns its worker), here a FIFO that would block the builder for ever."""
+    fifo = tmp_path / "never-written"
+    os.mkfifo(fifo)
+    body = (
+        '```python exec="on"\nimport executable_blocks.worker as worker\n'
+        f"worker.code_modules = lambda directories: ({str(fifo)!r},)\n"
+        "print('listed')\n```\n"
+    )
+    content = write_site(tmp_path, {"lists": body})
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/lists.md:6: the worker sent a malformed result" in log
+    assert "is not a file of the code directories" in log
+    assert time.monotonic() - started < 60, "the builder read the FIFO"
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

@@ -64,9 +64,9 @@ class Session:
     # what is wrong with each result its run sent (None: nothing), checked once
     checked: dict[int, str | None] = field(default_factory=dict)
 
-    def malformed(self, index: int, result) -> str | None:
+    def malformed(self, index: int, result, code_roots: list[Path]) -> str | None:
         if index not in self.checked:
-            self.checked[index] = malformed(result)
+            self.checked[index] = malformed(result, code_roots)
         return self.checked[index]
 
 
@@ -101,6 +101,7 @@ class Engine:
         self.cache = cache
         self.writeback = Writeback(cache)
         self.code_dirs = [Path(d) for d in code_dirs]
+        self.code_roots = [d.resolve() for d in self.code_dirs]
         self.env = cache_module.environment_digest(lockfile)
         self.timeout = timeout
         self.fresh = fresh
@@ -350,7 +351,7 @@ class Engine:
                 status = Status.NOT_RUN if isinstance(result, NotRun) else Status.FAILED
                 outcome = Outcome(block, status, session.reasons[index], None, [error])
                 outcome.seconds = getattr(result, "seconds", 0.0)
-            elif reason := session.malformed(index, result):
+            elif reason := session.malformed(index, result, self.code_roots):
                 error = BlockError(
                     block.path,
                     block.line,
@@ -385,7 +386,7 @@ class Engine:
         (in ``results``), and cache those worth keeping."""
         # Blocks after the session's last miss did not run: no result for them.
         for index, block in enumerate(session.blocks[: len(results)]):
-            if session.malformed(index, results[index]):
+            if session.malformed(index, results[index], self.code_roots):
                 continue
             if block.shows("source"):
                 tokens = self.tokens(block.code)
@@ -475,13 +476,31 @@ def signature(block: Block) -> tuple:
     return (block.line, block.code, tuple(sorted(block.options.items())))
 
 
-def malformed(result) -> str | None:
-    """What is wrong with a result a worker sent (None: nothing)."""
+def malformed(result, code_roots: list[Path]) -> str | None:
+    """What is wrong with a result a worker sent (None: nothing). The code
+    files it lists are read by the builder (for their digests), so each must
+    be a file of the code directories: a block can make the list anything."""
     try:
         check_result(result)
     except MalformedResult as error:
         return str(error)
+    for index, path in enumerate(result.modules):
+        if not code_file(path, code_roots):
+            return (
+                f"the result.modules[{index}] {path[:300]!r} "
+                "is not a file of the code directories"
+            )
     return None
+
+
+def code_file(path: str, code_roots: list[Path]) -> bool:
+    """A regular file under one of ``code_roots`` (resolved), links resolved."""
+    try:
+        resolved = Path(path).resolve(strict=True)
+    except (OSError, RuntimeError, ValueError):
+        return False
+    inside = any(resolved.is_relative_to(root) for root in code_roots)
+    return inside and resolved.is_file()
 
 
 def cacheable(block: Block, result: BlockResult) -> bool:
