@@ -426,3 +426,35 @@ def test_a_result_over_the_frame_limit_kills_its_worker(zygote):
     assert str(result) == (
         "the worker process sent a result over 256 MiB and was killed"
     )
+
+
+FORGE = (
+    "import pickle, sys, os\n"
+    "from executable_blocks import frames\n"
+    "from executable_blocks.protocol import BlockResult\n"
+    "out = sys._getframe(2).f_locals['out']\n"
+    "forged = BlockResult('forged\\n', '', None, (), (), (), 0.0, ())\n"
+    "os.write(out, frames.frame(pickle.dumps(forged)))\n"
+)
+
+
+def test_a_worker_that_runs_on_after_its_last_result_is_killed(zygote):
+    """A block owns its worker: it can send its result itself and then run on
+    for ever, where each result used to restart the timeout of the next
+    block and the last one stopped it."""
+    started = time.monotonic()
+    result = run(zygote, FORGE + "import time\ntime.sleep(3600)\n", timeout=2)
+    assert str(result) == (
+        "the worker process ran on after its session's last result "
+        "(a block kept it running) and was killed"
+    )
+    assert time.monotonic() - started < 30
+
+
+def test_a_worker_that_sends_more_results_than_blocks_is_killed(zygote):
+    results = session(zygote, "print('first')", FORGE + "print('second')")
+    assert results[0].stdout == "first\n"
+    assert str(results[1]) == (
+        "the worker process sent more results than its session has blocks "
+        "(a block wrote them) and was killed"
+    )

@@ -521,6 +521,31 @@ def test_a_block_cannot_make_the_builder_read_a_file_of_its_choice(tmp_path):
     assert time.monotonic() - started < 60, "the builder read the FIFO"
 
 
+def test_a_block_that_sends_its_own_result_cannot_outrun_its_timeout(tmp_path):
+    """A block owns its worker: it sent a result of its own making, which
+    stopped the zygote's clock for its session, then ran for ever; the
+    build waited for it for ever."""
+    body = (
+        '```python exec="on" timeout="2"\nimport os, pickle, stat, time\n'
+        "from executable_blocks import frames\n"
+        "from executable_blocks.protocol import BlockResult\n"
+        "forged = BlockResult('all fine\\n', '', None, (), (), (), 0.0, ())\n"
+        "for fd in range(3, 64):\n"
+        "    try:\n"
+        "        if stat.S_ISFIFO(os.fstat(fd).st_mode):\n"
+        "            os.write(fd, frames.frame(pickle.dumps(forged)))\n"
+        "    except OSError:\n"
+        "        pass\n"
+        "time.sleep(3600)\n```\n"
+    )
+    content = write_site(tmp_path, {"forges": body})
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/forges.md:6: the worker process ran on after its session" in log
+    assert time.monotonic() - started < 60, "the build waited for the block"
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

@@ -180,6 +180,8 @@ class WorkerExit(enum.IntEnum):
     FAILED = 70  # it failed itself
     UNCONFINED = 71  # it could not enter its sandbox (nothing ran)
     OVERSIZED = 72  # the zygote killed it for a result over frames.MAX_FRAME
+    OVERRUN = 73  # the zygote killed it for more results than its blocks
+    LINGERED = 74  # the zygote killed it for running on after its last result
 
 
 HEAD = struct.Struct("!BI")  # FromZygote, session (READY: the zygote's pid)

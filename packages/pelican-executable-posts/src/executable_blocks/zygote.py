@@ -48,6 +48,7 @@ from .sandbox import Sandbox, SandboxError
 
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
 LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
+EXIT_GRACE = 5.0  # seconds a worker has to exit after its last result
 
 
 def preload(modules: list[str]) -> None:
@@ -70,6 +71,8 @@ class Child:
         "block_started",
         "killed_after",
         "oversized",
+        "overrun",
+        "lingered",
         "watch",
     )
 
@@ -78,15 +81,29 @@ class Child:
         self.directory, self.timeouts = directory, timeouts
         self.frames = frames.Reader(frames.MAX_FRAME)
         self.oversized = False  # killed for sending a result over MAX_FRAME
+        self.overrun = False  # killed for sending more results than blocks
+        self.lingered = False  # killed for running on after its last result
         self.finished = 0  # blocks whose result came
         self.block_started = time.monotonic()
         self.killed_after: float | None = None  # the timeout it was killed at
         self.watch: int | None = None  # its pidfd, where there are pidfds
 
     def deadline(self) -> float | None:
-        if self.killed_after is None and self.finished < len(self.timeouts):
+        """Its block's timeout; after its last result, the little time a
+        worker takes to exit. A block owns its worker and can send results
+        of its own making, but then it must end as well."""
+        if self.killed_after is not None or self.lingered:
+            return None
+        if self.finished < len(self.timeouts):
             return self.block_started + self.timeouts[self.finished]
-        return None
+        return self.block_started + EXIT_GRACE
+
+    def kill_overdue(self) -> None:
+        if self.finished < len(self.timeouts):
+            self.killed_after = self.timeouts[self.finished]
+        else:
+            self.lingered = True
+        kill(self.pid)
 
 
 class Zygote:
@@ -285,6 +302,11 @@ class Zygote:
             self.close_pipe(child)
             return
         for payload in payloads:
+            if child.finished == len(child.timeouts):  # more than it was asked
+                child.overrun = True
+                kill(child.pid)
+                self.close_pipe(child)
+                return
             self.send(HEAD.pack(FromZygote.RESULT, child.session), payload)
             child.finished += 1
             child.block_started = time.monotonic()
@@ -323,11 +345,14 @@ class Zygote:
         del self.children[child.pid]
         if child.directory is not None:
             self.directories.give_back(child.directory)
-        code = (
-            WorkerExit.OVERSIZED
-            if child.oversized
-            else os.waitstatus_to_exitcode(status)
-        )
+        if child.oversized:
+            code = WorkerExit.OVERSIZED
+        elif child.overrun:
+            code = WorkerExit.OVERRUN
+        elif child.lingered:
+            code = WorkerExit.LINGERED
+        else:
+            code = os.waitstatus_to_exitcode(status)
         timed_out = math.nan if child.killed_after is None else child.killed_after
         ending = ENDING.pack(code, timed_out, seconds)
         self.send(HEAD.pack(FromZygote.ENDED, child.session), ending)
@@ -337,8 +362,7 @@ class Zygote:
         for child in self.children.values():
             deadline = child.deadline()
             if deadline is not None and deadline <= now:
-                child.killed_after = child.timeouts[child.finished]
-                kill(child.pid)
+                child.kill_overdue()
 
     def kill_children(self) -> None:
         for pid in self.children:

@@ -86,6 +86,16 @@ def session_environment(pass_env=(), **settings: str) -> dict[str, str]:
 def how_it_ended(code: int | None, process: str = "the worker process") -> str:
     if code == WorkerExit.UNCONFINED and process == "the worker process":
         return "the worker process could not enter its sandbox (see the build log)"
+    if code == WorkerExit.OVERRUN and process == "the worker process":
+        return (
+            "the worker process sent more results than its session has blocks "
+            "(a block wrote them) and was killed"
+        )
+    if code == WorkerExit.LINGERED and process == "the worker process":
+        return (
+            "the worker process ran on after its session's last result "
+            "(a block kept it running) and was killed"
+        )
     if code == WorkerExit.OVERSIZED and process == "the worker process":
         return (
             f"the worker process sent a result over {frames.MAX_FRAME >> 20} MiB "
@@ -110,6 +120,12 @@ class Timeout(WorkerLost):
     pass
 
 
+class Overrun(WorkerLost):
+    """Its worker sent more results than its blocks, or ran on after the
+    last: a block wrote results itself, so the session's last result is not
+    trusted."""
+
+
 class SessionRun:
     """One session in its worker: a result per block as they come, then, for
     the blocks that did not finish, the ``WorkerLost`` that stopped them (a
@@ -125,7 +141,10 @@ class SessionRun:
     def end(self, lost: WorkerLost, seconds: float = 0.0) -> None:
         """The worker ended; ``lost`` stands for the blocks without a result
         (the one it stopped, and those after it, which did not run)."""
-        if len(self.results) < self.blocks:
+        if isinstance(lost, Overrun) and self.results:
+            lost.seconds = seconds
+            self.results[-1] = lost
+        elif len(self.results) < self.blocks:
             if self.started:
                 lost.seconds = seconds
                 self.results.append(lost)
@@ -360,4 +379,6 @@ def lost(code: int, timed_out: float) -> WorkerLost:
     (``timed_out``: the timeout it was killed at, or NaN)."""
     if not math.isnan(timed_out):
         return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
+    if code in (WorkerExit.OVERRUN, WorkerExit.LINGERED):
+        return Overrun(how_it_ended(code))
     return WorkerLost(how_it_ended(code))
