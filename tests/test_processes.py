@@ -377,10 +377,10 @@ def test_sessions_are_lost_with_the_zygote(code_dir):
         zygote.close()
 
 
-def test_a_zygote_that_does_not_start_fails_its_sessions(tmp_path, monkeypatch):
-    (tmp_path / "slow_import.py").write_text("import time\ntime.sleep(30)\n")
-    monkeypatch.setattr(zygote_client, "START_TIMEOUT", 1)
-    zygote = ZygoteClient(["slow_import"], [str(tmp_path)])
+def test_a_zygote_that_does_not_start_fails_its_sessions(monkeypatch):
+    """(No zygote is ready within no time at all: the client gives up.)"""
+    monkeypatch.setattr(zygote_client, "START_TIMEOUT", 0)
+    zygote = ZygoteClient([], [])
     try:
         each = zygote.submit([block_request("print(1)")], [60])
         zygote.wait(each)

@@ -127,21 +127,18 @@ def test_a_session_has_its_private_tmp_as_home_and_tmpdir(zygote):
     assert printed(zygote, code) == "/tmp/work /tmp\n"
 
 
-def test_a_module_imported_between_sessions_sees_the_zygotes_own_home(shared):
+def test_the_zygote_imports_modules_with_its_own_home_and_tmpdir(monkeypatch):
     """The workers' HOME and TMPDIR are set once in the zygote; a module it
-    imports later must not see them (its /tmp is still the host's)."""
-    code = shared / f"code-{uuid.uuid4().hex}"
-    code.mkdir(mode=0o755)
-    (code / "records_home.py").write_text("import os\nHOME = os.environ['HOME']\n")
-    zygote = ZygoteClient([], [str(code)], sandbox={"mode": "strict"})
-    try:
-        printed(zygote, "pass")
-        zygote.preload(["records_home"])
-        seen = printed(zygote, "import records_home\nprint(records_home.HOME)")
-        assert seen == f"{zygote.directory}\n"
-        assert printed(zygote, "import os\nprint(os.environ['HOME'])") == "/tmp/work\n"
-    finally:
-        zygote.close()
+    imports between sessions must not see them (its /tmp is the host's)."""
+    monkeypatch.setenv("HOME", "/home/builder")
+    monkeypatch.delenv("TMPDIR", raising=False)
+    box = sandbox.Sandbox({"mode": "strict"})
+    box.have.add("mount")  # a private /tmp for each worker
+    box.prepare_workers()
+    assert (os.environ["HOME"], os.environ["TMPDIR"]) == ("/tmp/work", "/tmp")
+    box.zygote_environment()
+    assert os.environ["HOME"] == "/home/builder"
+    assert "TMPDIR" not in os.environ
 
 
 def test_every_session_starts_with_an_empty_tmp(zygote):
@@ -270,6 +267,32 @@ def test_a_block_cannot_read_what_is_typed_to_the_build():
             zygote.close()
 
     assert in_child(typed_to_the_build) == "b''\n"
+
+
+@pytest.mark.parametrize(
+    "module, preload",
+    [("json", []), ("cycler", ["matplotlib.pyplot"])],
+    ids=["the-zygotes-own-import", "a-preloaded-librarys-import"],
+)
+def test_a_code_module_named_like_a_library_runs_only_in_the_sandbox(
+    tmp_path, module, preload
+):
+    """The code directories were on the zygote's path, ahead of the
+    standard library: a post's ``json.py`` (or a module a preloaded library
+    imports, matplotlib's ``cycler``) ran in the zygote, unsandboxed."""
+    code, marker = tmp_path / "code", tmp_path / "ran-outside"
+    code.mkdir()
+    (code / f"{module}.py").write_text(
+        f"open({str(marker)!r}, 'w').write('unsandboxed')\n"
+        "raise ImportError('planted')\n"
+    )
+    (code / "helper.py").write_text("VALUE = 42\n")
+    zygote = ZygoteClient(preload, [str(code)], sandbox={"mode": "strict"})
+    try:
+        assert printed(zygote, "import helper\nprint(helper.VALUE)") == "42\n"
+    finally:
+        zygote.close()
+    assert not marker.exists()
 
 
 def test_parse_size_reads_units():

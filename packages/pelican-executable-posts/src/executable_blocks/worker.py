@@ -44,6 +44,16 @@ def mark_preloaded() -> None:
         block_stream(fd)
 
 
+def import_from(code_dirs: list[str]) -> None:
+    """Let the blocks import the code directories' modules, after the
+    engine's own (where ``PYTHONPATH`` would have put them). They are never
+    on the zygote's path: a module there named like one the zygote or a
+    preloaded library imports (``json.py``) would run outside the sandbox."""
+    engine = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    where = sys.path.index(engine) + 1 if engine in sys.path else 0
+    sys.path[where:where] = code_dirs
+
+
 def detach_from_build() -> None:
     """Point standard input, output and error at /dev/null. They were the
     build's (its terminal, its log), and a block holding them could write
@@ -256,6 +266,7 @@ def run_session(
     own while it runs), and write each result to ``out`` as a frame as soon
     as it is known."""
     detach_from_build()
+    import_from(code_dirs)
     os.chdir(directory)
     state = {"code_dirs": code_dirs, "directory": directory}
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}

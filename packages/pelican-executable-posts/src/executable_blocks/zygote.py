@@ -412,6 +412,9 @@ def kill(pid: int) -> None:
 
 def main() -> None:
     control, job = int(sys.argv[1]), json.loads(sys.argv[2])
+    # For the processes blocks start (the zygote's own path is made by now)
+    paths = [os.environ.get("PYTHONPATH", ""), *job["code_dirs"]]
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     sandbox = Sandbox(job.get("sandbox", {}))
     try:
         sandbox.enter(keep_fds=[control])

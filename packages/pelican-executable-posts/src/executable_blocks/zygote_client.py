@@ -196,7 +196,9 @@ class ZygoteClient:
             pass_env,
             HOME=self.directory,
             MPLCONFIGDIR=settings,
-            PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT), *code_dirs]),
+            # the engine only: the code directories join the path in each
+            # worker, once it is sandboxed (worker.import_from)
+            PYTHONPATH=str(PACKAGE_ROOT),
             PYTHONHASHSEED="0",  # set and dict orders the same in every build
             MPLBACKEND="Agg",
             OPENBLAS_NUM_THREADS="1",
