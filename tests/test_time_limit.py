@@ -75,3 +75,19 @@ def test_a_claim_that_backtracks_fails_at_its_line(monkeypatch):
     )
     (error,) = judge.judge(block, plain_result("x" * 20_000))
     assert str(error).startswith("post.md:5: the claim took over 0.2 s to match")
+
+
+def test_a_timer_set_before_goes_on_after():
+    """Another timer of the process (a test runner's, say) is not lost."""
+    rang = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: rang.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 30)
+        with time_limit.within(0.2):
+            re.search("b", "ab")
+        left, _ = signal.getitimer(signal.ITIMER_REAL)
+        assert 29 < left <= 30
+        assert rang == []
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
