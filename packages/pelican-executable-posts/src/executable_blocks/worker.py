@@ -33,6 +33,8 @@ from .protocol import (
 TEXT_LIMIT = 1_000_000  # characters of stdout/stderr kept per block
 PRELOADED: frozenset = frozenset()  # sys.modules as the zygote forks (see mark)
 STREAMS: dict[int, io.TextIOWrapper] = {}  # a block's sys.stdout and sys.stderr
+# where executable_blocks is imported from (PYTHONPATH's first entry)
+ENGINE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def mark_preloaded() -> None:
@@ -49,8 +51,7 @@ def import_from(code_dirs: list[str]) -> None:
     engine's own (where ``PYTHONPATH`` would have put them). They are never
     on the zygote's path: a module there named like one the zygote or a
     preloaded library imports (``json.py``) would run outside the sandbox."""
-    engine = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    where = sys.path.index(engine) + 1 if engine in sys.path else 0
+    where = sys.path.index(ENGINE_ROOT) + 1 if ENGINE_ROOT in sys.path else 0
     sys.path[where:where] = code_dirs
 
 

@@ -142,8 +142,9 @@ class SessionRun:
         """The worker ended; ``lost`` stands for the blocks without a result
         (the one it stopped, and those after it, which did not run)."""
         if isinstance(lost, Overrun) and self.results:
-            lost.seconds = seconds
-            self.results[-1] = lost
+            if not isinstance(self.results[-1], WorkerLost):  # (else: refused)
+                lost.seconds = seconds
+                self.results[-1] = lost
         elif len(self.results) < self.blocks:
             if self.started:
                 lost.seconds = seconds
