@@ -295,6 +295,41 @@ def test_a_code_module_named_like_a_library_runs_only_in_the_sandbox(
     assert not marker.exists()
 
 
+ADD_KEY, KEYCTL = {"x86_64": (248, 250), "aarch64": (217, 219)}.get(
+    os.uname().machine, (None, None)
+)
+
+
+@pytest.mark.skipif(ADD_KEY is None, reason="add_key's number is known here")
+def test_a_block_cannot_read_a_key_of_the_builders_session_keyring():
+    """Sessions inherited the builder's session keyring (where a Kerberos
+    ticket or a tool's secret may be kept), and with it the right to read
+    every key in it."""
+
+    def keyring_read_by_a_block():
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        libc.syscall(KEYCTL, 1, None)  # a new session keyring: the test's stays
+        secret = b"PLANTED-KEY-VALUE"
+        key = libc.syscall(ADD_KEY, b"user", b"builder-secret", secret, 17, -3)
+        assert key > 0, ctypes.get_errno()
+        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
+        code = (
+            "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "buffer = ctypes.create_string_buffer(64)\n"
+            f"size = libc.syscall({KEYCTL}, 11, {key}, buffer, 64)\n"
+            "print(size, buffer.value)\n"
+        )
+        try:
+            return printed(zygote, code)
+        finally:
+            zygote.close()
+
+    assert in_child(keyring_read_by_a_block) == "-1 b''\n"
+
+
 def test_parse_size_reads_units():
     assert sandbox.parse_size("2G") == 2 << 30
     assert sandbox.parse_size("512MiB") == 512 << 20

@@ -19,6 +19,17 @@ NEWPID = 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE = 1, 4
+KEYCTL_JOIN_SESSION_KEYRING = 1
+# keyctl's number differs between architectures (it predates the common table)
+SYS_KEYCTL = {
+    "x86_64": 250,
+    "aarch64": 219,
+    "riscv64": 219,
+    "ppc64le": 271,
+    "s390x": 280,
+    "i686": 288,
+    "armv7l": 311,
+}.get(os.uname().machine)
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -53,6 +64,16 @@ def mount(source: str, target: str, kind: str | None, flags: int, data: str = ""
     )
     if result < 0:
         _check(result, f"mount {target}")
+
+
+def new_session_keyring() -> None:
+    """Leave the session keyring this process inherited for a new, empty one
+    (the builder's may hold secrets: a Kerberos ticket, a key a tool keeps
+    there), so that it and all it starts hold none of the keys in it."""
+    if SYS_KEYCTL is None:
+        raise NamespaceError(0, f"no keyctl system call known on {os.uname().machine}")
+    _libc.syscall.restype = ctypes.c_long
+    _check(_libc.syscall(SYS_KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None), "keyctl")
 
 
 def prctl(option: int, value: int) -> None:

@@ -57,6 +57,7 @@ PARTS = {
     "landlock": "Landlock (file access)",
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
+    "keyring": "a session keyring of its own",
 }
 
 
@@ -118,6 +119,7 @@ class Sandbox:
         if self.mode == "off":
             return
         self.take_landlock_and_limits()
+        self.take_keyring()
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID)
         except OSError as error:
@@ -150,6 +152,15 @@ class Sandbox:
             self.have.add("landlock")
         else:
             self.why["landlock"] = "the kernel has no Landlock"
+
+    def take_keyring(self) -> None:
+        """A session keyring of the zygote's own, none of the builder's keys
+        in it (each worker then makes its own)."""
+        try:
+            namespaces.new_session_keyring()
+            self.have.add("keyring")
+        except OSError as error:
+            self.why["keyring"] = f"no keyring of its own ({error.strerror})"
 
     def probe_network_and_processes(self) -> None:
         """A child, first of a PID namespace, makes the isolated network
@@ -256,6 +267,8 @@ class Sandbox:
         if self.mode == "off":
             return directory
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if "keyring" in self.have:  # not the zygote's, shared by every session
+            namespaces.new_session_keyring()
         if "processes" in self.have:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
         if not network and self.isolated_net is not None:
@@ -366,14 +379,20 @@ def probe(mode: str) -> dict:
         return sandbox.report()
     sandbox.take_landlock_and_limits()
     pid = os.fork()
-    if pid == 0:
+    if pid == 0:  # (in a child: the builder keeps its own keyring)
+        sandbox.take_keyring()
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWNET)
-            os._exit(0)
+            os._exit(0 if "keyring" in sandbox.have else 2)
         except BaseException:  # noqa: BLE001 - reported by the exit code
-            os._exit(1)
+            os._exit(1 if "keyring" in sandbox.have else 3)
     _, status = os.waitpid(pid, 0)
-    if os.waitstatus_to_exitcode(status) == 0:
+    code = os.waitstatus_to_exitcode(status)
+    if code in (0, 1):
+        sandbox.have.add("keyring")
+    else:
+        sandbox.why["keyring"] = "the kernel refused a session keyring"
+    if code in (0, 2):
         sandbox.have |= {"user", "pid", "mount", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")
