@@ -330,6 +330,36 @@ def test_a_block_cannot_read_a_key_of_the_builders_session_keyring():
     assert in_child(keyring_read_by_a_block) == "-1 b''\n"
 
 
+def test_a_block_cannot_attach_the_builders_shared_memory():
+    """Sessions shared the host's IPC namespace: a block attached a System V
+    shared-memory segment of the builder's user (another program's buffers,
+    an X client's images) and read it."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.shmat.restype = ctypes.c_void_p
+    segment = libc.shmget(0, 4096, 0o1000 | 0o600)  # IPC_PRIVATE, IPC_CREAT
+    assert segment >= 0, ctypes.get_errno()
+    try:
+        address = libc.shmat(segment, None, 0)
+        ctypes.memmove(address, b"PLANTED-SHM-SECRET", 18)
+        libc.shmdt(ctypes.c_void_p(address))
+        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
+        code = (
+            "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+            "libc.shmat.restype = ctypes.c_void_p\n"
+            f"address = libc.shmat({segment}, None, 0)\n"
+            "print('refused' if address in (None, 2**64 - 1) else\n"
+            "      ctypes.string_at(address, 18))\n"
+        )
+        try:
+            assert printed(zygote, code) == "refused\n"
+        finally:
+            zygote.close()
+    finally:
+        libc.shmctl(segment, 0, None)  # IPC_RMID
+
+
 def test_parse_size_reads_units():
     assert sandbox.parse_size("2G") == 2 << 30
     assert sandbox.parse_size("512MiB") == 512 << 20

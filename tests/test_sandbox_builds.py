@@ -66,7 +66,7 @@ def test_the_build_says_what_isolation_it_got(tmp_path):
     content = write_site(tmp_path, {"hello": '```python exec="on"\nprint(1)\n```\n'})
     result, log, _ = build(tmp_path, content)
     assert result.returncode == 0, log
-    assert "sandbox strict: user, PID, mount, network namespaces; Landlock ABI" in log
+    assert "sandbox strict: user, PID, mount, IPC, network namespaces; Landlock" in log
     assert "300 processes" in log and "Missing" not in log
 
 

@@ -26,7 +26,7 @@ import signal
 import sys
 
 from . import landlock, namespaces
-from .namespaces import NEWNET, NEWNS, NEWPID
+from .namespaces import NEWIPC, NEWNET, NEWNS, NEWPID
 
 MODES = ("strict", "best", "off")
 SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
@@ -53,6 +53,7 @@ PARTS = {
     "user": "user namespace",
     "pid": "PID namespaces (nothing left running)",
     "mount": "private /tmp and /proc",
+    "ipc": "IPC namespace (System V IPC, POSIX message queues)",
     "network": "network namespace",
     "landlock": "Landlock (file access)",
     "processes": "a process limit per session (pid_max in its PID namespace)",
@@ -121,12 +122,12 @@ class Sandbox:
         self.take_landlock_and_limits()
         self.take_keyring()
         try:
-            namespaces.enter_user_namespace(NEWNS | NEWPID)
+            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
         except OSError as error:
-            for part in ("user", "pid", "mount", "network", "processes"):
+            for part in ("user", "pid", "mount", "ipc", "network", "processes"):
                 self.why[part] = f"no user namespace ({error.strerror})"
             return self.check()
-        self.have |= {"user", "pid", "mount"}
+        self.have |= {"user", "pid", "mount", "ipc"}
         wait_outside(keep_fds)
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
@@ -296,7 +297,8 @@ class Sandbox:
         if reads:
             more = (p for p in reads if p[:5] == "/tmp/" and os.path.exists(p))
             under_tmp = sorted({*under_tmp, *more})
-        namespaces.unshare(NEWNS)  # (held after: a bind takes this table's)
+        # (IPC too, in the same call: no session shares System V objects)
+        namespaces.unshare(NEWNS | NEWIPC)  # (held after: a bind takes this table's)
         held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]
         namespaces.mount("tmpfs", "/tmp", "tmpfs", TMPFS, self.tmpfs_size)
         if self.shm:
@@ -382,7 +384,7 @@ def probe(mode: str) -> dict:
     if pid == 0:  # (in a child: the builder keeps its own keyring)
         sandbox.take_keyring()
         try:
-            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWNET)
+            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC | NEWNET)
             os._exit(0 if "keyring" in sandbox.have else 2)
         except BaseException:  # noqa: BLE001 - reported by the exit code
             os._exit(1 if "keyring" in sandbox.have else 3)
@@ -393,13 +395,13 @@ def probe(mode: str) -> dict:
     else:
         sandbox.why["keyring"] = "the kernel refused a session keyring"
     if code in (0, 2):
-        sandbox.have |= {"user", "pid", "mount", "network"}
+        sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")
         else:
             sandbox.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
     else:
-        for part in ("user", "pid", "mount", "network", "processes"):
+        for part in ("user", "pid", "mount", "ipc", "network", "processes"):
             sandbox.why[part] = "the kernel refused a user namespace"
     return sandbox.report()
 
@@ -422,6 +424,7 @@ def describe(report: dict, limits: dict) -> str:
             ("user", "user"),
             ("PID", "pid"),
             ("mount", "mount"),
+            ("IPC", "ipc"),
             ("network", "network"),
         )
         if part in have
