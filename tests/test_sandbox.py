@@ -7,6 +7,7 @@ import pwd
 import shutil
 import tempfile
 import uuid
+from contextlib import suppress
 from pathlib import Path
 
 import pytest
@@ -358,6 +359,46 @@ def test_a_block_cannot_attach_the_builders_shared_memory():
             zygote.close()
     finally:
         libc.shmctl(segment, 0, None)  # IPC_RMID
+
+
+def test_a_block_cannot_reach_a_hosts_service_by_its_unix_socket(zygote, shared):
+    """Landlock does not govern connecting to a socket by its path, and the
+    host's services listen on such paths (Docker, the user's D-Bus and
+    systemd, an SSH agent): through one, a block could have the host run
+    anything. This stand-in daemon answers whoever connects."""
+    import socket
+    import threading
+
+    path = shared / f"daemon-{uuid.uuid4().hex[:8]}.sock"
+    with socket.socket(socket.AF_UNIX) as daemon:
+        daemon.bind(str(path))
+        path.chmod(0o777)
+        daemon.listen()
+        daemon.settimeout(30)
+
+        def answer():
+            with suppress(OSError), daemon.accept()[0] as client:
+                client.sendall(b"hello from a host daemon")
+
+        threading.Thread(target=answer, daemon=True).start()
+        code = (
+            "import socket\n"
+            "with socket.socket(socket.AF_UNIX) as s:\n"
+            f"    s.connect({str(path)!r})\n"
+            "    print(s.recv(100))\n"
+        )
+        (result,) = session(zygote, code)
+    assert result.stdout == ""
+    assert result.exception.type == "PermissionError"
+
+
+def test_asyncio_and_socketpairs_still_work(zygote):
+    code = (
+        "import asyncio, socket\n"
+        "a, b = socket.socketpair()\na.sendall(b'x')\nprint(b.recv(1))\n"
+        "print(asyncio.run(asyncio.sleep(0, 'slept')))\n"
+    )
+    assert printed(zygote, code) == "b'x'\nslept\n"
 
 
 def test_parse_size_reads_units():

@@ -25,7 +25,7 @@ import resource
 import signal
 import sys
 
-from . import landlock, namespaces
+from . import landlock, namespaces, seccomp
 from .namespaces import NEWIPC, NEWNET, NEWNS, NEWPID
 
 MODES = ("strict", "best", "off")
@@ -59,6 +59,7 @@ PARTS = {
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
     "keyring": "a session keyring of its own",
+    "sockets": "no Unix-domain sockets to the host's services (seccomp)",
 }
 
 
@@ -121,6 +122,7 @@ class Sandbox:
             return
         self.take_landlock_and_limits()
         self.take_keyring()
+        self.take_socket_filter()
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
         except OSError as error:
@@ -162,6 +164,15 @@ class Sandbox:
             self.have.add("keyring")
         except OSError as error:
             self.why["keyring"] = f"no keyring of its own ({error.strerror})"
+
+    def take_socket_filter(self) -> None:
+        """The zygote, and every worker it forks, may make no Unix-domain
+        socket (``seccomp.py``: the host's services listen on them)."""
+        try:
+            seccomp.refuse_unix_sockets()
+            self.have.add("sockets")
+        except OSError as error:
+            self.why["sockets"] = f"no seccomp filter ({error.strerror})"
 
     def probe_network_and_processes(self) -> None:
         """A child, first of a PID namespace, makes the isolated network
@@ -373,6 +384,9 @@ def wait_outside(keep_fds: list[int]) -> None:
     os._exit(os.waitstatus_to_exitcode(status))
 
 
+PROBED = ("keyring", "sockets", "user")  # a probing child's exit code, bit by bit
+
+
 def probe(mode: str) -> dict:
     """What a zygote would get here, found at the build's start by a child
     that tries the namespaces (the zygote's own report has the last word)."""
@@ -381,20 +395,23 @@ def probe(mode: str) -> dict:
         return sandbox.report()
     sandbox.take_landlock_and_limits()
     pid = os.fork()
-    if pid == 0:  # (in a child: the builder keeps its own keyring)
+    if pid == 0:  # (in a child: the builder keeps its keyring, and its sockets)
         sandbox.take_keyring()
+        sandbox.take_socket_filter()
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC | NEWNET)
-            os._exit(0 if "keyring" in sandbox.have else 2)
+            sandbox.have.add("user")
         except BaseException:  # noqa: BLE001 - reported by the exit code
-            os._exit(1 if "keyring" in sandbox.have else 3)
+            pass
+        os._exit(sum(1 << i for i, part in enumerate(PROBED) if part in sandbox.have))
     _, status = os.waitpid(pid, 0)
-    code = os.waitstatus_to_exitcode(status)
-    if code in (0, 1):
-        sandbox.have.add("keyring")
-    else:
-        sandbox.why["keyring"] = "the kernel refused a session keyring"
-    if code in (0, 2):
+    got = os.waitstatus_to_exitcode(status)
+    for bit, part in enumerate(PROBED[:2]):
+        if got >= 0 and got & (1 << bit):
+            sandbox.have.add(part)
+        else:
+            sandbox.why[part] = "the kernel refused it"
+    if got >= 0 and got & 4:
         sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")

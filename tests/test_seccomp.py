@@ -1,0 +1,64 @@
+"""executable_blocks.seccomp: no Unix-domain socket, and no io_uring, for a
+process under the filter; everything else as before."""
+
+import ctypes
+import errno
+import os
+import socket
+
+import pytest
+
+from executable_blocks import seccomp
+from forked import in_child
+
+pytestmark = pytest.mark.skipif(
+    os.uname().machine not in seccomp.ARCHITECTURES, reason="a filter for here"
+)
+
+
+def under_the_filter(action):
+    def run():
+        seccomp.refuse_unix_sockets()
+        return action()
+
+    return in_child(run)
+
+
+def refused(action) -> int | None:
+    try:
+        action()
+    except OSError as error:
+        return error.errno
+    return None
+
+
+def test_a_unix_socket_is_refused():
+    assert under_the_filter(lambda: refused(lambda: socket.socket(socket.AF_UNIX)))
+    assert (
+        under_the_filter(
+            lambda: refused(lambda: socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM))
+        )
+        == errno.EACCES
+    )
+
+
+def test_io_uring_is_refused():
+    def setup() -> int:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.syscall.restype = ctypes.c_long
+        params = ctypes.create_string_buffer(120)
+        result = libc.syscall(seccomp.IO_URING_SETUP, 8, params)
+        return ctypes.get_errno() if result < 0 else 0
+
+    assert under_the_filter(setup) == errno.EACCES
+
+
+def test_other_sockets_and_socketpairs_work():
+    def others() -> list:
+        pair = socket.socketpair()
+        pair[0].sendall(b"x")
+        with socket.socket(socket.AF_INET) as tcp, socket.socket(socket.AF_INET6):
+            tcp.bind(("127.0.0.1", 0))
+        return [pair[1].recv(1)]
+
+    assert under_the_filter(others) == [b"x"]
