@@ -1,20 +1,22 @@
 """The sandbox a post's code runs in, set up once in the zygote and narrowed
 for each session in its worker.
 
-Once, when the zygote starts (``Sandbox.enter``): a user namespace (root over
-its own namespaces, nothing else), a mount namespace and a PID namespace of
-which the zygote is the first process (so nothing it started outlives it),
-a ``/proc`` that shows only the sandbox, and a network namespace with a
+Once, when the zygote starts (``Sandbox.enter``): a session keyring of its
+own (none of the builder's keys), a seccomp filter that refuses Unix-domain
+sockets (``seccomp.py``), a user namespace (root over its own namespaces,
+nothing else), mount and IPC namespaces and a PID namespace of which the
+zygote is the first process (so nothing it started outlives it), a
+``/proc`` that shows only the sandbox, and a network namespace with a
 loopback and nothing else for the sessions that declare no network.
 
 For each session, in its worker (``Sandbox.confine``): a PID namespace of its
 own, whose first process the worker is (when it ends, the kernel kills what
 it left running, daemonised or not; ``pid_max`` there bounds its processes),
-a private ``/tmp`` (a size-limited tmpfs, also its working directory) and
-``/dev/shm``, the isolated network unless it declared one, limits on memory
-and file size, and Landlock: it may read the system, Python and the
-project's code, write its ``/tmp`` and nothing else, and signal nothing
-outside itself.
+a keyring and an IPC namespace of its own, a private ``/tmp`` (a
+size-limited tmpfs, also its working directory) and ``/dev/shm``, the
+isolated network unless it declared one, limits on memory and file size,
+and Landlock: it may read the system, Python and the project's code, write
+its ``/tmp`` and nothing else, and signal nothing outside itself.
 
 Modes: ``strict`` refuses to run a block without all of it; ``best`` takes
 what the kernel allows and says what is missing; ``off`` takes nothing.
