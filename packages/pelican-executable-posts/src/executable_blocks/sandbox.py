@@ -2,11 +2,10 @@
 for each session in its worker.
 
 Once, when the zygote starts (``Sandbox.enter``): a session keyring of its
-own (none of the builder's keys), a seccomp filter that refuses Unix-domain
-sockets (``seccomp.py``), a user namespace (root over its own namespaces,
-nothing else), mount and IPC namespaces and a PID namespace of which the
-zygote is the first process (so nothing it started outlives it), a
-``/proc`` that shows only the sandbox, and a network namespace with a
+own (none of the builder's keys), a user namespace (root over its own
+namespaces, nothing else), mount and IPC namespaces and a PID namespace of
+which the zygote is the first process (so nothing it started outlives it),
+a ``/proc`` that shows only the sandbox, and a network namespace with a
 loopback and nothing else for the sessions that declare no network.
 
 For each session, in its worker (``Sandbox.confine``): a PID namespace of its
@@ -14,9 +13,10 @@ own, whose first process the worker is (when it ends, the kernel kills what
 it left running, daemonised or not; ``pid_max`` there bounds its processes),
 a keyring and an IPC namespace of its own, a private ``/tmp`` (a
 size-limited tmpfs, also its working directory) and ``/dev/shm``, the
-isolated network unless it declared one, limits on memory and file size,
-and Landlock: it may read the system, Python and the project's code, write
-its ``/tmp`` and nothing else, and signal nothing outside itself.
+isolated network and no Unix-domain sockets (``seccomp.py``) unless it
+declared the network, limits on memory and file size, and Landlock: it may
+read the system, Python and the project's code, write its ``/tmp`` and
+nothing else, and signal nothing outside itself.
 
 Modes: ``strict`` refuses to run a block without all of it; ``best`` takes
 what the kernel allows and says what is missing; ``off`` takes nothing.
@@ -61,7 +61,7 @@ PARTS = {
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
     "keyring": "a session keyring of its own",
-    "sockets": "no Unix-domain sockets to the host's services (seccomp)",
+    "sockets": "no Unix-domain sockets without the network (seccomp)",
 }
 
 
@@ -113,6 +113,7 @@ class Sandbox:
         self.isolated_net: int | None = None
         self.landlock_abi = 0
         self.rules: landlock.Rules | None = None
+        self.socket_filter = b""  # compiled once, installed in each worker
         self.zygote_env: dict[str, str | None] = {}  # while workers' is set
 
     # -- in the zygote ----------------------------------------------------
@@ -168,13 +169,25 @@ class Sandbox:
             self.why["keyring"] = f"no keyring of its own ({error.strerror})"
 
     def take_socket_filter(self) -> None:
-        """The zygote, and every worker it forks, may make no Unix-domain
-        socket (``seccomp.py``: the host's services listen on them)."""
+        """The filter that leaves a worker without a network no Unix-domain
+        socket (``seccomp.py``: the host's services listen on them), made
+        once and tried in a child (a filter is for good)."""
         try:
-            seccomp.refuse_unix_sockets()
-            self.have.add("sockets")
+            self.socket_filter = seccomp.compiled()
         except OSError as error:
             self.why["sockets"] = f"no seccomp filter ({error.strerror})"
+            return
+        pid = os.fork()
+        if pid == 0:
+            try:
+                seccomp.refuse_unix_sockets(self.socket_filter)
+            except BaseException:  # noqa: BLE001 - the exit code says it
+                os._exit(1)
+            os._exit(0)
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0:
+            self.have.add("sockets")
+        else:
+            self.why["sockets"] = "the kernel refused a seccomp filter"
 
     def probe_network_and_processes(self) -> None:
         """A child, first of a PID namespace, makes the isolated network
@@ -287,6 +300,8 @@ class Sandbox:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
         if not network and self.isolated_net is not None:
             namespaces.setns(self.isolated_net, NEWNET)
+        if not network and "sockets" in self.have:
+            seccomp.refuse_unix_sockets(self.socket_filter)
         if self.private_tmp:
             directory = self.private_mounts(reads)
         self.limit()
@@ -399,7 +414,11 @@ def probe(mode: str) -> dict:
     pid = os.fork()
     if pid == 0:  # (in a child: the builder keeps its keyring, and its sockets)
         sandbox.take_keyring()
-        sandbox.take_socket_filter()
+        try:
+            seccomp.refuse_unix_sockets()
+            sandbox.have.add("sockets")
+        except OSError:
+            pass
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC | NEWNET)
             sandbox.have.add("user")

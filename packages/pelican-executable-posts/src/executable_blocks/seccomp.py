@@ -1,11 +1,11 @@
-"""No Unix-domain sockets for a post's code, by a seccomp filter.
+"""No Unix-domain sockets for a post's code, unless it declares the network.
 
 Connecting to a socket by its path is not something Landlock governs, and
 the paths of the host's services stay in a session's mount table: Docker's
 ``/var/run/docker.sock``, the user's D-Bus and systemd (``/run/user/*``),
 an SSH or GPG agent. Through any of them a block could have the host run
-what it likes, outside the sandbox. So the zygote, and every worker after
-it, may not make a Unix-domain socket: ``socket(AF_UNIX, ...)`` fails with
+what it likes, outside the sandbox. So a worker whose session declares no
+network may not make a Unix-domain socket: ``socket(AF_UNIX, ...)`` fails with
 ``EACCES`` (``socketpair``, which asyncio uses, still works: its two ends
 reach nothing else), and so does ``io_uring_setup`` (io_uring can make and
 connect sockets without the system calls a filter sees). System calls of
@@ -60,14 +60,19 @@ def program(arch: int, socket_nr: int) -> list[tuple[int, int, int, int]]:
     ]
 
 
-def refuse_unix_sockets() -> None:
-    """Install the filter on this process (and all it starts from now on)."""
+def compiled() -> bytes:
+    """The filter for this machine, as the kernel takes it."""
     machine = os.uname().machine
     if machine not in ARCHITECTURES:
         raise SeccompError(errno.ENOSYS, f"no filter for {machine}")
-    code = b"".join(
-        struct.pack("=HBBI", *step) for step in program(*ARCHITECTURES[machine])
-    )
+    steps = program(*ARCHITECTURES[machine])
+    return b"".join(struct.pack("=HBBI", *step) for step in steps)
+
+
+def refuse_unix_sockets(code: bytes | None = None) -> None:
+    """Install the filter (``compiled()``, made once by the caller) on this
+    process and all it starts from now on."""
+    code = compiled() if code is None else code
     filters = ctypes.create_string_buffer(code, len(code))
     fprog = struct.pack("=HxxxxxxQ", len(code) // 8, ctypes.addressof(filters))
     prog = ctypes.create_string_buffer(fprog, len(fprog))
