@@ -2,6 +2,7 @@
 blocks, as the builder's user and as an unprivileged one (``nobody``, on
 Debian's own Python, which that user can run)."""
 
+import errno
 import os
 import pwd
 import shutil
@@ -406,6 +407,30 @@ def test_asyncio_and_socketpairs_still_work(zygote):
         "print(asyncio.run(asyncio.sleep(0, 'slept')))\n"
     )
     assert printed(zygote, code) == "b'x'\nslept\n"
+
+
+@pytest.mark.parametrize(
+    ("error", "have", "own"),
+    [
+        (errno.ENOSYS, True, False),
+        (errno.EPERM, True, False),
+        (errno.EDQUOT, False, False),
+    ],
+)
+def test_a_kernel_keyring_no_one_can_reach_needs_no_keyring_of_its_own(
+    monkeypatch, error, have, own
+):
+    """Where keyctl is refused to everyone (a kernel without keys, a
+    container's filter), a block can reach no key either: strict builds."""
+
+    def refused():
+        raise OSError(error, os.strerror(error))
+
+    monkeypatch.setattr(sandbox.namespaces, "new_session_keyring", refused)
+    box = sandbox.Sandbox({"mode": "strict"})
+    box.take_keyring()
+    assert ("keyring" in box.have, box.own_keyrings) == (have, own)
+    assert ("keyring" in box.why) == (not have)
 
 
 def test_parse_size_reads_units():

@@ -22,6 +22,7 @@ Modes: ``strict`` refuses to run a block without all of it; ``best`` takes
 what the kernel allows and says what is missing; ``off`` takes nothing.
 """
 
+import errno
 import os
 import resource
 import signal
@@ -114,6 +115,7 @@ class Sandbox:
         self.landlock_abi = 0
         self.rules: landlock.Rules | None = None
         self.socket_filter = b""  # compiled once, installed in each worker
+        self.own_keyrings = False  # each worker joins a session keyring
         self.zygote_env: dict[str, str | None] = {}  # while workers' is set
 
     # -- in the zygote ----------------------------------------------------
@@ -161,12 +163,17 @@ class Sandbox:
 
     def take_keyring(self) -> None:
         """A session keyring of the zygote's own, none of the builder's keys
-        in it (each worker then makes its own)."""
+        in it (each worker then makes its own). Where the kernel keyring
+        cannot be reached at all (no ``keyctl``, or a container's filter
+        refuses it), there is nothing to keep from a block."""
         try:
             namespaces.new_session_keyring()
-            self.have.add("keyring")
+            self.own_keyrings = True
         except OSError as error:
-            self.why["keyring"] = f"no keyring of its own ({error.strerror})"
+            if error.errno not in (errno.ENOSYS, errno.EPERM):
+                self.why["keyring"] = f"no keyring of its own ({error.strerror})"
+                return
+        self.have.add("keyring")
 
     def take_socket_filter(self) -> None:
         """The filter that leaves a worker without a network no Unix-domain
@@ -294,7 +301,7 @@ class Sandbox:
         if self.mode == "off":
             return directory
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
-        if "keyring" in self.have:  # not the zygote's, shared by every session
+        if self.own_keyrings:  # not the zygote's, shared by every session
             namespaces.new_session_keyring()
         if "processes" in self.have:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
