@@ -9,6 +9,7 @@ import pytest
 from block_results import block_request
 from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
+from executable_blocks.protocol import BlockResult
 from executable_blocks.zygote_client import Timeout, ZygoteClient
 from helpers import block_waiting_for, eventually
 
@@ -458,3 +459,16 @@ def test_a_worker_that_sends_more_results_than_blocks_is_killed(zygote):
         "the worker process sent more results than its session has blocks "
         "(a block wrote them) and was killed"
     )
+
+
+def test_a_huge_exception_message_is_shortened_before_the_log(zygote):
+    """An exception's message and traceback go to the build's log: one of
+    20 MB made a 40 MB log and kept ``invoke build`` busy for minutes."""
+    result = run(zygote, "raise ValueError('x' * 20_000_000)")
+    assert isinstance(result, BlockResult), result
+    message, traceback = result.exception.message, result.exception.traceback
+    assert message == "x" * 10_000 + "\n[... 19990000 more characters]"
+    assert len(traceback) < 20_100
+    assert "more characters]" in traceback
+    assert traceback.startswith("Traceback (most recent call last):")
+    assert traceback.rstrip().endswith("x" * 100)

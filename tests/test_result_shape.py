@@ -231,3 +231,30 @@ def test_the_formats_signatures_pass():
         Picture("mp4", 1, 1, MP4),
     ):
         assert check_result(replace(RESULT, figures=(picture,)))
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "why"),
+    [
+        (
+            ("stdout",),
+            "x" * 1_000_100,
+            ".stdout holds 1000100 characters, over 1000000",
+        ),
+        (
+            ("exception", "message"),
+            "x" * 20_000,
+            ".message holds 20000 characters, over",
+        ),
+        (
+            ("exception", "traceback"),
+            "x" * 100_000,
+            ".traceback holds 100000 characters",
+        ),
+        (("tests", 1, "message"), "x" * 20_000, ".tests[1].message holds 20000"),
+    ],
+)
+def test_a_text_longer_than_a_worker_makes_is_refused(path, value, why):
+    """A worker shortens what goes to the log; a forged result could not."""
+    with pytest.raises(MalformedResult, match=re.escape(why)):
+        check_result(changed(path, value))

@@ -546,6 +546,20 @@ def test_a_block_that_sends_its_own_result_cannot_outrun_its_timeout(tmp_path):
     assert time.monotonic() - started < 60, "the build waited for the block"
 
 
+def test_a_huge_exception_message_does_not_flood_the_log(tmp_path):
+    """A block raising a 20 MB message made a 40 MB build log (the message,
+    then its traceback), which ``invoke build`` took minutes to pass on."""
+    body = '```python exec="on"\nraise ValueError("x" * 20_000_000)\n```\n'
+    content = write_site(tmp_path, {"flood": body})
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/flood.md:7: ValueError: xxx" in log
+    assert "[... 19990000 more characters]" in log
+    assert len(log) < 200_000
+    assert time.monotonic() - started < 120
+
+
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
     """What a block prints and raises reaches the build's log: a terminal
     escape there could erase the error line above it or print over it."""

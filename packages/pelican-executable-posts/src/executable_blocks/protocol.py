@@ -184,6 +184,23 @@ class WorkerExit(enum.IntEnum):
     LINGERED = 74  # the zygote killed it for running on after its last result
 
 
+# The longest texts a result holds (characters): a worker shortens longer
+# ones, saying how much it left out, and a longer one is a malformed result.
+# A block's output is shown whole on its page; an exception's message and
+# traceback go to the build's log, where megabytes help no one.
+TEXT_LIMIT = 1_000_000  # stdout, stderr
+MESSAGE_LIMIT = 10_000  # an exception's message, a failed test's
+TRACEBACK_LIMIT = 20_000
+SHORTENED_NOTE = 48  # room for the note that says what was left out
+
+
+def shortened(text: str, limit: int) -> str:
+    """``text``, or its first ``limit`` characters and a note of the rest."""
+    if len(text) <= limit:
+        return text
+    return text[:limit] + f"\n[... {len(text) - limit} more characters]"
+
+
 HEAD = struct.Struct("!BI")  # FromZygote, session (READY: the zygote's pid)
 ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
 

@@ -11,7 +11,7 @@ import os
 from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
-from .protocol import BlockRequest, PytestOutcome
+from .protocol import MESSAGE_LIMIT, BlockRequest, PytestOutcome, shortened
 
 ORDER = ("failed", "passed", "skipped", "error")
 
@@ -29,7 +29,9 @@ class Collector:
         crash = getattr(report.longrepr, "reprcrash", None)
         if outcome != "passed" and report.longrepr is not None:
             message = crash.message if crash else str(report.longrepr).splitlines()[-1]
-            message = message.splitlines()[0] if message else ""
+            message = (
+                shortened(message.splitlines()[0], MESSAGE_LIMIT) if message else ""
+            )
         test = self.tests.setdefault(name, {"id": name, "outcome": outcome})
         if test["outcome"] == "passed" or outcome in ("failed", "error"):
             test.update(outcome=outcome, message=message)

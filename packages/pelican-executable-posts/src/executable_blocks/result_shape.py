@@ -15,7 +15,17 @@ import math
 import reprlib
 
 from .errors import MalformedResult
-from .protocol import BlockResult, CacheEntry, ExceptionInfo, Picture, PytestOutcome
+from .protocol import (
+    MESSAGE_LIMIT,
+    SHORTENED_NOTE,
+    TEXT_LIMIT,
+    TRACEBACK_LIMIT,
+    BlockResult,
+    CacheEntry,
+    ExceptionInfo,
+    Picture,
+    PytestOutcome,
+)
 from .render import TOKEN_CLASSES
 from .svg_check import active_content
 
@@ -47,6 +57,18 @@ def kind(value) -> str:
 def text(value, where: str) -> None:
     if type(value) is not str:
         fail(where, f"is {kind(value)}, not text")
+
+
+def at_most(limit: int):
+    """Text no longer than ``limit`` characters and the note that says what
+    a worker left out: a longer one was not made by a worker."""
+
+    def check(value, where: str) -> None:
+        text(value, where)
+        if len(value) > limit + SHORTENED_NOTE:
+            fail(where, f"holds {len(value)} characters, over {limit}")
+
+    return check
 
 
 def integer(value, where: str, low: int | None = None, high: int | None = None):
@@ -197,8 +219,8 @@ def tokens(value, where: str) -> None:
 EXCEPTION = {
     "type": text,
     "types": texts,
-    "message": text,
-    "traceback": text,
+    "message": at_most(MESSAGE_LIMIT),
+    "traceback": at_most(TRACEBACK_LIMIT + SHORTENED_NOTE),  # (a note between)
     "line": optional_line,
 }
 PICTURE = {
@@ -210,10 +232,15 @@ PICTURE = {
     "narrow": narrow,
     "raster": raster,
 }
-TEST = {"id": text, "outcome": outcome, "message": text, "line": optional_line}
+TEST = {
+    "id": text,
+    "outcome": outcome,
+    "message": at_most(MESSAGE_LIMIT),
+    "line": optional_line,
+}
 RESULT = {
-    "stdout": text,
-    "stderr": text,
+    "stdout": at_most(TEXT_LIMIT),
+    "stderr": at_most(TEXT_LIMIT),
     "exception": exception,
     "figures": pictures,
     "animations": pictures,

@@ -22,15 +22,18 @@ from dataclasses import replace
 
 from . import frames
 from .protocol import (
+    MESSAGE_LIMIT,
+    TEXT_LIMIT,
+    TRACEBACK_LIMIT,
     BlockRequest,
     BlockResult,
     ExceptionInfo,
     Highlighted,
     HighlightRequest,
     Picture,
+    shortened,
 )
 
-TEXT_LIMIT = 1_000_000  # characters of stdout/stderr kept per block
 PRELOADED: frozenset = frozenset()  # sys.modules as the zygote forks (see mark)
 STREAMS: dict[int, io.TextIOWrapper] = {}  # a block's sys.stdout and sys.stderr
 # where executable_blocks is imported from (PYTHONPATH's first entry)
@@ -123,10 +126,7 @@ def scratch_file(name: str) -> int:
 
 def read_text(fd: int) -> str:
     data = os.pread(fd, os.fstat(fd).st_size, 0)
-    text = data.decode("utf-8", errors="replace")
-    if len(text) > TEXT_LIMIT:
-        text = text[:TEXT_LIMIT] + f"\n[... {len(text) - TEXT_LIMIT} more]"
-    return text
+    return shortened(data.decode("utf-8", errors="replace"), TEXT_LIMIT)
 
 
 def describe_exception(error: BaseException, filename: str) -> ExceptionInfo:
@@ -142,12 +142,17 @@ def describe_exception(error: BaseException, filename: str) -> ExceptionInfo:
     if isinstance(error, SyntaxError) and error.filename == filename:
         line = error.lineno
     text = "".join(traceback.format_exception(type(error), error, tb))
+    if len(text) > TRACEBACK_LIMIT:  # its end says most: the exception
+        half = TRACEBACK_LIMIT // 2
+        left_out = len(text) - 2 * half
+        text = f"{text[:half]}\n[... {left_out} more characters]\n{text[-half:]}"
+    message = " ".join(filter(None, (str(error), limit_hint(error))))
     return ExceptionInfo(
         type=type(error).__name__,
         types=tuple(
             f"{cls.__module__}.{cls.__qualname__}" for cls in type(error).__mro__
         ),
-        message=" ".join(filter(None, (str(error), limit_hint(error)))),
+        message=shortened(message, MESSAGE_LIMIT),
         traceback=text,
         line=line,
     )
