@@ -1,6 +1,6 @@
 """Unit tests of executable_blocks.claims: comparing claimed and real output."""
 
-from executable_blocks.claims import diff, matches
+from executable_blocks.claims import DIFF_LINES, diff, matches
 
 
 def test_equal_text_matches():
@@ -61,3 +61,14 @@ def test_diff_is_unified_from_claim_to_printed():
 def test_an_ellipsis_right_after_a_digit_is_still_an_ellipsis():
     assert matches("difference: ...e-1...", "difference: 6e-15", ellipsis=True)
     assert matches("took 1...", "took 1.25 s", ellipsis=True)
+
+
+def test_a_long_diff_is_cut_to_its_first_lines():
+    """A block can print a megabyte; the build's log gets the diff's start."""
+    printed = "\n".join(str(n) for n in range(10_000))
+    text = diff("nothing like it", printed, "post.md:9")
+    lines = text.splitlines()
+    assert len(lines) == DIFF_LINES + 1
+    assert lines[0] == "--- claimed (post.md:9)"
+    # (two file lines, a hunk line, the claim's line, then 10,000 printed)
+    assert lines[-1] == f"[... {10_004 - DIFF_LINES} more lines of the diff]"

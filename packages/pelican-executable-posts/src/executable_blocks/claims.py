@@ -55,13 +55,21 @@ def matches(
     )
 
 
+DIFF_LINES = 200  # of a diff in the build's log; the rest is counted
+
+
 def diff(claim: str, printed: str, claimed_at: str) -> str:
-    """A unified diff from the claim to what was printed."""
-    lines = difflib.unified_diff(
-        normalized(claim).splitlines(),
-        normalized(printed).splitlines(),
-        fromfile=f"claimed ({claimed_at})",
-        tofile="printed",
-        lineterm="",
+    """A unified diff from the claim to what was printed (its first
+    ``DIFF_LINES`` lines: a block can print a megabyte)."""
+    lines = list(
+        difflib.unified_diff(
+            normalized(claim).splitlines(),
+            normalized(printed).splitlines(),
+            fromfile=f"claimed ({claimed_at})",
+            tofile="printed",
+            lineterm="",
+        )
     )
+    if len(lines) > DIFF_LINES:
+        lines[DIFF_LINES:] = [f"[... {len(lines) - DIFF_LINES} more lines of the diff]"]
     return "\n".join(lines)
