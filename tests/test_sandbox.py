@@ -486,6 +486,60 @@ def test_a_project_under_tmp_stays_readable_in_the_private_tmp(tmp_path):
     assert in_child(zygote) == 0
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="a root builder's sessions")
+def test_a_root_builders_sessions_read_only_what_others_may(shared):
+    """The sandbox is root of its user namespace, and so the builder's
+    user outside it: a root builder's sessions read ``/etc/shadow`` by its
+    mode. What only its owner or group may read is covered for them."""
+    tree = shared / f"etc-{uuid.uuid4().hex[:8]}"
+    (tree / "private").mkdir(parents=True)
+    (tree / "private").chmod(0o700)
+    (tree / "private" / "key.pem").write_text("PRIVATE KEY")
+    (tree / "shadow").write_text("root:$6$secret")
+    (tree / "shadow").chmod(0o640)
+    (tree / "hosts").write_text("127.0.0.1 localhost")
+    (tree / "hosts").chmod(0o644)
+
+    def read_in_a_session():
+        system = sandbox.system_paths
+        sandbox.system_paths = lambda: [*system(), str(tree)]
+        sandbox.OWNER_ONLY_TREES = (str(tree),)
+        box = sandbox.Sandbox({"mode": "strict", "read": []})
+        box.enter(keep_fds=[])
+        box.before_fork()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            box.confine(False, [], None)
+            seen = []
+            for name in ("hosts", "shadow", "private/key.pem"):
+                try:
+                    seen.append((tree / name).read_text())
+                except OSError as error:
+                    seen.append(type(error).__name__)
+            os.write(write, repr(seen).encode())
+            os._exit(0)
+        box.after_fork()
+        os.close(write)
+        os.waitpid(pid, 0)
+        return os.read(read, 4096).decode()
+
+    seen = eval(in_child(read_in_a_session))  # noqa: S307 - a list we printed
+    assert seen == ["127.0.0.1 localhost", "", "FileNotFoundError"]  # (covered)
+
+
+@pytest.mark.skipif(
+    not os.path.exists("/etc/shadow") or os.stat("/etc/shadow").st_mode & 0o004,
+    reason="an /etc/shadow that others may not read",
+)
+def test_etc_shadow_is_out_of_reach_whoever_builds(zygote):
+    (result,) = session(zygote, "print(repr(open('/etc/shadow').read()))")
+    if zygote.user or os.geteuid() != 0:  # its mode keeps the session out
+        assert result.exception.type == "PermissionError"
+    else:  # a root builder's sessions: covered
+        assert result.stdout == "''\n"
+
+
 def test_a_session_holds_no_descriptor_of_the_zygotes_namespaces(zygote):
     """With the zygote's PID namespace open, a block could start processes
     outside its own, which would outlive its session."""

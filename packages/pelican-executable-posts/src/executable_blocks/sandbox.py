@@ -26,6 +26,7 @@ import errno
 import os
 import resource
 import signal
+import stat
 import sys
 
 from . import landlock, namespaces, seccomp
@@ -128,6 +129,7 @@ class Sandbox:
         self.take_landlock_and_limits()
         self.take_keyring()
         self.take_socket_filter()
+        builder_is_root = os.geteuid() == 0
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
         except OSError as error:
@@ -140,6 +142,8 @@ class Sandbox:
         namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
         proc_flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
         namespaces.mount("proc", "/proc", "proc", proc_flags)
+        if builder_is_root:
+            hide_what_others_cannot_read(OWNER_ONLY_TREES)
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.probe_network_and_processes()
         self.check()
@@ -371,6 +375,44 @@ class Sandbox:
 BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
 TMPFS = namespaces.MS_NOSUID | namespaces.MS_NODEV
 MS_REMOUNT, MS_RDONLY = 0x20, 0x1
+HIDDEN = TMPFS | namespaces.MS_NOEXEC | MS_RDONLY
+# Where a root builder's sessions would read, by their modes, what only root
+# may: covered in the zygote (``hide_what_others_cannot_read``).
+OWNER_ONLY_TREES = ("/etc",)
+
+
+def hide_what_others_cannot_read(trees) -> None:
+    """In this (the zygote's) mount namespace, which every session's copies:
+    cover what in ``trees`` only its owner or group may read, when the
+    builder is root. The sandbox is root of its user namespace, which is
+    the builder's user outside it: a root builder's sessions would read,
+    by their modes, ``/etc/shadow``, SSH host keys, TLS private keys. They
+    now see ``/etc`` as any other user does."""
+    for top in trees:
+        for folder, folders, files in os.walk(top):
+            for name in [*folders, *files]:
+                path = os.path.join(folder, name)
+                try:
+                    mode = os.lstat(path).st_mode
+                except OSError:
+                    continue
+                if others_may_read(mode):
+                    continue
+                if stat.S_ISDIR(mode):
+                    namespaces.mount("tmpfs", path, "tmpfs", HIDDEN, "size=4k,mode=000")
+                    folders.remove(name)
+                elif stat.S_ISREG(mode):
+                    namespaces.mount("/dev/null", path, None, BIND)
+                    namespaces.mount("none", path, None, BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def others_may_read(mode: int) -> bool:
+    """A link is judged where it leads; a folder must be readable and open."""
+    if stat.S_ISLNK(mode):
+        return True
+    if stat.S_ISDIR(mode):
+        return bool(mode & stat.S_IROTH and mode & stat.S_IXOTH)
+    return bool(mode & stat.S_IROTH)
 
 
 def end_as_if_killed(number: int, frame) -> None:
