@@ -540,6 +540,20 @@ def test_etc_shadow_is_out_of_reach_whoever_builds(zygote):
         assert result.stdout == "''\n"
 
 
+def test_of_sys_a_block_reads_the_cpus_only(zygote):
+    """``/sys`` holds the machine's serial numbers and the kernel's state;
+    numerical libraries read the CPUs' topology, and a block only that."""
+    code = (
+        "for path in ('/sys/devices/system/cpu/online', '/sys/kernel/uevent_seqnum'):\n"
+        "    try:\n"
+        "        open(path).read()\n"
+        "        print('read')\n"
+        "    except OSError as error:\n"
+        "        print(type(error).__name__)\n"
+    )
+    assert printed(zygote, code) == "read\nPermissionError\n"
+
+
 def test_a_session_holds_no_descriptor_of_the_zygotes_namespaces(zygote):
     """With the zygote's PID namespace open, a block could start processes
     outside its own, which would outlive its session."""

@@ -73,7 +73,10 @@ class SandboxError(Exception):
 
 def system_paths() -> list[str]:
     """What every session may read: the system, and the Python it runs on."""
-    paths = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/sys"]
+    # (of /sys, the CPUs' topology, which numerical libraries read: not the
+    # rest, which holds the machine's serial numbers and the kernel's state)
+    paths = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc"]
+    paths += ["/sys/devices/system/cpu"]
     paths += ["/proc", sys.prefix, sys.base_prefix, sys.exec_prefix]
     paths += [p for p in sys.path if p and os.path.isdir(p)]
     paths.append(os.path.dirname(os.path.realpath(sys.executable)))
