@@ -42,15 +42,27 @@ def test_a_unix_socket_is_refused():
     )
 
 
-def test_io_uring_is_refused():
-    def setup() -> int:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.syscall.restype = ctypes.c_long
-        params = ctypes.create_string_buffer(120)
-        result = libc.syscall(seccomp.IO_URING_SETUP, 8, params)
-        return ctypes.get_errno() if result < 0 else 0
+def system_call(name: str, *arguments) -> int:
+    """The errno of system call ``name`` (0: it worked)."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    libc.syscall.restype = ctypes.c_long
+    numbers = seccomp.ARCHITECTURES[os.uname().machine][1]
+    result = libc.syscall(numbers[name], *arguments)
+    return ctypes.get_errno() if result < 0 else 0
 
-    assert under_the_filter(setup) == errno.EACCES
+
+@pytest.mark.parametrize(
+    ("name", "arguments"),
+    [
+        ("io_uring_setup", (8, ctypes.create_string_buffer(120))),
+        ("userfaultfd", (0,)),
+        ("bpf", (0, None, 0)),
+        ("perf_event_open", (None, 0, -1, -1, 0)),
+        ("keyctl", (0, -3)),  # KEYCTL_GET_KEYRING_ID of the session's keyring
+    ],
+)
+def test_what_a_kernel_exploit_reaches_for_is_refused(name, arguments):
+    assert under_the_filter(lambda: system_call(name, *arguments)) == errno.EPERM
 
 
 def test_other_sockets_and_socketpairs_work():

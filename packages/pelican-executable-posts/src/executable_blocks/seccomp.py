@@ -1,4 +1,5 @@
-"""No Unix-domain sockets for a post's code, unless it declares the network.
+"""A seccomp filter for the code of a session without the network: no
+Unix-domain sockets, and none of the system calls a kernel exploit reaches for.
 
 Connecting to a socket by its path is not something Landlock governs, and
 the paths of the host's services stay in a session's mount table: Docker's
@@ -7,9 +8,11 @@ an SSH or GPG agent. Through any of them a block could have the host run
 what it likes, outside the sandbox. So a worker whose session declares no
 network may not make a Unix-domain socket: ``socket(AF_UNIX, ...)`` fails with
 ``EACCES`` (``socketpair``, which asyncio uses, still works: its two ends
-reach nothing else), and so does ``io_uring_setup`` (io_uring can make and
-connect sockets without the system calls a filter sees). System calls of
-another architecture's numbering (x86's ``int 0x80``, x32) are refused.
+reach nothing else). ``io_uring_setup`` fails too (io_uring can make and
+connect sockets without the system calls a filter sees), and so do the
+system calls a kernel exploit reaches for and a block has no use for
+(``REFUSED``), and those of another architecture's numbering (x86's
+``int 0x80``, x32).
 """
 
 import ctypes
@@ -17,12 +20,63 @@ import errno
 import os
 import struct
 
-# (audit architecture, socket's number) for each architecture handled
+# Each architecture handled: its audit number, and the numbers of the system
+# calls the filter looks at (x86_64's own table; aarch64's is the generic one).
 ARCHITECTURES = {
-    "x86_64": (0xC000003E, 41),
-    "aarch64": (0xC00000B7, 198),
+    "x86_64": (
+        0xC000003E,
+        {
+            "socket": 41,
+            "io_uring_setup": 425,
+            "userfaultfd": 323,
+            "perf_event_open": 298,
+            "bpf": 321,
+            "add_key": 248,
+            "request_key": 249,
+            "keyctl": 250,
+            "init_module": 175,
+            "finit_module": 313,
+            "delete_module": 176,
+            "kexec_load": 246,
+            "kexec_file_load": 320,
+        },
+    ),
+    "aarch64": (
+        0xC00000B7,
+        {
+            "socket": 198,
+            "io_uring_setup": 425,
+            "userfaultfd": 282,
+            "perf_event_open": 241,
+            "bpf": 280,
+            "add_key": 217,
+            "request_key": 218,
+            "keyctl": 219,
+            "init_module": 105,
+            "finit_module": 273,
+            "delete_module": 106,
+            "kexec_load": 104,
+            "kexec_file_load": 294,
+        },
+    ),
 }
-IO_URING_SETUP = 425  # the same everywhere (added after the tables merged)
+# Refused outright: io_uring (it makes and connects sockets where a filter
+# does not see it), and what a block has no use for but a kernel exploit
+# does (userfaultfd, BPF, perf events, the kernel keyring, modules, kexec).
+REFUSED = (
+    "io_uring_setup",
+    "userfaultfd",
+    "perf_event_open",
+    "bpf",
+    "add_key",
+    "request_key",
+    "keyctl",
+    "init_module",
+    "finit_module",
+    "delete_module",
+    "kexec_load",
+    "kexec_file_load",
+)
 X32_SYSCALL_BIT = 0x40000000
 AF_UNIX = 1
 
@@ -39,23 +93,25 @@ class SeccompError(OSError):
     """The filter could not be installed (or not on this architecture)."""
 
 
-def program(arch: int, socket_nr: int) -> list[tuple[int, int, int, int]]:
+def program(arch: int, numbers: dict[str, int]) -> list[tuple[int, int, int, int]]:
     """The filter, as (code, jump if true, jump if false, k)."""
-    refuse = RET_ERRNO | errno.EACCES
     foreign = RET_ERRNO | errno.ENOSYS
-    return [
+    steps = [
         (LD_W_ABS, 0, 0, ARCH),
         (JEQ_K, 1, 0, arch),  # this architecture: go on
         (RET_K, 0, 0, foreign),
         (LD_W_ABS, 0, 0, NR),
         (JGE_K, 0, 1, X32_SYSCALL_BIT),  # (x32's numbers on x86_64)
         (RET_K, 0, 0, foreign),
-        (JEQ_K, 0, 1, IO_URING_SETUP),
-        (RET_K, 0, 0, refuse),
-        (JEQ_K, 0, 3, socket_nr),
+    ]
+    for name in REFUSED:
+        steps += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
+    return [
+        *steps,
+        (JEQ_K, 0, 3, numbers["socket"]),
         (LD_W_ABS, 0, 0, ARG0),  # socket's family
         (JEQ_K, 0, 1, AF_UNIX),
-        (RET_K, 0, 0, refuse),
+        (RET_K, 0, 0, RET_ERRNO | errno.EACCES),
         (RET_K, 0, 0, RET_ALLOW),
     ]
 
