@@ -73,6 +73,17 @@ def printed(zygote, code: str, **confinement) -> str:
     return result.stdout
 
 
+def printed_by_a_strict_zygote(code: str, code_dirs=(), preload=()) -> str:
+    """What ``code`` prints in a session of a zygote of its own (strict)."""
+    zygote = ZygoteClient(
+        list(preload), [str(d) for d in code_dirs], sandbox={"mode": "strict"}
+    )
+    try:
+        return printed(zygote, code)
+    finally:
+        zygote.close()
+
+
 def test_strict_has_every_part(zygote):
     printed(zygote, "pass")
     if zygote.user:  # the zygote runs as that user indeed
@@ -261,11 +272,7 @@ def test_a_block_cannot_read_what_is_typed_to_the_build():
         read, write = os.pipe()
         os.write(write, b"typed to the build\n")
         os.dup2(read, 0)
-        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
-        try:
-            return printed(zygote, "import os\nprint(os.read(0, 64))")
-        finally:
-            zygote.close()
+        return printed_by_a_strict_zygote("import os\nprint(os.read(0, 64))")
 
     assert in_child(typed_to_the_build) == "b''\n"
 
@@ -288,11 +295,8 @@ def test_a_code_module_named_like_a_library_runs_only_in_the_sandbox(
         "raise ImportError('planted')\n"
     )
     (code / "helper.py").write_text("VALUE = 42\n")
-    zygote = ZygoteClient(preload, [str(code)], sandbox={"mode": "strict"})
-    try:
-        assert printed(zygote, "import helper\nprint(helper.VALUE)") == "42\n"
-    finally:
-        zygote.close()
+    code_that_imports = "import helper\nprint(helper.VALUE)"
+    assert printed_by_a_strict_zygote(code_that_imports, [code], preload) == "42\n"
     assert not marker.exists()
 
 
@@ -316,17 +320,13 @@ def test_a_block_cannot_read_a_key_of_the_builders_session_keyring():
         secret = b"PLANTED-KEY-VALUE"
         key = libc.syscall(ADD_KEY, b"user", b"builder-secret", secret, 17, -3)
         assert key > 0, ctypes.get_errno()
-        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
         code = (
             "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
             "buffer = ctypes.create_string_buffer(64)\n"
             f"size = libc.syscall({KEYCTL}, 11, {key}, buffer, 64)\n"
             "print(size, buffer.value)\n"
         )
-        try:
-            return printed(zygote, code)
-        finally:
-            zygote.close()
+        return printed_by_a_strict_zygote(code)
 
     assert in_child(keyring_read_by_a_block) == "-1 b''\n"
 
@@ -345,7 +345,6 @@ def test_a_block_cannot_attach_the_builders_shared_memory():
         address = libc.shmat(segment, None, 0)
         ctypes.memmove(address, b"PLANTED-SHM-SECRET", 18)
         libc.shmdt(ctypes.c_void_p(address))
-        zygote = ZygoteClient([], [], sandbox={"mode": "strict"})
         code = (
             "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
             "libc.shmat.restype = ctypes.c_void_p\n"
@@ -353,10 +352,7 @@ def test_a_block_cannot_attach_the_builders_shared_memory():
             "print('refused' if address in (None, 2**64 - 1) else\n"
             "      ctypes.string_at(address, 18))\n"
         )
-        try:
-            assert printed(zygote, code) == "refused\n"
-        finally:
-            zygote.close()
+        assert printed_by_a_strict_zygote(code) == "refused\n"
     finally:
         libc.shmctl(segment, 0, None)  # IPC_RMID
 

@@ -29,6 +29,15 @@ def build(tmp_path, content, env=None, name="output"):
     return result, result.stdout + result.stderr, output
 
 
+def build_timed(tmp_path, posts: dict, env=None):
+    """A site of ``posts`` built: its result, its log and the seconds it took
+    (a test that the build does not hang bounds them)."""
+    content = write_site(tmp_path, posts)
+    started = time.monotonic()
+    result, log, _ = build(tmp_path, content, env)
+    return result, log, time.monotonic() - started
+
+
 def everything_written(tmp_path: Path, output: Path) -> str:
     """Every page, feed and figure of the build, and its report, as text."""
     texts = [
@@ -416,19 +425,24 @@ def test_a_crafted_result_runs_no_code_in_the_builder(tmp_path):
     assert not marker.exists()
 
 
+def post_whose_figure_is(data: bytes, options: str = "") -> str:
+    """A block that saves ``data`` as its figure (a block owns the worker
+    that saves its figures)."""
+    return (
+        f'```python exec="on"{options}\nimport matplotlib.pyplot as plt\n'
+        "figure = plt.figure()\nplt.plot([1, 2])\n"
+        "def savefig(file, **options):\n"
+        f"    file.write({data!r})\n"
+        "figure.savefig = savefig\n```\n"
+    )
+
+
 def test_an_svg_figure_that_could_run_a_script_is_never_published(tmp_path):
     """A block owns the worker that saves its figures: it can make a figure's
     SVG any bytes, and an SVG opened on its own runs its scripts with the
     site's origin. The build fails at the block, and publishes no figure."""
-    body = (
-        '```python exec="on"\nimport matplotlib.pyplot as plt\n'
-        "figure = plt.figure()\nplt.plot([1, 2])\n"
-        "def savefig(file, **options):\n"
-        "    file.write(b'<svg xmlns=\"http://www.w3.org/2000/svg\">'\n"
-        "               b'<script>alert(document.cookie)</script></svg>')\n"
-        "figure.savefig = savefig\n```\n"
-    )
-    content = write_site(tmp_path, {"scripted": body})
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    content = write_site(tmp_path, {"scripted": post_whose_figure_is(svg)})
     result, log, output = build(tmp_path, content)
     assert result.returncode != 0
     assert "posts/scripted.md:6: the worker sent a malformed result" in log
@@ -440,13 +454,8 @@ def test_an_svg_figure_that_could_run_a_script_is_never_published(tmp_path):
 def test_a_png_figure_that_is_a_page_is_never_published(tmp_path):
     """A block can make its PNG figure any bytes: a page, which a browser
     guessing the published file's type could open as one."""
-    body = (
-        '```python exec="on" figure="png"\nimport matplotlib.pyplot as plt\n'
-        "figure = plt.figure()\nplt.plot([1, 2])\n"
-        "def savefig(file, **options):\n"
-        "    file.write(b'<!doctype html><script>alert(document.cookie)</script>')\n"
-        "figure.savefig = savefig\n```\n"
-    )
+    page = b"<!doctype html><script>alert(document.cookie)</script>"
+    body = post_whose_figure_is(page, ' figure="png"')
     content = write_site(tmp_path, {"page_as_png": body})
     result, log, output = build(tmp_path, content)
     assert result.returncode != 0
@@ -492,13 +501,11 @@ def test_a_pattern_that_backtracks_fails_its_block_instead_of_hanging(tmp_path, 
     """A post chooses both a pattern the builder matches (``match=``, a
     claim's ``...``) and the text it is matched against: one that backtracks
     would keep the builder (which has no timeout of its own) busy for ever."""
-    content = write_site(tmp_path, {"backtracks": block})
-    started = time.monotonic()
-    result, log, _ = build(tmp_path, content)
+    result, log, seconds = build_timed(tmp_path, {"backtracks": block})
     assert result.returncode != 0
     assert "posts/backtracks.md:" in log
     assert "took over 5 s to match (a pattern that backtracks)" in log
-    assert time.monotonic() - started < 60, "the build hung on the pattern"
+    assert seconds < 60, "the build hung on the pattern"
 
 
 def test_a_block_cannot_make_the_builder_read_a_file_of_its_choice(tmp_path):
@@ -512,13 +519,11 @@ def test_a_block_cannot_make_the_builder_read_a_file_of_its_choice(tmp_path):
         f"worker.code_modules = lambda directories: ({str(fifo)!r},)\n"
         "print('listed')\n```\n"
     )
-    content = write_site(tmp_path, {"lists": body})
-    started = time.monotonic()
-    result, log, _ = build(tmp_path, content)
+    result, log, seconds = build_timed(tmp_path, {"lists": body})
     assert result.returncode != 0
     assert "posts/lists.md:6: the worker sent a malformed result" in log
     assert "is not a file of the code directories" in log
-    assert time.monotonic() - started < 60, "the builder read the FIFO"
+    assert seconds < 60, "the builder read the FIFO"
 
 
 def test_a_block_that_sends_its_own_result_cannot_outrun_its_timeout(tmp_path):
@@ -538,26 +543,22 @@ def test_a_block_that_sends_its_own_result_cannot_outrun_its_timeout(tmp_path):
         "        pass\n"
         "time.sleep(3600)\n```\n"
     )
-    content = write_site(tmp_path, {"forges": body})
-    started = time.monotonic()
-    result, log, _ = build(tmp_path, content)
+    result, log, seconds = build_timed(tmp_path, {"forges": body})
     assert result.returncode != 0
     assert "posts/forges.md:6: the worker process ran on after its session" in log
-    assert time.monotonic() - started < 60, "the build waited for the block"
+    assert seconds < 60, "the build waited for the block"
 
 
 def test_a_huge_exception_message_does_not_flood_the_log(tmp_path):
     """A block raising a 20 MB message made a 40 MB build log (the message,
     then its traceback), which ``invoke build`` took minutes to pass on."""
     body = '```python exec="on"\nraise ValueError("x" * 20_000_000)\n```\n'
-    content = write_site(tmp_path, {"flood": body})
-    started = time.monotonic()
-    result, log, _ = build(tmp_path, content)
+    result, log, seconds = build_timed(tmp_path, {"flood": body})
     assert result.returncode != 0
     assert "posts/flood.md:7: ValueError: xxx" in log
     assert "[... 19990000 more characters]" in log
     assert len(log) < 200_000
-    assert time.monotonic() - started < 120
+    assert seconds < 120
 
 
 def test_escape_sequences_from_a_block_reach_the_log_as_text(tmp_path):
@@ -609,11 +610,9 @@ def test_a_signal_a_block_does_not_handle_ends_it_as_elsewhere(
         '```python exec="on"\nimport os, signal, time\n'
         f"if True:\n    {ending}\nprint('still running')\n```\n"
     )
-    content = write_site(tmp_path, {"signalled": body})
-    started = time.monotonic()
-    result, log, _ = build(tmp_path, content)
+    result, log, seconds = build_timed(tmp_path, {"signalled": body})
     assert result.returncode != 0
     assert "posts/signalled.md:6: the worker process exited with code" in log
     assert f"(128 + {signal_name}: ended by it)" in log
     assert "still running" not in log
-    assert time.monotonic() - started < 25, "it ran on until a timeout"
+    assert seconds < 25, "it ran on until a timeout"
