@@ -34,6 +34,7 @@ SYS_KEYCTL = {
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)
+_libc.syscall.restype = ctypes.c_long
 
 
 class NamespaceError(OSError):
@@ -73,7 +74,6 @@ def new_session_keyring() -> None:
     there), so that it and all it starts hold none of the keys in it."""
     if SYS_KEYCTL is None:
         raise NamespaceError(0, f"no keyctl system call known on {os.uname().machine}")
-    _libc.syscall.restype = ctypes.c_long
     _check(_libc.syscall(SYS_KEYCTL, KEYCTL_JOIN_SESSION_KEYRING, None), "keyctl")
 
 

@@ -194,11 +194,17 @@ TRACEBACK_LIMIT = 20_000
 SHORTENED_NOTE = 48  # room for the note that says what was left out
 
 
-def shortened(text: str, limit: int) -> str:
-    """``text``, or its first ``limit`` characters and a note of the rest."""
+def shortened(text: str, limit: int, keep_end: bool = False) -> str:
+    """``text``, or ``limit`` characters of it and a note of the rest: its
+    start, or (``keep_end``) its start and its end, the note between."""
     if len(text) <= limit:
         return text
-    return text[:limit] + f"\n[... {len(text) - limit} more characters]"
+    if not keep_end:
+        return text[:limit] + f"\n[... {len(text) - limit} more characters]"
+    half = limit // 2
+    return (
+        f"{text[:half]}\n[... {len(text) - 2 * half} more characters]\n{text[-half:]}"
+    )
 
 
 HEAD = struct.Struct("!BI")  # FromZygote, session (READY: the zygote's pid)

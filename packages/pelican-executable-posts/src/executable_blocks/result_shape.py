@@ -127,6 +127,11 @@ def variant(value, where: str) -> None:
     """A narrow variant or a raster: a picture itself, with no variant of
     its own."""
     fields(value, where, Picture, PICTURE)
+    inert_and_alone(value, where)
+
+
+def inert_and_alone(value: Picture, where: str) -> None:
+    """A variant's checks beyond its fields: inert, and no variant of its own."""
     inert(value, where)
     for name in ("narrow", "raster"):
         if getattr(value, name) is not None:
@@ -148,7 +153,7 @@ def raster(value, where: str) -> None:
         fields(value, where, Picture, PICTURE)
         if value.format != "png":
             fail(f"{where}.format", f"is {reprlib.repr(value.format)}, not 'png'")
-        variant(value, where)
+        inert_and_alone(value, where)  # (its fields are checked above)
 
 
 def inert(value: Picture, where: str) -> None:

@@ -484,7 +484,7 @@ def probe(mode: str) -> dict:
             sandbox.have.add(part)
         else:
             sandbox.why[part] = "the kernel refused it"
-    if got >= 0 and got & 4:
+    if got >= 0 and got & (1 << PROBED.index("user")):
         sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")

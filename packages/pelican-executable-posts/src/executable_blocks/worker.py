@@ -142,10 +142,7 @@ def describe_exception(error: BaseException, filename: str) -> ExceptionInfo:
     if isinstance(error, SyntaxError) and error.filename == filename:
         line = error.lineno
     text = "".join(traceback.format_exception(type(error), error, tb))
-    if len(text) > TRACEBACK_LIMIT:  # its end says most: the exception
-        half = TRACEBACK_LIMIT // 2
-        left_out = len(text) - 2 * half
-        text = f"{text[:half]}\n[... {left_out} more characters]\n{text[-half:]}"
+    text = shortened(text, TRACEBACK_LIMIT, keep_end=True)  # (its end: the error)
     message = " ".join(filter(None, (str(error), limit_hint(error))))
     return ExceptionInfo(
         type=type(error).__name__,
