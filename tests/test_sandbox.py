@@ -15,7 +15,12 @@ import pytest
 from block_results import block_request
 from executable_blocks import sandbox
 from executable_blocks.protocol import BlockResult, Confinement
-from executable_blocks.zygote_client import PASSED_ENV, Timeout, ZygoteClient
+from executable_blocks.zygote_client import (
+    PASSED_ENV,
+    OverMemory,
+    Timeout,
+    ZygoteClient,
+)
 from forked import in_child
 from helpers import block_waiting_for, eventually, processes_named
 
@@ -228,8 +233,94 @@ def test_memory_beyond_the_limit_fails_the_block(zygote):
     )
 
 
+@pytest.fixture(scope="module", params=list(as_whom()))
+def lean_zygote(request, shared):
+    """A strict zygote whose sessions may hold 512 MiB each."""
+    user = request.param
+    options = {"python": NOBODY_PYTHON, "user": user} if user else {}
+    zygote = ZygoteClient(
+        [], [], sandbox={"mode": "strict", "memory": LEAN_MEMORY}, **options
+    )
+    yield zygote
+    zygote.close()
+
+
+LEAN_MEMORY = 512 << 20
+# (ones, not zeros: every page is written, so resident)
+HOLDS_300_MIB = "chunks = [b'1' * (100 << 20) for _ in range(3)]\n"
+
+
+def ended_over_memory(zygote, code: str):
+    """The one result of ``code``'s session, which must be killed for its
+    memory: its message, checked to name the limit and the setting."""
+    (result,) = session(zygote, code)
+    assert isinstance(result, OverMemory), result
+    assert "more than the 512 MiB a session may (EXEC_MEMORY" in str(result)
+    assert printed(zygote, "print('next')") == "next\n"  # the zygote is fine
+    return str(result)
+
+
+def test_a_sessions_processes_are_held_to_its_memory_together(lean_zygote):
+    """Each child is well within the limit of a process; together they
+    are over the session's."""
+    child = HOLDS_300_MIB + "import time; time.sleep(60)"
+    code = (
+        "import subprocess, sys\n"
+        f"children = [subprocess.Popen([sys.executable, '-c', {child!r}])"
+        " for _ in range(3)]\n"
+        "[c.wait() for c in children]\n"
+    )
+    message = ended_over_memory(lean_zygote, code)
+    held = int(message.split("held ")[1].split(" MiB")[0].replace(",", ""))
+    assert 512 < held < 1100
+
+
+@pytest.mark.parametrize("folder", ["/tmp", "/dev/shm"])
+def test_files_in_a_sessions_tmpfs_count_in_its_memory(lean_zygote, folder):
+    code = (
+        f"with open('{folder}/hoard', 'wb') as file:\n"
+        "    for _ in range(6):\n"
+        "        file.write(bytes(100 << 20))\n"
+        "import time; time.sleep(60)\n"
+    )
+    ended_over_memory(lean_zygote, code)
+
+
+def test_memory_files_no_process_maps_count_in_its_memory(lean_zygote):
+    code = (
+        "import os, time\n"
+        "files = [os.memfd_create(f'hoard{i}') for i in range(3)]\n"
+        "for fd in files:\n"
+        "    os.write(fd, bytes(200 << 20))\n"
+        "time.sleep(60)\n"
+    )
+    ended_over_memory(lean_zygote, code)
+
+
+def test_pages_a_sessions_processes_share_count_once(lean_zygote):
+    """A block holding 300 MiB forks four children that keep it shared:
+    their resident sets add up to 1.5 GiB, the memory they hold to 300."""
+    code = (
+        "import os, time\n" + HOLDS_300_MIB + "children = []\n"
+        "for _ in range(4):\n"
+        "    pid = os.fork()\n"
+        "    if pid == 0:\n"
+        "        time.sleep(1.5)\n"
+        "        os._exit(0)\n"
+        "    children.append(pid)\n"
+        "for pid in children:\n"
+        "    os.waitpid(pid, 0)\n"
+        "print('all within')\n"
+    )
+    assert printed(lean_zygote, code) == "all within\n"
+
+
 def test_a_file_beyond_the_size_limit_fails_the_block(zygote):
-    code = "open('big', 'wb').write(bytes(1 << 20) * 1100)"
+    code = (
+        "with open('big', 'wb') as file:\n"
+        "    for _ in range(1100):\n"
+        "        file.write(bytes(1 << 20))\n"
+    )
     (result,) = session(zygote, code)
     assert result.exception.type == "OSError"
     assert "File too large" in result.exception.message

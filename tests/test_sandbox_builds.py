@@ -302,6 +302,25 @@ def test_a_huge_allocation_fails_its_block_at_its_line(tmp_path):
     assert "(the sandbox allows 2 GiB of memory a process: EXEC_MEMORY)" in log
 
 
+def test_a_session_over_its_memory_fails_its_block_at_its_line(tmp_path):
+    """Three processes of 300 MiB, each well within the limit of a process,
+    are over the session's 512 MiB together."""
+    child = (
+        "chunks = [b'1' * (100 << 20) for _ in range(3)]; import time; time.sleep(60)"
+    )
+    body = (
+        'Text.\n\n```python exec="on"\nimport subprocess, sys\n'
+        f"children = [subprocess.Popen([sys.executable, '-c', {child!r}])"
+        " for _ in range(3)]\n"
+        "[c.wait() for c in children]\n```\n"
+    )
+    result, log, _ = build_timed(tmp_path, {"hoard": body}, {"EXEC_MEMORY": "512M"})
+    assert result.returncode != 0
+    assert "posts/hoard.md:8: the session held" in log  # (the block's fence)
+    assert "more than the 512 MiB a session may (EXEC_MEMORY" in log
+    assert "per session 512 MiB of memory" in log  # the first line says it
+
+
 def test_a_fork_bomb_fails_its_block_and_leaves_nothing(tmp_path):
     marker = f"bomb-{uuid.uuid4().hex}"
     body = (

@@ -182,6 +182,7 @@ class WorkerExit(enum.IntEnum):
     OVERSIZED = 72  # the zygote killed it for a result over frames.MAX_FRAME
     OVERRUN = 73  # the zygote killed it for more results than its blocks
     LINGERED = 74  # the zygote killed it for running on after its last result
+    MEMORY = 75  # the zygote killed its session for holding more than its memory
 
 
 # The longest texts a result holds (characters): a worker shortens longer
@@ -208,7 +209,8 @@ def shortened(text: str, limit: int, keep_end: bool = False) -> str:
 
 
 HEAD = struct.Struct("!BI")  # FromZygote, session (READY: the zygote's pid)
-ENDING = struct.Struct("!idd")  # exit code, timed out after (NaN: no), seconds
+# exit code, timed out after (NaN: no), seconds, bytes held (MEMORY; else 0)
+ENDING = struct.Struct("!iddQ")
 
 
 class Status(enum.Enum):

@@ -14,7 +14,8 @@ it left running, daemonised or not; ``pid_max`` there bounds its processes),
 a keyring and an IPC namespace of its own, a private ``/tmp`` (a
 size-limited tmpfs, also its working directory) and ``/dev/shm``, the
 isolated network and no Unix-domain sockets (``seccomp.py``) unless it
-declared the network, limits on memory and file size, and Landlock: it may
+declared the network, limits on memory and file size (and the zygote adds
+up each session's memory: ``session_memory.py``), and Landlock: it may
 read the system, Python and the project's code, write its ``/tmp`` and
 nothing else, and signal nothing outside itself.
 
@@ -33,6 +34,7 @@ from . import landlock, namespaces, seccomp
 from .namespaces import NEWIPC, NEWNET, NEWNS, NEWPID
 
 MODES = ("strict", "best", "off")
+DEFAULT_MEMORY = 2 << 30  # a session's, all its processes and /tmp together
 SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
 WORKER_ENV = {"HOME": SCRATCH, "TMPDIR": "/tmp"}  # a worker's, with its own /tmp
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
@@ -100,7 +102,7 @@ class Sandbox:
     def __init__(self, policy: dict):
         self.mode = policy.get("mode", "best")
         self.read = list(policy.get("read", []))
-        self.memory = int(policy.get("memory", 2 << 30))
+        self.memory = int(policy.get("memory", DEFAULT_MEMORY))
         self.processes = int(policy.get("processes", PID_MAX_MIN - 1))
         self.file_size = int(policy.get("file_size", 1 << 30))
         self.have: set[str] = set()
@@ -300,6 +302,13 @@ class Sandbox:
     @property
     def private_tmp(self) -> bool:
         return "mount" in self.have
+
+    def private_mount_points(self) -> tuple[str, ...]:
+        """Where each session has a tmpfs of its own, whose files count in
+        its memory (``session_memory``)."""
+        if not self.private_tmp:
+            return ()
+        return ("/tmp", "/dev/shm") if self.shm else ("/tmp",)
 
     # -- in a worker --------------------------------------------------------
 
@@ -525,7 +534,7 @@ def describe(report: dict, limits: dict) -> str:
         parts.append(f"Landlock ABI {report['landlock_abi']}")
     processes = f"{limits['processes']} processes, " if "processes" in have else ""
     parts.append(
-        f"per session {size(limits['memory'])} of memory a process, "
+        f"per session {size(limits['memory'])} of memory, "
         f"{processes}{size(limits['file_size'])} files"
     )
     line = f"sandbox {mode}: " + "; ".join(parts)

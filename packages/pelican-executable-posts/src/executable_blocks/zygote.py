@@ -35,7 +35,7 @@ import time
 from collections import deque
 from contextlib import suppress
 
-from . import frames, worker
+from . import frames, session_memory, worker
 from .protocol import (
     ENDING,
     HEAD,
@@ -49,6 +49,11 @@ from .sandbox import Sandbox, SandboxError
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
 LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
 EXIT_GRACE = 5.0  # seconds a worker has to exit after its last result
+# How often a session that has run this long has its memory added up; the
+# zygote spends at most a twentieth of its time on it (a session of many
+# processes and descriptors costs more to add up: it is looked at less often).
+MEMORY_INTERVAL = 0.25
+MEMORY_SHARE = 20
 
 
 def preload(modules: list[str]) -> None:
@@ -73,6 +78,8 @@ class Child:
         "oversized",
         "overrun",
         "lingered",
+        "over_memory",
+        "born",
         "watch",
     )
 
@@ -83,8 +90,9 @@ class Child:
         self.oversized = False  # killed for sending a result over MAX_FRAME
         self.overrun = False  # killed for sending more results than blocks
         self.lingered = False  # killed for running on after its last result
+        self.over_memory = 0  # killed for holding this many bytes, over the limit
         self.finished = 0  # blocks whose result came
-        self.block_started = time.monotonic()
+        self.born = self.block_started = time.monotonic()
         self.killed_after: float | None = None  # the timeout it was killed at
         self.watch: int | None = None  # its pidfd, where there are pidfds
 
@@ -92,7 +100,7 @@ class Child:
         """Its block's timeout; after its last result, the little time a
         worker takes to exit. A block owns its worker and can send results
         of its own making, but then it must end as well."""
-        if self.killed_after is not None or self.lingered:
+        if self.killed_after is not None or self.lingered or self.over_memory:
             return None
         if self.finished < len(self.timeouts):
             return self.block_started + self.timeouts[self.finished]
@@ -137,6 +145,9 @@ class Zygote:
         self.by_watch: dict[int, Child] = {}
         self.pidfds = job.get("exits", "pidfd") == "pidfd" and hasattr(os, "pidfd_open")
         self.signals: list[int] = []  # the SIGCHLD pipe, without pidfds
+        self.memory_limit = None if sandbox.mode == "off" else sandbox.memory
+        self.memory_checked = 0.0  # when sessions' memory was last added up
+        self.memory_interval = MEMORY_INTERVAL
         if not self.pidfds:
             self.signals = list(os.pipe())
             os.set_blocking(self.signals[1], False)
@@ -173,11 +184,17 @@ class Zygote:
                     os.read(fd, 4096)
                     self.reap()
             self.kill_overdue()
+            self.kill_over_memory()
 
     def wait(self) -> int | None:
-        """Milliseconds until the next block's deadline (None: none runs)."""
+        """Milliseconds until the next block's deadline, or the next look at
+        the sessions' memory (None: no session runs)."""
         deadlines = [c.deadline() for c in self.children.values()]
         deadlines = [d for d in deadlines if d is not None]
+        if self.memory_limit and self.children:
+            eldest = min(c.born for c in self.children.values())
+            next_look = self.memory_checked + self.memory_interval
+            deadlines.append(max(next_look, eldest + MEMORY_INTERVAL))
         if not deadlines:
             return None
         left = math.ceil((min(deadlines) - time.monotonic()) * 1000)
@@ -345,7 +362,9 @@ class Zygote:
         del self.children[child.pid]
         if child.directory is not None:
             self.directories.give_back(child.directory)
-        if child.oversized:
+        if child.over_memory:
+            code = WorkerExit.MEMORY
+        elif child.oversized:
             code = WorkerExit.OVERSIZED
         elif child.overrun:
             code = WorkerExit.OVERRUN
@@ -354,7 +373,7 @@ class Zygote:
         else:
             code = os.waitstatus_to_exitcode(status)
         timed_out = math.nan if child.killed_after is None else child.killed_after
-        ending = ENDING.pack(code, timed_out, seconds)
+        ending = ENDING.pack(code, timed_out, seconds, child.over_memory)
         self.send(HEAD.pack(FromZygote.ENDED, child.session), ending)
 
     def kill_overdue(self) -> None:
@@ -363,6 +382,30 @@ class Zygote:
             deadline = child.deadline()
             if deadline is not None and deadline <= now:
                 child.kill_overdue()
+
+    def kill_over_memory(self) -> None:
+        """Add up the memory of the sessions that have run a while (a short
+        one is gone before its memory is worth the look), and kill each
+        that holds more than the limit."""
+        now = time.monotonic()
+        if not self.memory_limit or now < self.memory_checked + self.memory_interval:
+            return
+        due = {
+            c.pid: c
+            for c in self.children.values()
+            if now - c.born >= MEMORY_INTERVAL and not c.over_memory
+        }
+        if not due:
+            return
+        mounts = self.sandbox.private_mount_points()
+        held = session_memory.held_by_sessions(due, mounts, self.memory_limit)
+        for pid, used in held.items():
+            if used > self.memory_limit:
+                due[pid].over_memory = used
+                kill(pid)
+        self.memory_checked = time.monotonic()
+        spent = self.memory_checked - now
+        self.memory_interval = max(MEMORY_INTERVAL, spent * MEMORY_SHARE)
 
     def kill_children(self) -> None:
         for pid in self.children:

@@ -43,6 +43,7 @@ from .protocol import (
     Stop,
     WorkerExit,
 )
+from .sandbox import DEFAULT_MEMORY, size
 
 # where executable_blocks is imported from: the zygote imports it from there
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -126,6 +127,11 @@ class Overrun(WorkerLost):
     trusted."""
 
 
+class OverMemory(WorkerLost):
+    """Its session, all its processes and files in memory together, held
+    more than the sandbox's memory limit."""
+
+
 class SessionRun:
     """One session in its worker: a result per block as they come, then, for
     the blocks that did not finish, the ``WorkerLost`` that stopped them (a
@@ -186,6 +192,7 @@ class ZygoteClient:
         os.mkdir(settings)
         ours, theirs = socket.socketpair()
         sandbox = dict(sandbox or {"mode": "off"})
+        self.memory_limit = int(sandbox.get("memory", DEFAULT_MEMORY))
         sandbox["read"] = [*sandbox.get("read", []), str(PACKAGE_ROOT), *code_dirs]
         job = {
             "code_dirs": code_dirs,
@@ -309,9 +316,9 @@ class ZygoteClient:
                 result = protocol_data(memoryview(message)[HEAD.size :])
                 self.runs[number].results.append(result)
             else:
-                code, timed_out, seconds = ENDING.unpack_from(message, HEAD.size)
+                code, timed_out, seconds, held = ENDING.unpack_from(message, HEAD.size)
                 run = self.runs.pop(number)
-                run.end(lost(code, timed_out), seconds)
+                run.end(lost(code, timed_out, held, self.memory_limit), seconds)
                 done.append(run)
         return done
 
@@ -377,11 +384,18 @@ def protocol_data(payload) -> BlockResult | Highlighted | WorkerLost:
         return WorkerLost(f"the worker sent a result that is not plain data: {error}")
 
 
-def lost(code: int, timed_out: float) -> WorkerLost:
+def lost(code: int, timed_out: float, held: int = 0, limit: int = 0) -> WorkerLost:
     """What stopped a session whose worker ended before its last block
-    (``timed_out``: the timeout it was killed at, or NaN)."""
+    (``timed_out``: the timeout it was killed at, or NaN; ``held``: the
+    bytes its session held when killed for them, over ``limit``)."""
     if not math.isnan(timed_out):
         return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
+    if code == WorkerExit.MEMORY:
+        return OverMemory(
+            f"the session held {held / (1 << 20):,.0f} MiB of memory, more than the "
+            f"{size(limit)} a session may (EXEC_MEMORY: its processes, its /tmp "
+            "and /dev/shm), and was killed"
+        )
     if code in (WorkerExit.OVERRUN, WorkerExit.LINGERED):
         return Overrun(how_it_ended(code))
     return WorkerLost(how_it_ended(code))

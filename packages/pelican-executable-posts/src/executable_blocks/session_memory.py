@@ -1,0 +1,115 @@
+"""How much memory each running session holds, for a limit per session.
+
+An rlimit bounds one process, but a session may start many, and hold memory
+no process maps: files in its ``/tmp`` and ``/dev/shm`` (tmpfs) and memory
+files (``memfd_create``, where its output is captured). The zygote sees
+every process of the sandbox in its ``/proc``, so it can add these up for
+each session, without privilege and on any kernel, where a cgroup would
+need one delegated to the builder's user.
+
+A process belongs to the session whose worker it descends from. A session
+cannot leave that line: an orphan is adopted by its session's worker (the
+first process of its PID namespace), and a nested PID namespace is still
+seen whole from the zygote's. Where there is no PID namespace, the process
+session the worker started (``setsid``) stands in for it.
+
+A process counts its proportional set size (a page shared by ``n``
+processes counts ``1/n`` in each), so the zygote's pages, which every worker
+shares until it writes to them, are not counted once per process.
+"""
+
+import os
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+PROPORTIONAL = (b"Pss:", b"SwapPss:")  # lines of smaps_rollup, in kB
+
+
+def owners(workers) -> dict[int, int]:
+    """Every process of this ``/proc`` that belongs to a session: pid ->
+    the pid of its session's worker (``workers``, a set of pids)."""
+    parent: dict[int, int] = {}
+    process_session: dict[int, int] = {}
+    with os.scandir("/proc") as entries:
+        for entry in entries:
+            if not entry.name.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry.name}/stat", "rb") as file:
+                    # after the name (which may hold anything): state ppid pgrp sid
+                    fields = file.read().rpartition(b")")[2].split()
+            except OSError:  # it has just ended
+                continue
+            pid = int(entry.name)
+            parent[pid], process_session[pid] = int(fields[1]), int(fields[3])
+    owner = {worker: worker for worker in workers if worker in parent}
+    for pid in parent:
+        line, ancestor = [], pid
+        while ancestor not in owner:
+            line.append(ancestor)
+            ancestor = parent.get(ancestor, 0)
+            if ancestor == 0 or len(line) > len(parent):  # the top; (a loop)
+                break
+        found = owner.get(ancestor, 0)
+        for member in line:  # (without a PID namespace: the worker's setsid)
+            alone = process_session[member] if process_session[member] in workers else 0
+            owner[member] = found or alone
+    return {pid: worker for pid, worker in owner.items() if worker}
+
+
+def process_memory(pid: int, memory_files: set) -> int:
+    """Bytes ``pid`` holds: its proportional set size and swap, and the
+    memory files it has open (each file once in ``memory_files``)."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", "rb") as file:
+            held = sum(
+                int(line.split()[1]) * 1024
+                for line in file
+                if line.startswith(PROPORTIONAL)
+            )
+    except OSError:  # not ours to read (or ended): its resident set, whole
+        try:
+            with open(f"/proc/{pid}/statm", "rb") as file:
+                held = int(file.read().split()[1]) * PAGE
+        except OSError:
+            return 0
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except OSError:
+        return held
+    for fd in descriptors:
+        path = f"/proc/{pid}/fd/{fd}"
+        try:
+            if not os.readlink(path).startswith("/memfd:"):
+                continue
+            info = os.stat(path)
+        except OSError:
+            continue
+        if (info.st_dev, info.st_ino) not in memory_files:
+            memory_files.add((info.st_dev, info.st_ino))
+            held += info.st_blocks * 512
+    return held
+
+
+def file_systems_used(worker: int, mounts) -> int:
+    """Bytes in the worker's own tmpfs mounts (``mounts``: their paths as
+    the worker sees them), read through its root in ``/proc``."""
+    used = 0
+    for mount in mounts:
+        try:
+            info = os.statvfs(f"/proc/{worker}/root{mount}")
+        except OSError:  # it has just ended
+            continue
+        used += (info.f_blocks - info.f_bfree) * info.f_frsize
+    return used
+
+
+def held_by_sessions(workers, mounts=(), limit: int | None = None) -> dict[int, int]:
+    """Bytes each session holds, by its worker's pid (``mounts``: its own
+    tmpfs mounts). A session's count stops once past ``limit``."""
+    workers = set(workers)
+    held = {worker: file_systems_used(worker, mounts) for worker in workers}
+    memory_files: set = set()
+    for pid, worker in owners(workers).items():
+        if limit is None or held[worker] <= limit:
+            held[worker] += process_memory(pid, memory_files)
+    return held

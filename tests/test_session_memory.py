@@ -1,0 +1,120 @@
+"""Adding up a session's memory: which processes are a session's, and what
+each holds. Real processes stand in for a worker and what its blocks start
+(here without a PID namespace, so the process session stands in for it)."""
+
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+
+from executable_blocks import session_memory
+from helpers import eventually, processes_named
+
+
+@pytest.fixture
+def worker():
+    """A process standing for a worker: it starts a new process session,
+    as a worker does, and runs what the test sends it."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import sys; exec(sys.stdin.read())"],
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+    )
+    yield process
+    os.killpg(process.pid, 9)
+    process.wait()
+
+
+def started_by(worker, code: str) -> int:
+    """Have ``worker`` run ``code``, which starts a ``sleep`` marked so it
+    can be found; its pid."""
+    marker = f"member-{uuid.uuid4().hex}"
+    worker.stdin.write(code.replace("MARKER", marker).encode())
+    worker.stdin.close()
+    eventually(lambda: processes_named(marker) != [], what="it never started")
+    (pid,) = processes_named(marker)
+    return pid
+
+
+def parent_of(pid: int) -> int:
+    with open(f"/proc/{pid}/stat", "rb") as file:
+        return int(file.read().rpartition(b")")[2].split()[1])
+
+
+def children_of(worker) -> list[int]:
+    with open(f"/proc/{worker.pid}/task/{worker.pid}/children") as file:
+        return [int(pid) for pid in file.read().split()]
+
+
+def test_a_workers_child_and_grandchild_are_its_sessions(worker):
+    grandchild = started_by(
+        worker,
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    if os.fork() == 0:\n"
+        "        os.execv('/bin/sleep', ['MARKER', '60'])\n"
+        "    os.wait()\n"
+        "time.sleep(60)\n",
+    )
+    owners = session_memory.owners({worker.pid})
+    assert owners[grandchild] == worker.pid
+    assert owners[worker.pid] == worker.pid
+
+
+def test_an_orphan_is_its_sessions_by_its_process_session(worker):
+    """Its parent gone, its parent chain ends at the machine's first process;
+    it is found by the process session the worker started."""
+    orphan = started_by(
+        worker,
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    if os.fork() == 0:\n"
+        "        os.execv('/bin/sleep', ['MARKER', '60'])\n"
+        "    os._exit(0)\n"
+        "time.sleep(60)\n",
+    )
+    eventually(lambda: parent_of(orphan) != worker.pid)  # (its parent ends)
+    eventually(lambda: parent_of(orphan) not in (worker.pid, *children_of(worker)))
+    assert session_memory.owners({worker.pid})[orphan] == worker.pid
+
+
+def test_processes_outside_every_session_are_no_ones(worker):
+    started_by(worker, "import os\nos.execv('/bin/sleep', ['MARKER', '60'])\n")
+    owners = session_memory.owners({worker.pid})
+    assert os.getpid() not in owners
+    assert set(owners.values()) == {worker.pid}
+
+
+def test_a_memory_file_open_in_two_processes_counts_once():
+    held = 64 << 20
+    fd = os.memfd_create("shared")
+    os.write(fd, b"1" * held)
+    child = subprocess.Popen(["/bin/sleep", "60"], pass_fds=[fd])
+    try:
+        files: set = set()
+        ours = session_memory.process_memory(os.getpid(), files)
+        theirs = session_memory.process_memory(child.pid, files)
+        assert ours >= held
+        assert theirs < held  # its sleep's pages, without the file
+        assert len(files) == 1
+    finally:
+        child.kill()
+        child.wait()
+        os.close(fd)
+
+
+def test_a_processs_own_pages_count_whole_and_shared_ones_in_part():
+    code = "import os, sys, time\nheld = b'1' * (128 << 20)\ntime.sleep(60)\n"
+    process = subprocess.Popen([sys.executable, "-c", code])
+    try:
+        eventually(
+            lambda: session_memory.process_memory(process.pid, set()) > 128 << 20
+        )
+        with open(f"/proc/{process.pid}/statm") as file:
+            resident = int(file.read().split()[1]) * session_memory.PAGE
+        assert session_memory.process_memory(process.pid, set()) < resident
+    finally:
+        process.kill()
+        process.wait()
