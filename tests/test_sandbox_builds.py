@@ -321,6 +321,33 @@ def test_a_session_over_its_memory_fails_its_block_at_its_line(tmp_path):
     assert "per session 512 MiB of memory" in log  # the first line says it
 
 
+def a_post_linking_to(tmp_path: Path, secret: str) -> Path:
+    """A site one of whose posts is a link to a post-shaped file of the
+    builder's, outside the site (as a pull request can add one)."""
+    content = write_site(tmp_path, {"hello": "Hello.\n"})
+    private = tmp_path / "home" / "notes.md"
+    private.parent.mkdir()
+    private.write_text(f"Title: Notes\nDate: 2009-07-18\nCategory: Test\n\n{secret}\n")
+    (content / "posts" / "notes.md").symlink_to(private)
+    return content
+
+
+def test_a_strict_build_refuses_a_link_out_of_the_site(tmp_path):
+    content = a_post_linking_to(tmp_path, SECRET)
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/notes.md: a link to " in log and "outside the content" in log
+    assert "EXEC_SANDBOX=strict: refusing to build" in log
+    assert not output.exists() or SECRET not in everything_written(tmp_path, output)
+
+
+def test_a_best_build_warns_of_a_link_out_of_the_site(tmp_path):
+    content = a_post_linking_to(tmp_path, "a note of the owner's")
+    result, log, _ = build(tmp_path, content, {"EXEC_SANDBOX": "best"})
+    assert result.returncode == 0, log
+    assert "WARNING" in log and "posts/notes.md: a link to " in log
+
+
 def test_a_fork_bomb_fails_its_block_and_leaves_nothing(tmp_path):
     marker = f"bomb-{uuid.uuid4().hex}"
     body = (

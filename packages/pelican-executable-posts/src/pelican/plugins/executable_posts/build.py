@@ -31,6 +31,7 @@ from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 
+from . import content_links
 from .settings import configured, network_allowed, sandbox_settings, switched_on
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ class Build:
         policy, passed = sandbox_settings(settings)
         self.isolation = sandbox.probe(policy["mode"])
         self.say_isolation(policy)
+        self.check_links(policy["mode"])
         self.engine = Engine(
             store,
             self.code_dirs,
@@ -126,6 +128,26 @@ class Build:
             logger.warning(line)
         else:
             self.progress.console.print(line, markup=False, highlight=False)
+
+    def check_links(self, mode: str) -> None:
+        """Links in the content that lead out of the site: refused by
+        ``strict`` (the mode of builds of untrusted changes), said by
+        ``best``."""
+        if mode == "off":
+            return
+        content = Path(self.settings["PATH"])
+        links = content_links.leading_out(content, self.readable)
+        said = [
+            f"{shown(link)}: a link to {target}, outside the content and code "
+            "directories (Pelican would read, and publish, what it leads to)"
+            for link, target in links
+        ]
+        if said and mode == "strict":
+            raise SystemExit(
+                "\n".join([*said, "EXEC_SANDBOX=strict: refusing to build"])
+            )
+        for line in said:
+            logger.warning(line)
 
     def discover(self) -> None:
         """Start every post's sessions now, so they run while Pelican reads."""

@@ -1,0 +1,29 @@
+"""Links in the content directory that lead out of the site.
+
+Pelican reads posts and copies static files where their links lead, and
+walks into linked folders. A pull request can add a link as easily as a
+file (git stores it as one), so a post ``posts/notes.md`` linking to
+``~/.aws/credentials``, or a static folder linking to the builder's home,
+would have the builder read and publish what no block is allowed to read.
+The sandbox cannot help: Pelican reads outside it.
+"""
+
+import os
+from pathlib import Path
+
+
+def leading_out(content: Path, roots: list[Path]) -> list[tuple[Path, str]]:
+    """Every link under ``content`` (not followed: a linked folder is one
+    link) whose target, links resolved, lies outside ``roots``, with where
+    it leads."""
+    inside = [Path(os.path.realpath(root)) for root in roots]
+    found = []
+    for folder, folders, files in os.walk(content):
+        for name in [*folders, *files]:
+            path = os.path.join(folder, name)
+            if not os.path.islink(path):
+                continue
+            target = os.path.realpath(path)
+            if not any(Path(target).is_relative_to(root) for root in inside):
+                found.append((Path(path), target))
+    return sorted(found)

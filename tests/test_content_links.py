@@ -1,0 +1,64 @@
+"""Links in the content directory that lead out of the site."""
+
+import os
+from pathlib import Path
+
+from pelican.plugins.executable_posts.content_links import leading_out
+
+
+def site(tmp_path: Path) -> tuple[Path, Path, Path]:
+    """A content folder with its code folder, and a folder outside both."""
+    content, outside = tmp_path / "content", tmp_path / "home"
+    (content / "posts").mkdir(parents=True)
+    (content / "code").mkdir()
+    outside.mkdir()
+    (outside / "credentials").write_text("secret")
+    return content, content / "code", outside
+
+
+def test_a_post_linking_out_of_the_site_is_found(tmp_path):
+    content, code, outside = site(tmp_path)
+    link = content / "posts" / "notes.md"
+    link.symlink_to(outside / "credentials")
+    assert leading_out(content, [content, code]) == [
+        (link, str(outside / "credentials"))
+    ]
+
+
+def test_links_within_the_content_or_code_are_fine(tmp_path):
+    content, code, _ = site(tmp_path)
+    (code / "helper.py").write_text("VALUE = 1\n")
+    (content / "posts" / "helper.py").symlink_to(code / "helper.py")
+    (content / "posts" / "same").symlink_to(content / "posts")
+    assert leading_out(content, [content, code]) == []
+
+
+def test_a_folder_linking_out_is_one_link_and_not_walked(tmp_path):
+    content, code, outside = site(tmp_path)
+    (content / "images").symlink_to(outside)
+    (outside / "deep").mkdir()
+    (outside / "deep" / "inner").symlink_to("/etc")
+    assert leading_out(content, [content, code]) == [(content / "images", str(outside))]
+
+
+def test_a_chain_of_links_is_judged_by_where_it_ends(tmp_path):
+    content, code, outside = site(tmp_path)
+    (content / "posts" / "hop").symlink_to(outside / "credentials")
+    (content / "posts" / "notes.md").symlink_to(content / "posts" / "hop")
+    found = [link.name for link, _ in leading_out(content, [content, code])]
+    assert found == ["hop", "notes.md"]
+
+
+def test_a_code_folder_elsewhere_counts_as_the_sites(tmp_path):
+    content, _, outside = site(tmp_path)
+    (content / "posts" / "shared.py").symlink_to(outside / "credentials")
+    assert leading_out(content, [content, outside]) == []
+
+
+def test_a_dangling_link_out_is_found(tmp_path):
+    content, code, _ = site(tmp_path)
+    (content / "posts" / "later.md").symlink_to("/nonexistent/place.md")
+    ((link, target),) = leading_out(content, [content, code])
+    assert link.name == "later.md" and target == os.path.realpath(
+        "/nonexistent/place.md"
+    )
