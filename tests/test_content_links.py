@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from pelican.plugins.executable_posts.content_links import leading_out
+from pelican.plugins.executable_posts.content_links import leading_out, linked
 
 
 def site(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -62,3 +62,22 @@ def test_a_dangling_link_out_is_found(tmp_path):
     assert link.name == "later.md" and target == os.path.realpath(
         "/nonexistent/place.md"
     )
+
+
+def test_a_code_folder_that_is_a_link_is_found(tmp_path):
+    content, code, outside = site(tmp_path)
+    code.rmdir()
+    code.symlink_to(outside)
+    assert linked([content, code]) == [(code, str(outside))]
+
+
+def test_a_folder_under_a_link_is_found(tmp_path):
+    content, code, outside = site(tmp_path)
+    (tmp_path / "site").symlink_to(tmp_path)
+    under = tmp_path / "site" / "content"
+    assert linked([under, code]) == [(under, str(content))]
+
+
+def test_folders_without_links_are_fine(tmp_path):
+    content, code, _ = site(tmp_path)
+    assert linked([content, code]) == []

@@ -341,6 +341,23 @@ def test_a_strict_build_refuses_a_link_out_of_the_site(tmp_path):
     assert not output.exists() or SECRET not in everything_written(tmp_path, output)
 
 
+def test_a_strict_build_refuses_a_code_folder_that_is_a_link(tmp_path):
+    """Blocks may read the code folder: as a link to the builder's home, it
+    would open that home to them."""
+    home = tmp_path / "home"
+    home.mkdir()
+    (home / "credentials").write_text(SECRET)
+    where = tmp_path / "content" / "code" / "credentials"
+    reads = f'```python exec="on"\nprint(open("{where}").read())\n```\n'
+    content = write_site(tmp_path, {"reads": reads})
+    (content / "code").rmdir()
+    (content / "code").symlink_to(home)
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "code: leads to " in log and "through a link" in log
+    assert not output.exists() or SECRET not in everything_written(tmp_path, output)
+
+
 def test_a_best_build_warns_of_a_link_out_of_the_site(tmp_path):
     content = a_post_linking_to(tmp_path, "a note of the owner's")
     result, log, _ = build(tmp_path, content, {"EXEC_SANDBOX": "best"})

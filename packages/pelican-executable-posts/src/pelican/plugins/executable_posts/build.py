@@ -136,11 +136,16 @@ class Build:
         if mode == "off":
             return
         content = Path(self.settings["PATH"])
-        links = content_links.leading_out(content, self.readable)
         said = [
+            f"{shown(folder)}: leads to {target} through a link (the content "
+            "and code directories must be folders, not links: blocks may read "
+            "what they lead to)"
+            for folder, target in content_links.linked(self.readable)
+        ]
+        said += [
             f"{shown(link)}: a link to {target}, outside the content and code "
             "directories (Pelican would read, and publish, what it leads to)"
-            for link, target in links
+            for link, target in content_links.leading_out(content, self.readable)
         ]
         if said and mode == "strict":
             raise SystemExit(

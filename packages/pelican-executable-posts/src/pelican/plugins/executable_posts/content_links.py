@@ -5,11 +5,25 @@ walks into linked folders. A pull request can add a link as easily as a
 file (git stores it as one), so a post ``posts/notes.md`` linking to
 ``~/.aws/credentials``, or a static folder linking to the builder's home,
 would have the builder read and publish what no block is allowed to read.
-The sandbox cannot help: Pelican reads outside it.
+The sandbox cannot help: Pelican reads outside it. Nor may the content or
+code directories themselves be links (or lie under one): blocks may read
+the code directories, so a pull request turning ``content/code`` into a
+link to the builder's home would open that to them.
 """
 
 import os
 from pathlib import Path
+
+
+def linked(folders: list[Path]) -> list[tuple[Path, str]]:
+    """Each of ``folders`` whose path passes through a link, with where it
+    leads (a relative path is taken from the working directory, whose own
+    links are resolved already)."""
+    return [
+        (folder, os.path.realpath(folder))
+        for folder in folders
+        if os.path.realpath(folder) != os.path.abspath(folder)
+    ]
 
 
 def leading_out(content: Path, roots: list[Path]) -> list[tuple[Path, str]]:
