@@ -437,11 +437,55 @@ def test_a_build_without_user_namespaces(tmp_path, mode):
         ]
 
 
-def build_site_without_namespaces(tmp_path, content, mode):
+def test_without_user_namespaces_a_session_still_leaves_nothing(tmp_path):
+    """Without PID namespaces, the zygote and each worker adopt orphans, so
+    a daemon, a child in a session of its own and a plain child are all
+    gone once their session ends, or is killed for its timeout or its
+    memory; memory is still added up per session."""
+    markers = [f"left-{uuid.uuid4().hex}" for _ in range(4)]
+    starts = (
+        "import os, subprocess, sys, time\n"
+        f"subprocess.Popen([{markers[0]!r}, '300'], executable='/bin/sleep')\n"
+        f"subprocess.Popen([{markers[1]!r}, '300'], executable='/bin/sleep',"
+        " start_new_session=True)\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        f"        os.execv('/bin/sleep', [{markers[2]!r}, '300'])\n"
+        "    os._exit(0)\n"
+    )
+    child = (
+        "chunks = [b'1' * (100 << 20) for _ in range(3)]; import time; time.sleep(60)"
+    )
+    hoard = (
+        "children = [subprocess.Popen([sys.executable, '-c', "
+        f"{child!r}], start_new_session=True) for _ in range(3)]\n"
+        "[c.wait() for c in children]\n"
+    )
+    posts = {
+        "leaves": f'```python exec="on"\n{starts}print("started")\n```\n',
+        "stuck": f'```python exec="on" timeout="2"\n{starts}time.sleep(60)\n```\n',
+        "hoard": f'```python exec="on"\n{starts}{hoard}```\n',
+    }
+    posts["stuck"] = posts["stuck"].replace(markers[0], markers[3])
+    content = write_site(tmp_path, posts)
+    result, log, _ = build_site_without_namespaces(
+        tmp_path, content, "best", {"EXEC_MEMORY": "512M"}
+    )
+    assert result.returncode != 0
+    assert "Missing: user namespace" in log
+    assert "posts/stuck.md:6: timed out after 2 s" in log
+    assert "posts/hoard.md:6: the session held" in log
+    for marker in markers:
+        assert processes_named(marker) == [], marker
+
+
+def build_site_without_namespaces(tmp_path, content, mode, env=None):
     """``invoke build`` in a user namespace that may make no more of them."""
     output = tmp_path / "output"
     env = {
         **os.environ,
+        **(env or {}),
         "EXEC_SANDBOX": mode,
         "EXEC_CACHE": str(tmp_path / "cache"),
         "EXEC_REPORT": str(tmp_path / "output-report.json"),

@@ -1,6 +1,7 @@
 """Adding up a session's memory: which processes are a session's, and what
 each holds. Real processes stand in for a worker and what its blocks start
-(here without a PID namespace, so the process session stands in for it)."""
+(here without a PID namespace: the worker adopts its orphans, as a worker
+does without one)."""
 
 import os
 import subprocess
@@ -15,10 +16,12 @@ from helpers import eventually, processes_named
 
 @pytest.fixture
 def worker():
-    """A process standing for a worker: it starts a new process session,
-    as a worker does, and runs what the test sends it."""
+    """A process standing for a worker: it starts a new process session and
+    adopts its orphans, as a worker does, and runs what the test sends it."""
+    adopts = "from executable_blocks import namespaces as n\n"
+    adopts += "n.prctl(n.PR_SET_CHILD_SUBREAPER, 1)\n"
     process = subprocess.Popen(
-        [sys.executable, "-c", "import sys; exec(sys.stdin.read())"],
+        [sys.executable, "-c", adopts + "import sys; exec(sys.stdin.read())"],
         stdin=subprocess.PIPE,
         start_new_session=True,
     )
@@ -43,11 +46,6 @@ def parent_of(pid: int) -> int:
         return int(file.read().rpartition(b")")[2].split()[1])
 
 
-def children_of(worker) -> list[int]:
-    with open(f"/proc/{worker.pid}/task/{worker.pid}/children") as file:
-        return [int(pid) for pid in file.read().split()]
-
-
 def test_a_workers_child_and_grandchild_are_its_sessions(worker):
     grandchild = started_by(
         worker,
@@ -63,20 +61,20 @@ def test_a_workers_child_and_grandchild_are_its_sessions(worker):
     assert owners[worker.pid] == worker.pid
 
 
-def test_an_orphan_is_its_sessions_by_its_process_session(worker):
-    """Its parent gone, its parent chain ends at the machine's first process;
-    it is found by the process session the worker started."""
+def test_an_orphan_stays_its_sessions(worker):
+    """Its parent gone, it is adopted by the worker, and a daemon's new
+    process session does not take it out."""
     orphan = started_by(
         worker,
         "import os, time\n"
         "if os.fork() == 0:\n"
+        "    os.setsid()\n"
         "    if os.fork() == 0:\n"
         "        os.execv('/bin/sleep', ['MARKER', '60'])\n"
         "    os._exit(0)\n"
         "time.sleep(60)\n",
     )
-    eventually(lambda: parent_of(orphan) != worker.pid)  # (its parent ends)
-    eventually(lambda: parent_of(orphan) not in (worker.pid, *children_of(worker)))
+    eventually(lambda: parent_of(orphan) == worker.pid)  # adopted
     assert session_memory.owners({worker.pid})[orphan] == worker.pid
 
 

@@ -122,6 +122,7 @@ class Sandbox:
         self.rules: landlock.Rules | None = None
         self.socket_filter = b""  # compiled once, installed in each worker
         self.own_keyrings = False  # each worker joins a session keyring
+        self.adopts_orphans = False  # no PID namespaces: see adopt_orphans
         self.zygote_env: dict[str, str | None] = {}  # while workers' is set
 
     # -- in the zygote ----------------------------------------------------
@@ -140,7 +141,9 @@ class Sandbox:
         except OSError as error:
             for part in ("user", "pid", "mount", "ipc", "network", "processes"):
                 self.why[part] = f"no user namespace ({error.strerror})"
-            return self.check()
+            self.check()
+            self.adopt_orphans()
+            return
         self.have |= {"user", "pid", "mount", "ipc"}
         wait_outside(keep_fds)
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -154,6 +157,15 @@ class Sandbox:
         self.check()
         if "landlock" in self.have:
             self.rules = self.shared_rules()  # made once, for every session
+
+    def adopt_orphans(self) -> None:
+        """Without PID namespaces, what a session leaves running would be
+        adopted by the machine's first process and outlive the build. The
+        zygote and each worker adopt the orphans beneath them instead (a
+        daemon cannot leave its worker's line), and the zygote kills what a
+        session's worker left when it ends (``Zygote.bury_orphans``)."""
+        namespaces.prctl(namespaces.PR_SET_CHILD_SUBREAPER, 1)
+        self.adopts_orphans = True
 
     def shared_rules(self) -> landlock.Rules:
         """The rules every session has: read the system, Python and the
@@ -317,6 +329,8 @@ class Sandbox:
         if self.mode == "off":
             return directory
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
+        if self.adopts_orphans:
+            namespaces.prctl(namespaces.PR_SET_CHILD_SUBREAPER, 1)
         if self.own_keyrings:  # not the zygote's, shared by every session
             namespaces.new_session_keyring()
         if "processes" in self.have:

@@ -9,9 +9,9 @@ need one delegated to the builder's user.
 
 A process belongs to the session whose worker it descends from. A session
 cannot leave that line: an orphan is adopted by its session's worker (the
-first process of its PID namespace), and a nested PID namespace is still
-seen whole from the zygote's. Where there is no PID namespace, the process
-session the worker started (``setsid``) stands in for it.
+first process of its PID namespace, or, without PID namespaces, a
+subreaper), and a nested PID namespace is still seen whole from the
+zygote's.
 
 A process counts its proportional set size (a page shared by ``n``
 processes counts ``1/n`` in each), so the zygote's pages, which every worker
@@ -24,23 +24,28 @@ PAGE = os.sysconf("SC_PAGE_SIZE")
 PROPORTIONAL = (b"Pss:", b"SwapPss:")  # lines of smaps_rollup, in kB
 
 
-def owners(workers) -> dict[int, int]:
-    """Every process of this ``/proc`` that belongs to a session: pid ->
-    the pid of its session's worker (``workers``, a set of pids)."""
+def parents() -> dict[int, int]:
+    """Every process of this ``/proc``, and its parent."""
     parent: dict[int, int] = {}
-    process_session: dict[int, int] = {}
     with os.scandir("/proc") as entries:
         for entry in entries:
             if not entry.name.isdigit():
                 continue
             try:
                 with open(f"/proc/{entry.name}/stat", "rb") as file:
-                    # after the name (which may hold anything): state ppid pgrp sid
-                    fields = file.read().rpartition(b")")[2].split()
+                    # after the name (which may hold anything): state, ppid
+                    parent[int(entry.name)] = int(
+                        file.read().rpartition(b")")[2].split()[1]
+                    )
             except OSError:  # it has just ended
                 continue
-            pid = int(entry.name)
-            parent[pid], process_session[pid] = int(fields[1]), int(fields[3])
+    return parent
+
+
+def owners(workers) -> dict[int, int]:
+    """Every process of this ``/proc`` that belongs to a session: pid ->
+    the pid of its session's worker (``workers``, a set of pids)."""
+    parent = parents()
     owner = {worker: worker for worker in workers if worker in parent}
     for pid in parent:
         line, ancestor = [], pid
@@ -49,10 +54,8 @@ def owners(workers) -> dict[int, int]:
             ancestor = parent.get(ancestor, 0)
             if ancestor == 0 or len(line) > len(parent):  # the top; (a loop)
                 break
-        found = owner.get(ancestor, 0)
-        for member in line:  # (without a PID namespace: the worker's setsid)
-            alone = process_session[member] if process_session[member] in workers else 0
-            owner[member] = found or alone
+        for member in line:
+            owner[member] = owner.get(ancestor, 0)
     return {pid: worker for pid, worker in owner.items() if worker}
 
 

@@ -144,6 +144,7 @@ class Zygote:
         self.by_pipe: dict[int, Child] = {}
         self.by_watch: dict[int, Child] = {}
         self.pidfds = job.get("exits", "pidfd") == "pidfd" and hasattr(os, "pidfd_open")
+        self.pidfds = self.pidfds and not sandbox.adopts_orphans  # (reaped too)
         self.signals: list[int] = []  # the SIGCHLD pipe, without pidfds
         self.memory_limit = None if sandbox.mode == "off" else sandbox.memory
         self.memory_checked = 0.0  # when sessions' memory was last added up
@@ -372,6 +373,8 @@ class Zygote:
             code = WorkerExit.LINGERED
         else:
             code = os.waitstatus_to_exitcode(status)
+        if self.sandbox.adopts_orphans:
+            self.bury_orphans()
         timed_out = math.nan if child.killed_after is None else child.killed_after
         ending = ENDING.pack(code, timed_out, seconds, child.over_memory)
         self.send(HEAD.pack(FromZygote.ENDED, child.session), ending)
@@ -410,6 +413,28 @@ class Zygote:
     def kill_children(self) -> None:
         for pid in self.children:
             kill(pid)
+        if self.sandbox.adopts_orphans:
+            for pid in list(self.children):
+                with suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+            self.children.clear()
+            self.bury_orphans()
+
+    def bury_orphans(self) -> None:
+        """Kill and reap every child of the zygote's that is not a running
+        worker: without PID namespaces, what the sessions that have ended
+        left running (each worker adopts its orphans, so nothing of a
+        running session's is the zygote's child)."""
+        for _ in range(1000):  # (each round, the orphans' own children)
+            orphans = [p for p in children_of(os.getpid()) if p not in self.children]
+            if not orphans:
+                return
+            for pid in orphans:
+                with suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            for pid in orphans:
+                with suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
 
 
 class Directories:
@@ -445,6 +470,18 @@ class Directories:
             import shutil  # (rare: a session without a private /tmp left files)
 
             shutil.rmtree(directory, ignore_errors=True)
+
+
+def children_of(pid: int) -> list[int]:
+    """The pids of ``pid``'s children (of its main thread: the zygote has
+    no other)."""
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as file:
+            return [int(child) for child in file.read().split()]
+    except FileNotFoundError:  # (a kernel without CONFIG_PROC_CHILDREN)
+        from . import session_memory
+
+        return [p for p, parent in session_memory.parents().items() if parent == pid]
 
 
 def kill(pid: int) -> None:
