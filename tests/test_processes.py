@@ -10,6 +10,7 @@ from block_results import block_request
 from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
 from executable_blocks.protocol import BlockResult
+from executable_blocks.zygote import preload, preloadable
 from executable_blocks.zygote_client import Timeout, ZygoteClient
 from helpers import block_waiting_for, eventually
 
@@ -472,3 +473,49 @@ def test_a_huge_exception_message_is_shortened_before_the_log(zygote):
     assert "more characters]" in traceback
     assert traceback.startswith("Traceback (most recent call last):")
     assert traceback.rstrip().endswith("x" * 100)
+
+
+def test_a_module_that_runs_a_program_is_left_to_its_block(code_dir):
+    """A post can name a program's module (``venv.__main__`` runs venv with
+    the zygote's arguments): the zygote, outside the sandbox's Landlock and
+    filter, does not import it, and lives; the block's worker does."""
+    zygote = ZygoteClient([], [str(code_dir)])
+    try:
+        zygote.preload(["venv.__main__", "antigravity", "colorsys"])
+        names = {"venv.__main__", "antigravity", "colorsys"}
+        probe = f"import sys\nprint(sorted(set(sys.modules) & {names!r}))\n"
+        assert run(zygote, probe).stdout == "['colorsys']\n"
+        result = run(zygote, "import venv.__main__")
+        assert isinstance(result, BlockResult), result
+        assert result.exception.type == "SystemExit"
+    finally:
+        zygote.close()
+
+
+def test_a_module_that_exits_or_prints_as_it_is_preloaded_changes_nothing(
+    tmp_path, monkeypatch, capfd
+):
+    (tmp_path / "noisy_exit.py").write_text(
+        "print('hello from an import')\nraise SystemExit(3)\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    preload(["noisy_exit"])  # returns, and says nothing
+    assert capfd.readouterr() == ("", "")
+
+
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("numpy", True),
+        ("matplotlib.pyplot", True),
+        ("venv.__main__", False),
+        ("__hello__", False),
+        ("antigravity", False),
+        ("this", False),
+        ("idlelib.idle", False),
+        ("turtledemo.clock", False),
+        ("thisisnot", True),
+    ],
+)
+def test_what_the_zygote_preloads(name, expected):
+    assert preloadable(name) is expected

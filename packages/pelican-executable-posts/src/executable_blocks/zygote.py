@@ -21,6 +21,7 @@ Runs as ``python -c "from executable_blocks.zygote import main; main()"``,
 with the control socket's file descriptor and a JSON description of its job.
 """
 
+import contextlib
 import gc
 import importlib
 import json
@@ -56,10 +57,33 @@ MEMORY_INTERVAL = 0.25
 MEMORY_SHARE = 20
 
 
+# Modules whose import runs a program, which the zygote (outside the
+# sandbox's Landlock and filter) must not: a block still imports them, in
+# its worker. Besides these, every ``__main__`` (and ``__hello__``).
+PROGRAMS = frozenset(("antigravity", "this", "idlelib.idle", "turtledemo"))
+
+
+def preloadable(name: str) -> bool:
+    """Whether the zygote may import ``name`` for the blocks: a module, not
+    a program a post names to have it run outside the sandbox."""
+    parts = name.split(".")
+    if any(part.startswith("__") for part in parts):
+        return False
+    return not any(".".join(parts[: n + 1]) in PROGRAMS for n in range(len(parts)))
+
+
 def preload(modules: list[str]) -> None:
-    for name in modules:
-        with suppress(Exception):  # the block that needs it reports the failure
-            importlib.import_module(name)
+    """Import ``modules`` (those that are preloadable). What they print is
+    dropped (the build's log is not theirs), and one that fails, exits
+    included, is left to the block that imports it, which reports it."""
+    with (
+        open(os.devnull, "w") as nowhere,
+        contextlib.redirect_stdout(nowhere),
+        contextlib.redirect_stderr(nowhere),
+    ):
+        for name in filter(preloadable, modules):
+            with suppress(Exception, SystemExit):
+                importlib.import_module(name)
 
 
 class Child:
@@ -492,6 +516,7 @@ def kill(pid: int) -> None:
 
 def main() -> None:
     control, job = int(sys.argv[1]), json.loads(sys.argv[2])
+    sys.argv = ["-c"]  # not its arguments, for what it imports (see preload)
     # For the processes blocks start (the zygote's own path is made by now)
     paths = [os.environ.get("PYTHONPATH", ""), *job["code_dirs"]]
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
