@@ -297,6 +297,33 @@ def test_memory_files_no_process_maps_count_in_its_memory(lean_zygote):
     ended_over_memory(lean_zygote, code)
 
 
+UNDUMPABLE = (
+    "import ctypes\nctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE\n"
+)
+
+
+@pytest.mark.parametrize(
+    "hoard",
+    [
+        "files = [os.memfd_create(f'hoard{i}') for i in range(3)]\n"
+        "for fd in files:\n"
+        "    os.write(fd, bytes(200 << 20))\n",
+        "with open('/tmp/hoard', 'wb') as file:\n"
+        "    for _ in range(6):\n"
+        "        file.write(bytes(100 << 20))\n",
+    ],
+    ids=["memory-files", "tmp"],
+)
+def test_a_session_that_makes_itself_undumpable_is_added_up_all_the_same(
+    lean_zygote, hoard
+):
+    """An undumpable process hides its descriptors and its root from other
+    processes of the builder's user; the zygote, started anew in the
+    sandbox's user namespace, still sees them."""
+    code = "import os, time\n" + UNDUMPABLE + hoard + "time.sleep(60)\n"
+    ended_over_memory(lean_zygote, code)
+
+
 def test_pages_a_sessions_processes_share_count_once(lean_zygote):
     """A block holding 300 MiB forks four children that keep it shared:
     their resident sets add up to 1.5 GiB, the memory they hold to 300."""
@@ -557,7 +584,7 @@ def test_a_project_under_tmp_stays_readable_in_the_private_tmp(tmp_path):
         system = sandbox.system_paths
         sandbox.system_paths = lambda: [*system(), str(library.parent)]
         box = sandbox.Sandbox({"mode": "strict", "read": []})
-        box.enter(keep_fds=[])
+        box.enter(keep_fds=[], start_anew=False)
         box.before_fork()
         pid = os.fork()
         if pid == 0:
@@ -592,7 +619,7 @@ def test_a_root_builders_sessions_read_only_what_others_may(shared):
         sandbox.system_paths = lambda: [*system(), str(tree)]
         sandbox.OWNER_ONLY_TREES = (str(tree),)
         box = sandbox.Sandbox({"mode": "strict", "read": []})
-        box.enter(keep_fds=[])
+        box.enter(keep_fds=[], start_anew=False)
         box.before_fork()
         read, write = os.pipe()
         pid = os.fork()

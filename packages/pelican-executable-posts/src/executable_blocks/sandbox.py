@@ -124,18 +124,33 @@ class Sandbox:
         self.own_keyrings = False  # each worker joins a session keyring
         self.adopts_orphans = False  # no PID namespaces: see adopt_orphans
         self.zygote_env: dict[str, str | None] = {}  # while workers' is set
+        self.entered = policy.get("entered")  # (see enter)
+        self.builder_is_root = False
 
     # -- in the zygote ----------------------------------------------------
 
-    def enter(self, keep_fds: list[int]) -> None:
+    def enter(self, keep_fds: list[int], start_anew: bool = True) -> bool:
         """Set up the zygote's part. With a PID namespace, this process
-        stays outside it only to wait: the zygote goes on in its child."""
+        stays outside it only to wait: the zygote goes on in its child,
+        which then runs its program again (True: ``carried`` is what it
+        passes on to its new self, as the policy's ``entered``), unless
+        not ``start_anew`` (it settles in as it is).
+
+        Why again: what a process may read of another's in ``/proc`` (its
+        memory map, descriptors, root) depends, for one that made itself
+        undumpable, on privilege in the user namespace its program was
+        started in, and a fork keeps its parent's. Started anew in the
+        sandbox's user namespace, the zygote and its workers belong to it,
+        so the zygote can add up the memory of a session that hides."""
         if self.mode == "off":
-            return
+            return False
+        if self.entered is not None:
+            self.settle()
+            return False
         self.take_landlock_and_limits()
         self.take_keyring()
         self.take_socket_filter()
-        builder_is_root = os.geteuid() == 0
+        self.builder_is_root = os.geteuid() == 0
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
         except OSError as error:
@@ -143,14 +158,38 @@ class Sandbox:
                 self.why[part] = f"no user namespace ({error.strerror})"
             self.check()
             self.adopt_orphans()
-            return
+            return False
         self.have |= {"user", "pid", "mount", "ipc"}
         wait_outside(keep_fds)
+        self.entered = self.carried()
+        if not start_anew:
+            self.settle()
+        return start_anew
+
+    def carried(self) -> dict:
+        """What the zygote found before it started anew (``enter``)."""
+        return {
+            "have": sorted(self.have),
+            "why": self.why,
+            "landlock_abi": self.landlock_abi,
+            "own_keyrings": self.own_keyrings,
+            "socket_filter": self.socket_filter.hex(),
+            "builder_is_root": self.builder_is_root,
+        }
+
+    def settle(self) -> None:
+        """The rest of ``enter``, in the zygote started anew in its user,
+        mount, PID and IPC namespaces."""
+        entered = self.entered
+        self.have, self.why = set(entered["have"]), dict(entered["why"])
+        self.landlock_abi = entered["landlock_abi"]
+        self.own_keyrings = entered["own_keyrings"]
+        self.socket_filter = bytes.fromhex(entered["socket_filter"])
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
         proc_flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
         namespaces.mount("proc", "/proc", "proc", proc_flags)
-        if builder_is_root:
+        if entered["builder_is_root"]:
             hide_what_others_cannot_read(OWNER_ONLY_TREES)
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.probe_network_and_processes()

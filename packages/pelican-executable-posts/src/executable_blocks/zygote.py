@@ -17,8 +17,9 @@ copied for it. So the zygote imports little of its own: not
 ``multiprocessing`` (which brings ``threading``, whose after-fork hook runs
 in every child), not ``tempfile`` (``random`` reseeds in every child).
 
-Runs as ``python -c "from executable_blocks.zygote import main; main()"``,
-with the control socket's file descriptor and a JSON description of its job.
+Runs as ``python -c COMMAND`` (``COMMAND`` below), with the control
+socket's file descriptor and a JSON description of its job; once in its
+sandbox's namespaces, it runs so again there (``Sandbox.enter`` says why).
 """
 
 import contextlib
@@ -47,6 +48,7 @@ from .protocol import (
 )
 from .sandbox import Sandbox, SandboxError
 
+COMMAND = "from executable_blocks.zygote import main; main()"
 READ = select.POLLIN | select.POLLHUP | select.POLLERR
 LONGEST_WAIT = 60_000  # milliseconds: poll() takes a C int
 EXIT_GRACE = 5.0  # seconds a worker has to exit after its last result
@@ -517,16 +519,19 @@ def kill(pid: int) -> None:
 def main() -> None:
     control, job = int(sys.argv[1]), json.loads(sys.argv[2])
     sys.argv = ["-c"]  # not its arguments, for what it imports (see preload)
-    # For the processes blocks start (the zygote's own path is made by now)
-    paths = [os.environ.get("PYTHONPATH", ""), *job["code_dirs"]]
-    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     sandbox = Sandbox(job.get("sandbox", {}))
     try:
-        sandbox.enter(keep_fds=[control])
+        if sandbox.enter(keep_fds=[control]):
+            job["sandbox"] = {**job["sandbox"], "entered": sandbox.carried()}
+            arguments = ["-c", COMMAND, str(control), json.dumps(job)]
+            os.execv(sys.executable, [sys.executable, *arguments])
     except (SandboxError, OSError) as error:
         report = {"error": str(error)}
     else:
         report = sandbox.report()
+    # For the processes blocks start (the zygote's own path is made by now)
+    paths = [os.environ.get("PYTHONPATH", ""), *job["code_dirs"]]
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, paths))
     os.set_blocking(control, True)
     said = HEAD.pack(FromZygote.SANDBOX, 0) + json.dumps(report).encode()
     frames.write_all(control, frames.frame(said))

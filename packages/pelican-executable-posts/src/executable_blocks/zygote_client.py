@@ -44,6 +44,7 @@ from .protocol import (
     WorkerExit,
 )
 from .sandbox import DEFAULT_MEMORY, size
+from .zygote import COMMAND as ZYGOTE_COMMAND
 
 # where executable_blocks is imported from: the zygote imports it from there
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
@@ -218,7 +219,7 @@ class ZygoteClient:
             [
                 python,
                 "-c",
-                "from executable_blocks.zygote import main; main()",
+                ZYGOTE_COMMAND,
                 str(theirs.fileno()),
                 json.dumps(job),
             ],
