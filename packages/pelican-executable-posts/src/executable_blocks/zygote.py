@@ -218,10 +218,10 @@ class Zygote:
         the sessions' memory (None: no session runs)."""
         deadlines = [c.deadline() for c in self.children.values()]
         deadlines = [d for d in deadlines if d is not None]
-        if self.memory_limit and self.children:
-            eldest = min(c.born for c in self.children.values())
+        watched = [c.born for c in self.children.values() if not c.over_memory]
+        if self.memory_limit and watched:
             next_look = self.memory_checked + self.memory_interval
-            deadlines.append(max(next_look, eldest + MEMORY_INTERVAL))
+            deadlines.append(max(next_look, min(watched) + MEMORY_INTERVAL))
         if not deadlines:
             return None
         left = math.ceil((min(deadlines) - time.monotonic()) * 1000)
