@@ -21,8 +21,9 @@ MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
 KEYCTL_JOIN_SESSION_KEYRING = 1
-# keyctl's number differs between architectures (it predates the common table)
-SYS_KEYCTL = {
+# keyctl's number differs between architectures (it predates the common
+# table); seccomp.py's tables take theirs from here
+KEYCTL_NUMBERS = {
     "x86_64": 250,
     "aarch64": 219,
     "riscv64": 219,
@@ -30,7 +31,8 @@ SYS_KEYCTL = {
     "s390x": 280,
     "i686": 288,
     "armv7l": 311,
-}.get(os.uname().machine)
+}
+SYS_KEYCTL = KEYCTL_NUMBERS.get(os.uname().machine)
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)

@@ -20,6 +20,8 @@ import errno
 import os
 import struct
 
+from .namespaces import KEYCTL_NUMBERS
+
 # Each architecture handled: its audit number, and the numbers of the system
 # calls the filter looks at (x86_64's own table; aarch64's is the generic one).
 ARCHITECTURES = {
@@ -33,7 +35,7 @@ ARCHITECTURES = {
             "bpf": 321,
             "add_key": 248,
             "request_key": 249,
-            "keyctl": 250,
+            "keyctl": KEYCTL_NUMBERS["x86_64"],
             "init_module": 175,
             "finit_module": 313,
             "delete_module": 176,
@@ -51,7 +53,7 @@ ARCHITECTURES = {
             "bpf": 280,
             "add_key": 217,
             "request_key": 218,
-            "keyctl": 219,
+            "keyctl": KEYCTL_NUMBERS["aarch64"],
             "init_module": 105,
             "finit_module": 273,
             "delete_module": 106,
