@@ -324,6 +324,25 @@ def test_a_session_that_makes_itself_undumpable_is_added_up_all_the_same(
     ended_over_memory(lean_zygote, code)
 
 
+def test_shared_memory_segments_no_process_attached_count_in_its_memory(
+    lean_zygote,
+):
+    """System V segments, written then detached, hold their pages in the
+    session's IPC namespace, mapped by no process."""
+    code = (
+        "import ctypes, time\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "libc.shmat.restype = ctypes.c_void_p\n"
+        "for _ in range(3):\n"
+        "    segment = libc.shmget(0, 200 << 20, 0o1600)  # IPC_PRIVATE, IPC_CREAT\n"
+        "    address = libc.shmat(segment, None, 0)\n"
+        "    ctypes.memset(address, 1, 200 << 20)\n"
+        "    libc.shmdt(ctypes.c_void_p(address))\n"
+        "time.sleep(60)\n"
+    )
+    ended_over_memory(lean_zygote, code)
+
+
 def test_pages_a_sessions_processes_share_count_once(lean_zygote):
     """A block holding 300 MiB forks four children that keep it shared:
     their resident sets add up to 1.5 GiB, the memory they hold to 300."""

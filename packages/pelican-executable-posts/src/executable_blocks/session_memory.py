@@ -1,8 +1,9 @@
 """How much memory each running session holds, for a limit per session.
 
 An rlimit bounds one process, but a session may start many, and hold memory
-no process maps: files in its ``/tmp`` and ``/dev/shm`` (tmpfs) and memory
-files (``memfd_create``, where its output is captured). The zygote sees
+no process maps: files in its ``/tmp`` and ``/dev/shm`` (tmpfs), memory
+files (``memfd_create``, where its output is captured) and System V
+shared-memory segments no process has attached. The zygote sees
 every process of the sandbox in its ``/proc``, so it can add these up for
 each session, without privilege and on any kernel, where a cgroup would
 need one delegated to the builder's user.
@@ -19,6 +20,8 @@ shares until it writes to them, are not counted once per process.
 """
 
 import os
+
+from . import namespaces
 
 PAGE = os.sysconf("SC_PAGE_SIZE")
 PROPORTIONAL = (b"Pss:", b"SwapPss:")  # lines of smaps_rollup, in kB
@@ -106,11 +109,44 @@ def file_systems_used(worker: int, mounts) -> int:
     return used
 
 
-def held_by_sessions(workers, mounts=(), limit: int | None = None) -> dict[int, int]:
+def detached_segments(worker: int, home: int) -> int:
+    """Bytes in the System V shared-memory segments of the worker's IPC
+    namespace that no process has attached (an attached one counts in the
+    pages of its processes), read from inside that namespace, then back to
+    ``home`` (this process's own, held open)."""
+    try:
+        session = os.open(f"/proc/{worker}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:  # it has just ended
+        return 0
+    try:
+        namespaces.setns(session, namespaces.NEWIPC)
+        try:
+            with open("/proc/sysvipc/shm") as file:
+                header, *segments = [line.split() for line in file]
+        finally:
+            namespaces.setns(home, namespaces.NEWIPC)
+    finally:
+        os.close(session)
+    column = {name: n for n, name in enumerate(header)}
+    return sum(
+        int(s[column["rss"]]) + int(s[column["swap"]])
+        for s in segments
+        if int(s[column["nattch"]]) == 0
+    )
+
+
+def held_by_sessions(
+    workers, mounts=(), limit: int | None = None, home_ipc: int | None = None
+) -> dict[int, int]:
     """Bytes each session holds, by its worker's pid (``mounts``: its own
-    tmpfs mounts). A session's count stops once past ``limit``."""
+    tmpfs mounts; ``home_ipc``: where sessions have IPC namespaces of their
+    own, this process's, held open). A session's count stops once past
+    ``limit``."""
     workers = set(workers)
     held = {worker: file_systems_used(worker, mounts) for worker in workers}
+    if home_ipc is not None:
+        for worker in workers:
+            held[worker] += detached_segments(worker, home_ipc)
     memory_files: set = set()
     for pid, worker in owners(workers).items():
         if limit is None or held[worker] <= limit:

@@ -427,7 +427,16 @@ class Zygote:
         if not due:
             return
         mounts = self.sandbox.private_mount_points()
-        held = session_memory.held_by_sessions(due, mounts, self.memory_limit)
+        # (sessions with mounts of their own have IPC namespaces too; the
+        # zygote's is held only while it looks: a worker must not inherit it)
+        own_ipc = os.open("/proc/self/ns/ipc", os.O_RDONLY) if mounts else None
+        try:
+            held = session_memory.held_by_sessions(
+                due, mounts, self.memory_limit, own_ipc
+            )
+        finally:
+            if own_ipc is not None:
+                os.close(own_ipc)
         for pid, used in held.items():
             if used > self.memory_limit:
                 due[pid].over_memory = used
@@ -505,8 +514,6 @@ def children_of(pid: int) -> list[int]:
         with open(f"/proc/{pid}/task/{pid}/children") as file:
             return [int(child) for child in file.read().split()]
     except FileNotFoundError:  # (a kernel without CONFIG_PROC_CHILDREN)
-        from . import session_memory
-
         return [p for p, parent in session_memory.parents().items() if parent == pid]
 
 
