@@ -533,6 +533,32 @@ def test_a_block_cannot_reach_a_hosts_service_by_its_unix_socket(zygote, shared)
     assert declared.stdout == "b'hello from a host daemon'\n"
 
 
+def test_a_session_with_the_network_is_still_refused_what_exploits_reach_for(
+    zygote,
+):
+    """The network keeps the host's Unix-domain sockets, not io_uring or the
+    kernel keyring (nor the rest of what a kernel exploit reaches for)."""
+    from executable_blocks import seccomp
+
+    numbers = seccomp.ARCHITECTURES[os.uname().machine][1]
+    code = (
+        "import ctypes, socket\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "libc.syscall.restype = ctypes.c_long\n"
+        "def errno_of(*call):\n"
+        "    return ctypes.get_errno() if libc.syscall(*call) < 0 else 0\n"
+        f"print(errno_of({numbers['keyctl']}, 0, -3))  # the session keyring's id\n"
+        f"print(errno_of({numbers['io_uring_setup']}, 8,"
+        " ctypes.create_string_buffer(120)))\n"
+        "socket.socket(socket.AF_UNIX).close()\n"
+        "print('unix sockets')\n"
+    )
+    assert (
+        printed(zygote, code, network=True)
+        == f"{errno.EPERM}\n{errno.EPERM}\nunix sockets\n"
+    )
+
+
 def test_asyncio_and_socketpairs_still_work(zygote):
     code = (
         "import asyncio, socket\n"

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.skipif(
 
 def under_the_filter(action):
     def run():
-        seccomp.refuse_unix_sockets()
+        seccomp.install()
         return action()
 
     return in_child(run)
@@ -74,3 +74,12 @@ def test_other_sockets_and_socketpairs_work():
         return [pair[1].recv(1)]
 
     assert under_the_filter(others) == [b"x"]
+
+
+def test_the_filter_of_a_session_with_the_network_keeps_unix_sockets():
+    def run():
+        seccomp.install(seccomp.compiled(unix_sockets=True))
+        socket.socket(socket.AF_UNIX).close()
+        return system_call("keyctl", 0, -3)
+
+    assert in_child(run) == errno.EPERM

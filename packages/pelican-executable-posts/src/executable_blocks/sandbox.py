@@ -65,7 +65,7 @@ PARTS = {
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
     "keyring": "a session keyring of its own",
-    "sockets": "no Unix-domain sockets without the network (seccomp)",
+    "sockets": "a seccomp filter (no Unix-domain sockets without the network)",
 }
 
 
@@ -121,6 +121,7 @@ class Sandbox:
         self.landlock_abi = 0
         self.rules: landlock.Rules | None = None
         self.socket_filter = b""  # compiled once, installed in each worker
+        self.network_filter = b""  # the same, for sessions with the network
         self.own_keyrings = False  # each worker joins a session keyring
         self.adopts_orphans = False  # no PID namespaces: see adopt_orphans
         self.zygote_env: dict[str, str | None] = {}  # while workers' is set
@@ -174,6 +175,7 @@ class Sandbox:
             "landlock_abi": self.landlock_abi,
             "own_keyrings": self.own_keyrings,
             "socket_filter": self.socket_filter.hex(),
+            "network_filter": self.network_filter.hex(),
             "builder_is_root": self.builder_is_root,
         }
 
@@ -185,6 +187,7 @@ class Sandbox:
         self.landlock_abi = entered["landlock_abi"]
         self.own_keyrings = entered["own_keyrings"]
         self.socket_filter = bytes.fromhex(entered["socket_filter"])
+        self.network_filter = bytes.fromhex(entered["network_filter"])
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
         proc_flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
@@ -236,18 +239,20 @@ class Sandbox:
         self.have.add("keyring")
 
     def take_socket_filter(self) -> None:
-        """The filter that leaves a worker without a network no Unix-domain
-        socket (``seccomp.py``: the host's services listen on them), made
-        once and tried in a child (a filter is for good)."""
+        """The filters (``seccomp.py``) that refuse every worker what kernel
+        exploits reach for, and one without the network its Unix-domain
+        sockets (the host's services listen on them): made once and tried
+        in a child (a filter is for good)."""
         try:
             self.socket_filter = seccomp.compiled()
+            self.network_filter = seccomp.compiled(unix_sockets=True)
         except OSError as error:
             self.why["sockets"] = f"no seccomp filter ({error.strerror})"
             return
         pid = os.fork()
         if pid == 0:
             try:
-                seccomp.refuse_unix_sockets(self.socket_filter)
+                seccomp.install(self.socket_filter)
             except BaseException:  # noqa: BLE001 - the exit code says it
                 os._exit(1)
             os._exit(0)
@@ -376,8 +381,8 @@ class Sandbox:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
         if not network and self.isolated_net is not None:
             namespaces.setns(self.isolated_net, NEWNET)
-        if not network and "sockets" in self.have:
-            seccomp.refuse_unix_sockets(self.socket_filter)
+        if "sockets" in self.have:  # (a session with the network keeps its sockets)
+            seccomp.install(self.network_filter if network else self.socket_filter)
         if self.private_tmp:
             directory = self.private_mounts(reads)
         self.limit()
@@ -529,7 +534,7 @@ def probe(mode: str) -> dict:
     if pid == 0:  # (in a child: the builder keeps its keyring, and its sockets)
         sandbox.take_keyring()
         try:
-            seccomp.refuse_unix_sockets()
+            seccomp.install()
             sandbox.have.add("sockets")
         except OSError:
             pass

@@ -1,5 +1,5 @@
-"""A seccomp filter for the code of a session without the network: no
-Unix-domain sockets, and none of the system calls a kernel exploit reaches for.
+"""A seccomp filter for the code of a session: none of the system calls a
+kernel exploit reaches for, and, without the network, no Unix-domain sockets.
 
 Connecting to a socket by its path is not something Landlock governs, and
 the paths of the host's services stay in a session's mount table: Docker's
@@ -12,7 +12,9 @@ reach nothing else). ``io_uring_setup`` fails too (io_uring can make and
 connect sockets without the system calls a filter sees), and so do the
 system calls a kernel exploit reaches for and a block has no use for
 (``REFUSED``), and those of another architecture's numbering (x86's
-``int 0x80``, x32).
+``int 0x80``, x32). A session that declares the network keeps the host's
+Unix-domain sockets with it (a post that talks to a local database by its
+socket), but not the rest of the filter.
 """
 
 import ctypes
@@ -95,8 +97,11 @@ class SeccompError(OSError):
     """The filter could not be installed (or not on this architecture)."""
 
 
-def program(arch: int, numbers: dict[str, int]) -> list[tuple[int, int, int, int]]:
-    """The filter, as (code, jump if true, jump if false, k)."""
+def program(
+    arch: int, numbers: dict[str, int], unix_sockets: bool = False
+) -> list[tuple[int, int, int, int]]:
+    """The filter, as (code, jump if true, jump if false, k); with
+    ``unix_sockets`` (a session with the network), it allows them."""
     foreign = RET_ERRNO | errno.ENOSYS
     steps = [
         (LD_W_ABS, 0, 0, ARCH),
@@ -108,6 +113,8 @@ def program(arch: int, numbers: dict[str, int]) -> list[tuple[int, int, int, int
     ]
     for name in REFUSED:
         steps += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
+    if unix_sockets:
+        return [*steps, (RET_K, 0, 0, RET_ALLOW)]
     return [
         *steps,
         (JEQ_K, 0, 3, numbers["socket"]),
@@ -118,16 +125,16 @@ def program(arch: int, numbers: dict[str, int]) -> list[tuple[int, int, int, int
     ]
 
 
-def compiled() -> bytes:
+def compiled(unix_sockets: bool = False) -> bytes:
     """The filter for this machine, as the kernel takes it."""
     machine = os.uname().machine
     if machine not in ARCHITECTURES:
         raise SeccompError(errno.ENOSYS, f"no filter for {machine}")
-    steps = program(*ARCHITECTURES[machine])
+    steps = program(*ARCHITECTURES[machine], unix_sockets=unix_sockets)
     return b"".join(struct.pack("=HBBI", *step) for step in steps)
 
 
-def refuse_unix_sockets(code: bytes | None = None) -> None:
+def install(code: bytes | None = None) -> None:
     """Install the filter (``compiled()``, made once by the caller) on this
     process and all it starts from now on."""
     code = compiled() if code is None else code
