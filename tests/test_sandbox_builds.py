@@ -6,6 +6,7 @@ import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -501,6 +502,65 @@ def build_site_without_namespaces(tmp_path, content, mode, env=None):
         timeout=600,
     )
     return result, result.stdout + result.stderr, output
+
+
+# A build whose processes may make a user namespace but not mount in it, as
+# where a policy leaves them no capability there: mount(2) fails with EPERM.
+MOUNT_NUMBER = {"x86_64": 165, "aarch64": 40}.get(os.uname().machine)
+WITHOUT_MOUNTS = """\
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+steps = [(0x20, 0, 0, 0), (0x15, 0, 1, {number}), (0x06, 0, 0, 0x50001),
+         (0x06, 0, 0, 0x7FFF0000)]
+code = b"".join(struct.pack("=HBBI", *step) for step in steps)
+buffer = ctypes.create_string_buffer(code, len(code))
+program = struct.pack("=HxxxxxxQ", len(steps), ctypes.addressof(buffer))
+program = ctypes.create_string_buffer(program, len(program))
+for call in ((38, 1, 0, 0, 0), (22, 2, ctypes.addressof(program), 0, 0)):
+    assert libc.prctl(*map(ctypes.c_ulong, call)) == 0, ctypes.get_errno()
+os.execv(sys.argv[1], sys.argv[1:])
+"""
+
+
+@pytest.mark.skipif(MOUNT_NUMBER is None, reason="mount's number for here")
+@pytest.mark.parametrize("mode", ["strict", "best"])
+def test_a_user_namespace_without_capabilities(tmp_path, mode):
+    """Where a user namespace can be made but no mount made in it, strict
+    refuses at the start saying so, and best builds with what is left."""
+    body = attempts([tmp_path / "planted.txt"], "open(path, 'w')")
+    content = write_site(tmp_path, {"post": body})
+    output = tmp_path / "output"
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            WITHOUT_MOUNTS.format(number=MOUNT_NUMBER),
+            *invoke_command(
+                "build", "--content", str(content), "--output", str(output)
+            ),
+        ],
+        env={
+            **os.environ,
+            "EXEC_SANDBOX": mode,
+            "EXEC_CACHE": str(tmp_path / "cache"),
+            "EXEC_REPORT": str(tmp_path / "output-report.json"),
+        },
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    log = result.stdout + result.stderr
+    missing = "user namespace (no capability in a user namespace"
+    if mode == "strict":
+        assert result.returncode != 0
+        assert "EXEC_SANDBOX=strict: refusing to build" in log and missing in log
+        assert not output.exists()
+    else:
+        assert result.returncode == 0, log
+        assert f"Missing: {missing}" in log
+        assert lines_of(output, "post") == [
+            f"{tmp_path / 'planted.txt'} refused: PermissionError"
+        ]
 
 
 def test_an_infinite_timeout_is_refused_at_its_line(tmp_path):

@@ -152,11 +152,14 @@ class Sandbox:
         self.take_keyring()
         self.take_socket_filter()
         self.builder_is_root = os.geteuid() == 0
+        refused = user_namespace_refused()
         try:
+            if refused:
+                raise OSError(errno.EPERM, refused)
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
         except OSError as error:
-            for part in ("user", "pid", "mount", "ipc", "network", "processes"):
-                self.why[part] = f"no user namespace ({error.strerror})"
+            for part in NAMESPACE_PARTS:
+                self.why[part] = refused or f"no user namespace ({error.strerror})"
             self.check()
             self.adopt_orphans()
             return False
@@ -520,7 +523,35 @@ def wait_outside(keep_fds: list[int]) -> None:
     os._exit(os.waitstatus_to_exitcode(status))
 
 
-PROBED = ("keyring", "sockets", "user")  # a probing child's exit code, bit by bit
+PROBED = ("keyring", "sockets", "user", "mounts")  # a probing child's exit code
+NAMESPACE_PARTS = ("user", "pid", "mount", "ipc", "network", "processes")
+NO_USER_NAMESPACE = "the kernel refused a user namespace"
+NO_CAPABILITY = "no capability in a user namespace (the kernel refused a mount)"
+
+
+def user_namespace_refused() -> str | None:
+    """Why this process cannot build the sandbox in a user namespace (None:
+    it can), found by a child that tries, so this one stays as it is. It
+    makes the first mount the sandbox makes, too: some systems let a
+    program make a user namespace but give it no capability there (an
+    AppArmor policy can), and none of the sandbox can be built in it."""
+    pid = os.fork()
+    if pid == 0:
+        code = 0
+        try:
+            namespaces.enter_user_namespace(NEWNS)
+        except BaseException:  # noqa: BLE001 - reported by the exit code
+            code = 1
+        else:
+            try:
+                namespaces.mount(
+                    "none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE
+                )
+            except BaseException:  # noqa: BLE001 - reported by the exit code
+                code = 2
+        os._exit(code)
+    code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
+    return {0: None, 1: NO_USER_NAMESPACE}.get(code, NO_CAPABILITY)
 
 
 def probe(mode: str) -> dict:
@@ -541,6 +572,10 @@ def probe(mode: str) -> dict:
         try:
             namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC | NEWNET)
             sandbox.have.add("user")
+            namespaces.mount(
+                "none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE
+            )
+            sandbox.have.add("mounts")
         except BaseException:  # noqa: BLE001 - reported by the exit code
             pass
         os._exit(sum(1 << i for i, part in enumerate(PROBED) if part in sandbox.have))
@@ -551,15 +586,17 @@ def probe(mode: str) -> dict:
             sandbox.have.add(part)
         else:
             sandbox.why[part] = "the kernel refused it"
-    if got >= 0 and got & (1 << PROBED.index("user")):
+    usable = (1 << PROBED.index("user")) | (1 << PROBED.index("mounts"))
+    if got >= 0 and got & usable == usable:
         sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")
         else:
             sandbox.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
     else:
-        for part in ("user", "pid", "mount", "ipc", "network", "processes"):
-            sandbox.why[part] = "the kernel refused a user namespace"
+        made = got >= 0 and got & (1 << PROBED.index("user"))
+        for part in NAMESPACE_PARTS:
+            sandbox.why[part] = NO_CAPABILITY if made else NO_USER_NAMESPACE
     return sandbox.report()
 
 
