@@ -522,19 +522,40 @@ os.execv(sys.argv[1], sys.argv[1:])
 """
 
 
-@pytest.mark.skipif(MOUNT_NUMBER is None, reason="mount's number for here")
+def without_mounts() -> list[str]:
+    if MOUNT_NUMBER is None:
+        pytest.skip("mount's number for here")
+    return [sys.executable, "-c", WITHOUT_MOUNTS.format(number=MOUNT_NUMBER)]
+
+
+def with_part_of_proc_hidden() -> list[str]:
+    """As in a container: a folder of /proc covered, so no new /proc can be
+    mounted in a namespace made beneath (the kernel shows none but whole)."""
+    cover = 'mount -t tmpfs none /proc/sys && exec "$@"'
+    return ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", cover, "sh"]
+
+
 @pytest.mark.parametrize("mode", ["strict", "best"])
-def test_a_user_namespace_without_capabilities(tmp_path, mode):
-    """Where a user namespace can be made but no mount made in it, strict
-    refuses at the start saying so, and best builds with what is left."""
+@pytest.mark.parametrize(
+    ("around", "missing"),
+    [
+        (without_mounts, "user namespace (no capability in a user namespace"),
+        (with_part_of_proc_hidden, "user namespace (no /proc of its own"),
+    ],
+    ids=["no-capability", "proc-hidden"],
+)
+def test_a_user_namespace_the_sandbox_cannot_be_built_in(
+    tmp_path, mode, around, missing
+):
+    """Where a user namespace can be made but no mount made in it, or no
+    /proc of its own, strict refuses at the start saying so, and best
+    builds with what is left (before, every block failed)."""
     body = attempts([tmp_path / "planted.txt"], "open(path, 'w')")
     content = write_site(tmp_path, {"post": body})
     output = tmp_path / "output"
     result = subprocess.run(
         [
-            sys.executable,
-            "-c",
-            WITHOUT_MOUNTS.format(number=MOUNT_NUMBER),
+            *around(),
             *invoke_command(
                 "build", "--content", str(content), "--output", str(output)
             ),
@@ -550,7 +571,6 @@ def test_a_user_namespace_without_capabilities(tmp_path, mode):
         timeout=600,
     )
     log = result.stdout + result.stderr
-    missing = "user namespace (no capability in a user namespace"
     if mode == "strict":
         assert result.returncode != 0
         assert "EXEC_SANDBOX=strict: refusing to build" in log and missing in log

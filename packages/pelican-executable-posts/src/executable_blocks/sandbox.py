@@ -523,35 +523,55 @@ def wait_outside(keep_fds: list[int]) -> None:
     os._exit(os.waitstatus_to_exitcode(status))
 
 
-PROBED = ("keyring", "sockets", "user", "mounts")  # a probing child's exit code
+PROBED = ("keyring", "sockets")  # a probing child's exit code, bit by bit
 NAMESPACE_PARTS = ("user", "pid", "mount", "ipc", "network", "processes")
 NO_USER_NAMESPACE = "the kernel refused a user namespace"
 NO_CAPABILITY = "no capability in a user namespace (the kernel refused a mount)"
+NO_PROC = (
+    "no /proc of its own (the kernel refused to mount one; it does where"
+    " parts of /proc are hidden, as in a container)"
+)
 
 
 def user_namespace_refused() -> str | None:
     """Why this process cannot build the sandbox in a user namespace (None:
     it can), found by a child that tries, so this one stays as it is. It
-    makes the first mount the sandbox makes, too: some systems let a
+    makes the mounts the sandbox starts with, too: some systems let a
     program make a user namespace but give it no capability there (an
-    AppArmor policy can), and none of the sandbox can be built in it."""
+    AppArmor policy can), and a container whose ``/proc`` has parts hidden
+    lets no new ``/proc`` be mounted; none of the sandbox can be built then."""
     pid = os.fork()
     if pid == 0:
-        code = 0
-        try:
-            namespaces.enter_user_namespace(NEWNS)
-        except BaseException:  # noqa: BLE001 - reported by the exit code
-            code = 1
-        else:
-            try:
-                namespaces.mount(
-                    "none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE
-                )
-            except BaseException:  # noqa: BLE001 - reported by the exit code
-                code = 2
-        os._exit(code)
+        os._exit(_try_the_sandboxs_start())
     code = os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
-    return {0: None, 1: NO_USER_NAMESPACE}.get(code, NO_CAPABILITY)
+    return refusal(code)
+
+
+def refusal(code: int) -> str | None:
+    """What ``_try_the_sandboxs_start``'s code says was refused."""
+    return {0: None, 1: NO_USER_NAMESPACE, 2: NO_CAPABILITY}.get(code, NO_PROC)
+
+
+def _try_the_sandboxs_start() -> int:
+    """In a child: 0 if the sandbox's namespaces and first mounts can be
+    made, else which failed (1: the user namespace, 2: a mount, 3: /proc)."""
+    try:
+        namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
+    except BaseException:  # noqa: BLE001 - reported by the exit code
+        return 1
+    try:
+        namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
+    except BaseException:  # noqa: BLE001
+        return 2
+    pid = os.fork()  # (the first process of the new PID namespace)
+    if pid == 0:
+        flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
+        try:
+            namespaces.mount("proc", "/proc", "proc", flags)
+        except BaseException:  # noqa: BLE001
+            os._exit(3)
+        os._exit(0)
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def probe(mode: str) -> dict:
@@ -569,34 +589,27 @@ def probe(mode: str) -> dict:
             sandbox.have.add("sockets")
         except OSError:
             pass
-        try:
-            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC | NEWNET)
-            sandbox.have.add("user")
-            namespaces.mount(
-                "none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE
-            )
-            sandbox.have.add("mounts")
-        except BaseException:  # noqa: BLE001 - reported by the exit code
-            pass
-        os._exit(sum(1 << i for i, part in enumerate(PROBED) if part in sandbox.have))
+        got = sum(1 << i for i, part in enumerate(PROBED) if part in sandbox.have)
+        os._exit(got | _try_the_sandboxs_start() << len(PROBED))
     _, status = os.waitpid(pid, 0)
     got = os.waitstatus_to_exitcode(status)
-    for bit, part in enumerate(PROBED[:2]):
-        if got >= 0 and got & (1 << bit):
+    if got < 0:  # (killed: nothing is known to work)
+        got = 1 << len(PROBED)
+    for bit, part in enumerate(PROBED):
+        if got & (1 << bit):
             sandbox.have.add(part)
         else:
             sandbox.why[part] = "the kernel refused it"
-    usable = (1 << PROBED.index("user")) | (1 << PROBED.index("mounts"))
-    if got >= 0 and got & usable == usable:
+    refused = refusal(got >> len(PROBED))
+    if refused is None:
         sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")
         else:
             sandbox.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
     else:
-        made = got >= 0 and got & (1 << PROBED.index("user"))
         for part in NAMESPACE_PARTS:
-            sandbox.why[part] = NO_CAPABILITY if made else NO_USER_NAMESPACE
+            sandbox.why[part] = refused
     return sandbox.report()
 
 
