@@ -304,6 +304,36 @@ def test_a_read_only_build_cannot_make_an_entry_a_trusted_build_accepts(tmp_path
     assert SCRIPT not in page(output, "victim")
 
 
+def test_a_read_only_build_given_trusted_keys_ignores_a_key_planted_in_its_state(
+    tmp_path,
+):
+    """A pull request can commit a public key of its own into the state
+    directory of its checkout, and entries it signed into the cache there:
+    its build, which CI gives the trusted keys, must not show what they say
+    (here, what its block did not print)."""
+    stranger = generate("stranger-1")
+    checkout = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("real"))
+    made = build(
+        tmp_path, content, checkout, "made", EXEC_CACHE_SIGNING_KEY=stranger.text()
+    )
+    assert made[0].returncode == 0, made[1]
+    (key,) = checkout.names()
+    entry = checkout.entry(key)
+    lie = replace(entry, result=replace(entry.result, stdout="forged\n"))
+    checkout.sign(key, lie, secret=stranger)
+    (tmp_path / "state" / "cache-signing.pub").write_text(stranger.public.text())
+    ci = {
+        "EXEC_CACHE_READONLY": "1",
+        "EXEC_CACHE_SIGNING_KEY": "",
+        "EXEC_CACHE_TRUSTED_KEYS": TRUSTED.public.text(),
+    }
+    result, log, output = build(tmp_path, content, checkout, "pr", **ci)
+    assert result.returncode == 0, log
+    assert printed(output, "real") == ["real\n"]
+    assert refused(log, "real", key, "stranger-1")
+
+
 SHOWN = """\
 ```python exec="on"
 import sys

@@ -181,3 +181,10 @@ def test_bytes_that_are_not_a_signed_entry_are_refused(blob):
 def test_a_read_only_signer_cannot_seal():
     with pytest.raises(UntrustedEntry, match="read-only"):
         EntrySigner([generate("builder-1").public]).seal("ab" * 32, b"payload")
+
+
+def test_a_read_only_build_given_trusted_keys_trusts_those_alone(tmp_path, monkeypatch):
+    ci, planted = generate("ci-1"), generate("planted-1")
+    (tmp_path / PUBLIC_FILE).write_text(planted.public.text() + "\n")
+    monkeypatch.setenv("EXEC_CACHE_TRUSTED_KEYS", ci.public.text())
+    assert keys_for(tmp_path, read_only=True).trusted == [ci.public]

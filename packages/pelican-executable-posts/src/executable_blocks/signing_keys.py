@@ -24,8 +24,9 @@ Where they come from:
   refuses such a private key.
 - ``EXEC_CACHE_TRUSTED_KEYS``: public keys, separated by commas or white space
   (more than one while a key is rotated in or out). A trusted builder also
-  trusts its own key; a read-only one trusts ``cache-signing.pub`` if there
-  is one, and never reads or makes a secret key.
+  trusts its own key; a read-only one never reads or makes a secret key, and
+  trusts ``cache-signing.pub`` of its state directory only when it is given
+  no trusted keys.
 """
 
 import base64
@@ -248,12 +249,17 @@ def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:
 
 def trusted_keys(state_dir: Path, own: SecretKey | None) -> list[PublicKey]:
     """The keys whose signatures this build accepts: those of
-    ``EXEC_CACHE_TRUSTED_KEYS``, and its own (or, without one, the public key
-    file of ``state_dir`` if there is one)."""
+    ``EXEC_CACHE_TRUSTED_KEYS``, and its own. A read-only build given none
+    trusts the public key file of ``state_dir``, if there is one (a local
+    check of what this machine built); given some, those alone: its state
+    directory may lie in a checkout of the changes it builds, where a pull
+    request can put a key of its own beside entries it signed."""
     text = os.environ.get(TRUSTED_ENVIRONMENT, "")
     keys = parse_publics(text, f"${TRUSTED_ENVIRONMENT}")
     if own is not None:
         return [*keys, own.public]
+    if keys:
+        return keys
     path = state_dir / PUBLIC_FILE
     try:
         text = path.read_text(encoding="ascii")
