@@ -15,6 +15,7 @@ from executable_blocks.cache import (
     key_parts,
     miss_reason,
 )
+from executable_blocks.errors import MalformedIndex
 from executable_blocks.protocol import CacheEntry, Picture
 
 
@@ -158,6 +159,19 @@ def test_read_only_store_writes_nothing_and_makes_no_key(tmp_path):
     store.save_index({"post.md::main::0": {"code": "x"}})
     assert store.get("12" * 32) is None
     assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['{"post.md::main::0": {"code"', "[]", '{"post.md::main::0": 5}', "[" * 100_000],
+    ids=["cut-short", "a-list", "parts-not-a-mapping", "nested-too-deeply"],
+)
+def test_a_malformed_index_is_said_naming_its_file(tmp_path, text):
+    store = ResultStore(tmp_path / "cache", tmp_path)
+    store.save_index({})
+    (tmp_path / "cache" / "index.json").write_text(text)
+    with pytest.raises(MalformedIndex, match="index.json"):
+        store.load_index()
 
 
 def test_index_round_trips_and_is_private(tmp_path):

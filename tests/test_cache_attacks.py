@@ -334,6 +334,21 @@ def test_a_read_only_build_given_trusted_keys_ignores_a_key_planted_in_its_state
     assert refused(log, "real", key, "stranger-1")
 
 
+def test_a_malformed_index_in_the_cache_is_a_warning_not_a_crash(tmp_path):
+    """The index (what explains misses) of a cache in a folder may lie in a
+    checkout a pull request wrote; one that is JSON but not an index ended
+    the build with a traceback."""
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("fine"))
+    index = tmp_path / "cache" / "index.json"
+    index.parent.mkdir(parents=True, exist_ok=True)
+    index.write_text("[" * 100_000)
+    result, log, output = build(tmp_path, content, cache, "site")
+    assert result.returncode == 0, log
+    assert "index.json: not an index of blocks' key parts; it is made anew" in log
+    assert printed(output, "fine") == ["fine\n"]
+
+
 SHOWN = """\
 ```python exec="on"
 import sys

@@ -35,7 +35,7 @@ from signed_pickle.serializer import RestrictedUnpickler
 from . import protocol
 from .atomic import write_atomically
 from .entry_signature import EntrySigner, parts
-from .errors import MalformedResult, UntrustedEntry
+from .errors import MalformedIndex, MalformedResult, UntrustedEntry
 from .protocol import CacheEntry
 from .result_shape import check_entry
 from .signing_keys import Keys, keys_for, private_directory
@@ -193,11 +193,26 @@ class ResultStore:
 
     def load_index(self) -> dict:
         """Last build's key parts for each block, and whether it failed, to
-        explain misses."""
+        explain misses. ``MalformedIndex`` if the file is not such an index
+        (it may lie in a checkout of the changes built, and a build must not
+        end on it)."""
         try:
-            return json.loads(self.index_path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            text = self.index_path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return {}
+        except (OSError, UnicodeDecodeError) as error:
+            raise MalformedIndex(f"{self.index_path}: {error}") from None
+        try:
+            index = json.loads(text)
+        except (ValueError, RecursionError):
+            index = None
+        if not isinstance(index, dict) or not all(
+            isinstance(parts, dict) for parts in index.values()
+        ):
+            raise MalformedIndex(
+                f"{self.index_path}: not an index of blocks' key parts"
+            )
+        return index
 
     def save_index(self, index: dict) -> None:
         if not self.read_only:  # a read-only build leaves no trace

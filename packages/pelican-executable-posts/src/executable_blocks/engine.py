@@ -18,7 +18,7 @@ from pathlib import Path
 from . import cache as cache_module
 from . import render
 from .blocks import Block
-from .errors import BlockError, MalformedResult, NotRun, WorkerLost
+from .errors import BlockError, MalformedIndex, MalformedResult, NotRun, WorkerLost
 from .judge import judge
 from .paths import shown
 from .protocol import (
@@ -106,7 +106,11 @@ class Engine:
         self.timeout = timeout
         self.fresh = fresh
         self.progress = progress
-        self.index = cache.load_index()
+        try:
+            self.index = cache.load_index()
+        except MalformedIndex as error:
+            logger.warning("%s; it is made anew (it only explains misses)", error)
+            self.index = {}
         self.new_index: dict = {}
         self.sessions: dict[str, list[Session]] = {}
         # path -> the blocks last judged (the reader's list) and their outcomes

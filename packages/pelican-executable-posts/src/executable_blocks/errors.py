@@ -54,3 +54,7 @@ class TookTooLong(ExecutionError):
 
 class MalformedResult(ExecutionError):
     """A block's result that is not the plain data a worker makes."""
+
+
+class MalformedIndex(ExecutionError):
+    """The cache's index (what explains misses) is not one: it is made anew."""
