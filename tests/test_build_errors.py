@@ -69,3 +69,12 @@ def test_valid_extra_post_builds(content, tmp_path):
     result, log, output = build_with(content, tmp_path, "fine.md", GOOD_HEADER.encode())
     assert result.returncode == 0, log
     assert (output / "2009" / "01" / "broken" / "index.html").is_file()
+
+
+def test_a_block_nested_too_deeply_to_parse_fails_at_its_line(content, tmp_path):
+    deep = "x" + ".a" * 100_000
+    data = (GOOD_HEADER + f'\n```python exec="on"\n{deep}\n```\n').encode()
+    result, log, output = build_with(content, tmp_path, "deep.md", data)
+    assert result.returncode != 0
+    assert "posts/deep.md:7: RecursionError" in log  # (its fence: no line ran)
+    assert "Traceback" not in log.split("posts/deep.md:7")[0]

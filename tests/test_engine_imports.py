@@ -31,3 +31,17 @@ def test_a_module_that_cannot_be_read_is_skipped(tmp_path):
     (tmp_path / "broken.py").write_bytes(b"\xff\xfe not utf-8")
     engine = engine_for(tmp_path)
     assert engine.imports(session_of("import broken\n")) == set()
+
+
+def test_code_python_cannot_parse_imports_nothing(tmp_path):
+    """Nesting too deep for the parser raises RecursionError or MemoryError
+    (not SyntaxError), which ended the build with a traceback."""
+    (tmp_path / "deep.py").write_text("import math\nx" + ".a" * 100_000 + "\n")
+    engine = engine_for(tmp_path)
+    for code in (
+        "x" + ".a" * 100_000,
+        "-" * 100_000 + "1",
+        "print(1)\0",
+        "import deep",
+    ):
+        assert engine.imports(session_of(code)) == set(), code[:10]

@@ -71,10 +71,13 @@ class Session:
 
 
 def imports_of(code: str) -> set[str]:
-    """Modules a block imports at its top level (for the zygote to preload)."""
+    """Modules a block imports at its top level (for the zygote to preload).
+    Code Python cannot parse (a syntax error; nesting too deep for the
+    parser, which raises ``RecursionError`` or ``MemoryError``; a null
+    byte) imports nothing here: its worker reports it at its line."""
     try:
         tree = ast.parse(code)
-    except SyntaxError:
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
         return set()
     found = set()
     for node in ast.walk(tree):
