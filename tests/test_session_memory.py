@@ -116,3 +116,11 @@ def test_a_processs_own_pages_count_whole_and_shared_ones_in_part():
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_workers_tmp_that_is_still_the_zygotes_counts_nothing(worker):
+    """A worker slow to mount its own /tmp (a busy machine) sees the
+    zygote's, which is the machine's disk: a build on a loaded machine had
+    trivial sessions killed for holding the disk's 24 GB."""
+    assert os.statvfs("/tmp").f_blocks > os.statvfs("/tmp").f_bfree  # (in use)
+    assert session_memory.file_systems_used(worker.pid, ["/tmp", "/dev/shm"]) == 0

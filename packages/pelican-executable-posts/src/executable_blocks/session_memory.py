@@ -98,11 +98,16 @@ def process_memory(pid: int, memory_files: set) -> int:
 
 def file_systems_used(worker: int, mounts) -> int:
     """Bytes in the worker's own tmpfs mounts (``mounts``: their paths as
-    the worker sees them), read through its root in ``/proc``."""
+    the worker sees them), read through its root in ``/proc``. A path that
+    is still the zygote's file system (a worker slow to make its mounts, on
+    a busy machine) is not the session's: the machine's disk is not."""
     used = 0
     for mount in mounts:
+        path = f"/proc/{worker}/root{mount}"
         try:
-            info = os.statvfs(f"/proc/{worker}/root{mount}")
+            if os.stat(path).st_dev == os.stat(mount).st_dev:
+                continue
+            info = os.statvfs(path)
         except OSError:  # it has just ended
             continue
         used += (info.f_blocks - info.f_bfree) * info.f_frsize
@@ -117,6 +122,9 @@ def detached_segments(worker: int, home: int) -> int:
     try:
         session = os.open(f"/proc/{worker}/ns/ipc", os.O_RDONLY | os.O_CLOEXEC)
     except OSError:  # it has just ended
+        return 0
+    if os.fstat(session).st_ino == os.fstat(home).st_ino:  # (not its own yet)
+        os.close(session)
         return 0
     try:
         namespaces.setns(session, namespaces.NEWIPC)
