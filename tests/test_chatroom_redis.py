@@ -55,6 +55,15 @@ async def everyone_sees(client, nicks: list[str]) -> bool:
     return False
 
 
+async def joined_seen_by(client, nick: str) -> None:
+    """Wait for the presence frame that says ``nick`` joined (an earlier
+    frame, batched over half a second, may still be on its way: the one
+    of the client's own joining, say)."""
+    async with asyncio.timeout(5):
+        while nick not in (await receive(client, "presence"))["joined"]:
+            pass
+
+
 def run(scenario):
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
@@ -70,7 +79,7 @@ def test_clients_on_two_processes_share_messages_presence_and_history(two_chats)
         bob, welcome = await joined(second, "bob")
         assert welcome["online"] == ["ada", "bob", "carol"]
         assert [m["text"] for m in welcome["history"]] == ["before bob"]
-        assert "bob" in (await receive(ada, "presence"))["joined"]
+        await joined_seen_by(ada, "bob")
         await bob.send(json.dumps({"type": "say", "text": "hi ada"}))
         for client in (ada, bob):
             message = await receive(client, "message")
