@@ -68,16 +68,29 @@ def test_a_code_folder_that_is_a_link_is_found(tmp_path):
     content, code, outside = site(tmp_path)
     code.rmdir()
     code.symlink_to(outside)
-    assert linked([content, code]) == [(code, str(outside))]
+    assert linked([content, code], tmp_path) == [(code, str(outside))]
 
 
-def test_a_folder_under_a_link_is_found(tmp_path):
-    content, code, outside = site(tmp_path)
-    (tmp_path / "site").symlink_to(tmp_path)
-    under = tmp_path / "site" / "content"
-    assert linked([under, code]) == [(under, str(content))]
+def test_a_content_folder_that_links_to_the_site_itself_is_found(tmp_path):
+    """As ``content -> .``: the whole checkout (its ``.git/config``, where
+    CI keeps a token) would become readable content."""
+    repository = tmp_path / "repository"
+    repository.mkdir()
+    (repository / "content").symlink_to(".")
+    content = repository / "content"
+    found = linked([content, content / "code"], repository)
+    assert [folder for folder, _ in found] == [content, content / "code"]
+
+
+def test_a_link_above_the_site_is_the_machines(tmp_path):
+    """A home folder that is a link (``/home -> /var/home``) is no change
+    to the site."""
+    content, code, _ = site(tmp_path)
+    (tmp_path.parent / f"{tmp_path.name}-home").symlink_to(tmp_path)
+    through = tmp_path.parent / f"{tmp_path.name}-home"
+    assert linked([through / "content", through / "content" / "code"], through) == []
 
 
 def test_folders_without_links_are_fine(tmp_path):
     content, code, _ = site(tmp_path)
-    assert linked([content, code]) == []
+    assert linked([content, code], tmp_path) == []

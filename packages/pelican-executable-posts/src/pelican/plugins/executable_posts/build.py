@@ -140,7 +140,7 @@ class Build:
             f"{shown(folder)}: leads to {target} through a link (the content "
             "and code directories must be folders, not links: blocks may read "
             "what they lead to)"
-            for folder, target in content_links.linked(self.readable)
+            for folder, target in content_links.linked(self.readable, content.parent)
         ]
         said += [
             f"{shown(link)}: a link to {target}, outside the content and code "

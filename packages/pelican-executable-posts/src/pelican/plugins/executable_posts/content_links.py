@@ -15,15 +15,25 @@ import os
 from pathlib import Path
 
 
-def linked(folders: list[Path]) -> list[tuple[Path, str]]:
-    """Each of ``folders`` whose path passes through a link, with where it
-    leads (a relative path is taken from the working directory, whose own
-    links are resolved already)."""
-    return [
-        (folder, os.path.realpath(folder))
-        for folder in folders
-        if os.path.realpath(folder) != os.path.abspath(folder)
-    ]
+def linked(folders: list[Path], site: Path) -> list[tuple[Path, str]]:
+    """Each of ``folders`` whose path passes through a link below ``site``
+    (the folder that holds the content: what a change to the site can
+    make), with where it leads. Links above the site are the machine's (a
+    home folder that is a link) and count for nothing; so do folders
+    outside the site (the builder's own settings)."""
+    site = Path(os.path.abspath(site))
+    found = []
+    for folder in folders:
+        path = Path(os.path.abspath(folder))
+        if not path.is_relative_to(site):
+            continue
+        place = site
+        for part in path.relative_to(site).parts:
+            place = place / part
+            if place.is_symlink():
+                found.append((folder, os.path.realpath(folder)))
+                break
+    return found
 
 
 def leading_out(content: Path, roots: list[Path]) -> list[tuple[Path, str]]:
