@@ -361,6 +361,19 @@ def test_pages_a_sessions_processes_share_count_once(lean_zygote):
     assert printed(lean_zygote, code) == "all within\n"
 
 
+def test_a_process_of_a_session_holds_at_most_4096_descriptors(zygote):
+    """Each could hold a socket's buffers, kernel memory that no count of the
+    session's sees; the builder's hard limit is often 524,288."""
+    code = (
+        "import resource\n"
+        "print(resource.getrlimit(resource.RLIMIT_NOFILE)[1])\n"
+        "resource.setrlimit(resource.RLIMIT_NOFILE, (5000, 5000))\n"
+    )
+    (result,) = session(zygote, code)
+    assert result.stdout == "4096\n"
+    assert result.exception.type == "ValueError"
+
+
 def test_a_file_beyond_the_size_limit_fails_the_block(zygote):
     code = (
         "with open('big', 'wb') as file:\n"

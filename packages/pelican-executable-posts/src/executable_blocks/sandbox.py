@@ -39,6 +39,10 @@ SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
 WORKER_ENV = {"HOME": SCRATCH, "TMPDIR": "/tmp"}  # a worker's, with its own /tmp
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
 PID_MAX_MIN = 301  # the kernel's floor for a PID namespace's pid_max
+# Descriptors a process of a session may hold, whatever the builder's hard
+# limit (often 524,288): what a descriptor holds in the kernel (a socket's
+# buffers) is memory no count of a session's sees.
+OPEN_FILES = 4096
 # Signals that end a process which does not handle them. The kernel spares
 # the first process of a PID namespace those sent from inside it (its own
 # kill, alarm()): a session's worker is that process, so it ends on them
@@ -436,6 +440,9 @@ class Sandbox:
             (resource.RLIMIT_CORE, 0),
         ):
             resource.setrlimit(kind, (value, value))
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        cap = OPEN_FILES if hard == resource.RLIM_INFINITY else min(hard, OPEN_FILES)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(soft, cap), cap))
         if "processes" not in self.have and "user" in self.have:
             # Counted per user of the sandbox's namespace, so shared with the
             # other sessions (and not applied to root): a backstop where
