@@ -6,16 +6,19 @@ own (none of the builder's keys), a user namespace (root over its own
 namespaces, nothing else), mount and IPC namespaces and a PID namespace of
 which the zygote is the first process (so nothing it started outlives it),
 a ``/proc`` that shows only the sandbox, and a network namespace with a
-loopback and nothing else for the sessions that declare no network.
+loopback and nothing else for the sessions that declare no network. (Its
+program then starts anew inside them: see ``enter``. Where they cannot be
+made, the zygote and each worker adopt orphans instead.)
 
 For each session, in its worker (``Sandbox.confine``): a PID namespace of its
 own, whose first process the worker is (when it ends, the kernel kills what
 it left running, daemonised or not; ``pid_max`` there bounds its processes),
 a keyring and an IPC namespace of its own, a private ``/tmp`` (a
 size-limited tmpfs, also its working directory) and ``/dev/shm``, the
-isolated network and no Unix-domain sockets (``seccomp.py``) unless it
-declared the network, limits on memory and file size (and the zygote adds
-up each session's memory: ``session_memory.py``), and Landlock: it may
+isolated network and no Unix-domain sockets unless it declared the
+network, a seccomp filter (``seccomp.py``), limits on memory, file size and
+descriptors (and the zygote adds up each session's memory:
+``session_memory.py``), and Landlock: it may
 read the system, Python and the project's code, write its ``/tmp`` and
 nothing else, and signal nothing outside itself.
 
