@@ -349,6 +349,20 @@ def test_a_malformed_index_in_the_cache_is_a_warning_not_a_crash(tmp_path):
     assert printed(output, "fine") == ["fine\n"]
 
 
+def test_a_read_only_build_that_trusts_its_states_key_file_says_so(tmp_path):
+    """Given no trusted keys, a read-only build trusts the key file of its
+    state directory, which a pull request can write: the log says so."""
+    cache = Cache(str(tmp_path / "cache"), LocalBackend(tmp_path / "cache"))
+    content = write_site(tmp_path, printing("local"))
+    (tmp_path / "state").mkdir()
+    (tmp_path / "state" / "cache-signing.pub").write_text(TRUSTED.public.text())
+    local = {"EXEC_CACHE_READONLY": "1", "EXEC_CACHE_SIGNING_KEY": ""}
+    result, log, _ = build(tmp_path, content, cache, "local", **local)
+    assert result.returncode == 0, log
+    assert "this read-only build trusts" in log and "cache-signing.pub" in log
+    assert "give a build of untrusted changes the trusted keys" in log
+
+
 SHOWN = """\
 ```python exec="on"
 import sys
