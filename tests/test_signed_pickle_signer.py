@@ -117,6 +117,15 @@ def test_validly_signed_but_too_short_timestamped_blob_is_a_bad_signature(body):
         Signer([NEW]).unsign(blob)
 
 
+@pytest.mark.parametrize("flags", [0x02, 0x80, 0xFF])
+def test_a_validly_signed_blob_with_unknown_flags_is_refused(flags):
+    """Its payload may be in a format this version cannot read (compressed,
+    say): taking it as plain data would hand the unpickler something else."""
+    blob = signed_with(NEW, b"SPK1" + bytes([flags]) + b"data")
+    with pytest.raises(BadSignature, match="unknown flags"):
+        Signer([NEW]).unsign(blob)
+
+
 def test_max_age_needs_a_timestamp():
     signer = Signer([NEW])
     with pytest.raises(BadTimeSignature, match="no timestamp"):

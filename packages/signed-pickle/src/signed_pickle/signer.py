@@ -105,6 +105,11 @@ class Signer:
             )
         flags = signed[len(MAGIC)]
         start = len(MAGIC) + 1
+        if flags & ~TIMESTAMPED:  # a format this version does not know
+            raise BadSignature(
+                f"unknown flags {flags:#04x} in the header (made by a newer "
+                "signed_pickle?)"
+            )
         if not flags & TIMESTAMPED:
             if max_age is not None:
                 raise BadTimeSignature(
