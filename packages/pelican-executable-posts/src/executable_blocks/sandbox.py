@@ -160,13 +160,14 @@ class Sandbox:
         self.take_socket_filter()
         self.builder_is_root = os.geteuid() == 0
         refused = user_namespace_refused()
-        try:
-            if refused:
-                raise OSError(errno.EPERM, refused)
-            namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
-        except OSError as error:
+        if refused is None:
+            try:
+                namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
+            except OSError as error:
+                refused = f"no user namespace ({error.strerror})"
+        if refused is not None:
             for part in NAMESPACE_PARTS:
-                self.why[part] = refused or f"no user namespace ({error.strerror})"
+                self.why[part] = refused
             self.check()
             self.adopt_orphans()
             return False
