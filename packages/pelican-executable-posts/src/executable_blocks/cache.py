@@ -148,7 +148,7 @@ class ResultStore:
         keys = keys or keys_for(self.state_dir, read_only)
         if not read_only:
             private_directory(self.state_dir)
-        self.trusted = keys.trusted
+        self.trusted, self.key_file = keys.trusted, keys.key_file
         self.signer = EntrySigner(keys.trusted, keys.signing)
         backend = backend_for(location, s3_client, private=True)
         self.client = Client(backend, read_only=read_only)  # bytes in, bytes out

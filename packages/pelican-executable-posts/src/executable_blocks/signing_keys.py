@@ -247,43 +247,52 @@ def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:
     return key
 
 
-def trusted_keys(state_dir: Path, own: SecretKey | None) -> list[PublicKey]:
-    """The keys whose signatures this build accepts: those of
-    ``EXEC_CACHE_TRUSTED_KEYS``, and its own. A read-only build given none
-    trusts the public key file of ``state_dir``, if there is one (a local
-    check of what this machine built); given some, those alone: its state
-    directory may lie in a checkout of the changes it builds, where a pull
-    request can put a key of its own beside entries it signed."""
+def trusted_keys(own: SecretKey | None) -> list[PublicKey]:
+    """The keys of ``EXEC_CACHE_TRUSTED_KEYS``, and this build's own."""
     text = os.environ.get(TRUSTED_ENVIRONMENT, "")
     keys = parse_publics(text, f"${TRUSTED_ENVIRONMENT}")
-    if own is not None:
-        return [*keys, own.public]
-    if keys:
-        return keys
-    path = state_dir / PUBLIC_FILE
+    return keys if own is None else [*keys, own.public]
+
+
+def public_keys_in(path: Path) -> list[PublicKey]:
+    """The public keys of the file ``path`` (none if there is no such file)."""
     try:
         text = path.read_text(encoding="ascii")
     except FileNotFoundError:
-        return keys
+        return []
     except (OSError, UnicodeDecodeError) as error:
         raise CacheKeyError(
             f"{path}: cannot be read as a public key: {error}"
         ) from None
-    return [*keys, *parse_publics(text, str(path))]
+    return parse_publics(text, str(path))
 
 
 @dataclass(frozen=True)
 class Keys:
-    """What a build signs with (None: it is read-only) and what it trusts."""
+    """What a build signs with (None: it is read-only) and what it trusts;
+    ``key_file``: the file its trusted keys came from, when they came from
+    the state directory's public key file."""
 
     signing: SecretKey | None
     trusted: list[PublicKey]
+    key_file: Path | None = None
 
 
 def keys_for(state_dir: str | Path, read_only: bool) -> Keys:
-    """The keys of a build whose state directory is ``state_dir``; a
-    read-only one gets no secret key, and none is made for it."""
+    """The keys of a build whose state directory is ``state_dir``: those of
+    ``EXEC_CACHE_TRUSTED_KEYS``, and its own. A read-only one gets no secret
+    key, and none is made for it; given no trusted keys, it trusts the
+    public key file of ``state_dir``, if there is one (a local check of what
+    this machine built), and given some, those alone: its state directory
+    may lie in a checkout of the changes it builds, where a pull request
+    can put a key of its own beside entries it signed."""
     refuse_retired_variable()
     state_dir = Path(state_dir)
     signing = None if read_only else signing_key(state_dir)
-    return Keys(signing, trusted_keys(state_dir, signing))
+    trusted = trusted_keys(signing)
+    if signing is None and not trusted:
+        path = state_dir / PUBLIC_FILE
+        from_file = public_keys_in(path)
+        if from_file:
+            return Keys(None, from_file, path)
+    return Keys(signing, trusted)

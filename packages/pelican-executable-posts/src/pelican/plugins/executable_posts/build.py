@@ -29,7 +29,7 @@ from executable_blocks.extension import ExecutableCodeExtension, log_error, outc
 from executable_blocks.paths import shown
 from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
-from executable_blocks.signing_keys import SIGNING_ENVIRONMENT, TRUSTED_ENVIRONMENT
+from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 
 from . import content_links
 from .settings import configured, network_allowed, sandbox_settings, switched_on
@@ -54,13 +54,13 @@ def warn_about_keys(store: ResultStore) -> None:
             "refuses every entry",
             store.state_dir,
         )
-    elif not os.environ.get(TRUSTED_ENVIRONMENT, "").strip():
+    elif store.key_file is not None:
         logger.warning(
             "execution cache: this read-only build trusts %s, as it is given "
             "no EXEC_CACHE_TRUSTED_KEYS; give a build of untrusted changes the "
             "trusted keys (a pull request can put a key of its own in a state "
             "directory that lies in its checkout)",
-            store.state_dir / "cache-signing.pub",
+            store.key_file,
         )
 
 
