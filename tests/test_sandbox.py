@@ -53,9 +53,8 @@ def zygote(request, shared):
     user = request.param
     python = NOBODY_PYTHON if user else None
     options = {"python": python, "user": user} if user else {}
-    zygote = ZygoteClient(
-        [], [str(shared / "code")], sandbox={"mode": "strict"}, **options
-    )
+    policy = {"mode": "strict", "visible": [str(shared)]}
+    zygote = ZygoteClient([], [str(shared / "code")], sandbox=policy, **options)
     zygote.user = user
     yield zygote
     zygote.close()
@@ -546,6 +545,76 @@ def test_a_block_cannot_reach_a_hosts_service_by_its_unix_socket(zygote, shared)
     assert declared.stdout == "b'hello from a host daemon'\n"
 
 
+@pytest.fixture
+def outside():
+    """A folder the sandbox's root does not hold, that every user may use."""
+    root = Path(tempfile.mkdtemp(prefix="outside-", dir="/var/tmp"))
+    root.chmod(0o777)
+    yield root
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_block_cannot_learn_that_a_file_outside_the_sandbox_exists(zygote, outside):
+    """Landlock refuses reading, not ``stat``: on the host's root a block
+    learnt whether any path existed, with its size and times. The
+    sandbox's root holds only what sessions may read."""
+    secret = outside / "credentials"
+    secret.write_text("aws_secret_access_key = ...")
+    code = (
+        "import os\n"
+        f"for path in ({str(secret)!r}, {str(outside)!r}):\n"
+        "    try:\n"
+        "        os.stat(path)\n"
+        "        print(path, 'seen')\n"
+        "    except FileNotFoundError:\n"
+        "        print(path, 'not there')\n"
+    )
+    lines = printed(zygote, code).splitlines()
+    assert lines == [f"{secret} not there", f"{outside} not there"]
+
+
+def test_a_session_with_the_network_cannot_reach_a_hosts_unix_socket(zygote, outside):
+    """A session that declares the network keeps its Unix-domain sockets
+    (a post may talk to its own server), but the host's services listen
+    on paths outside the sandbox's root (Docker's socket in /run, an SSH
+    agent's in a home folder), so no path leads to one."""
+    import socket
+
+    path = outside / "daemon.sock"
+    with socket.socket(socket.AF_UNIX) as daemon:
+        daemon.bind(str(path))
+        path.chmod(0o777)
+        daemon.listen()
+        code = (
+            "import socket\n"
+            "with socket.socket(socket.AF_UNIX) as s:\n"
+            f"    s.connect({str(path)!r})\n"
+        )
+        (declared,) = session(zygote, code, network=True)
+    assert declared.exception.type == "FileNotFoundError"
+
+
+def test_the_sandboxs_root_is_read_only(zygote):
+    """Sessions are root of the sandbox's user namespace, and the root's
+    tmpfs is the sandbox's own: read-only, so no session can leave a file
+    there for the next, even where Landlock is missing."""
+    code = "import os\nprint(bool(os.statvfs('/').f_flag & os.ST_RDONLY))"
+    assert printed(zygote, code) == "True\n"
+
+
+def test_a_code_directory_reached_through_a_link_is_in_the_root(outside):
+    """The root binds each path where it really is, and makes again the
+    links on the way to it: a code directory named through a link (a home
+    folder that is one) is found by that name in the sandbox."""
+    real = outside / "real-code"
+    real.mkdir()
+    (real / "linked_helper.py").write_text("VALUE = 'through a link'\n")
+    (outside / "link").symlink_to(real)
+    code = "import linked_helper\nprint(linked_helper.VALUE)"
+    printed_there = printed_by_a_strict_zygote(code, [outside / "link"])
+    assert printed_there == "through a link\n"
+
+
 def test_a_session_with_the_network_is_still_refused_what_exploits_reach_for(
     zygote,
 ):
@@ -618,6 +687,49 @@ def test_outermost_keeps_one_rule_for_nested_paths():
     assert sandbox.outermost(paths) == ["/usr", "/usr-local", "/work/site"]
 
 
+def refused_pivot_root(new_root, put_old):
+    raise sandbox.namespaces.NamespaceError(errno.EPERM, "pivot_root: refused here")
+
+
+def test_without_a_root_of_its_own_best_runs_on_the_hosts_root(outside):
+    """A system that refuses ``pivot_root`` (a builder in a chroot) leaves
+    the sandbox on the host's root: ``best`` says so, and what the failed
+    attempt mounted is gone (the zygote still sees the host's /tmp)."""
+    marker = Path(tempfile.mkdtemp(prefix="host-tmp-"))
+
+    def zygote():
+        sandbox.namespaces.pivot_root = refused_pivot_root
+        box = sandbox.Sandbox({"mode": "best", "read": []})
+        box.enter(keep_fds=[], start_anew=False)
+        return box.report(), marker.is_dir(), os.path.isdir(str(outside))
+
+    try:
+        report, host_tmp_seen, outside_seen = in_child(zygote)
+    finally:
+        marker.rmdir()
+    assert report["missing"] == {
+        "root": f"{sandbox.NO_ROOT} (pivot_root: refused here)"
+    }
+    assert host_tmp_seen and outside_seen
+
+
+def test_strict_refuses_to_run_without_a_root_of_its_own():
+    def zygote():
+        sandbox.namespaces.pivot_root = refused_pivot_root
+        box = sandbox.Sandbox({"mode": "strict", "read": []})
+        box.enter(keep_fds=[], start_anew=False)
+
+    with pytest.raises(sandbox.SandboxError, match="a root of its own"):
+        in_child(zygote)
+
+
+def test_the_builds_probe_says_when_the_root_is_refused(monkeypatch):
+    monkeypatch.setattr(sandbox.namespaces, "pivot_root", refused_pivot_root)
+    report = sandbox.probe("best")
+    assert report["missing"] == {"root": sandbox.NO_ROOT}
+    assert {"user", "pid", "mount", "network"} <= set(report["have"])
+
+
 def test_describe_names_what_is_missing():
     report = {
         "mode": "best",
@@ -639,8 +751,8 @@ def test_a_project_under_tmp_stays_readable_in_the_private_tmp(tmp_path):
     (library / "module.py").write_text("VALUE = 7\n")
 
     def zygote():
-        system = sandbox.system_paths
-        sandbox.system_paths = lambda: [*system(), str(library.parent)]
+        system = sandbox.system_paths_as_given
+        sandbox.system_paths_as_given = lambda: [*system(), str(library.parent)]
         box = sandbox.Sandbox({"mode": "strict", "read": []})
         box.enter(keep_fds=[], start_anew=False)
         box.before_fork()
@@ -673,8 +785,8 @@ def test_a_root_builders_sessions_read_only_what_others_may(shared):
     (tree / "hosts").chmod(0o644)
 
     def read_in_a_session():
-        system = sandbox.system_paths
-        sandbox.system_paths = lambda: [*system(), str(tree)]
+        system = sandbox.system_paths_as_given
+        sandbox.system_paths_as_given = lambda: [*system(), str(tree)]
         sandbox.OWNER_ONLY_TREES = (str(tree),)
         box = sandbox.Sandbox({"mode": "strict", "read": []})
         box.enter(keep_fds=[], start_anew=False)
@@ -723,7 +835,8 @@ def test_of_sys_a_block_reads_the_cpus_only(zygote):
         "    except OSError as error:\n"
         "        print(type(error).__name__)\n"
     )
-    assert printed(zygote, code) == "read\nPermissionError\n"
+    # (the rest of /sys is not in the sandbox's root at all)
+    assert printed(zygote, code) == "read\nFileNotFoundError\n"
 
 
 def test_a_session_holds_no_descriptor_of_the_zygotes_namespaces(zygote):

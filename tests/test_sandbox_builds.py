@@ -76,7 +76,8 @@ def test_the_build_says_what_isolation_it_got(tmp_path):
     content = write_site(tmp_path, {"hello": '```python exec="on"\nprint(1)\n```\n'})
     result, log, _ = build(tmp_path, content)
     assert result.returncode == 0, log
-    assert "sandbox strict: user, PID, mount, IPC, network namespaces; Landlock" in log
+    namespaces = "user, PID, mount, IPC, network namespaces; a root of its own"
+    assert f"sandbox strict: {namespaces}; Landlock" in log
     assert "300 processes" in log and "Missing" not in log
 
 
@@ -131,9 +132,8 @@ def test_secrets_in_the_environment_and_key_files_reach_no_page(site_root, key_f
     printed = "\n".join(lines_of(output, "exfiltrate"))
     assert "AWS_SECRET_ACCESS_KEY" not in printed and "SITE_DEPLOY_TOKEN" not in printed
     assert "EXEC_CACHE_SIGNING_KEY" not in printed
-    for path in targets:  # (the key file is there only when the key is not)
-        expected = "PermissionError" if path.exists() else "FileNotFoundError"
-        assert f"{path} refused: {expected}" in printed
+    for path in targets:  # (outside the sandbox's root: not there at all)
+        assert f"{path} refused: FileNotFoundError" in printed
 
 
 def test_passed_variables_are_the_only_ones_a_block_sees(tmp_path):
@@ -177,8 +177,18 @@ def test_writes_outside_the_scratch_directory_fail(site_root):
     result, log, output = build(tmp_path, content)
     assert result.returncode == 0, log
     printed = lines_of(output, "vandal")
-    for target in targets:
-        assert f"{target} refused: PermissionError" in printed
+    # Another post is in the sandbox's root, and Landlock refuses it; the
+    # output and the cache are not there; the folders above the content
+    # (the site's, a home folder that holds the Python) are the root's own,
+    # read-only, or not there.
+    assert f"{other} refused: PermissionError" in printed
+    for target in (output / "planted.html", tmp_path / "cache" / "planted"):
+        assert f"{target} refused: FileNotFoundError" in printed
+    for target in (tmp_path / "planted.txt", Path.home() / "planted.txt"):
+        assert any(
+            f"{target} refused: {error}" in printed
+            for error in ("OSError", "FileNotFoundError")  # (OSError: read-only)
+        )
     assert printed[-1] == "scratch and /tmp: ok"
     assert (
         not (output / "planted.html").exists()

@@ -33,6 +33,18 @@ KEYCTL_NUMBERS = {
     "armv7l": 311,
 }
 SYS_KEYCTL = KEYCTL_NUMBERS.get(os.uname().machine)
+# pivot_root has no C library wrapper, and its number differs too
+PIVOT_ROOT_NUMBERS = {
+    "x86_64": 155,
+    "aarch64": 41,
+    "riscv64": 41,
+    "ppc64le": 203,
+    "s390x": 217,
+    "i686": 217,
+    "armv7l": 218,
+}
+SYS_PIVOT_ROOT = PIVOT_ROOT_NUMBERS.get(os.uname().machine)
+MNT_DETACH = 2
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -68,6 +80,17 @@ def mount(source: str, target: str, kind: str | None, flags: int, data: str = ""
     )
     if result < 0:
         _check(result, f"mount {target}")
+
+
+def pivot_root(new_root: str, put_old: str) -> None:
+    if SYS_PIVOT_ROOT is None:
+        raise NamespaceError(0, f"no pivot_root known on {os.uname().machine}")
+    result = _libc.syscall(SYS_PIVOT_ROOT, new_root.encode(), put_old.encode())
+    _check(result, "pivot_root")
+
+
+def umount(target: str, flags: int = 0) -> None:
+    _check(_libc.umount2(target.encode(), flags), f"umount {target}")
 
 
 def new_session_keyring() -> None:

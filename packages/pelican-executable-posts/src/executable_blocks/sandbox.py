@@ -5,6 +5,7 @@ Once, when the zygote starts (``Sandbox.enter``): a session keyring of its
 own (none of the builder's keys), a user namespace (root over its own
 namespaces, nothing else), mount and IPC namespaces and a PID namespace of
 which the zygote is the first process (so nothing it started outlives it),
+a root of its own that holds only what sessions may read (``make_root``),
 a ``/proc`` that shows only the sandbox, and a network namespace with a
 loopback and nothing else for the sessions that declare no network. (Its
 program then starts anew inside them: see ``enter``. Where they cannot be
@@ -66,6 +67,7 @@ PARTS = {
     "user": "user namespace",
     "pid": "PID namespaces (nothing left running)",
     "mount": "private /tmp and /proc",
+    "root": "a root of its own (nothing else of the host in sight)",
     "ipc": "IPC namespace (System V IPC, POSIX message queues)",
     "network": "network namespace",
     "landlock": "Landlock (file access)",
@@ -82,6 +84,12 @@ class SandboxError(Exception):
 
 def system_paths() -> list[str]:
     """What every session may read: the system, and the Python it runs on."""
+    return outermost(os.path.realpath(p) for p in system_paths_as_given())
+
+
+def system_paths_as_given() -> list[str]:
+    """The same, by the names they were given (the way to one may pass a
+    link: ``make_root`` makes it again)."""
     # (of /sys, the CPUs' topology, which numerical libraries read: not the
     # rest, which holds the machine's serial numbers and the kernel's state)
     paths = ["/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc"]
@@ -89,7 +97,9 @@ def system_paths() -> list[str]:
     paths += ["/proc", sys.prefix, sys.base_prefix, sys.exec_prefix]
     paths += [p for p in sys.path if p and os.path.isdir(p)]
     paths.append(os.path.dirname(os.path.realpath(sys.executable)))
-    return outermost(os.path.realpath(p) for p in paths if os.path.exists(p))
+    # where the resolver's settings lead (systemd-resolved keeps them in /run)
+    paths.append(os.path.realpath("/etc/resolv.conf"))
+    return [os.path.abspath(p) for p in paths if os.path.exists(p)]
 
 
 def outermost(paths) -> list[str]:
@@ -104,11 +114,15 @@ def outermost(paths) -> list[str]:
 
 class Sandbox:
     """The zygote's sandbox, from the builder's ``policy`` (a dict: ``mode``,
-    ``read``, ``memory``, ``processes``, ``file_size``)."""
+    ``read``, ``visible``, ``memory``, ``processes``, ``file_size``).
+    ``visible``: what the sandbox's root holds beyond what sessions may
+    read (the content directory: each session reads only its own
+    ``depends=`` files there)."""
 
     def __init__(self, policy: dict):
         self.mode = policy.get("mode", "best")
         self.read = list(policy.get("read", []))
+        self.visible = list(policy.get("visible", []))
         self.memory = int(policy.get("memory", DEFAULT_MEMORY))
         self.processes = int(policy.get("processes", PID_MAX_MIN - 1))
         self.file_size = int(policy.get("file_size", 1 << 30))
@@ -201,8 +215,7 @@ class Sandbox:
         self.network_filter = bytes.fromhex(entered["network_filter"])
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
         namespaces.mount("none", "/", None, namespaces.MS_REC | namespaces.MS_PRIVATE)
-        proc_flags = namespaces.MS_NOSUID | namespaces.MS_NODEV | namespaces.MS_NOEXEC
-        namespaces.mount("proc", "/proc", "proc", proc_flags)
+        self.take_root()
         if entered["builder_is_root"]:
             hide_what_others_cannot_read(OWNER_ONLY_TREES)
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
@@ -210,6 +223,22 @@ class Sandbox:
         self.check()
         if "landlock" in self.have:
             self.rules = self.shared_rules()  # made once, for every session
+
+    def take_root(self) -> None:
+        """A root of the sandbox's own (``make_root``), with a ``/proc`` of
+        its own; without one, the host's root and a ``/proc`` of its own."""
+        try:
+            make_root(self.shown(), self.shm)
+        except OSError as error:
+            self.why["root"] = f"{NO_ROOT} ({error.strerror or error})"
+            namespaces.mount("proc", "/proc", "proc", PROC)
+            return
+        self.have.add("root")
+
+    def shown(self) -> list[str]:
+        """What the sandbox's root holds: what sessions may read, what the
+        builder makes visible, the zygote's own folder and the devices."""
+        return [*system_paths_as_given(), *self.read, *self.visible, os.getcwd()]
 
     def adopt_orphans(self) -> None:
         """Without PID namespaces, what a session leaves running would be
@@ -424,16 +453,9 @@ class Sandbox:
         if self.shm:
             namespaces.mount("tmpfs", "/dev/shm", "tmpfs", TMPFS, self.tmpfs_size)
         for path, fd in held:
-            if os.path.isdir(f"/proc/self/fd/{fd}"):
-                os.makedirs(path, exist_ok=True)
-            else:
-                os.makedirs(os.path.dirname(path), exist_ok=True)
-                open(path, "a").close()
-            namespaces.mount(f"/proc/self/fd/{fd}", path, None, BIND)
-            # read-only: Landlock lets the session write beneath /tmp
-            namespaces.mount("none", path, None, BIND | MS_REMOUNT | MS_RDONLY)
+            bind_held(fd, path)  # read-only: Landlock lets it write beneath /tmp
             os.close(fd)
-        namespaces.mount("proc", "/proc", "proc", TMPFS | namespaces.MS_NOEXEC)
+        namespaces.mount("proc", "/proc", "proc", PROC)
         os.mkdir(SCRATCH, 0o700)
         return SCRATCH
 
@@ -456,10 +478,112 @@ class Sandbox:
             resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
 
 
-BIND = 0x1000 | namespaces.MS_REC  # MS_BIND
+MS_BIND, MS_REMOUNT, MS_RDONLY = 0x1000, 0x20, 0x1
+BIND = MS_BIND | namespaces.MS_REC
 TMPFS = namespaces.MS_NOSUID | namespaces.MS_NODEV
-MS_REMOUNT, MS_RDONLY = 0x20, 0x1
 HIDDEN = TMPFS | namespaces.MS_NOEXEC | MS_RDONLY
+PROC = TMPFS | namespaces.MS_NOEXEC
+# Where the root is put together before it becomes ``/`` (what lay beneath
+# is held open first), and its links into /proc.
+BUILT_AT = "/tmp"
+DEVICE_LINKS = {
+    "/dev/fd": "/proc/self/fd",
+    "/dev/stdin": "/proc/self/fd/0",
+    "/dev/stdout": "/proc/self/fd/1",
+    "/dev/stderr": "/proc/self/fd/2",
+}
+
+
+def make_root(paths: list[str], shm: bool) -> None:
+    """Make this mount namespace's root a read-only tmpfs that holds only
+    ``paths`` (each bound where it is, and the links on the way to it made
+    again), the ``DEVICES``, and a ``/proc`` of its own; the host's root
+    goes (``pivot_root``, as bubblewrap does). Landlock governs reading,
+    not ``stat`` or connecting to a socket by its path: without this a
+    session could learn whether any file of the host exists, with its
+    size and times, and one with the network could talk to any service
+    listening on a Unix socket (Docker's, the user's D-Bus)."""
+    real = (os.path.realpath(p) for p in [*paths, *DEVICES] if os.path.exists(p))
+    shown = [p for p in outermost(real) if p != "/proc"]
+    links = {**links_on_the_way(paths), **DEVICE_LINKS}
+    cwd = os.getcwd()
+    held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in shown]
+    try:
+        namespaces.mount("tmpfs", BUILT_AT, "tmpfs", TMPFS, "size=1m,mode=0755")
+        try:
+            for path, fd in held:
+                bind_held(fd, BUILT_AT + path, read_only=False)
+            for path, target in links.items():
+                if beneath(path, shown) or os.path.lexists(BUILT_AT + path):
+                    continue  # (there already, or inside what is bound)
+                os.makedirs(os.path.dirname(BUILT_AT + path), exist_ok=True)
+                os.symlink(target, BUILT_AT + path)
+            for folder in ("/proc", "/tmp", *(("/dev/shm",) if shm else ())):
+                os.makedirs(BUILT_AT + folder, exist_ok=True)
+            namespaces.mount("proc", BUILT_AT + "/proc", "proc", PROC)
+            os.chdir(BUILT_AT)
+            namespaces.pivot_root(".", ".")
+        except BaseException:
+            os.chdir("/")
+            namespaces.umount(BUILT_AT, namespaces.MNT_DETACH)
+            os.chdir(cwd)
+            raise
+    finally:
+        for _, fd in held:
+            os.close(fd)
+    try:  # (the host's root now lies on top of the new one: it goes)
+        namespaces.umount(".", namespaces.MNT_DETACH)
+        os.chdir("/")
+        namespaces.mount("none", "/", None, MS_BIND | MS_REMOUNT | MS_RDONLY | TMPFS)
+    except OSError as error:
+        raise SandboxError(f"the sandbox's root was left half made: {error}") from None
+    os.chdir(cwd if os.path.isdir(cwd) else "/")
+
+
+def bind_held(fd: int, path: str, read_only: bool = True) -> None:
+    """Bind what ``fd`` holds (opened before it was covered) at ``path``."""
+    if os.path.isdir(f"/proc/self/fd/{fd}"):
+        os.makedirs(path, exist_ok=True)
+    else:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        open(path, "a").close()
+    namespaces.mount(f"/proc/self/fd/{fd}", path, None, BIND)
+    if read_only:
+        namespaces.mount("none", path, None, BIND | MS_REMOUNT | MS_RDONLY)
+
+
+def links_on_the_way(paths: list[str]) -> dict[str, str]:
+    """The symbolic links met on the way to each of ``paths`` (a home folder
+    that is a link), and those at the top of the tree (``/lib64`` on a
+    merged-/usr system, through which every program's loader is reached):
+    where each is, and where it leads."""
+    found = {}
+    with os.scandir("/") as entries:
+        for entry in entries:
+            if entry.is_symlink():
+                found[entry.path] = os.readlink(entry.path)
+    for path in paths:
+        follow(os.path.abspath(path), found)
+    return found
+
+
+def follow(path: str, found: dict[str, str], hops: int = 0) -> None:
+    here = ""
+    parts = path.strip("/").split("/")
+    for number, part in enumerate(parts):
+        here += "/" + part
+        if hops < 40 and os.path.islink(here):
+            found[here] = os.readlink(here)
+            led_to = os.path.join(os.path.dirname(here), found[here])
+            rest = parts[number + 1 :]
+            follow(os.path.normpath(os.path.join(led_to, *rest)), found, hops + 1)
+            return
+
+
+def beneath(path: str, folders: list[str]) -> bool:
+    return any(path.startswith(f.rstrip("/") + "/") or path == f for f in folders)
+
+
 # Where a root builder's sessions would read, by their modes, what only root
 # may: covered in the zygote (``hide_what_others_cannot_read``).
 OWNER_ONLY_TREES = ("/etc",)
@@ -535,13 +659,15 @@ def wait_outside(keep_fds: list[int]) -> None:
 
 
 PROBED = ("keyring", "sockets")  # a probing child's exit code, bit by bit
-NAMESPACE_PARTS = ("user", "pid", "mount", "ipc", "network", "processes")
+NAMESPACE_PARTS = ("user", "pid", "mount", "root", "ipc", "network", "processes")
 NO_USER_NAMESPACE = "the kernel refused a user namespace"
 NO_CAPABILITY = "no capability in a user namespace (the kernel refused a mount)"
 NO_PROC = (
     "no /proc of its own (the kernel refused to mount one; it does where"
     " parts of /proc are hidden, as in a container)"
 )
+NO_ROOT = "the kernel refused a root of its own"
+ROOT_REFUSED = 4  # (_try_the_sandboxs_start: all but the root could be made)
 
 
 def user_namespace_refused() -> str | None:
@@ -559,13 +685,16 @@ def user_namespace_refused() -> str | None:
 
 
 def refusal(code: int) -> str | None:
-    """What ``_try_the_sandboxs_start``'s code says was refused."""
-    return {0: None, 1: NO_USER_NAMESPACE, 2: NO_CAPABILITY}.get(code, NO_PROC)
+    """What ``_try_the_sandboxs_start``'s code says was refused (of the
+    namespaces: a root refused is the zygote's to find and say)."""
+    known = {0: None, 1: NO_USER_NAMESPACE, 2: NO_CAPABILITY, ROOT_REFUSED: None}
+    return known.get(code, NO_PROC)
 
 
 def _try_the_sandboxs_start() -> int:
     """In a child: 0 if the sandbox's namespaces and first mounts can be
-    made, else which failed (1: the user namespace, 2: a mount, 3: /proc)."""
+    made, else which failed (1: the user namespace, 2: a mount, 3: /proc,
+    4: a root of its own)."""
     try:
         namespaces.enter_user_namespace(NEWNS | NEWPID | NEWIPC)
     except BaseException:  # noqa: BLE001 - reported by the exit code
@@ -581,6 +710,10 @@ def _try_the_sandboxs_start() -> int:
             namespaces.mount("proc", "/proc", "proc", flags)
         except BaseException:  # noqa: BLE001
             os._exit(3)
+        try:
+            make_root(system_paths_as_given(), os.path.isdir("/dev/shm"))
+        except BaseException:  # noqa: BLE001
+            os._exit(ROOT_REFUSED)
         os._exit(0)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
@@ -611,9 +744,13 @@ def probe(mode: str) -> dict:
             sandbox.have.add(part)
         else:
             sandbox.why[part] = "the kernel refused it"
-    refused = refusal(got >> len(PROBED))
+    started = got >> len(PROBED)
+    refused = refusal(started)
     if refused is None:
-        sandbox.have |= {"user", "pid", "mount", "ipc", "network"}
+        sandbox.have |= {"user", "pid", "mount", "root", "ipc", "network"}
+        if started == ROOT_REFUSED:
+            sandbox.have.remove("root")
+            sandbox.why["root"] = NO_ROOT
         if tuple(int(n) for n in _release()[:2]) >= (6, 14):
             sandbox.have.add("processes")
         else:
@@ -649,6 +786,8 @@ def describe(report: dict, limits: dict) -> str:
     ]
     if spaces:
         parts.append(", ".join(spaces) + " namespaces")
+    if "root" in have:
+        parts.append("a root of its own")
     if "landlock" in have:
         parts.append(f"Landlock ABI {report['landlock_abi']}")
     processes = f"{limits['processes']} processes, " if "processes" in have else ""

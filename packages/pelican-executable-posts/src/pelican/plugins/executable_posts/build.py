@@ -101,6 +101,7 @@ class Build:
                 f"EXEC_TIMEOUT_MAX ({self.max_timeout:g})"
             ) from None
         policy, passed = sandbox_settings(settings)
+        policy["visible"] = [str(path) for path in self.readable]  # depends= files
         self.isolation = sandbox.probe(policy["mode"])
         self.say_isolation(policy)
         self.check_links(policy["mode"])
