@@ -2,7 +2,8 @@
 kernel exploit reaches for, and, without the network, no Unix-domain sockets.
 
 Connecting to a socket by its path is not something Landlock governs, and
-the paths of the host's services stay in a session's mount table: Docker's
+where the sandbox has no root of its own (``sandbox.make_root``), the paths
+of the host's services stay in a session's mount table: Docker's
 ``/var/run/docker.sock``, the user's D-Bus and systemd (``/run/user/*``),
 an SSH or GPG agent. Through any of them a block could have the host run
 what it likes, outside the sandbox. So a worker whose session declares no
@@ -12,9 +13,9 @@ reach nothing else). ``io_uring_setup`` fails too (io_uring can make and
 connect sockets without the system calls a filter sees), and so do the
 system calls a kernel exploit reaches for and a block has no use for
 (``REFUSED``), and those of another architecture's numbering (x86's
-``int 0x80``, x32). A session that declares the network keeps the host's
-Unix-domain sockets with it (a post that talks to a local database by its
-socket), but not the rest of the filter.
+``int 0x80``, x32). A session that declares the network keeps Unix-domain
+sockets (for servers of its own: the host's lie outside the sandbox's root),
+but not the rest of the filter.
 """
 
 import ctypes
