@@ -641,6 +641,46 @@ def test_a_session_with_the_network_is_still_refused_what_exploits_reach_for(
     )
 
 
+LOOPBACK_DOWN = (
+    "import fcntl, socket, struct\n"
+    "with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:\n"
+    "    fcntl.ioctl(s.fileno(), 0x8914, struct.pack('16sH22x', b'lo', 0))\n"
+)
+
+
+def test_a_session_cannot_take_the_shared_loopback_down(zygote):
+    """Sessions without the network share one network namespace, which the
+    sandbox's user namespace owns: a session that kept its capabilities
+    there brought the loopback down (or could add firewall rules) for every
+    later session, and the posts whose servers run on it failed instead."""
+    (attack,) = session(zygote, LOOPBACK_DOWN)
+    assert attack.exception.type == "PermissionError"
+    code = (
+        "import socket\n"
+        "with socket.create_server(('127.0.0.1', 0)) as server:\n"
+        "    socket.create_connection(server.getsockname(), timeout=5).close()\n"
+        "print('loopback works')\n"
+    )
+    assert printed(zygote, code) == "loopback works\n"
+
+
+def test_a_session_holds_no_capabilities_even_in_a_program_it_runs(zygote):
+    """Root of the sandbox's user namespace, a session held every
+    capability over what that namespace owns (its network, its mounts,
+    its pid_max); now none, and a program it runs gains none."""
+    code = (
+        "import re, subprocess\n"
+        "mine = open('/proc/self/status').read()\n"
+        "theirs = subprocess.run(['cat', '/proc/self/status'],\n"
+        "                        capture_output=True, text=True).stdout\n"
+        "for status in (mine, theirs):\n"
+        "    print(re.findall(r'Cap(?:Inh|Prm|Eff|Bnd|Amb):\\s*(\\w+)', status))\n"
+    )
+    none = "['0000000000000000', '0000000000000000', '0000000000000000', "
+    none += "'0000000000000000', '0000000000000000']\n"
+    assert printed(zygote, code) == none * 2
+
+
 def test_asyncio_and_socketpairs_still_work(zygote):
     code = (
         "import asyncio, socket\n"
@@ -809,7 +849,9 @@ def test_a_root_builders_sessions_read_only_what_others_may(shared):
         return os.read(read, 4096).decode()
 
     seen = eval(in_child(read_in_a_session))  # noqa: S307 - a list we printed
-    assert seen == ["127.0.0.1 localhost", "", "FileNotFoundError"]  # (covered)
+    # (covered: an empty file, and a folder of mode 000 it has no capability
+    # to enter)
+    assert seen == ["127.0.0.1 localhost", "", "PermissionError"]
 
 
 @pytest.mark.skipif(

@@ -8,6 +8,7 @@ kills every other process in it, daemonised or not).
 """
 
 import ctypes
+import errno
 import os
 import struct
 
@@ -20,6 +21,11 @@ NEWPID = 0x20000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC = 0x2, 0x4, 0x8
 MS_REC, MS_PRIVATE = 0x4000, 1 << 18
 PR_SET_PDEATHSIG, PR_SET_DUMPABLE, PR_SET_CHILD_SUBREAPER = 1, 4, 36
+PR_CAPBSET_DROP, PR_SET_SECUREBITS = 24, 28
+# Root gains no capability by running a program, nor by a change of user,
+# and none may be raised as ambient; each locked (securebits.h).
+NO_ROOT_PRIVILEGE = 0x01 | 0x02 | 0x04 | 0x08 | 0x20 | 0x40 | 0x80
+CAPABILITY_VERSION_3 = 0x20080522
 KEYCTL_JOIN_SESSION_KEYRING = 1
 # keyctl's number differs between architectures (it predates the common
 # table); seccomp.py's tables take theirs from here
@@ -91,6 +97,32 @@ def pivot_root(new_root: str, put_old: str) -> None:
 
 def umount(target: str, flags: int = 0) -> None:
     _check(_libc.umount2(target.encode(), flags), f"umount {target}")
+
+
+def bound_capabilities() -> None:
+    """Empty the bounding set and keep root from gaining capabilities at
+    ``execve`` (what ``drop_capabilities`` takes cannot come back). Where
+    this process may not (it holds no ``CAP_SETPCAP``), it holds no
+    capability to bound either."""
+    try:
+        for number in range(64):
+            try:
+                prctl(PR_CAPBSET_DROP, number)
+            except NamespaceError as error:
+                if error.errno == errno.EINVAL:  # past the last the kernel knows
+                    break
+                raise
+        prctl(PR_SET_SECUREBITS, NO_ROOT_PRIVILEGE)
+    except NamespaceError as error:
+        if error.errno != errno.EPERM:
+            raise
+
+
+def drop_capabilities() -> None:
+    """Give up every capability this process holds (effective, permitted,
+    inheritable; ambient ones go with them)."""
+    header = struct.pack("=Ii", CAPABILITY_VERSION_3, 0)
+    _check(_libc.capset(header, bytes(24)), "capset")
 
 
 def new_session_keyring() -> None:

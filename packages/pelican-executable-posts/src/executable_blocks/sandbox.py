@@ -21,7 +21,8 @@ network, a seccomp filter (``seccomp.py``), limits on memory, file size and
 descriptors (and the zygote adds up each session's memory:
 ``session_memory.py``), and Landlock: it may
 read the system, Python and the project's code, write its ``/tmp`` and
-nothing else, and signal nothing outside itself.
+nothing else, and signal nothing outside itself. Then it gives up every
+capability it held as root of the sandbox's user namespace.
 
 Modes: ``strict`` refuses to run a block without all of it; ``best`` takes
 what the kernel allows and says what is missing; ``off`` takes nothing.
@@ -74,6 +75,7 @@ PARTS = {
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
     "keyring": "a session keyring of its own",
+    "capabilities": "no capabilities (over the network and mounts it shares)",
     "sockets": "a seccomp filter (no Unix-domain sockets without the network)",
 }
 
@@ -169,7 +171,7 @@ class Sandbox:
         if self.entered is not None:
             self.settle()
             return False
-        self.take_landlock_and_limits()
+        self.take_unprivileged_parts()
         self.take_keyring()
         self.take_socket_filter()
         self.builder_is_root = os.geteuid() == 0
@@ -184,6 +186,7 @@ class Sandbox:
                 self.why[part] = refused
             self.check()
             self.adopt_orphans()
+            namespaces.bound_capabilities()
             return False
         self.have |= {"user", "pid", "mount", "ipc"}
         wait_outside(keep_fds)
@@ -223,6 +226,7 @@ class Sandbox:
         self.check()
         if "landlock" in self.have:
             self.rules = self.shared_rules()  # made once, for every session
+        namespaces.bound_capabilities()  # (workers drop the rest: confine)
 
     def take_root(self) -> None:
         """A root of the sandbox's own (``make_root``), with a ``/proc`` of
@@ -255,9 +259,10 @@ class Sandbox:
         readable = outermost([*self.system, *self.read])
         return landlock.Rules(readable, list(DEVICES), self.landlock_abi)
 
-    def take_landlock_and_limits(self) -> None:
-        """The parts every process may have, namespaces or not."""
-        self.have.add("limits")
+    def take_unprivileged_parts(self) -> None:
+        """The parts every process may have, namespaces or not (each worker
+        gives up its capabilities: ``confine``)."""
+        self.have |= {"limits", "capabilities"}
         self.landlock_abi = landlock.abi_version()
         if self.landlock_abi:
             self.have.add("landlock")
@@ -435,6 +440,11 @@ class Sandbox:
         for fd in (self.own_pid_ns, self.isolated_net):
             if fd is not None:  # with them, a block could leave its namespaces
                 os.close(fd)
+        # Root of the sandbox's user namespace, a session would hold every
+        # capability over what it owns: the network namespace sessions share
+        # (it could take the loopback down for the rest, or add firewall
+        # rules), pid_max, the mounts. Its confinement made, it needs none.
+        namespaces.drop_capabilities()
         if not self.private_tmp:  # (else the zygote set them: the same for all)
             os.environ["HOME"] = os.environ["TMPDIR"] = directory
         return directory
@@ -724,7 +734,7 @@ def probe(mode: str) -> dict:
     sandbox = Sandbox({"mode": mode})
     if mode == "off":
         return sandbox.report()
-    sandbox.take_landlock_and_limits()
+    sandbox.take_unprivileged_parts()
     pid = os.fork()
     if pid == 0:  # (in a child: the builder keeps its keyring, and its sockets)
         sandbox.take_keyring()
