@@ -681,6 +681,23 @@ def test_a_session_holds_no_capabilities_even_in_a_program_it_runs(zygote):
     assert printed(zygote, code) == none * 2
 
 
+def test_a_session_cannot_make_a_user_namespace_of_its_own(zygote):
+    """In a user namespace of its own, a session would hold every
+    capability again, over namespaces it then makes: a network namespace
+    with its firewall (nf_tables), the kernel code most exploits reach
+    through. The sandbox allows its user namespace no children (as
+    bubblewrap's ``--disable-userns`` does)."""
+    code = (
+        "import ctypes, os\n"
+        "libc = ctypes.CDLL(None, use_errno=True)\n"
+        "if libc.unshare(0x10000000) == 0:  # CLONE_NEWUSER\n"
+        "    print('a user namespace of its own')\n"
+        "else:\n"
+        "    print(os.strerror(ctypes.get_errno()))\n"
+    )
+    assert printed(zygote, code) == "No space left on device\n"  # (the limit: 0)
+
+
 def test_asyncio_and_socketpairs_still_work(zygote):
     code = (
         "import asyncio, socket\n"
@@ -761,6 +778,26 @@ def test_strict_refuses_to_run_without_a_root_of_its_own():
 
     with pytest.raises(sandbox.SandboxError, match="a root of its own"):
         in_child(zygote)
+
+
+def test_a_kernel_without_per_namespace_limits_is_said_to_leave_user_namespaces():
+    """Before Linux 4.9 a user namespace has no limits of its own to set:
+    ``best`` says sessions may make user namespaces; ``strict`` refuses."""
+
+    def zygote(mode):
+        def refused():
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory")
+
+        sandbox.namespaces.allow_no_user_namespaces = refused
+        box = sandbox.Sandbox({"mode": mode, "read": []})
+        box.enter(keep_fds=[], start_anew=False)
+        return box.report()["missing"]
+
+    missing = in_child(zygote, "best")
+    assert list(missing) == ["capabilities"]
+    assert missing["capabilities"].startswith("sessions may make user namespaces")
+    with pytest.raises(sandbox.SandboxError, match="nor a user namespace of its own"):
+        in_child(zygote, "strict")
 
 
 def test_the_builds_probe_says_when_the_root_is_refused(monkeypatch):

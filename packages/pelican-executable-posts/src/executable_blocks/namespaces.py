@@ -125,6 +125,14 @@ def drop_capabilities() -> None:
     _check(_libc.capset(header, bytes(24)), "capset")
 
 
+def allow_no_user_namespaces() -> None:
+    """Let no process of this user namespace make one of its own, in which
+    it would hold every capability again (the limit is this namespace's:
+    Linux 4.9 and later)."""
+    with open("/proc/sys/user/max_user_namespaces", "w") as limit:
+        limit.write("0")
+
+
 def new_session_keyring() -> None:
     """Leave the session keyring this process inherited for a new, empty one
     (the builder's may hold secrets: a Kerberos ticket, a key a tool keeps

@@ -75,7 +75,7 @@ PARTS = {
     "processes": "a process limit per session (pid_max in its PID namespace)",
     "limits": "memory and file-size limits",
     "keyring": "a session keyring of its own",
-    "capabilities": "no capabilities (over the network and mounts it shares)",
+    "capabilities": "no capabilities, nor a user namespace of its own to regain them",
     "sockets": "a seccomp filter (no Unix-domain sockets without the network)",
 }
 
@@ -223,6 +223,11 @@ class Sandbox:
             hide_what_others_cannot_read(OWNER_ONLY_TREES)
         self.own_pid_ns = os.open("/proc/self/ns/pid", os.O_RDONLY | os.O_CLOEXEC)
         self.probe_network_and_processes()
+        try:
+            namespaces.allow_no_user_namespaces()
+        except OSError as error:
+            self.have.discard("capabilities")
+            self.why["capabilities"] = f"sessions may make user namespaces ({error})"
         self.check()
         if "landlock" in self.have:
             self.rules = self.shared_rules()  # made once, for every session
