@@ -2,6 +2,7 @@
 directories with ``invoke build``, as an author would build them."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -357,3 +358,19 @@ def test_where_the_plugin_stands_in_plugins_does_not_matter(tmp_path, engine):
     assert '<a href="/nowhere/">: no such file' in log
     assert "Build failed (errors above); the output is incomplete." in log
     assert statuses(output) == {8: ("ran", "new")}  # the block ran too
+
+
+def test_an_include_directory_given_relative_to_the_build_is_found(tmp_path):
+    """The zygote runs in a folder of its own: a code directory named
+    relative to where the build runs must reach it as the same folder."""
+    library = tmp_path / "lib"
+    library.mkdir()
+    (library / "shared_code.py").write_text("ANSWER = 42\n")
+    body = '```python exec="on"\nimport shared_code\nprint(shared_code.ANSWER)\n```\n'
+    content = write_site(tmp_path, {"relative": body})
+    relative = os.path.relpath(library, ROOT)  # (invoke builds from the project)
+    result, log, output = build(
+        tmp_path, content, "output", "--", "-e", f'EXEC_INCLUDE_DIRS=["{relative}"]'
+    )
+    assert result.returncode == 0, log
+    assert "42" in page(output, "relative").text_content()

@@ -615,6 +615,24 @@ def test_a_code_directory_reached_through_a_link_is_in_the_root(outside):
     assert printed_there == "through a link\n"
 
 
+@pytest.mark.parametrize("named", ["through a link", "with .."])
+def test_a_code_directory_under_tmp_named_indirectly_is_found(tmp_path, outside, named):
+    """Each session covers /tmp with its own, into which the readable
+    paths under /tmp are bound again: found by where they really lie, not
+    by how they were named (``EXEC_INCLUDE_DIRS`` relative to the build's
+    folder gave ``/work/site/../../tmp/lib``, and its modules were missing)."""
+    real = tmp_path / "code"
+    real.mkdir()
+    (real / "tmp_helper.py").write_text("VALUE = 'found'\n")
+    if named == "through a link":
+        (outside / "link").symlink_to(real)
+        code_dir = str(outside / "link")
+    else:
+        code_dir = str(outside) + "/.." * len(outside.parts[1:]) + str(real)
+    code = "import tmp_helper\nprint(tmp_helper.VALUE)"
+    assert printed_by_a_strict_zygote(code, [code_dir]) == "found\n"
+
+
 def test_a_session_with_the_network_is_still_refused_what_exploits_reach_for(
     zygote,
 ):

@@ -104,6 +104,14 @@ def system_paths_as_given() -> list[str]:
     return [os.path.abspath(p) for p in paths if os.path.exists(p)]
 
 
+def lying_under_tmp(paths) -> list[str]:
+    """Where ``paths`` really lie under /tmp, which each session covers
+    with its own (by the real path: one named through a link, or with
+    ``..``, lies where it leads)."""
+    real = (os.path.realpath(p) for p in paths if os.path.exists(p))
+    return outermost(p for p in real if p.startswith("/tmp/"))
+
+
 def outermost(paths) -> list[str]:
     """``paths`` without those beneath another of them (one rule covers
     what lies beneath it, and each rule costs every session a system call)."""
@@ -132,11 +140,7 @@ class Sandbox:
         self.why: dict[str, str] = {}  # part -> why it is missing
         self.system = system_paths()
         # Worked out once, for every worker:
-        self.under_tmp = outermost(
-            p
-            for p in (*self.system, *self.read)
-            if p.startswith("/tmp/") and os.path.exists(p)
-        )
+        self.under_tmp = lying_under_tmp([*self.system, *self.read])
         self.tmpfs_size = f"size={self.file_size},mode=1777"
         self.shm = os.path.isdir("/dev/shm")
         self.own_pid_ns: int | None = None
@@ -459,8 +463,7 @@ class Sandbox:
         lay under /tmp bound back in place; a fresh /proc."""
         under_tmp = self.under_tmp
         if reads:
-            more = (p for p in reads if p[:5] == "/tmp/" and os.path.exists(p))
-            under_tmp = sorted({*under_tmp, *more})
+            under_tmp = outermost([*under_tmp, *lying_under_tmp(reads)])
         # (IPC too, in the same call: no session shares System V objects)
         namespaces.unshare(NEWNS | NEWIPC)  # (held after: a bind takes this table's)
         held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]

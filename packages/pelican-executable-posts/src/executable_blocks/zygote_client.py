@@ -187,6 +187,9 @@ class ZygoteClient:
         python: str = sys.executable,
         user: str | int | None = None,
     ):
+        # (named from where the builder runs; the zygote runs in a folder of
+        # its own, and its sandbox holds only the folders on their way)
+        code_dirs = [os.path.abspath(d) for d in code_dirs]
         self.directory = tempfile.mkdtemp(prefix="zygote-")
         os.chmod(self.directory, 0o755)  # its working directory, whoever it runs as
         settings = os.path.join(self.directory, "matplotlib")
