@@ -188,6 +188,7 @@ class Servers:
         # with the rest (the per-connection message limit is kept)
         self.command += ["--address-messages", str(10**9), "--max-pending", str(room)]
         self.command += ["--pending-per-address", str(room)]
+        self.command += ["--connects-per-address", str(room)]
         if redis:
             self.command += ["--reuse-port", "--redis", redis.url]
         self.processes = []

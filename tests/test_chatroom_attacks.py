@@ -138,6 +138,37 @@ def test_reconnecting_does_not_reset_the_per_address_limit():
     run(scenario)
 
 
+def test_reconnecting_over_and_over_is_refused_429_and_logged_once(caplog):
+    """Each connection is a line or two in the log and a handshake's work:
+    a client that reconnected in a loop wrote thousands of lines a second.
+    New connections are limited per address, and refused in aggregate."""
+
+    async def scenario():
+        async with chat(connects_per_address=5, window_seconds=1.0) as server:
+            for _ in range(5):
+                async with connect(url(server)):
+                    pass
+            with pytest.raises(InvalidStatus) as refused:
+                async with connect(url(server)):
+                    pass
+            assert refused.value.response.status_code == 429
+            assert b"at most 5 new connections" in refused.value.response.body
+            assert (await health(server))["status"] == "ok"  # (not counted)
+            await asyncio.sleep(1.1)  # the window has passed
+            client, _ = await joined(server, "ada")
+            await client.close()
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = [
+        json.loads(r.getMessage())
+        for r in caplog.records
+        if json.loads(r.getMessage())["event"] == "refused"
+    ]
+    assert len(refused) == 1
+    assert refused[0]["rules"] == {"connect-rate": 1}
+
+
 def test_a_client_that_keeps_flooding_past_its_limit_is_closed_1008():
     async def scenario():
         async with chat(refusals_before_close=3) as server:

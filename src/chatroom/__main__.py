@@ -76,6 +76,11 @@ def arguments() -> argparse.ArgumentParser:
             "connections_per_address",
             "connections one address may hold",
         ),
+        (
+            "--connects-per-address",
+            "connects_per_address",
+            "new connections one address may open a window",
+        ),
         ("--max-connections", "connections_in_all", "connections in all"),
         ("--max-pending", "max_pending", "connections still in their handshake"),
         (
@@ -124,6 +129,7 @@ def main() -> None:
         port=args.port,
         origins=(*LOCAL_ORIGINS, *args.origin),
         connections_per_address=args.connections_per_address,
+        connects_per_address=args.connects_per_address,
         connections_in_all=args.connections_in_all,
         max_pending=args.max_pending,
         pending_per_address=args.pending_per_address,

@@ -83,6 +83,7 @@ class Settings:
     window_seconds: float = 5.0
     refusals_before_close: int = 10  # refused messages in a window, then 1008
     connections_per_address: int = 20
+    connects_per_address: int = 60  # new connections an address may open a window
     connections_in_all: int = 2000
     max_pending: int = 200  # TCP connections still in the opening handshake
     pending_per_address: int = 10  # of those, from one address
@@ -146,6 +147,8 @@ class ChatServer:
         self.members: dict[ServerConnection, str] = {}
         self.limits = ConnectionLimits(s.connections_per_address, s.connections_in_all)
         self.address_rates = AddressRates(s.address_messages, s.window_seconds)
+        # (so that reconnecting, each time a line in the log, is bounded too)
+        self.connect_rates = AddressRates(s.connects_per_address, s.window_seconds)
         self.proxies = addresses.networks(s.trusted_proxies)
         self.refusals = RefusalLog(self.event, s.refusal_log_interval)
         self.presence = PresenceBatch()
@@ -286,6 +289,14 @@ class ChatServer:
         if refusal:
             self.refusals.add("connections", address)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
+        if not self.connect_rates.allow(address):
+            self.refusals.add("connect-rate", address)
+            s = self.settings
+            return connection.respond(
+                HTTPStatus.TOO_MANY_REQUESTS,
+                f"slow down: at most {s.connects_per_address} new connections "
+                f"from one address in any {s.window_seconds:g} s\n",
+            )
         connection.address = address  # held until the connection is lost
         self.limits.opened(address)
         return None
