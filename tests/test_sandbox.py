@@ -6,6 +6,7 @@ import errno
 import os
 import pwd
 import shutil
+import socket
 import tempfile
 import uuid
 from pathlib import Path
@@ -386,7 +387,6 @@ def test_a_file_beyond_the_size_limit_fails_the_block(zygote):
 
 
 def test_the_network_is_refused_unless_declared(zygote):
-    import socket
 
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
@@ -511,7 +511,6 @@ def test_a_block_cannot_reach_a_hosts_service_by_its_unix_socket(zygote, shared)
     host's services listen on such paths (Docker, the user's D-Bus and
     systemd, an SSH agent): through one, a block could have the host run
     anything. This stand-in daemon answers whoever connects."""
-    import socket
     import threading
 
     path = shared / f"daemon-{uuid.uuid4().hex[:8]}.sock"
@@ -578,7 +577,6 @@ def test_a_session_with_the_network_cannot_reach_a_hosts_unix_socket(zygote, out
     (a post may talk to its own server), but the host's services listen
     on paths outside the sandbox's root (Docker's socket in /run, an SSH
     agent's in a home folder), so no path leads to one."""
-    import socket
 
     path = outside / "daemon.sock"
     with socket.socket(socket.AF_UNIX) as daemon:
@@ -697,6 +695,57 @@ def test_a_session_holds_no_capabilities_even_in_a_program_it_runs(zygote):
     none = "['0000000000000000', '0000000000000000', '0000000000000000', "
     none += "'0000000000000000', '0000000000000000']\n"
     assert printed(zygote, code) == none * 2
+
+
+def test_sessions_running_at_once_cannot_reach_each_others_loopback(zygote):
+    """Sessions without the network shared one network namespace: one
+    could talk to another's servers on the loopback while both ran (or
+    take every port a concurrent post's server would bind). Each session
+    running now has a namespace of its own (as many as sessions run at
+    once, each used again by a later session)."""
+    with socket.socket() as probe:  # a port free here, for the first to take
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = (
+        "import socket, time\n"
+        f"with socket.create_server(('127.0.0.1', {port})):\n"
+        "    time.sleep(4)\n"
+    )
+    client = (
+        "import socket, time\n"
+        "end = time.monotonic() + 3\n"
+        "while time.monotonic() < end:\n"
+        "    try:\n"
+        f"        socket.create_connection(('127.0.0.1', {port}), timeout=1).close()\n"
+        "        print('reached the other session')\n"
+        "        break\n"
+        "    except OSError:\n"
+        "        time.sleep(0.05)\n"
+        "else:\n"
+        "    print('reached nothing')\n"
+    )
+    runs = [
+        zygote.submit([block_request(code)], [30], confinement=Confinement())
+        for code in (server, client)
+    ]
+    for run in runs:
+        zygote.wait(run)
+    assert runs[0].results[0].exception is None
+    assert runs[1].results[0].stdout == "reached nothing\n"
+
+
+def test_network_namespaces_are_as_many_as_sessions_run_at_once(zygote):
+    """One is made only when every one there is is taken: a session a
+    namespace would cost each ~1.4 ms."""
+    code = "import os\nprint(os.stat('/proc/self/ns/net').st_ino)"
+    runs = [
+        zygote.submit([block_request(code)], [30], confinement=Confinement())
+        for _ in range(12)
+    ]
+    for run in runs:
+        zygote.wait(run)
+    namespaces = {run.results[0].stdout for run in runs}
+    assert 1 <= len(namespaces) <= (os.cpu_count() or 1)
 
 
 def test_a_session_cannot_make_a_user_namespace_of_its_own(zygote):

@@ -6,8 +6,9 @@ own (none of the builder's keys), a user namespace (root over its own
 namespaces, nothing else), mount and IPC namespaces and a PID namespace of
 which the zygote is the first process (so nothing it started outlives it),
 a root of its own that holds only what sessions may read (``make_root``),
-a ``/proc`` that shows only the sandbox, and a network namespace with a
-loopback and nothing else for the sessions that declare no network. (Its
+a ``/proc`` that shows only the sandbox, and network namespaces with a
+loopback and nothing else for the sessions that declare no network (one
+for each session running: ``take_network``). (Its
 program then starts anew inside them: see ``enter``. Where they cannot be
 made, the zygote and each worker adopt orphans instead.)
 
@@ -144,7 +145,7 @@ class Sandbox:
         self.tmpfs_size = f"size={self.file_size},mode=1777"
         self.shm = os.path.isdir("/dev/shm")
         self.own_pid_ns: int | None = None
-        self.isolated_net: int | None = None
+        self.networks: list[int] = []  # isolated, no session in (take_network)
         self.landlock_abi = 0
         self.rules: landlock.Rules | None = None
         self.socket_filter = b""  # compiled once, installed in each worker
@@ -316,44 +317,42 @@ class Sandbox:
             self.why["sockets"] = "the kernel refused a seccomp filter"
 
     def probe_network_and_processes(self) -> None:
-        """A child, first of a PID namespace, makes the isolated network
-        namespace (kept by a descriptor) and tries pid_max there."""
-        read, write = os.pipe()
+        """Make the first isolated network namespace, and try pid_max in a
+        child that is the first process of a PID namespace."""
+        try:
+            self.networks.append(isolated_network())
+            self.have.add("network")
+        except OSError:
+            self.why["network"] = "the kernel refused a network namespace"
         self.before_fork()
         pid = os.fork()
         if pid == 0:
-            os.close(read)
-            found = b""
-            try:
-                namespaces.unshare(NEWNET)
-                namespaces.loopback_up()
-                found += b"n"
-            except OSError:
-                pass
             try:
                 set_pid_max(PID_MAX_MIN)
-                found += b"p"
-            except OSError:
-                pass
-            os.write(write, found + b".")
-            signal.pause()  # until the zygote has taken hold of the namespace
+            except BaseException:  # noqa: BLE001 - the exit code says it
+                os._exit(1)
             os._exit(0)
         self.after_fork()
-        os.close(write)
-        found = os.read(read, 16)
-        os.close(read)
-        if b"n" in found:
-            path = f"/proc/{pid}/ns/net"
-            self.isolated_net = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-            self.have.add("network")
-        else:
-            self.why["network"] = "the kernel refused a network namespace"
-        if b"p" in found:
+        if os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0:
             self.have.add("processes")
         else:
             self.why["processes"] = "pid_max is not per namespace (Linux < 6.14)"
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
+
+    def take_network(self) -> int | None:
+        """An isolated network namespace no running session is in, for a
+        session without the network (None: there are none). Sessions that
+        shared one could reach each other's servers on the loopback, or take
+        every port a concurrent post's server would bind. As many are made
+        as sessions run at once, and each is used again by a later session
+        (which nothing earlier can have changed: no session holds a
+        capability over it); a new one would cost every session ~1.4 ms."""
+        if "network" not in self.have:
+            return None
+        return self.networks.pop() if self.networks else isolated_network()
+
+    def give_back_network(self, fd: int) -> None:
+        """Once its session has ended, every process of it gone."""
+        self.networks.append(fd)
 
     def check(self) -> None:
         if self.mode == "strict" and self.missing():
@@ -422,8 +421,16 @@ class Sandbox:
 
     # -- in a worker --------------------------------------------------------
 
-    def confine(self, network: bool, reads: list[str], directory: str | None):
-        """Narrow this worker to its session; the directory it works in."""
+    def confine(
+        self,
+        network: bool,
+        reads: list[str],
+        directory: str | None,
+        isolated: int | None = None,
+    ):
+        """Narrow this worker to its session; the directory it works in.
+        ``isolated``: the network namespace of a session without the
+        network (``take_network``; one is taken here if not given)."""
         if self.mode == "off":
             return directory
         namespaces.prctl(namespaces.PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -433,8 +440,10 @@ class Sandbox:
             namespaces.new_session_keyring()
         if "processes" in self.have:
             set_pid_max(max(PID_MAX_MIN, self.processes + 1))
-        if not network and self.isolated_net is not None:
-            namespaces.setns(self.isolated_net, NEWNET)
+        if not network:
+            isolated = self.take_network() if isolated is None else isolated
+            if isolated is not None:
+                namespaces.setns(isolated, NEWNET)
         if "sockets" in self.have:  # (a session with the network keeps its sockets)
             seccomp.install(self.network_filter if network else self.socket_filter)
         if self.private_tmp:
@@ -446,9 +455,8 @@ class Sandbox:
                 rules.restrict(read=[*reads, "/proc"], write=["/tmp", "/dev/shm"])
             else:
                 rules.restrict(read=reads, write=[directory])
-        for fd in (self.own_pid_ns, self.isolated_net):
-            if fd is not None:  # with them, a block could leave its namespaces
-                os.close(fd)
+        for fd in {self.own_pid_ns, isolated, *self.networks} - {None}:
+            os.close(fd)  # (with them, a block could leave its namespaces)
         # Root of the sandbox's user namespace, a session would hold every
         # capability over what it owns: the network namespace sessions share
         # (it could take the loopback down for the rest, or add firewall
@@ -643,6 +651,32 @@ def others_may_read(mode: int) -> bool:
 
 def end_as_if_killed(number: int, frame) -> None:
     os._exit(128 + number)
+
+
+def isolated_network() -> int:
+    """A new network namespace with its loopback up and nothing else, made
+    by a child and kept by a descriptor."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(read)
+        try:
+            namespaces.unshare(NEWNET)
+            namespaces.loopback_up()
+            os.write(write, b"n")
+        except BaseException:  # noqa: BLE001 - what it wrote says it
+            os._exit(1)
+        signal.pause()  # until the zygote has taken hold of the namespace
+        os._exit(0)
+    os.close(write)
+    try:
+        if os.read(read, 1) != b"n":
+            raise namespaces.NamespaceError(0, "the kernel refused a network namespace")
+        return os.open(f"/proc/{pid}/ns/net", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        os.close(read)
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
 
 
 def set_pid_max(value: int) -> None:

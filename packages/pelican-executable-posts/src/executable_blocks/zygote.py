@@ -107,6 +107,7 @@ class Child:
         "over_memory",
         "born",
         "watch",
+        "network",
     )
 
     def __init__(self, pid: int, session: int, pipe: int, directory, timeouts):
@@ -121,6 +122,7 @@ class Child:
         self.born = self.block_started = time.monotonic()
         self.killed_after: float | None = None  # the timeout it was killed at
         self.watch: int | None = None  # its pidfd, where there are pidfds
+        self.network: int | None = None  # its isolated network namespace
 
     def deadline(self) -> float | None:
         """Its block's timeout; after its last result, the little time a
@@ -286,6 +288,9 @@ class Zygote:
     def fork(self, session: RunSession) -> None:
         pipe, out = os.pipe()
         directory = None if self.sandbox.private_tmp else self.directories.take()
+        network = None
+        if self.sandbox.mode != "off" and not session.confinement.network:
+            network = self.sandbox.take_network()
         # Said before the fork: a block can kill the zygote as soon as it runs.
         self.send(HEAD.pack(FromZygote.STARTED, session.number))
         self.flush()
@@ -293,11 +298,12 @@ class Zygote:
         pid = os.fork()
         if pid == 0:
             os.close(pipe)
-            self.become_worker(session, out, directory)
+            self.become_worker(session, out, directory, network)
         self.sandbox.after_fork()
         os.close(out)
         os.set_blocking(pipe, False)
         child = Child(pid, session.number, pipe, directory, session.timeouts)
+        child.network = network
         self.children[pid] = self.by_pipe[pipe] = child
         self.poller.register(pipe, READ)
         if self.pidfds:
@@ -306,7 +312,7 @@ class Zygote:
             self.poller.register(child.watch, select.POLLIN)
 
     def become_worker(
-        self, session: RunSession, out: int, directory: str | None
+        self, session: RunSession, out: int, directory: str | None, network
     ) -> None:
         """In the child: drop the zygote's descriptors, confine itself to its
         session, run the session, exit."""
@@ -321,7 +327,7 @@ class Zygote:
             confinement = session.confinement
             try:
                 directory = self.sandbox.confine(
-                    confinement.network, list(confinement.read), directory
+                    confinement.network, list(confinement.read), directory, network
                 )
             except OSError as error:
                 print(f"executable_posts: sandbox: {error}", file=sys.stderr)
@@ -389,6 +395,8 @@ class Zygote:
         del self.children[child.pid]
         if child.directory is not None:
             self.directories.give_back(child.directory)
+        if child.network is not None:  # (its processes are gone with it)
+            self.sandbox.give_back_network(child.network)
         if child.over_memory:
             code = WorkerExit.MEMORY
         elif child.oversized:
