@@ -35,6 +35,12 @@ def logging_too(event, kind: str, happened: asyncio.Event):
     return logged
 
 
+def logged_refusals(caplog) -> list[dict]:
+    """The aggregate refusal lines the server logged."""
+    events = [json.loads(record.getMessage()) for record in caplog.records]
+    return [event for event in events if event["event"] == "refused"]
+
+
 async def health(server) -> dict:
     loop = asyncio.get_running_loop()
     body = await loop.run_in_executor(
@@ -160,11 +166,7 @@ def test_reconnecting_over_and_over_is_refused_429_and_logged_once(caplog):
 
     with caplog.at_level(logging.INFO, logger="chatroom"):
         run(scenario)
-    refused = [
-        json.loads(r.getMessage())
-        for r in caplog.records
-        if json.loads(r.getMessage())["event"] == "refused"
-    ]
+    refused = logged_refusals(caplog)
     assert len(refused) == 1
     assert refused[0]["rules"] == {"connect-rate": 1}
 
@@ -193,11 +195,7 @@ def test_refusals_are_logged_in_aggregate_not_one_line_each(caplog):
 
     with caplog.at_level(logging.INFO, logger="chatroom"):
         run(scenario)
-    refused = [
-        json.loads(r.getMessage())
-        for r in caplog.records
-        if json.loads(r.getMessage())["event"] == "refused"
-    ]
+    refused = logged_refusals(caplog)
     assert len(refused) == 1
     assert refused[0]["rules"] == {"bad-json": 30}
     assert refused[0]["addresses"] == {"127.0.0.1": 30}

@@ -458,9 +458,10 @@ class Sandbox:
         for fd in {self.own_pid_ns, isolated, *self.networks} - {None}:
             os.close(fd)  # (with them, a block could leave its namespaces)
         # Root of the sandbox's user namespace, a session would hold every
-        # capability over what it owns: the network namespace sessions share
-        # (it could take the loopback down for the rest, or add firewall
-        # rules), pid_max, the mounts. Its confinement made, it needs none.
+        # capability over what it owns: the network namespace it is in,
+        # which later sessions use again (it could take their loopback down,
+        # or add firewall rules), pid_max, the mounts. Its confinement made,
+        # it needs none.
         namespaces.drop_capabilities()
         if not self.private_tmp:  # (else the zygote set them: the same for all)
             os.environ["HOME"] = os.environ["TMPDIR"] = directory
