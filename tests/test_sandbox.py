@@ -867,6 +867,50 @@ def test_a_kernel_without_per_namespace_limits_is_said_to_leave_user_namespaces(
         in_child(zygote, "strict")
 
 
+def test_without_landlock_a_session_still_writes_only_its_tmp(outside):
+    """Landlock is what keeps a block's writes to its /tmp; a kernel that
+    has it built but not in its list of security modules (``lsm=``)
+    leaves ``best`` without it. Everything a session
+    sees but its own /tmp and /dev/shm is then read-only to it, so it can
+    still not edit a post, the code or the Python environment."""
+    (outside / "post.md").write_text("an innocent post\n")
+    (outside / "post.md").chmod(0o666)
+
+    def session():
+        sandbox.landlock.abi_version = lambda: 0
+        box = sandbox.Sandbox({"mode": "best", "visible": [str(outside)]})
+        box.enter(keep_fds=[], start_anew=False)
+        box.before_fork()
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            box.confine(False, [], None)
+            tried = []
+            for path, action in (
+                (outside / "post.md", "a"),
+                (outside / "planted.html", "w"),
+                (Path("/tmp/scratch.txt"), "w"),
+                (Path("/dev/null"), "w"),
+            ):
+                try:
+                    with open(path, action) as file:
+                        file.write("x")
+                    tried.append("written")
+                except OSError as error:
+                    tried.append(errno.errorcode[error.errno])
+            os.write(write, repr(tried).encode())
+            os._exit(0)
+        box.after_fork()
+        os.close(write)
+        os.waitpid(pid, 0)
+        return box.report()["missing"], os.read(read, 4096).decode()
+
+    missing, tried = in_child(session)
+    assert "landlock" in missing
+    assert tried == "['EROFS', 'EROFS', 'written', 'written']"
+    assert (outside / "post.md").read_text() == "an innocent post\n"
+
+
 def test_the_builds_probe_says_when_the_root_is_refused(monkeypatch):
     monkeypatch.setattr(sandbox.namespaces, "pivot_root", refused_pivot_root)
     report = sandbox.probe("best")

@@ -51,6 +51,9 @@ PIVOT_ROOT_NUMBERS = {
 }
 SYS_PIVOT_ROOT = PIVOT_ROOT_NUMBERS.get(os.uname().machine)
 MNT_DETACH = 2
+SYS_MOUNT_SETATTR = 442  # (the same on every architecture: added after they merged)
+AT_FDCWD, AT_RECURSIVE, MOUNT_ATTR_RDONLY = -100, 0x8000, 0x1
+MOUNT_ATTR = struct.Struct("=QQQQ")  # set, clear, propagation, user namespace
 SIOCGIFFLAGS, SIOCSIFFLAGS, IFF_UP = 0x8913, 0x8914, 0x1
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -131,6 +134,26 @@ def allow_no_user_namespaces() -> None:
     Linux 4.9 and later)."""
     with open("/proc/sys/user/max_user_namespaces", "w") as limit:
         limit.write("0")
+
+
+def read_only_beneath(path: str) -> bool:
+    """Make the mount at ``path`` and every mount beneath it read-only
+    (False: the kernel cannot, being older than Linux 5.12)."""
+    attributes = ctypes.create_string_buffer(
+        MOUNT_ATTR.pack(MOUNT_ATTR_RDONLY, 0, 0, 0)
+    )
+    result = _libc.syscall(
+        SYS_MOUNT_SETATTR,
+        AT_FDCWD,
+        path.encode(),
+        AT_RECURSIVE,
+        attributes,
+        MOUNT_ATTR.size,
+    )
+    if result < 0 and ctypes.get_errno() == errno.ENOSYS:
+        return False
+    _check(result, f"mount_setattr {path}")
+    return True
 
 
 def new_session_keyring() -> None:

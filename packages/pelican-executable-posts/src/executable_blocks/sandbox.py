@@ -468,13 +468,17 @@ class Sandbox:
         return directory
 
     def private_mounts(self, reads: list[str]) -> str:
-        """A new tmpfs on /tmp (and /dev/shm), with the readable paths that
-        lay under /tmp bound back in place; a fresh /proc."""
+        """Every mount read-only; a new tmpfs on /tmp (and /dev/shm), with
+        the readable paths that lay under /tmp bound back in place; a fresh
+        /proc."""
         under_tmp = self.under_tmp
         if reads:
             under_tmp = outermost([*under_tmp, *lying_under_tmp(reads)])
         # (IPC too, in the same call: no session shares System V objects)
         namespaces.unshare(NEWNS | NEWIPC)  # (held after: a bind takes this table's)
+        # Everything it sees read-only, but what is mounted for it below:
+        # where Landlock is missing, it still writes nothing but its own.
+        namespaces.read_only_beneath("/")
         held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in under_tmp]
         namespaces.mount("tmpfs", "/tmp", "tmpfs", TMPFS, self.tmpfs_size)
         if self.shm:
