@@ -177,11 +177,11 @@ def test_writes_outside_the_scratch_directory_fail(site_root):
     result, log, output = build(tmp_path, content)
     assert result.returncode == 0, log
     printed = lines_of(output, "vandal")
-    # Another post is in the sandbox's root, and Landlock refuses it; the
-    # output and the cache are not there; the folders above the content
-    # (the site's, a home folder that holds the Python) are the root's own,
-    # read-only, or not there.
-    assert f"{other} refused: PermissionError" in printed
+    # Another post is in the sandbox's root, read-only to a session (and
+    # Landlock refuses it too); the output and the cache are not there; the
+    # folders above the content (the site's, a home folder that holds the
+    # Python) are the root's own, read-only, or not there.
+    assert f"{other} refused: OSError" in printed
     for target in (output / "planted.html", tmp_path / "cache" / "planted"):
         assert f"{target} refused: FileNotFoundError" in printed
     for target in (tmp_path / "planted.txt", Path.home() / "planted.txt"):
