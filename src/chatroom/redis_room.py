@@ -16,10 +16,14 @@ What lives in Redis (every key under one prefix, ``chatroom:`` by default):
 - the ``events`` channel (pub/sub): every message, join and leave, sent
   once to Redis and by it to every process, which delivers to its members.
 
-Pub/sub delivers at most once: a process cut off from Redis misses what was
-said meanwhile. Each process checks Redis every second; when it was lost
-or has restarted (its run id changed), the process says so in its log and
-writes back what it holds, so a Redis restart costs the history only.
+Pub/sub delivers at most once: a process cut off from Redis misses what is
+said meanwhile. Subscribed again, it delivers to its members the messages
+of the history newer than the last it had, and who came and went (from
+``online``), so a blip costs its members nothing but the wait. Each
+process checks Redis every second; when it was lost or has restarted (its
+run id changed), the process says so in its log and writes back what it
+holds, so a Redis restart costs the history only (and what was said before
+the process was subscribed again: message numbers start again with it).
 """
 
 import asyncio
@@ -170,6 +174,7 @@ class RedisRoom:
         self.history: deque[str] = deque(maxlen=history)  # and of the history
         self.last_id = 0
         self.pubsub = None
+        self.subscribed = False  # once: later, subscribing catches up
         self.unreleased: set[str] = set()
         self.healthy, self.lost_since, self.run_id = False, None, None
         self.tasks: list[asyncio.Task] = []
@@ -227,30 +232,53 @@ class RedisRoom:
                 if item is not None:
                     self.dispatch(item["data"])
             except (RedisError, OSError):
-                with contextlib.suppress(RedisError, OSError):
-                    await self.pubsub.aclose()
+                if self.pubsub is not None:
+                    with contextlib.suppress(RedisError, OSError):
+                        await self.pubsub.aclose()
                 self.pubsub = None
                 await asyncio.sleep(0.5)
 
     async def subscribe(self) -> None:
         """Subscribe, then read the mirror whole. What happened after the
         subscription waits in it and is applied after the read, so the
-        mirror ends as Redis is (a message both read and waiting is kept
-        once)."""
-        self.pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
-        await self.pubsub.subscribe(self.prefix + "events")
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.hkeys(self.key("online"))
-            pipe.lrange(self.key("history"), 0, -1)
-            online, history = await pipe.execute()
+        mirror ends as Redis is (a message both read and waiting is kept,
+        and delivered, once). Subscribing again, deliver what was missed."""
+        pubsub = self.redis.pubsub(ignore_subscribe_messages=True)
+        try:
+            await pubsub.subscribe(self.prefix + "events")
+            async with self.redis.pipeline(transaction=False) as pipe:
+                pipe.hkeys(self.key("online"))
+                pipe.lrange(self.key("history"), 0, -1)
+                pipe.info("server")
+                online, history, server = await pipe.execute()
+        except BaseException:
+            with contextlib.suppress(RedisError, OSError):
+                await pubsub.aclose()
+            raise
+        had, was_online = self.last_id, self.online
         self.online = dict.fromkeys(online)
         self.history.clear()
         self.last_id = 0
         for frame in history:
             self.remember(frame)
+        # (after a restart, message numbers start again, and every process
+        # writes back who it holds: ``check``)
+        restarted = self.run_id not in (None, server["run_id"])
+        if self.subscribed and not restarted:
+            for frame in history:
+                if message_id(frame) > had:
+                    self.on_message(frame)
+            for nick in self.online.keys() - was_online.keys():
+                self.on_join(nick)
+            for nick in was_online.keys() - self.online.keys():
+                self.on_leave(nick)
+        self.pubsub, self.subscribed = pubsub, True
 
     def dispatch(self, data: str) -> None:
-        self.mirror(data)
+        """An event to the members here, unless the mirror had it (read
+        whole while it waited in the subscription)."""
+        if not self.mirror(data):
+            return
         kind, body = data[:1], data[1:]
         if kind == "m":
             self.on_message(body)
@@ -259,22 +287,28 @@ class RedisRoom:
         elif kind == "l":
             self.on_leave(body)
 
-    def mirror(self, data: str) -> None:
+    def mirror(self, data: str) -> bool:
+        """Apply an event to the mirror; False if it had it already."""
         kind, body = data[:1], data[1:]
         if kind == "m":
-            self.remember(body)
-        elif kind == "j":
+            return self.remember(body)
+        if kind == "j":
+            new = body not in self.online
             self.online[body] = None
-        elif kind == "l":
-            self.online.pop(body, None)
+            return new
+        if kind == "l":
+            return self.online.pop(body, False) is None
+        return False
 
-    def remember(self, frame: str) -> None:
+    def remember(self, frame: str) -> bool:
         """A message for the history, once (ids only grow, until Redis has
         restarted, which the next read whole starts again from)."""
-        id = int(frame[len(MESSAGE_HEAD) : frame.index(",", len(MESSAGE_HEAD))])
-        if id > self.last_id:
-            self.last_id = id
-            self.history.append(frame)
+        id = message_id(frame)
+        if id <= self.last_id:
+            return False
+        self.last_id = id
+        self.history.append(frame)
+        return True
 
     async def keep_alive(self) -> None:
         while not self.closing:
@@ -379,3 +413,8 @@ class RedisRoom:
                 f"slow down: at most {self.address_messages} messages in "
                 f"{self.window_seconds:g} s from one address",
             )
+
+
+def message_id(frame: str) -> int:
+    """The number of a message frame (it follows ``MESSAGE_HEAD``)."""
+    return int(frame[len(MESSAGE_HEAD) : frame.index(",", len(MESSAGE_HEAD))])
