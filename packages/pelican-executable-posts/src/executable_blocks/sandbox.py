@@ -536,7 +536,12 @@ def make_root(paths: list[str], shm: bool) -> None:
     listening on a Unix socket (Docker's, the user's D-Bus)."""
     real = (os.path.realpath(p) for p in [*paths, *DEVICES] if os.path.exists(p))
     shown = [p for p in outermost(real) if p != "/proc"]
-    links = {**links_on_the_way(paths), **DEVICE_LINKS}
+    links = {  # (only those that lead into the root: no dangling names)
+        link: target
+        for link, target in links_on_the_way(paths).items()
+        if beneath(os.path.realpath(link), shown)
+    }
+    links.update(DEVICE_LINKS)
     cwd = os.getcwd()
     held = [(p, os.open(p, os.O_PATH | os.O_CLOEXEC)) for p in shown]
     try:
