@@ -288,6 +288,33 @@ def test_files_in_a_sessions_tmpfs_count_in_its_memory(lean_zygote, folder):
     ended_over_memory(lean_zygote, code)
 
 
+EMPTY_FILES = (
+    "import os\n"
+    "for n in range({count}):\n"
+    "    os.close(os.open(f'/tmp/{{n}}', os.O_CREAT | os.O_WRONLY))\n"
+)
+
+
+def test_empty_files_in_a_sessions_tmpfs_count_in_its_memory(lean_zygote):
+    """An empty file holds no block of its tmpfs, but its inode and name
+    hold about a kilobyte of the kernel's memory, which the kernel does
+    not give back while the file is there: 300,000 of them and 300 MiB of
+    its own passed a 512 MiB limit unseen."""
+    code = EMPTY_FILES.format(count=300_000) + HOLDS_300_MIB
+    ended_over_memory(lean_zygote, code + "import time; time.sleep(60)\n")
+
+
+def test_a_sessions_tmpfs_holds_no_more_files_than_its_memory_allows(lean_zygote):
+    """A tmpfs allows millions of files (half the machine's pages): made
+    faster than the zygote looks, they would pass the limit between two
+    looks. Each of a session's mounts allows what its memory would hold."""
+    (result,) = session(lean_zygote, EMPTY_FILES.format(count=600_000))
+    assert result.exception.type == "OSError"
+    assert "No space left on device" in result.exception.message
+    made = int(result.exception.message.rsplit("/", 1)[1].rstrip("'"))
+    assert made <= LEAN_MEMORY // 1024
+
+
 def test_memory_files_no_process_maps_count_in_its_memory(lean_zygote):
     code = (
         "import os, time\n"

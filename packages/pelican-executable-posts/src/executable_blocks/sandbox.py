@@ -38,6 +38,7 @@ import sys
 
 from . import landlock, namespaces, seccomp
 from .namespaces import NEWIPC, NEWNET, NEWNS, NEWPID
+from .session_memory import INODE_BYTES
 
 MODES = ("strict", "best", "off")
 DEFAULT_MEMORY = 2 << 30  # a session's, all its processes and /tmp together
@@ -142,7 +143,10 @@ class Sandbox:
         self.system = system_paths()
         # Worked out once, for every worker:
         self.under_tmp = lying_under_tmp([*self.system, *self.read])
-        self.tmpfs_size = f"size={self.file_size},mode=1777"
+        # (files: as many as the memory a session may hold would allow, by
+        # the kernel's memory each holds; a tmpfs allows millions)
+        files = max(self.memory // INODE_BYTES, 1024)
+        self.tmpfs_size = f"size={self.file_size},nr_inodes={files},mode=1777"
         self.shm = os.path.isdir("/dev/shm")
         self.own_pid_ns: int | None = None
         self.networks: list[int] = []  # isolated, no session in (take_network)
