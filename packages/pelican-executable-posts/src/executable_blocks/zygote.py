@@ -288,9 +288,7 @@ class Zygote:
     def fork(self, session: RunSession) -> None:
         pipe, out = os.pipe()
         directory = None if self.sandbox.private_tmp else self.directories.take()
-        network = None
-        if self.sandbox.mode != "off" and not session.confinement.network:
-            network = self.sandbox.take_network()
+        network = None if session.confinement.network else self.sandbox.take_network()
         # Said before the fork: a block can kill the zygote as soon as it runs.
         self.send(HEAD.pack(FromZygote.STARTED, session.number))
         self.flush()
