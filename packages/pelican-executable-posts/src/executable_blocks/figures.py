@@ -24,7 +24,7 @@ import pickle
 import shutil
 import tempfile
 import warnings
-from contextlib import suppress
+from contextlib import contextmanager, suppress
 from dataclasses import replace
 
 import matplotlib
@@ -210,8 +210,29 @@ def save_as(figure, kind: str) -> Picture:
 
 def saved(figure, kind: str) -> bytes:
     buffer = io.BytesIO()
-    figure.savefig(buffer, format=kind, metadata=METADATA[kind])
+    with drawn_once(figure):
+        figure.savefig(buffer, format=kind, metadata=METADATA[kind])
     return buffer.getvalue()
+
+
+@contextmanager
+def drawn_once(figure):
+    """The figure saved with one draw, not two.
+
+    ``savefig`` draws a figure that has a layout engine once to lay it out,
+    then again to save it; ``fig.tight_layout()`` leaves a placeholder
+    engine that lays out nothing, so the first draw was wasted: half the
+    time of a figure, and of every frame of an animation. Real engines
+    (``layout="constrained"``) keep theirs."""
+    engine = figure.get_layout_engine()
+    if not isinstance(engine, PlaceHolderLayoutEngine):
+        yield
+        return
+    figure._layout_engine = None  # no public way back to "no engine"
+    try:
+        yield
+    finally:
+        figure._layout_engine = engine
 
 
 def described(figure, kind: str, data: bytes) -> Picture:
@@ -314,7 +335,8 @@ def encoded(anim, kind: str) -> bytes:
     canvas.draw_idle = skip
     try:
         path = os.path.join(directory, f"animation.{kind}")
-        anim.save(path, writer=writer)
+        with drawn_once(anim._fig):
+            anim.save(path, writer=writer)
         with open(path, "rb") as file:
             return file.read()
     finally:
