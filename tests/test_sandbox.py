@@ -324,6 +324,74 @@ def test_memory_files_no_process_maps_count_in_its_memory(lean_zygote):
     ended_over_memory(lean_zygote, code)
 
 
+# Sockets filled until 700 MiB wait in them: here 8 MiB a socket (its
+# buffer raised to the machine's wmem_max), about 400 KiB where that is
+# Linux's default; a process may hold 4,096 descriptors, so 2,000 pairs.
+FILLS_SOCKETS = (
+    "import socket\n"
+    "pairs, queued = [], 0\n"
+    "while queued < 700 << 20 and len(pairs) < 2000:\n"
+    "    sender, receiver = socket.socketpair()\n"
+    "    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)\n"
+    "    sender.setblocking(False)\n"
+    "    try:\n"
+    "        while True:\n"
+    "            queued += sender.send(bytes(1 << 16))\n"
+    "    except BlockingIOError:\n"
+    "        pass\n"
+    "    pairs.append((sender, receiver))\n"
+    "print(queued >> 20, 'MiB queued', flush=True)\n"
+)
+
+
+def test_what_waits_in_a_sessions_sockets_counts_in_its_memory(lean_zygote):
+    """A socket's buffers are the kernel's memory, in no page of the
+    process's: one process of a session held 1.2 GB in 150 sockets of its
+    own, past a 512 MiB limit, unseen (and could have held 16 GB)."""
+    ended_over_memory(lean_zygote, FILLS_SOCKETS + "import time; time.sleep(60)\n")
+
+
+# Pipes filled by processes of a session until 700 MiB wait in them: a
+# process makes up to 1,000, each raised to 1 MiB (a user's first 64 MiB of
+# pipes; after those, the kernel gives a pipe of an unprivileged process two
+# pages, and refuses to raise it).
+FILLS_PIPES = (
+    "import fcntl, os, time\n"
+    "def fill():\n"
+    "    pipes, queued = [], 0\n"
+    "    for _ in range(1000):\n"
+    "        read, write = os.pipe()\n"
+    "        try:\n"
+    "            fcntl.fcntl(write, 1031, 1 << 20)  # F_SETPIPE_SZ\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "        os.set_blocking(write, False)\n"
+    "        try:\n"
+    "            while True:\n"
+    "                queued += os.write(write, bytes(1 << 16))\n"
+    "        except BlockingIOError:\n"
+    "            pass\n"
+    "        pipes.append((read, write))\n"
+    "    return pipes, queued\n"
+    "told, tell = os.pipe()\n"
+    "queued = 0\n"
+    "for _ in range(150):\n"
+    "    if queued >= 700 << 20:\n"
+    "        break\n"
+    "    if os.fork() == 0:\n"
+    "        pipes, mine = fill()\n"
+    "        os.write(tell, mine.to_bytes(8, 'little'))\n"
+    "        time.sleep(60)\n"
+    "        os._exit(0)\n"
+    "    queued += int.from_bytes(os.read(told, 8), 'little')\n"
+    "print(queued >> 20, 'MiB queued', flush=True)\n"
+)
+
+
+def test_what_waits_in_a_sessions_pipes_counts_in_its_memory(lean_zygote):
+    ended_over_memory(lean_zygote, FILLS_PIPES + "time.sleep(60)\n")
+
+
 UNDUMPABLE = (
     "import ctypes\nctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE\n"
 )

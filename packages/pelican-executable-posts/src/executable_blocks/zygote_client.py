@@ -398,7 +398,8 @@ def lost(code: int, timed_out: float, held: int = 0, limit: int = 0) -> WorkerLo
         return OverMemory(
             f"the session held {held / (1 << 20):,.0f} MiB of memory, more than the "
             f"{size(limit)} a session may (EXEC_MEMORY: its processes, its /tmp "
-            "and /dev/shm, its shared memory), and was killed"
+            "and /dev/shm, its shared memory, its sockets and pipes), and was "
+            "killed"
         )
     if code in (WorkerExit.OVERRUN, WorkerExit.LINGERED):
         return Overrun(how_it_ended(code))
