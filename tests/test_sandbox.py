@@ -324,31 +324,32 @@ def test_memory_files_no_process_maps_count_in_its_memory(lean_zygote):
     ended_over_memory(lean_zygote, code)
 
 
-# Sockets filled until 700 MiB wait in them: here 8 MiB a socket (its
-# buffer raised to the machine's wmem_max), about 400 KiB where that is
-# Linux's default; a process may hold 4,096 descriptors, so 2,000 pairs.
+# Sockets filled by processes of a session until 700 MiB wait in them: a
+# process fills up to 1,500 pairs (it may hold 4,096 descriptors), each of
+# about 230 KiB (asking for 8 MiB buffers, which a session is not given).
 FILLS_SOCKETS = (
-    "import socket\n"
-    "pairs, queued = [], 0\n"
-    "while queued < 700 << 20 and len(pairs) < 2000:\n"
-    "    sender, receiver = socket.socketpair()\n"
-    "    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)\n"
-    "    sender.setblocking(False)\n"
-    "    try:\n"
-    "        while True:\n"
-    "            queued += sender.send(bytes(1 << 16))\n"
-    "    except BlockingIOError:\n"
-    "        pass\n"
-    "    pairs.append((sender, receiver))\n"
-    "print(queued >> 20, 'MiB queued', flush=True)\n"
+    "import os, socket, time\n"
+    "def fill():\n"
+    "    pairs, queued = [], 0\n"
+    "    for _ in range(1500):\n"
+    "        sender, receiver = socket.socketpair()\n"
+    "        sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)\n"
+    "        sender.setblocking(False)\n"
+    "        try:\n"
+    "            while True:\n"
+    "                queued += sender.send(bytes(1 << 16))\n"
+    "        except BlockingIOError:\n"
+    "            pass\n"
+    "        pairs.append((sender, receiver))\n"
+    "    return pairs, queued\n"
 )
 
 
 def test_what_waits_in_a_sessions_sockets_counts_in_its_memory(lean_zygote):
     """A socket's buffers are the kernel's memory, in no page of the
     process's: one process of a session held 1.2 GB in 150 sockets of its
-    own, past a 512 MiB limit, unseen (and could have held 16 GB)."""
-    ended_over_memory(lean_zygote, FILLS_SOCKETS + "import time; time.sleep(60)\n")
+    own (their buffers raised), past a 512 MiB limit, unseen."""
+    ended_over_memory(lean_zygote, FILLS_SOCKETS + IN_PROCESSES_UNTIL_700_MIB)
 
 
 # Pipes filled by processes of a session until 700 MiB wait in them: a
@@ -373,23 +374,29 @@ FILLS_PIPES = (
     "            pass\n"
     "        pipes.append((read, write))\n"
     "    return pipes, queued\n"
+)
+
+
+# Forks processes that each ``fill()`` until 700 MiB wait (at most 150).
+IN_PROCESSES_UNTIL_700_MIB = (
     "told, tell = os.pipe()\n"
     "queued = 0\n"
     "for _ in range(150):\n"
     "    if queued >= 700 << 20:\n"
     "        break\n"
     "    if os.fork() == 0:\n"
-    "        pipes, mine = fill()\n"
+    "        held, mine = fill()\n"
     "        os.write(tell, mine.to_bytes(8, 'little'))\n"
     "        time.sleep(60)\n"
     "        os._exit(0)\n"
     "    queued += int.from_bytes(os.read(told, 8), 'little')\n"
     "print(queued >> 20, 'MiB queued', flush=True)\n"
+    "time.sleep(60)\n"
 )
 
 
 def test_what_waits_in_a_sessions_pipes_counts_in_its_memory(lean_zygote):
-    ended_over_memory(lean_zygote, FILLS_PIPES + "time.sleep(60)\n")
+    ended_over_memory(lean_zygote, FILLS_PIPES + IN_PROCESSES_UNTIL_700_MIB)
 
 
 UNDUMPABLE = (

@@ -83,3 +83,37 @@ def test_the_filter_of_a_session_with_the_network_keeps_unix_sockets():
         return system_call("keyctl", 0, -3)
 
     assert in_child(run) == errno.EPERM
+
+
+def buffers_after_asking_for_more() -> list:
+    """Each buffer's size before and after asking for 4 MiB, and whether
+    another option still takes."""
+    sizes = []
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        for option in socket.SO_SNDBUF, socket.SO_RCVBUF:
+            before = sock.getsockopt(socket.SOL_SOCKET, option)
+            sock.setsockopt(socket.SOL_SOCKET, option, 4 << 20)
+            sizes.append((before, sock.getsockopt(socket.SOL_SOCKET, option)))
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE, 1)
+        kept = sock.getsockopt(socket.SOL_SOCKET, socket.SO_KEEPALIVE)
+    return [sizes, kept]
+
+
+def test_a_sockets_buffers_stay_their_default_size():
+    """Asking succeeds and does nothing: a socket in flight (held by no
+    process) is in no count of a session's memory, and could hold up to
+    twice net.core.wmem_max."""
+    sizes, kept = under_the_filter(buffers_after_asking_for_more)
+    assert all(after == before for before, after in sizes)
+    assert kept == 1
+    unfiltered, _ = in_child(buffers_after_asking_for_more)
+    assert all(after != before for before, after in unfiltered)  # (it can change)
+
+
+def test_a_session_with_the_network_keeps_its_sockets_buffers_too():
+    def run():
+        seccomp.install(seccomp.compiled(unix_sockets=True))
+        return buffers_after_asking_for_more()
+
+    sizes, _ = in_child(run)
+    assert all(after == before for before, after in sizes)

@@ -9,7 +9,13 @@ an SSH or GPG agent. Through any of them a block could have the host run
 what it likes, outside the sandbox. So a worker whose session declares no
 network may not make a Unix-domain socket: ``socket(AF_UNIX, ...)`` fails with
 ``EACCES`` (``socketpair``, which asyncio uses, still works: its two ends
-reach nothing else). ``io_uring_setup`` fails too (io_uring can make and
+reach nothing else). A socket's buffers stay the system's default size
+(``net.core.wmem_default``, 208 KiB): setting ``SO_SNDBUF`` or
+``SO_RCVBUF`` succeeds and does nothing, as a socket sent in a message
+(in flight: held by no process, so in no count of a session's memory)
+could otherwise hold up to twice ``net.core.wmem_max`` of the kernel's
+memory, 8 MiB on some systems, and a session may have 4,096 in flight.
+``io_uring_setup`` fails too (io_uring can make and
 connect sockets without the system calls a filter sees), and so do the
 system calls a kernel exploit reaches for and a block has no use for
 (``REFUSED``), and those of another architecture's numbering (x86's
@@ -32,6 +38,7 @@ ARCHITECTURES = {
         0xC000003E,
         {
             "socket": 41,
+            "setsockopt": 54,
             "io_uring_setup": 425,
             "userfaultfd": 323,
             "perf_event_open": 298,
@@ -50,6 +57,7 @@ ARCHITECTURES = {
         0xC00000B7,
         {
             "socket": 198,
+            "setsockopt": 208,
             "io_uring_setup": 425,
             "userfaultfd": 282,
             "perf_event_open": 241,
@@ -84,12 +92,14 @@ REFUSED = (
 )
 X32_SYSCALL_BIT = 0x40000000
 AF_UNIX = 1
+SOL_SOCKET, SO_SNDBUF, SO_RCVBUF = 1, 7, 8
 
 PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 38, 22, 2
 RET_ALLOW, RET_ERRNO = 0x7FFF0000, 0x00050000
 # classic BPF: load word absolute, jump if equal / greater or equal, return
 LD_W_ABS, JEQ_K, JGE_K, RET_K = 0x20, 0x15, 0x35, 0x06
-NR, ARCH, ARG0 = 0, 4, 16  # offsets in struct seccomp_data (little-endian)
+# offsets in struct seccomp_data (little-endian: an argument's low word)
+NR, ARCH, ARG0, ARG1, ARG2 = 0, 4, 16, 24, 32
 
 _libc = ctypes.CDLL(None, use_errno=True)
 
@@ -114,6 +124,16 @@ def program(
     ]
     for name in REFUSED:
         steps += [(JEQ_K, 0, 1, numbers[name]), (RET_K, 0, 0, RET_ERRNO | errno.EPERM)]
+    steps += [  # a socket's buffers stay as they are: "done", and nothing done
+        (JEQ_K, 0, 6, numbers["setsockopt"]),
+        (LD_W_ABS, 0, 0, ARG1),
+        (JEQ_K, 0, 4, SOL_SOCKET),
+        (LD_W_ABS, 0, 0, ARG2),
+        (JEQ_K, 1, 0, SO_SNDBUF),
+        (JEQ_K, 0, 1, SO_RCVBUF),
+        (RET_K, 0, 0, RET_ERRNO | 0),
+        (LD_W_ABS, 0, 0, NR),
+    ]
     if unix_sockets:
         return [*steps, (RET_K, 0, 0, RET_ALLOW)]
     return [
