@@ -10,6 +10,7 @@ import time
 
 import pytest
 from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
 from chat_clients import receive
 from chat_fixtures import free_port
@@ -211,6 +212,35 @@ def test_the_room_wide_address_limit_is_a_sliding_window(redis_server):
             await room.close()
 
     run(scenario)
+
+
+def test_reconnecting_to_another_process_starts_no_new_connect_window(
+    redis_server,
+):
+    """New connections are limited per address across the room: with two
+    processes, a client that reconnected in a loop to each in turn would
+    otherwise have had twice the connections, log lines and handshakes."""
+    options = ("--connects-per-address", "4")  # in any 5 s
+    chats = [ChatProcess(redis_server.url, *options) for _ in range(2)]
+
+    async def opened(chat: ChatProcess) -> int:
+        try:
+            async with connect(chat.url):
+                return 101
+        except InvalidStatus as refused:
+            return refused.response.status_code
+
+    async def scenario():
+        first, second = chats
+        assert [await opened(first) for _ in range(2)] == [101, 101]
+        assert [await opened(second) for _ in range(2)] == [101, 101]
+        assert await opened(first) == 429  # the room's window is full
+        assert await opened(second) == 429
+
+    try:
+        run(scenario)
+    finally:
+        stop_all(chats)
 
 
 def test_a_process_cut_off_from_redis_delivers_what_it_missed(redis_server):

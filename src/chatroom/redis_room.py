@@ -13,6 +13,9 @@ What lives in Redis (every key under one prefix, ``chatroom:`` by default):
 - ``history``: the last messages' frames, a capped list;
 - ``ids``, ``rate:<address>``: message numbers, and each address's messages
   of the last window (a sorted set by time: a sliding window), room-wide;
+- ``connects:<address>``: each address's new connections of the last
+  window, on any process (the same sliding window), so that reconnecting
+  to another process starts nothing afresh;
 - the ``events`` channel (pub/sub): every message, join and leave, sent
   once to Redis and by it to every process, which delivers to its members.
 
@@ -121,6 +124,20 @@ redis.call('PUBLISH', p .. 'events', 'm' .. frame)
 return id
 """
 
+# An address's new connections in the last ``window`` ms, on any process.
+CONNECT = """
+local p, address = ARGV[1], ARGV[2]
+local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
+local connects = p .. 'connects:' .. address
+local time = redis.call('TIME')
+local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', connects, '-inf', now - window)
+if redis.call('ZCARD', connects) >= limit then return 0 end
+redis.call('ZADD', connects, now, ARGV[5])
+redis.call('PEXPIRE', connects, window)
+return 1
+"""
+
 
 CONNECTIONS = 8  # to Redis, a process, the subscription's included
 
@@ -142,10 +159,12 @@ class RedisRoom:
         presence_ttl: float = 3.0,
         prefix: str = "chatroom:",
         event=lambda kind, **fields: None,
+        address_connects: int = 60,
     ):
         self.url, self.prefix, self.event = url, prefix, event
         self.history_length = history
         self.address_messages, self.window_seconds = address_messages, window_seconds
+        self.address_connects, self.connects = address_connects, 0
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
         pool = redis.BlockingConnectionPool.from_url(
@@ -167,6 +186,7 @@ class RedisRoom:
                 ("release", RELEASE),
                 ("reap", REAP),
                 ("say", SAY),
+                ("connect", CONNECT),
             ]
         }
         self.held: dict[str, bool] = {}  # nickname -> online
@@ -390,6 +410,26 @@ class RedisRoom:
 
     async def who(self) -> list[str]:
         return by_name(self.online)
+
+    async def may_connect(self, address: str) -> bool:
+        """Whether ``address`` may open another connection: at most
+        ``address_connects`` in any window, on every process together.
+        Redis out of reach says yes (each process's own window holds)."""
+        self.connects += 1
+        try:
+            return bool(
+                await self.scripts["connect"](
+                    args=[
+                        self.prefix,
+                        address,
+                        self.address_connects,
+                        int(self.window_seconds * 1000),
+                        f"{self.process}:{self.connects}",
+                    ]
+                )
+            )
+        except (RedisError, OSError):
+            return True
 
     async def say(self, address: str, nick: str, text: str) -> None:
         head, tail = protocol.message_around_id(nick, text, time.time())

@@ -174,6 +174,7 @@ class ChatServer:
             window_seconds=s.window_seconds,
             presence_ttl=s.presence_ttl,
             event=self.event,
+            address_connects=s.connects_per_address,
         )
 
     # -- lifecycle ---------------------------------------------------------
@@ -271,7 +272,7 @@ class ChatServer:
         if connection.address is not None:
             self.limits.closed(connection.address)
 
-    def check_request(self, connection: ChatConnection, request):
+    async def check_request(self, connection: ChatConnection, request):
         """Health checks, proxied addresses and too many connections are
         answered here, before any WebSocket is opened."""
         if request.path == "/health":
@@ -290,16 +291,21 @@ class ChatServer:
             self.refusals.add("connections", address)
             return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
         if not self.connect_rates.allow(address):
-            self.refusals.add("connect-rate", address)
-            s = self.settings
-            return connection.respond(
-                HTTPStatus.TOO_MANY_REQUESTS,
-                f"slow down: at most {s.connects_per_address} new connections "
-                f"from one address in any {s.window_seconds:g} s\n",
-            )
+            return self.too_many_connects(connection, address)
         connection.address = address  # held until the connection is lost
-        self.limits.opened(address)
+        self.limits.opened(address)  # (before the room is asked: counted now)
+        if not await self.room.may_connect(address):  # (on every process)
+            return self.too_many_connects(connection, address)
         return None
+
+    def too_many_connects(self, connection: ChatConnection, address: str):
+        self.refusals.add("connect-rate", address)
+        s = self.settings
+        return connection.respond(
+            HTTPStatus.TOO_MANY_REQUESTS,
+            f"slow down: at most {s.connects_per_address} new connections "
+            f"from one address in any {s.window_seconds:g} s\n",
+        )
 
     def check_response(self, connection: ChatConnection, request, response):
         if response.status_code == HTTPStatus.FORBIDDEN:
