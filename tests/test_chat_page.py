@@ -125,6 +125,40 @@ def test_markup_in_a_message_is_shown_as_text(browser, chat, chat_site):
     bob.close()
 
 
+# Where each part of the last message shows, from the left: its name, and
+# its text (the item's last node, an element or not).
+PLACES = """item => {
+  const left = node => {
+    const range = document.createRange();
+    range.selectNodeContents(node);
+    return range.getBoundingClientRect().left;
+  };
+  return [left(item.querySelector("strong")), left(item.lastChild)];
+}"""
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["مرحبا بالجميع", "\u202eevery word after an override"],
+    ids=["arabic", "override"],
+)
+def test_a_right_to_left_name_and_text_keep_their_places(
+    browser, chat, chat_site, text
+):
+    """The page is left to right: the name, then what was said. Without
+    isolation, an Arabic text after an Arabic name took the name's left
+    (the colon between them, neutral, took their direction)."""
+    site, _ = chat_site
+    salma, bob = open_chat(browser, site, "سلمى"), open_chat(browser, site, "bob")
+    say(salma, text)
+    last = bob.locator("#chat-log li.chat-message").last
+    sync_api.expect(last).to_contain_text("سلمى")
+    name, said = last.evaluate(PLACES)
+    assert name < said
+    salma.close()
+    bob.close()
+
+
 def test_the_page_reconnects_after_the_server_restarts(browser, chat, chat_site):
     site, _ = chat_site
     ada = open_chat(browser, site, "ada")

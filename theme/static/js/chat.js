@@ -34,6 +34,12 @@
     status.textContent = text;
   }
 
+  function isolated(text) {
+    const part = document.createElement("bdi");
+    part.textContent = text;
+    return part;
+  }
+
   function entry(kind, who, text, at) {
     const item = document.createElement("li");
     item.className = "chat-" + kind;
@@ -44,12 +50,15 @@
       time.textContent = date.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
       item.append(time, " ");
     }
+    // Each name and text is isolated (<bdi>): in a right-to-left script,
+    // or with a direction override, it would otherwise reorder its line
+    // (an Arabic text after an Arabic name showed to the name's left).
     if (who) {
       const name = document.createElement("strong");
-      name.textContent = who;
+      name.append(isolated(who));
       item.append(name, kind === "message" ? ": " : " ");
     }
-    item.append(document.createTextNode(text));
+    item.append(isolated(text));
     log.append(item);
     item.scrollIntoView({ block: "nearest" });
     return item;
