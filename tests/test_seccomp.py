@@ -117,3 +117,12 @@ def test_a_session_with_the_network_keeps_its_sockets_buffers_too():
 
     sizes, _ = in_child(run)
     assert all(after == before for before, after in sizes)
+
+
+def test_a_memory_file_is_refused():
+    """One sent in a message and closed is held by no process, so in no
+    count of a session's memory."""
+    assert under_the_filter(lambda: refused(lambda: os.memfd_create("m"))) == (
+        errno.EPERM
+    )
+    assert in_child(lambda: refused(lambda: os.close(os.memfd_create("m")))) is None

@@ -16,7 +16,10 @@ reach nothing else). A socket's buffers stay the system's default size
 could otherwise hold up to twice ``net.core.wmem_max`` of the kernel's
 memory, 8 MiB on some systems, and a session may have 4,096 in flight.
 ``io_uring_setup`` fails too (io_uring can make and
-connect sockets without the system calls a filter sees), and so do the
+connect sockets without the system calls a filter sees), and so does
+``memfd_create`` (a memory file sent in a message and closed is held by no
+process, so counted nowhere; a file of the session's ``/tmp`` is counted
+wherever it goes), and so do the
 system calls a kernel exploit reaches for and a block has no use for
 (``REFUSED``), and those of another architecture's numbering (x86's
 ``int 0x80``, x32). A session that declares the network keeps Unix-domain
@@ -39,6 +42,8 @@ ARCHITECTURES = {
         {
             "socket": 41,
             "setsockopt": 54,
+            "memfd_create": 319,
+            "memfd_secret": 447,
             "io_uring_setup": 425,
             "userfaultfd": 323,
             "perf_event_open": 298,
@@ -58,6 +63,8 @@ ARCHITECTURES = {
         {
             "socket": 198,
             "setsockopt": 208,
+            "memfd_create": 279,
+            "memfd_secret": 447,
             "io_uring_setup": 425,
             "userfaultfd": 282,
             "perf_event_open": 241,
@@ -74,10 +81,15 @@ ARCHITECTURES = {
     ),
 }
 # Refused outright: io_uring (it makes and connects sockets where a filter
-# does not see it), and what a block has no use for but a kernel exploit
-# does (userfaultfd, BPF, perf events, the kernel keyring, modules, kexec).
+# does not see it), memory files (one sent in a message and closed is held
+# by no process, so in no count of the session's memory: 1.2 GB passed a
+# 512 MiB limit so; a block's files go to its /tmp, which is counted), and
+# what a block has no use for but a kernel exploit does (userfaultfd, BPF,
+# perf events, the kernel keyring, modules, kexec).
 REFUSED = (
     "io_uring_setup",
+    "memfd_create",
+    "memfd_secret",
     "userfaultfd",
     "perf_event_open",
     "bpf",

@@ -3,7 +3,7 @@
 An rlimit bounds one process, but a session may start many, and hold memory
 no process maps: files in its ``/tmp`` and ``/dev/shm`` (tmpfs; an empty
 file too, by the kernel's memory its inode and name hold), memory
-files (``memfd_create``, where its output is captured), System V
+files (``memfd_create``, where the seccomp filter does not refuse them), System V
 shared-memory segments no process has attached, and its sockets and pipes
 and what waits in them: the kernel's memory, which one process filled at
 up to 8 MiB a socket, with 4,096 descriptors (and a session may start 300

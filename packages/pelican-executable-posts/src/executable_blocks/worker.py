@@ -113,15 +113,29 @@ def flush(*streams) -> None:
             stream.flush()
 
 
-def scratch_file(name: str) -> int:
-    """An anonymous file in memory where the system has them, else on disk."""
-    if hasattr(os, "memfd_create"):
-        return os.memfd_create(name)
-    import tempfile
+_memory_files = hasattr(os, "memfd_create")  # until refused (a session's filter)
 
-    fd, path = tempfile.mkstemp(prefix=f"{name}-")
-    os.unlink(path)
-    return fd
+
+def scratch_file(name: str) -> int:
+    """An anonymous file: in memory where the system allows it; else (a
+    session, whose filter refuses memory files) an unnamed file of the
+    temporary directory, in a session its own ``/tmp``, which counts in
+    its memory."""
+    global _memory_files
+    if _memory_files:
+        try:
+            return os.memfd_create(name)
+        except OSError:
+            _memory_files = False
+    directory = os.environ.get("TMPDIR") or "/tmp"
+    try:
+        return os.open(directory, os.O_TMPFILE | os.O_RDWR, 0o600)
+    except OSError:  # (a file system without unnamed files)
+        import tempfile
+
+        fd, path = tempfile.mkstemp(prefix=f"{name}-", dir=directory)
+        os.unlink(path)
+        return fd
 
 
 def read_text(fd: int) -> str:
