@@ -49,6 +49,8 @@ PIDFD_GETFD = 438  # (the same number on every architecture)
 PIPE_BYTES = 2560 + PAGE
 SOCKET_BYTES = 3072
 DESCRIPTOR_BYTES = 256
+# Tables of a network namespace's sockets in /proc/<pid>/net, besides unix.
+INET_TABLES = ("tcp", "tcp6", "udp", "udp6")
 F_GETPIPE_SZ = 1032
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -257,8 +259,66 @@ def held_by_sessions(
     if home_ipc is not None:
         for worker in workers:
             held[worker] += detached_segments(worker, home_ipc)
+    # (its sockets listed before its processes are looked at: one made in
+    # between is not taken for one in flight)
+    sockets = {worker: sockets_of_own_network(worker) for worker in workers}
     seen: set = set()
     for pid, worker in owners(workers).items():
         if limit is None or held[worker] <= limit:
             held[worker] += process_memory(pid, seen)
+    for worker, listed in sockets.items():
+        held[worker] += sum(b for inode, b in listed.items() if inode not in seen)
     return held
+
+
+def sockets_of_own_network(worker: int) -> dict[str, int]:
+    """Every socket of the worker's network namespace, if it has one of its
+    own (none but its session's are there), by name (``socket:[inode]``):
+    the most each can hold when no process of the session holds it (sent
+    in a message not yet received, in flight), so that it counts too: a
+    Unix socket, its send buffer filled (a session cannot raise it); a TCP
+    or UDP socket, what waits in its queues."""
+    if not has_own_network(worker):
+        return {}
+    unix_most = unix_socket_most()
+    listed = {socket_name(row[6]): unix_most for row in table(worker, "unix")}
+    for kind in INET_TABLES:
+        for row in table(worker, kind):
+            sent, received = row[4].split(b":")
+            listed[socket_name(row[9])] = (
+                SOCKET_BYTES + int(sent, 16) + int(received, 16)
+            )
+    listed.pop(socket_name(b"0"), None)  # (a TCP socket in TIME_WAIT has none)
+    return listed
+
+
+def has_own_network(worker: int) -> bool:
+    try:
+        theirs = os.stat(f"/proc/{worker}/ns/net").st_ino
+        return theirs != os.stat("/proc/self/ns/net").st_ino
+    except OSError:  # it has just ended
+        return False
+
+
+def table(worker: int, kind: str) -> list[list[bytes]]:
+    """The rows of the worker's ``/proc/net/<kind>``, split (no header)."""
+    try:
+        with open(f"/proc/{worker}/net/{kind}", "rb") as file:
+            return [row.split() for row in file.read().splitlines()[1:]]
+    except OSError:
+        return []
+
+
+def socket_name(inode: bytes) -> str:
+    return f"socket:[{int(inode)}]"
+
+
+def unix_socket_most() -> int:
+    """What a Unix socket can hold at most, its default send buffer filled
+    (238,336 bytes held for a 212,992-byte buffer, here), and itself."""
+    try:
+        with open("/proc/sys/net/core/wmem_default", "rb") as file:
+            buffer = int(file.read())
+    except (OSError, ValueError):
+        buffer = 212_992
+    return SOCKET_BYTES + buffer * 9 // 8
