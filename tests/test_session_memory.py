@@ -4,6 +4,7 @@ each holds. Real processes stand in for a worker and what its blocks start
 does without one)."""
 
 import os
+import socket
 import subprocess
 import sys
 import uuid
@@ -182,3 +183,10 @@ def test_a_socket_or_pipe_open_in_two_processes_counts_once():
         child.wait()
         os.close(read)
         os.close(write)
+
+
+def test_a_process_in_this_network_namespace_has_no_sockets_listed_as_its_own():
+    """The host's namespace holds everyone's sockets: none is a session's
+    by being there (a session with the network is counted by its own)."""
+    with socket.socketpair():
+        assert session_memory.sockets_of_own_network(os.getpid()) == {}
