@@ -188,5 +188,9 @@ def test_a_socket_or_pipe_open_in_two_processes_counts_once():
 def test_a_process_in_this_network_namespace_has_no_sockets_listed_as_its_own():
     """The host's namespace holds everyone's sockets: none is a session's
     by being there (a session with the network is counted by its own)."""
-    with socket.socketpair():
+    pair = socket.socketpair()
+    try:
         assert session_memory.sockets_of_own_network(os.getpid()) == {}
+    finally:
+        for end in pair:
+            end.close()
