@@ -398,7 +398,7 @@ def lost(code: int, timed_out: float, held: int = 0, limit: int = 0) -> WorkerLo
         return OverMemory(
             f"the session held {held / (1 << 20):,.0f} MiB of memory, more than the "
             f"{size(limit)} a session may (EXEC_MEMORY: its processes, its /tmp "
-            "and /dev/shm, its shared memory, its sockets and pipes), and was "
+            "and /dev/shm, its System V objects, its sockets and pipes), and was "
             "killed"
         )
     if code in (WorkerExit.OVERRUN, WorkerExit.LINGERED):
