@@ -194,3 +194,32 @@ def test_a_process_in_this_network_namespace_has_no_sockets_listed_as_its_own():
     finally:
         for end in pair:
             end.close()
+
+
+MAPS_WITHOUT_MEMORY = (
+    "import mmap, time\n"
+    "area = mmap.mmap(-1, 1 << 30, prot=mmap.PROT_READ)\n"
+    "for offset in range(0, 1 << 30, 2 << 20):\n"
+    "    area[offset]  # a zero page each: no memory, a page of page table\n"
+    "print('mapped', flush=True)\n"
+    "time.sleep(60)\n"
+)
+
+
+def test_the_page_tables_of_a_process_count_in_its_memory():
+    """Reading one byte of each 2 MiB of 1 GiB maps the shared zero page
+    (nothing resident) but takes 2 MiB of page tables, the kernel's memory:
+    a session of 300 processes could hold 1.2 GB so."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", MAPS_WITHOUT_MEMORY], stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout.readline() == b"mapped\n"
+        tables = session_memory.page_tables(process.pid)
+        assert tables >= 2 << 20
+        with open(f"/proc/{process.pid}/smaps_rollup") as file:
+            pss = sum(int(line.split()[1]) * 1024 for line in file if "Pss:" in line)
+        assert session_memory.process_memory(process.pid, set()) >= pss + tables
+    finally:
+        process.kill()
+        process.wait()

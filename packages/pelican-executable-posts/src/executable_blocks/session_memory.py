@@ -114,6 +114,7 @@ def process_memory(pid: int, seen: set) -> int:
                 held = int(file.read().split()[1]) * PAGE
         except OSError:
             return 0
+    held += page_tables(pid)
     try:
         descriptors = os.listdir(f"/proc/{pid}/fd")
     except OSError:
@@ -141,6 +142,21 @@ def process_memory(pid: int, seen: set) -> int:
     finally:
         queues.close()
     return held
+
+
+def page_tables(pid: int) -> int:
+    """The kernel's memory that maps ``pid``'s pages: a page of page table
+    for every 2 MiB it has mapped and touched, whatever it touched (a
+    page of a file others map too counts little in its set size): up to
+    a 512th of its address space, 4 MiB a process, 1.2 GB a session."""
+    try:
+        with open(f"/proc/{pid}/status", "rb") as file:
+            for line in file:
+                if line.startswith(b"VmPTE:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # (it has just ended)
+        pass
+    return 0
 
 
 class Queues:
