@@ -164,8 +164,9 @@ class Queues:
     memory, in no page of the process's. Each is looked at through a copy
     of its descriptor (``pidfd_getfd``, Linux 5.6, as a debugger would take
     it: nothing is opened anew, nothing read): a socket by its own account
-    (``SO_MEMINFO``), a pipe by the pages its bytes fill. Where the kernel
-    gives no copy, nothing is counted (README, "What is not protected")."""
+    (``SO_MEMINFO``), a pipe by its size when anything waits in it. Where
+    the kernel gives no copy, nothing is counted but the descriptor
+    (README, "What is not protected")."""
 
     def __init__(self, pid: int):
         self.pid, self.pidfd = pid, None
@@ -272,10 +273,13 @@ def system_v_memory(worker: int, home: int) -> int:
 
 def objects(kind: str) -> list[dict[str, int]]:
     """The rows of ``/proc/sysvipc/<kind>``, by column name."""
-    with open(f"/proc/sysvipc/{kind}") as file:
-        header, *rows = [line.split() for line in file]
+    try:
+        with open(f"/proc/sysvipc/{kind}") as file:
+            header, *rows = [line.split() for line in file]
+    except (OSError, ValueError):  # (a kernel without them)
+        return []
     return [
-        {name: int(value) for name, value in zip(header, row, strict=True)}
+        {name: int(value) for name, value in zip(header, row, strict=False)}
         for row in rows
     ]
 
@@ -300,7 +304,7 @@ def held_by_sessions(
         if limit is None or held[worker] <= limit:
             held[worker] += process_memory(pid, seen)
     for worker, listed in sockets.items():
-        held[worker] += sum(b for inode, b in listed.items() if inode not in seen)
+        held[worker] += sum(most for name, most in listed.items() if name not in seen)
     return held
 
 
@@ -314,9 +318,9 @@ def sockets_of_own_network(worker: int) -> dict[str, int]:
     if not has_own_network(worker):
         return {}
     unix_most = unix_socket_most()
-    listed = {socket_name(row[6]): unix_most for row in table(worker, "unix")}
+    listed = {socket_name(row[6]): unix_most for row in table(worker, "unix", 7)}
     for kind in INET_TABLES:
-        for row in table(worker, kind):
+        for row in table(worker, kind, 10):
             sent, received = row[4].split(b":")
             listed[socket_name(row[9])] = (
                 SOCKET_BYTES + int(sent, 16) + int(received, 16)
@@ -333,13 +337,15 @@ def has_own_network(worker: int) -> bool:
         return False
 
 
-def table(worker: int, kind: str) -> list[list[bytes]]:
-    """The rows of the worker's ``/proc/net/<kind>``, split (no header)."""
+def table(worker: int, kind: str, columns: int) -> list[list[bytes]]:
+    """The rows of the worker's ``/proc/net/<kind>``, split (no header; at
+    least ``columns`` each)."""
     try:
         with open(f"/proc/{worker}/net/{kind}", "rb") as file:
-            return [row.split() for row in file.read().splitlines()[1:]]
-    except OSError:
+            rows = [row.split() for row in file.read().splitlines()[1:]]
+    except OSError:  # (it has just ended, or the kernel has no such table)
         return []
+    return [row for row in rows if len(row) >= columns]
 
 
 def socket_name(inode: bytes) -> str:
