@@ -102,41 +102,48 @@ return gone
 """
 )
 
-# An address's messages in the last ``window`` ms, by Redis's clock (one for
-# every process): a sliding window, as each process's own limits are.
-SAY = """
+# What an address did in the last ``window`` ms, by Redis's clock (one for
+# every process): a sliding window, as each process's own limits are. The
+# start of each script that keeps one (its key's name is ARGV[5]).
+WINDOW = """
 local p, address = ARGV[1], ARGV[2]
 local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-local rate = p .. 'rate:' .. address
+local key = p .. ARGV[5] .. address
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local old = redis.pcall('ZREMRANGEBYSCORE', rate, '-inf', now - window)
+"""
+
+# An address's messages (ARGV[6], ARGV[7]: the frame around its number;
+# ARGV[8]: the history's length).
+SAY = (
+    WINDOW
+    + """
+local old = redis.pcall('ZREMRANGEBYSCORE', key, '-inf', now - window)
 -- (a count, as kept before 2026-12, is not a sorted set: it goes)
-if type(old) == 'table' and old.err then redis.call('DEL', rate) end
-if redis.call('ZCARD', rate) >= limit then return -1 end
+if type(old) == 'table' and old.err then redis.call('DEL', key) end
+if redis.call('ZCARD', key) >= limit then return -1 end
 local id = redis.call('INCR', p .. 'ids')
-redis.call('ZADD', rate, now, id)
-redis.call('PEXPIRE', rate, window)
-local frame = ARGV[5] .. id .. ARGV[6]
+redis.call('ZADD', key, now, id)
+redis.call('PEXPIRE', key, window)
+local frame = ARGV[6] .. id .. ARGV[7]
 redis.call('RPUSH', p .. 'history', frame)
-redis.call('LTRIM', p .. 'history', -tonumber(ARGV[7]), -1)
+redis.call('LTRIM', p .. 'history', -tonumber(ARGV[8]), -1)
 redis.call('PUBLISH', p .. 'events', 'm' .. frame)
 return id
 """
+)
 
-# An address's new connections in the last ``window`` ms, on any process.
-CONNECT = """
-local p, address = ARGV[1], ARGV[2]
-local limit, window = tonumber(ARGV[3]), tonumber(ARGV[4])
-local connects = p .. 'connects:' .. address
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-redis.call('ZREMRANGEBYSCORE', connects, '-inf', now - window)
-if redis.call('ZCARD', connects) >= limit then return 0 end
-redis.call('ZADD', connects, now, ARGV[5])
-redis.call('PEXPIRE', connects, window)
+# An address's new connections, on any process (ARGV[6]: a name for this one).
+CONNECT = (
+    WINDOW
+    + """
+redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+if redis.call('ZCARD', key) >= limit then return 0 end
+redis.call('ZADD', key, now, ARGV[6])
+redis.call('PEXPIRE', key, window)
 return 1
 """
+)
 
 
 CONNECTIONS = 8  # to Redis, a process, the subscription's included
@@ -424,6 +431,7 @@ class RedisRoom:
                         address,
                         self.address_connects,
                         int(self.window_seconds * 1000),
+                        "connects:",
                         f"{self.process}:{self.connects}",
                     ]
                 )
@@ -440,6 +448,7 @@ class RedisRoom:
                     address,
                     self.address_messages,
                     int(self.window_seconds * 1000),
+                    "rate:",
                     head,
                     tail,
                     self.history_length,
