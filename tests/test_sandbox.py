@@ -347,23 +347,30 @@ def test_what_a_block_prints_is_still_captured_without_memory_files(lean_zygote)
     assert printed(lean_zygote, files_in_tmp) == "[]\n"  # (only its folders)
 
 
-# Sockets filled by processes of a session until 700 MiB wait in them: a
-# process fills up to 1,500 pairs (it may hold 4,096 descriptors), each of
-# about 230 KiB (asking for 8 MiB buffers, which a session is not given).
-FILLS_SOCKETS = (
+# A socket pair whose sender is filled (asking for 8 MiB buffers, which a
+# session is not given: about 230 KiB each).
+FILLED_PAIR = (
     "import os, socket, time\n"
+    "def filled_pair():\n"
+    "    sender, receiver = socket.socketpair()\n"
+    "    sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)\n"
+    "    sender.setblocking(False)\n"
+    "    queued = 0\n"
+    "    try:\n"
+    "        while True:\n"
+    "            queued += sender.send(bytes(1 << 16))\n"
+    "    except BlockingIOError:\n"
+    "        return sender, receiver, queued\n"
+)
+# Sockets filled by processes of a session until 700 MiB wait in them: a
+# process fills up to 1,500 pairs (it may hold 4,096 descriptors).
+FILLS_SOCKETS = FILLED_PAIR + (
     "def fill():\n"
     "    pairs, queued = [], 0\n"
     "    for _ in range(1500):\n"
-    "        sender, receiver = socket.socketpair()\n"
-    "        sender.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 8 << 20)\n"
-    "        sender.setblocking(False)\n"
-    "        try:\n"
-    "            while True:\n"
-    "                queued += sender.send(bytes(1 << 16))\n"
-    "        except BlockingIOError:\n"
-    "            pass\n"
+    "        sender, receiver, more = filled_pair()\n"
     "        pairs.append((sender, receiver))\n"
+    "        queued += more\n"
     "    return pairs, queued\n"
 )
 
@@ -378,21 +385,15 @@ def test_what_waits_in_a_sessions_sockets_counts_in_its_memory(lean_zygote):
 # Sockets filled, then sent in messages (200 a message) and closed: in
 # flight, held by no process; each process keeps their peers, which hold
 # nothing of it. The kernel lets a user have 4,096 in flight.
-FILLS_SOCKETS_IN_FLIGHT = (
-    "import os, socket, time\n"
+FILLS_SOCKETS_IN_FLIGHT = FILLED_PAIR + (
     "def fill():\n"
     "    carrier, other = socket.socketpair()\n"
     "    peers, senders, queued = [other], [], 0\n"
     "    for _ in range(1800):\n"
-    "        sender, receiver = socket.socketpair()\n"
-    "        sender.setblocking(False)\n"
-    "        try:\n"
-    "            while True:\n"
-    "                queued += sender.send(bytes(1 << 16))\n"
-    "        except BlockingIOError:\n"
-    "            pass\n"
+    "        sender, receiver, more = filled_pair()\n"
     "        peers.append(receiver)\n"
     "        senders.append(sender)\n"
+    "        queued += more\n"
     "        if len(senders) == 200:\n"
     "            try:\n"
     "                socket.send_fds(carrier, [b'x'], [s.fileno() for s in senders])\n"
