@@ -2,6 +2,7 @@
 blocks, as the builder's user and as an unprivileged one (``nobody``, on
 Debian's own Python, which that user can run)."""
 
+import ctypes
 import errno
 import os
 import pwd
@@ -956,6 +957,45 @@ def test_a_session_cannot_make_a_user_namespace_of_its_own(zygote):
         "    print(os.strerror(ctypes.get_errno()))\n"
     )
     assert printed(zygote, code) == "No space left on device\n"  # (the limit: 0)
+
+
+TAKES_EVERY_INOTIFY_INSTANCE = (
+    "import ctypes\n"
+    "libc = ctypes.CDLL(None, use_errno=True)\n"
+    "taken = []\n"
+    "while (fd := libc.inotify_init1(0)) >= 0:\n"
+    "    taken.append(fd)\n"
+    "print(len(taken), flush=True)\n"
+)
+
+
+def test_a_session_leaves_its_user_most_of_its_inotify_instances(zygote, shared):
+    """The kernel counts inotify instances per user, in every namespace: a
+    session that took all 128 left the builder's user, and every program
+    of it on the machine, none while it ran. The sandbox's user namespace
+    may have a quarter."""
+    go = shared / "code" / f"inotify-{uuid.uuid4().hex}"
+    run = zygote.submit(
+        [
+            block_request(TAKES_EVERY_INOTIFY_INSTANCE),
+            block_request(block_waiting_for(go)),
+        ],
+        [30, 30],
+    )
+    eventually(lambda: zygote.poll(0.1) == [] and len(run.results) == 1)
+
+    def one_more_for_the_user() -> bool:
+        if zygote.user:
+            os.setuid(pwd.getpwnam(zygote.user).pw_uid)
+        return ctypes.CDLL(None).inotify_init1(0) >= 0
+
+    try:
+        assert in_child(one_more_for_the_user)
+    finally:
+        go.touch()
+        zygote.wait(run)
+    allowed = int(Path("/proc/sys/fs/inotify/max_user_instances").read_text())
+    assert 0 < int(run.results[0].stdout) <= allowed // 4
 
 
 def test_asyncio_and_socketpairs_still_work(zygote):

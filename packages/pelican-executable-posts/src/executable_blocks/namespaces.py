@@ -136,6 +136,33 @@ def allow_no_user_namespaces() -> None:
         limit.write("0")
 
 
+# What the kernel lets each user have of these (/proc/sys/fs/...), and the
+# same limit for the processes of this user namespace (/proc/sys/user/...).
+USER_BUDGETS = {
+    "inotify/max_user_instances": "max_inotify_instances",
+    "inotify/max_user_watches": "max_inotify_watches",
+    "fanotify/max_user_groups": "max_fanotify_groups",
+    "fanotify/max_user_marks": "max_fanotify_marks",
+}
+
+
+def leave_the_user_most_of_its_budgets(share: int = 4) -> None:
+    """Let the processes of this user namespace have at most a ``share``th
+    of what the kernel lets their user have of inotify and fanotify
+    (counted for that user in every namespace, the host's too): a session
+    that took all 128 of its inotify instances left the builder's user, and
+    every program of it on the machine, none while it ran. Limits the
+    kernel does not have (before Linux 5.7, fanotify's) are left alone."""
+    for budget, limit in USER_BUDGETS.items():
+        try:
+            with open(f"/proc/sys/fs/{budget}") as file:
+                allowed = int(file.read())
+            with open(f"/proc/sys/user/{limit}", "w") as file:
+                file.write(str(max(1, allowed // share)))
+        except FileNotFoundError:
+            continue
+
+
 def read_only_beneath(path: str) -> bool:
     """Make the mount at ``path`` and every mount beneath it read-only
     (False: the kernel cannot, being older than Linux 5.12)."""

@@ -35,6 +35,7 @@ import resource
 import signal
 import stat
 import sys
+from contextlib import suppress
 
 from . import landlock, namespaces, seccomp
 from .namespaces import NEWIPC, NEWNET, NEWNS, NEWPID
@@ -237,6 +238,8 @@ class Sandbox:
         except OSError as error:
             self.have.discard("capabilities")
             self.why["capabilities"] = f"sessions may make user namespaces ({error})"
+        with suppress(OSError):  # (an extra: the user's budgets are the host's)
+            namespaces.leave_the_user_most_of_its_budgets()
         self.check()
         if "landlock" in self.have:
             self.rules = self.shared_rules()  # made once, for every session
