@@ -15,13 +15,12 @@ reach nothing else). A socket's buffers stay the system's default size
 (in flight: held by no process, so in no count of a session's memory)
 could otherwise hold up to twice ``net.core.wmem_max`` of the kernel's
 memory, 8 MiB on some systems, and a session may have 4,096 in flight.
-``io_uring_setup`` fails too (io_uring can make and
-connect sockets without the system calls a filter sees), and so does
-``memfd_create`` (a memory file sent in a message and closed is held by no
-process, so counted nowhere; a file of the session's ``/tmp`` is counted
-wherever it goes), and so do the
-system calls a kernel exploit reaches for and a block has no use for
-(``REFUSED``), and those of another architecture's numbering (x86's
+``io_uring_setup`` fails too (io_uring can make and connect sockets without
+the system calls a filter sees), and so does ``memfd_create`` (a memory
+file sent in a message and closed is held by no process, so counted
+nowhere; a file of the session's ``/tmp`` is counted wherever it goes),
+and so do the system calls a kernel exploit reaches for and a block has no
+use for (``REFUSED``), and those of another architecture's numbering (x86's
 ``int 0x80``, x32). A session that declares the network keeps Unix-domain
 sockets (for servers of its own: the host's lie outside the sandbox's root),
 but not the rest of the filter.
