@@ -287,3 +287,24 @@ def test_a_process_cut_off_from_redis_delivers_what_it_missed(redis_server):
             await other.close()
 
     run(scenario)
+
+
+def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
+    """Each would hold one of the process's few Redis connections until it
+    timed out (5 s), in front of every join and message."""
+
+    async def scenario():
+        room = RedisRoom("redis://127.0.0.1:1/0")  # (nothing listens there)
+
+        async def waits_on_redis(**_):
+            raise AssertionError("asked Redis")
+
+        room.scripts["connect"] = waits_on_redis
+        room.healthy = False  # as after redis-lost
+        assert await room.may_connect("192.0.2.1") is True
+        room.healthy = True
+        with pytest.raises(AssertionError, match="asked Redis"):
+            await room.may_connect("192.0.2.1")
+        await room.redis.aclose()
+
+    run(scenario)

@@ -421,7 +421,10 @@ class RedisRoom:
     async def may_connect(self, address: str) -> bool:
         """Whether ``address`` may open another connection: at most
         ``address_connects`` in any window, on every process together.
-        Redis out of reach says yes (each process's own window holds)."""
+        Redis out of reach says yes (each process's own window holds), at
+        once when it is known to be lost: no handshake waits on it."""
+        if not self.healthy:
+            return True
         self.connects += 1
         try:
             return bool(
