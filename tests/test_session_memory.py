@@ -223,3 +223,28 @@ def test_the_page_tables_of_a_process_count_in_its_memory():
     finally:
         process.kill()
         process.wait()
+
+
+def test_a_socket_counts_as_in_flight_once_unheld_at_two_looks_in_a_row(
+    monkeypatch,
+):
+    """A process that ended while the zygote looked left its sockets listed
+    for a moment, held by no one: a phantom, unless still there next look."""
+    in_flight = 64 << 20
+    listed = {"socket:[4000000000]": in_flight}  # (no process holds it)
+    monkeypatch.setattr(session_memory, "sockets_of_own_network", lambda _: listed)
+    child = subprocess.Popen(["/bin/sleep", "60"])
+    try:
+        unheld: dict = {}
+        first = session_memory.held_by_sessions({child.pid}, unheld=unheld)
+        second = session_memory.held_by_sessions({child.pid}, unheld=unheld)
+        assert first[child.pid] < in_flight <= second[child.pid]
+        assert unheld == {child.pid: set(listed)}
+        at_once = session_memory.held_by_sessions({child.pid})  # (no looks kept)
+        assert at_once[child.pid] >= in_flight
+        listed.clear()  # gone: it was a phantom after all
+        again = session_memory.held_by_sessions({child.pid}, unheld=unheld)
+        assert again[child.pid] < in_flight and unheld == {child.pid: set()}
+    finally:
+        child.kill()
+        child.wait()

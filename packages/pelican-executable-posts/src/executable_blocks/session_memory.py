@@ -285,12 +285,20 @@ def objects(kind: str) -> list[dict[str, int]]:
 
 
 def held_by_sessions(
-    workers, mounts=(), limit: int | None = None, home_ipc: int | None = None
+    workers,
+    mounts=(),
+    limit: int | None = None,
+    home_ipc: int | None = None,
+    unheld: dict[int, set[str]] | None = None,
 ) -> dict[int, int]:
     """Bytes each session holds, by its worker's pid (``mounts``: its own
     tmpfs mounts; ``home_ipc``: where sessions have IPC namespaces of their
     own, this process's, held open). A session's count stops once past
-    ``limit``."""
+    ``limit``. ``unheld``, kept from one look to the next, holds the sockets
+    of each session's network namespace that no process of it held: one
+    counts as in flight only if it was unheld at the look before too (a
+    process that ended while the zygote looked left its sockets listed for
+    a moment; a socket in flight stays)."""
     workers = set(workers)
     held = {worker: file_systems_used(worker, mounts) for worker in workers}
     if home_ipc is not None:
@@ -304,7 +312,11 @@ def held_by_sessions(
         if limit is None or held[worker] <= limit:
             held[worker] += process_memory(pid, seen)
     for worker, listed in sockets.items():
-        held[worker] += sum(most for name, most in listed.items() if name not in seen)
+        now = {name for name in listed if name not in seen}
+        before = now if unheld is None else unheld.get(worker, set())
+        held[worker] += sum(listed[name] for name in now & before)
+        if unheld is not None:
+            unheld[worker] = now
     return held
 
 

@@ -176,6 +176,7 @@ class Zygote:
         self.signals: list[int] = []  # the SIGCHLD pipe, without pidfds
         self.memory_limit = None if sandbox.mode == "off" else sandbox.memory
         self.memory_checked = 0.0  # when sessions' memory was last added up
+        self.unheld_sockets: dict[int, set[str]] = {}  # (from look to look)
         self.memory_interval = MEMORY_INTERVAL
         if not self.pidfds:
             self.signals = list(os.pipe())
@@ -438,11 +439,13 @@ class Zygote:
         own_ipc = os.open("/proc/self/ns/ipc", os.O_RDONLY) if mounts else None
         try:
             held = session_memory.held_by_sessions(
-                due, mounts, self.memory_limit, own_ipc
+                due, mounts, self.memory_limit, own_ipc, self.unheld_sockets
             )
         finally:
             if own_ipc is not None:
                 os.close(own_ipc)
+        for pid in set(self.unheld_sockets) - set(due):  # (ended, or killed)
+            del self.unheld_sockets[pid]
         for pid, used in held.items():
             if used > self.memory_limit:
                 due[pid].over_memory = used
