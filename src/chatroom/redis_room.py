@@ -418,6 +418,11 @@ class RedisRoom:
     async def who(self) -> list[str]:
         return by_name(self.online)
 
+    def window(self, key: str, address: str, limit: int) -> list:
+        """The first arguments of a script that keeps a sliding window
+        (``WINDOW``): at most ``limit`` events of ``address`` under ``key``."""
+        return [self.prefix, address, limit, int(self.window_seconds * 1000), key]
+
     async def may_connect(self, address: str) -> bool:
         """Whether ``address`` may open another connection: at most
         ``address_connects`` in any window, on every process together.
@@ -430,11 +435,7 @@ class RedisRoom:
             return bool(
                 await self.scripts["connect"](
                     args=[
-                        self.prefix,
-                        address,
-                        self.address_connects,
-                        int(self.window_seconds * 1000),
-                        "connects:",
+                        *self.window("connects:", address, self.address_connects),
                         f"{self.process}:{self.connects}",
                     ]
                 )
@@ -447,11 +448,7 @@ class RedisRoom:
         try:
             id = await self.scripts["say"](
                 args=[
-                    self.prefix,
-                    address,
-                    self.address_messages,
-                    int(self.window_seconds * 1000),
-                    "rate:",
+                    *self.window("rate:", address, self.address_messages),
                     head,
                     tail,
                     self.history_length,
