@@ -11,7 +11,7 @@ from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
 from executable_blocks.protocol import BlockResult
 from executable_blocks.zygote import preload, preloadable
-from executable_blocks.zygote_client import Timeout, ZygoteClient
+from executable_blocks.zygote_client import OverResults, Timeout, ZygoteClient
 from helpers import block_waiting_for, eventually
 
 
@@ -428,6 +428,59 @@ def test_a_result_over_the_frame_limit_kills_its_worker(zygote):
     assert str(result) == (
         "the worker process sent a result over 256 MiB and was killed"
     )
+
+
+PRINTS_900_KB = "print('x' * 900_000)"
+
+
+def test_what_the_sessions_of_a_build_send_back_is_bounded_in_all():
+    """The builder holds every result until the pages are written: posts of
+    many blocks of huge output (a block may send 256 MiB) could fill its
+    memory, however little each session holds. The zygote stops the session
+    whose result would pass the build's budget, and only it."""
+    zygote = ZygoteClient([], [], workers=1, sandbox={"results": 3 << 20})
+    try:
+        results = [run(zygote, PRINTS_900_KB) for _ in range(4)]
+        after = run(zygote, "print('small')")
+    finally:
+        zygote.close()
+    assert [len(r.stdout) for r in results[:3]] == [900_001] * 3
+    assert isinstance(results[3], OverResults)
+    assert str(results[3]) == (
+        "its result of 0.9 MiB would have taken what the build's blocks send "
+        "back (their output, figures and animations) past 3 MiB "
+        "(EXEC_RESULTS_MAX); its worker was killed"
+    )
+    assert after.stdout == "small\n"  # (what was left of the budget)
+
+
+def test_the_budget_counts_every_block_of_a_session():
+    zygote = ZygoteClient([], [], sandbox={"results": 2 << 20})
+    try:
+        results = session(zygote, PRINTS_900_KB, PRINTS_900_KB, PRINTS_900_KB)
+    finally:
+        zygote.close()
+    assert [len(r.stdout) for r in results[:2]] == [900_001] * 2
+    assert isinstance(results[2], OverResults)
+    assert str(results[2]).startswith("its result of 0.9 MiB would have taken")
+
+
+def test_a_result_longer_than_the_budget_left_is_refused_by_its_length():
+    """(Before it is read whole: the zygote does not hold it either.)"""
+    code = (
+        "import struct, sys, os\n"
+        "out = sys._getframe(2).f_locals['out']\n"
+        "os.write(out, struct.pack('!I', 100 << 20) + b'x' * 1024)\n"
+        "import time\ntime.sleep(30)\n"
+    )
+    zygote = ZygoteClient([], [], sandbox={"results": 64 << 20})
+    try:
+        started = time.monotonic()
+        result = run(zygote, code)
+    finally:
+        zygote.close()
+    assert str(result).startswith("its result of 100.0 MiB would have taken"), result
+    assert time.monotonic() - started < 20  # killed, not timed out
 
 
 FORGE = (

@@ -332,6 +332,32 @@ def test_a_session_over_its_memory_fails_its_block_at_its_line(tmp_path):
     assert "per session 512 MiB of memory" in log  # the first line says it
 
 
+def test_a_post_of_huge_results_fails_at_its_line_before_the_builder_fills(
+    tmp_path,
+):
+    """The builder holds every block's result until the pages are written,
+    and a block may send 256 MiB: a post of many such blocks (or many such
+    posts) could fill its memory. What a build's blocks send back has a
+    budget; the block whose result passes it fails at its line."""
+    block = "```python exec=\"on\"\nprint('x' * 900_000)\n```\n\n"
+    body = "Text.\n\n" + block * 6
+    content = write_site(tmp_path, {"flood": body})
+    result, log, output = build(tmp_path, content, {"EXEC_RESULTS_MAX": "4M"})
+    assert result.returncode != 0
+    assert "4 MiB of results a build" in log  # the first line says it
+    assert "posts/flood.md:24: its result of 0.9 MiB would have taken" in log
+    assert "past 4 MiB (EXEC_RESULTS_MAX); its worker was killed" in log
+    assert "posts/flood.md:20:" not in log  # (the four before it fit)
+    assert not output.exists()
+
+
+def test_a_wrong_results_budget_stops_the_build(tmp_path):
+    content = write_site(tmp_path, {"hello": '```python exec="on"\nprint(1)\n```\n'})
+    result, log, _ = build(tmp_path, content, {"EXEC_RESULTS_MAX": "lots"})
+    assert result.returncode != 0
+    assert "a sandbox limit is wrong" in log
+
+
 def a_post_linking_to(tmp_path: Path, secret: str) -> Path:
     """A site one of whose posts is a link to a post-shaped file of the
     builder's, outside the site (as a pull request can add one)."""

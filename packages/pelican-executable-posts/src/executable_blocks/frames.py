@@ -37,6 +37,10 @@ MAX_FRAME = 256 << 20
 class FrameTooLarge(ValueError):
     """A frame says it is longer than its reader takes."""
 
+    def __init__(self, size: int, limit: int):
+        self.size, self.limit = size, limit
+        super().__init__(f"a frame of {size} bytes, over {limit}")
+
 
 class Reader:
     """Cuts the bytes read from a stream into the frames they carry
@@ -53,7 +57,7 @@ class Reader:
         while len(self.buffer) - start >= HEADER.size:
             (size,) = HEADER.unpack_from(self.buffer, start)
             if self.limit is not None and size > self.limit:
-                raise FrameTooLarge(f"a frame of {size} bytes, over {self.limit}")
+                raise FrameTooLarge(size, self.limit)
             end = start + HEADER.size + size
             if len(self.buffer) < end:
                 break

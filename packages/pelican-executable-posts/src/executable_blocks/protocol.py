@@ -183,6 +183,7 @@ class WorkerExit(enum.IntEnum):
     OVERRUN = 73  # the zygote killed it for more results than its blocks
     LINGERED = 74  # the zygote killed it for running on after its last result
     MEMORY = 75  # the zygote killed its session for holding more than its memory
+    RESULTS = 76  # the zygote killed it: the build's results passed their budget
 
 
 # The longest texts a result holds (characters): a worker shortens longer
@@ -209,7 +210,8 @@ def shortened(text: str, limit: int, keep_end: bool = False) -> str:
 
 
 HEAD = struct.Struct("!BI")  # FromZygote, session (READY: the zygote's pid)
-# exit code, timed out after (NaN: no), seconds, bytes held (MEMORY; else 0)
+# exit code, timed out after (NaN: no), seconds, bytes held (MEMORY) or the
+# length of the result refused (RESULTS), else 0
 ENDING = struct.Struct("!iddQ")
 
 

@@ -43,6 +43,9 @@ from .session_memory import INODE_BYTES
 
 MODES = ("strict", "best", "off")
 DEFAULT_MEMORY = 2 << 30  # a session's, all its processes and /tmp together
+# What the sessions of one build may send back in all (output, figures,
+# animations): the builder holds every result until the pages are written.
+DEFAULT_RESULTS = 1 << 30
 SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
 WORKER_ENV = {"HOME": SCRATCH, "TMPDIR": "/tmp"}  # a worker's, with its own /tmp
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
@@ -127,7 +130,8 @@ def outermost(paths) -> list[str]:
 
 class Sandbox:
     """The zygote's sandbox, from the builder's ``policy`` (a dict: ``mode``,
-    ``read``, ``visible``, ``memory``, ``processes``, ``file_size``).
+    ``read``, ``visible``, ``memory``, ``processes``, ``file_size``,
+    ``results``).
     ``visible``: what the sandbox's root holds beyond what sessions may
     read (the content directory: each session reads only its own
     ``depends=`` files there)."""
@@ -139,6 +143,7 @@ class Sandbox:
         self.memory = int(policy.get("memory", DEFAULT_MEMORY))
         self.processes = int(policy.get("processes", PID_MAX_MIN - 1))
         self.file_size = int(policy.get("file_size", 1 << 30))
+        self.results = int(policy.get("results", DEFAULT_RESULTS))
         self.have: set[str] = set()
         self.why: dict[str, str] = {}  # part -> why it is missing
         self.system = system_paths()
@@ -862,7 +867,8 @@ def describe(report: dict, limits: dict) -> str:
     processes = f"{limits['processes']} processes, " if "processes" in have else ""
     parts.append(
         f"per session {size(limits['memory'])} of memory, "
-        f"{processes}{size(limits['file_size'])} files"
+        f"{processes}{size(limits['file_size'])} files; "
+        f"{size(limits.get('results', DEFAULT_RESULTS))} of results a build"
     )
     line = f"sandbox {mode}: " + "; ".join(parts)
     if report["missing"]:

@@ -105,6 +105,7 @@ class Child:
         "overrun",
         "lingered",
         "over_memory",
+        "over_results",
         "born",
         "watch",
         "network",
@@ -118,6 +119,7 @@ class Child:
         self.overrun = False  # killed for sending more results than blocks
         self.lingered = False  # killed for running on after its last result
         self.over_memory = 0  # killed for holding this many bytes, over the limit
+        self.over_results = 0  # killed for a result this long, over the budget
         self.finished = 0  # blocks whose result came
         self.born = self.block_started = time.monotonic()
         self.killed_after: float | None = None  # the timeout it was killed at
@@ -130,6 +132,8 @@ class Child:
         of its own making, but then it must end as well."""
         if self.killed_after is not None or self.lingered or self.over_memory:
             return None
+        if self.oversized or self.overrun or self.over_results:
+            return None  # (killed for what it sent: ending now)
         if self.finished < len(self.timeouts):
             return self.block_started + self.timeouts[self.finished]
         return self.block_started + EXIT_GRACE
@@ -178,6 +182,8 @@ class Zygote:
         self.memory_checked = 0.0  # when sessions' memory was last added up
         self.unheld_sockets: dict[int, set[str]] = {}  # (from look to look)
         self.memory_interval = MEMORY_INTERVAL
+        # what the sessions may still send back: the builder holds it all
+        self.results_left = sandbox.results
         if not self.pidfds:
             self.signals = list(os.pipe())
             os.set_blocking(self.signals[1], False)
@@ -343,22 +349,36 @@ class Zygote:
         if data is None:  # the child closed it; its exit comes separately
             self.close_pipe(child)
             return
+        # (a frame longer than the budget left is refused by its length,
+        # before it is read whole)
+        child.frames.limit = min(frames.MAX_FRAME, self.results_left)
         try:
             payloads = child.frames.feed(data)
-        except frames.FrameTooLarge:
-            child.oversized = True
-            kill(child.pid)
-            self.close_pipe(child)
+        except frames.FrameTooLarge as error:
+            if error.size > frames.MAX_FRAME:
+                child.oversized = True
+            else:
+                child.over_results = error.size
+            self.stop_sending(child)
             return
         for payload in payloads:
             if child.finished == len(child.timeouts):  # more than it was asked
                 child.overrun = True
-                kill(child.pid)
-                self.close_pipe(child)
+                self.stop_sending(child)
                 return
+            if len(payload) > self.results_left:
+                child.over_results = len(payload)
+                self.stop_sending(child)
+                return
+            self.results_left -= len(payload)
             self.send(HEAD.pack(FromZygote.RESULT, child.session), payload)
             child.finished += 1
             child.block_started = time.monotonic()
+
+    def stop_sending(self, child: Child) -> None:
+        """Kill a child for what it sent, and read nothing more from it."""
+        kill(child.pid)
+        self.close_pipe(child)
 
     def close_pipe(self, child: Child) -> None:
         # (its number may already be another child's, if it was closed)
@@ -400,6 +420,8 @@ class Zygote:
             code = WorkerExit.MEMORY
         elif child.oversized:
             code = WorkerExit.OVERSIZED
+        elif child.over_results:
+            code = WorkerExit.RESULTS
         elif child.overrun:
             code = WorkerExit.OVERRUN
         elif child.lingered:
@@ -409,7 +431,9 @@ class Zygote:
         if self.sandbox.adopts_orphans:
             self.bury_orphans()
         timed_out = math.nan if child.killed_after is None else child.killed_after
-        ending = ENDING.pack(code, timed_out, seconds, child.over_memory)
+        # (the bytes it was killed for)
+        amount = child.over_memory or child.over_results
+        ending = ENDING.pack(code, timed_out, seconds, amount)
         self.send(HEAD.pack(FromZygote.ENDED, child.session), ending)
 
     def kill_overdue(self) -> None:

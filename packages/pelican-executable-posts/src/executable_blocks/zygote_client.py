@@ -24,6 +24,7 @@ import tempfile
 import time
 from contextlib import suppress
 from pathlib import Path
+from typing import NamedTuple
 
 from signed_pickle.serializer import RestrictedUnpickler
 
@@ -43,7 +44,7 @@ from .protocol import (
     Stop,
     WorkerExit,
 )
-from .sandbox import DEFAULT_MEMORY, size
+from .sandbox import DEFAULT_MEMORY, DEFAULT_RESULTS, size
 from .zygote import COMMAND as ZYGOTE_COMMAND
 
 # where executable_blocks is imported from: the zygote imports it from there
@@ -118,6 +119,13 @@ def how_it_ended(code: int | None, process: str = "the worker process") -> str:
     return f"{process} exited with code {code}"
 
 
+class Limits(NamedTuple):
+    """The limits a zygote kills sessions for, as its messages name them."""
+
+    memory: int = DEFAULT_MEMORY  # a session's
+    results: int = DEFAULT_RESULTS  # what a build's sessions send back
+
+
 class Timeout(WorkerLost):
     pass
 
@@ -131,6 +139,12 @@ class Overrun(WorkerLost):
 class OverMemory(WorkerLost):
     """Its session, all its processes and files in memory together, held
     more than the sandbox's memory limit."""
+
+
+class OverResults(WorkerLost):
+    """Its next result would have taken what the build's sessions sent back
+    past their budget: the builder holds every result until the pages are
+    written, so a post of many blocks of huge output could fill its memory."""
 
 
 class SessionRun:
@@ -196,7 +210,10 @@ class ZygoteClient:
         os.mkdir(settings)
         ours, theirs = socket.socketpair()
         sandbox = dict(sandbox or {"mode": "off"})
-        self.memory_limit = int(sandbox.get("memory", DEFAULT_MEMORY))
+        self.limits = Limits(
+            int(sandbox.get("memory", DEFAULT_MEMORY)),
+            int(sandbox.get("results", DEFAULT_RESULTS)),
+        )
         sandbox["read"] = [*sandbox.get("read", []), str(PACKAGE_ROOT), *code_dirs]
         job = {
             "code_dirs": code_dirs,
@@ -320,9 +337,10 @@ class ZygoteClient:
                 result = protocol_data(memoryview(message)[HEAD.size :])
                 self.runs[number].results.append(result)
             else:
-                code, timed_out, seconds, held = ENDING.unpack_from(message, HEAD.size)
+                ending = ENDING.unpack_from(message, HEAD.size)
+                code, timed_out, seconds, amount = ending
                 run = self.runs.pop(number)
-                run.end(lost(code, timed_out, held, self.memory_limit), seconds)
+                run.end(lost(code, timed_out, amount, self.limits), seconds)
                 done.append(run)
         return done
 
@@ -388,18 +406,26 @@ def protocol_data(payload) -> BlockResult | Highlighted | WorkerLost:
         return WorkerLost(f"the worker sent a result that is not plain data: {error}")
 
 
-def lost(code: int, timed_out: float, held: int = 0, limit: int = 0) -> WorkerLost:
+def lost(code: int, timed_out: float, amount: int = 0, limits=None) -> WorkerLost:
     """What stopped a session whose worker ended before its last block
-    (``timed_out``: the timeout it was killed at, or NaN; ``held``: the
-    bytes its session held when killed for them, over ``limit``)."""
+    (``timed_out``: the timeout it was killed at, or NaN; ``amount``: for a
+    session killed over a limit of ``limits``, the bytes it held, or the
+    length of the result it was sending)."""
     if not math.isnan(timed_out):
         return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
+    limits = limits or Limits()
     if code == WorkerExit.MEMORY:
         return OverMemory(
-            f"the session held {held / (1 << 20):,.0f} MiB of memory, more than the "
-            f"{size(limit)} a session may (EXEC_MEMORY: its processes, its /tmp "
-            "and /dev/shm, its System V objects, its sockets and pipes), and was "
-            "killed"
+            f"the session held {amount / (1 << 20):,.0f} MiB of memory, more than "
+            f"the {size(limits.memory)} a session may (EXEC_MEMORY: its processes, "
+            "its /tmp and /dev/shm, its System V objects, its sockets and pipes), "
+            "and was killed"
+        )
+    if code == WorkerExit.RESULTS:
+        return OverResults(
+            f"its result of {amount / (1 << 20):,.1f} MiB would have taken what "
+            "the build's blocks send back (their output, figures and animations) "
+            f"past {size(limits.results)} (EXEC_RESULTS_MAX); its worker was killed"
         )
     if code in (WorkerExit.OVERRUN, WorkerExit.LINGERED):
         return Overrun(how_it_ended(code))

@@ -55,6 +55,9 @@ def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
                 configured(settings, "EXEC_FILE_SIZE", "1G")
             ),
             "processes": int(configured(settings, "EXEC_PROCESSES", 300)),
+            "results": sandbox.parse_size(
+                configured(settings, "EXEC_RESULTS_MAX", "1G")
+            ),
         }
     except ValueError as error:
         raise SystemExit(
