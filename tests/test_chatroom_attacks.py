@@ -254,6 +254,63 @@ def test_a_client_that_never_reads_is_cut_off_at_its_unsent_limit_with_a_reset()
     run(scenario)
 
 
+def test_pings_count_against_the_rate_limit_and_a_flood_of_them_is_closed_1008(
+    caplog,
+):
+    """websockets answers a ping by itself, before any handler sees it: a
+    client that pinged as fast as it could was never limited."""
+
+    async def scenario():
+        async with chat(refusals_before_close=3) as server:
+            ada, _ = await joined(server, "ada")
+            for _ in range(100):
+                await ada.ping()
+            async with asyncio.timeout(5):
+                await ada.wait_closed()
+            assert ada.close_code == 1008
+            await joined(server, "bob")  # the room goes on, without ada
+            await eventually_async(lambda: server.online() == ["bob"])
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = logged_refusals(caplog)
+    assert refused[0]["rules"] == {"rate-limited": 4}  # (then it was closed)
+
+
+def ping_frame() -> bytes:
+    return bytes([0x89, 0x80 | 125]) + b"\0" * 4 + b"p" * 125  # (a zero mask)
+
+
+def test_a_client_that_pings_without_reading_is_cut_off_at_its_unsent_limit(
+    caplog,
+):
+    """Each ping is answered with a pong the client must read: one that
+    pinged and never read took the server from 37 to 700 MB in 20 s."""
+
+    async def scenario():
+        async with chat(
+            messages_per_window=10**7,
+            address_messages=10**7,
+            max_unsent_bytes=64 * 1024,
+        ) as server:
+            loop = asyncio.get_running_loop()
+            slow = socket.socket()
+            slow.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+            slow.connect(("127.0.0.1", server.port))
+            slow.sendall(HANDSHAKE + b"\r\n")
+            slow.setblocking(False)
+            pings = ping_frame() * 500
+            with pytest.raises((ConnectionResetError, BrokenPipeError)):
+                for _ in range(4000):  # 250 MB at most
+                    await loop.sock_sendall(slow, pings)
+            slow.close()
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = logged_refusals(caplog)
+    assert refused[0]["rules"] == {"unsent-data": 1}
+
+
 def test_pending_handshakes_are_capped_and_time_out():
     async def scenario():
         async with chat(max_pending=2, handshake_timeout=0.5) as server:

@@ -5,13 +5,15 @@ Careful by default, because a chat client may be hostile:
 - only the site's own origins (and localhost) may open a connection from a
   browser (no cross-site WebSocket hijacking); websockets checks them;
 - messages are small (4 KiB) and every one counts against two rate limits,
-  one per connection and one per address that outlives reconnection;
-  a client that keeps sending past its limit is closed (1008);
+  one per connection and one per address that outlives reconnection, and
+  so do pings and pongs, which websockets answers by itself; a client that
+  keeps sending past its limit is closed (1008);
 - connections are capped per address and in all; handshakes in progress are
   capped and timed out; the server refuses new sockets while it is short of
   descriptors rather than failing to accept them;
 - a client that does not read what it is sent is cut off once its unsent
-  data passes a limit, so it costs memory only up to that limit;
+  data passes a limit, so it costs memory only up to that limit (what the
+  room sends it, and what websockets answers by itself: pongs);
 - pings find dead peers; clients that never join or fall silent are closed;
 - a member exists only once its welcome has gone out; a failed send to one
   client touches no one else and nothing in the room;
@@ -38,6 +40,8 @@ from http import HTTPStatus
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 from . import addresses, nicknames, protocol
 from .fanout import fan_out
@@ -70,6 +74,7 @@ def log_events(quiet: bool = False) -> None:
 LOCAL_ORIGINS = ("http://localhost:8000", "http://127.0.0.1:8000")
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, for 0 s: close with a reset
 RESERVED_DESCRIPTORS = 64  # for Redis, logs, and whatever else the process opens
+CONTROL = (Opcode.PING, Opcode.PONG)  # frames websockets handles by itself
 
 
 @dataclass
@@ -126,6 +131,35 @@ class ChatConnection(ServerConnection):
         # that a client that does not read holds little memory there either.
         sock = transport.get_extra_info("socket")
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, self.chat.send_buffer)
+        s = self.chat.settings
+        self.rate = RateLimit(s.messages_per_window, s.window_seconds)
+        self.refused = RateLimit(s.refusals_before_close, s.window_seconds)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        # What websockets wrote by itself (a pong for each ping) is unsent
+        # data too: one client that pinged without reading took the server
+        # from 37 to 700 MB in 20 s.
+        self.chat.check_unsent(self)
+
+    def process_event(self, event) -> None:
+        super().process_event(event)
+        if (
+            isinstance(event, Frame)
+            and event.opcode in CONTROL
+            and self.protocol.state is State.OPEN  # (not those read with it)
+        ):
+            self.chat.control_frame(self)
+
+    def fail(self, code: int, reason: str) -> None:
+        """Close from a callback, where ``close()`` cannot be awaited: the
+        closing frame goes out, nothing more is read (a client that went on
+        sending was read, and thrown away, for as long as it liked), and
+        the connection is reset unless the client closes it in time."""
+        self.protocol.fail(code, reason)
+        self.send_data()
+        self.transport.pause_reading()
+        self.loop.call_later(self.close_timeout or 0, self.drop)
 
     def drop(self) -> None:
         """Close at once with a reset: the kernel frees what it still held
@@ -331,10 +365,8 @@ class ChatServer:
 
     async def handle(self, connection: ChatConnection) -> None:
         self.handshake_over(connection)
-        address, s = connection.address, self.settings
+        address = connection.address
         self.event("connect", address=address)
-        connection.rate = RateLimit(s.messages_per_window, s.window_seconds)
-        connection.refused = RateLimit(s.refusals_before_close, s.window_seconds)
         nick = None
         try:
             nick = await self.join(connection)
@@ -355,14 +387,33 @@ class ChatServer:
         with contextlib.suppress(RoomUnavailable):  # if so, released once back
             await self.room.leave(nick)
 
+    def within_rates(self, connection: ChatConnection) -> bool:
+        """Count a frame of the client's against its rate limits."""
+        if connection.rate.allow() and self.address_rates.allow(connection.address):
+            return True
+        self.refusals.add("rate-limited", connection.address)
+        return False
+
+    def control_frame(self, connection: ChatConnection) -> None:
+        """A ping or a pong, which websockets has answered: counted like a
+        message, since each costs a frame to read (and a ping one to send);
+        a client that keeps sending them past its limit is closed."""
+        if not self.within_rates(connection) and not connection.refused.allow():
+            connection.fail(1008, "too many messages")
+
+    def check_unsent(self, connection: ChatConnection) -> None:
+        transport = connection.transport
+        if transport.is_closing():
+            return
+        if transport.get_write_buffer_size() > self.settings.max_unsent_bytes:
+            self.refusals.add("unsent-data", connection.address)
+            connection.drop()
+
     async def next_message(self, connection: ChatConnection, seconds: float):
         """The next message that is within the limits, parsed, or a
         ProtocolError to answer; None when the client was too slow."""
         raw = await asyncio.wait_for(connection.recv(), seconds)
-        if not (
-            connection.rate.allow() and self.address_rates.allow(connection.address)
-        ):
-            self.refusals.add("rate-limited", connection.address)
+        if not self.within_rates(connection):
             if not connection.refused.allow():
                 await connection.close(1008, "too many messages")
                 raise Closing
