@@ -118,3 +118,31 @@ def test_the_memo_is_private(tmp_path):
     writer.put(KEY, entry())
     writer.save_verified()
     assert writer.verified.path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_state_directory_keeps_the_memos_of_its_latest_cache_locations(tmp_path):
+    """One memo per cache location: a builder given a new location every
+    time (a temporary cache in CI, a benchmark) left hundreds of them."""
+    state, memos = tmp_path / "state", []
+    for number in range(12):
+        old = ResultStore(tmp_path / f"cache-{number}", state)
+        old.put(KEY, entry())
+        old.save_verified()
+        memos.append(old.verified.path)
+        os.utime(old.verified.path, (1_000_000 + number, 1_000_000 + number))
+    latest = ResultStore(tmp_path / "cache-new", state)
+    assert set(state.glob("verified-*")) == set(memos[-7:])  # (its own: not yet)
+    latest.put(KEY, entry())
+    latest.save_verified()
+    assert set(state.glob("verified-*")) == {*memos[-7:], latest.verified.path}
+
+
+def test_a_memo_read_counts_as_used_even_if_not_written_again(tmp_path):
+    writer = store(tmp_path)
+    writer.put(KEY, entry())
+    writer.save_verified()
+    os.utime(writer.verified.path, (1_000_000, 1_000_000))
+    reader = store(tmp_path)
+    assert reader.get(KEY) == entry()
+    reader.save_verified()  # (the same tags: nothing to write)
+    assert reader.verified.path.stat().st_mtime > 1_000_000

@@ -39,7 +39,7 @@ from .errors import MalformedIndex, MalformedResult, UntrustedEntry
 from .protocol import CacheEntry
 from .result_shape import check_entry
 from .signing_keys import Keys, keys_for, private_directory
-from .verified import VerifiedEntries
+from .verified import MEMO_PREFIX, VerifiedEntries
 
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
@@ -157,7 +157,7 @@ class ResultStore:
         self.index_path = folder / name
         self.verified = None  # a read-only build verifies every entry
         if keys.signing:
-            memo = self.state_dir / f"verified-{digest(location)[:12]}"
+            memo = self.state_dir / f"{MEMO_PREFIX}{digest(location)[:12]}"
             self.verified = VerifiedEntries(memo, keys.signing, keys.trusted)
 
     def get(self, key: str) -> CacheEntry | None:
