@@ -150,7 +150,8 @@ class Zygote:
     """Sessions from the builder, run in children, results back to it.
 
     Messages in (pickled ``protocol`` classes): ``Preload`` (before the
-    sessions that need them), ``RunSession`` and ``Stop``. Messages out
+    sessions that need them, and after those already waiting), ``RunSession``
+    and ``Stop``. Messages out
     (``HEAD`` and what follows it): SANDBOX at once, READY once the modules
     are imported, STARTED as a session's worker is forked, a RESULT with
     the pickled result of each block, and the ENDED of each session. The
@@ -198,12 +199,12 @@ class Zygote:
         """Take sessions from the builder and run them, until it says stop
         or goes."""
         while self.running:
-            while (
-                self.preloaded
-                and self.queue
-                and len(self.children) < self.job["workers"]
-            ):
-                self.fork(self.queue.popleft())
+            while self.queue and self.may_start(self.queue[0]):
+                item = self.queue.popleft()
+                if isinstance(item, Preload):
+                    self.preload(item.modules)
+                else:
+                    self.fork(item)
             self.flush()
             for fd, events in self.poller.poll(self.wait()):
                 # (a pipe or pidfd closed earlier in this batch is skipped)
@@ -249,9 +250,20 @@ class Zygote:
                 else:
                     self.queue.append(message)
             elif isinstance(message, Preload):
-                self.preload(message.modules)
+                # (after the sessions already waiting, which need none of
+                # it: the build's longest session, submitted first, used to
+                # wait for the imports of every post's)
+                if self.queue:
+                    self.queue.append(message)
+                else:
+                    self.preload(message.modules)
             else:  # Stop
                 self.running = False
+
+    def may_start(self, item: RunSession | Preload) -> bool:
+        if isinstance(item, Preload):
+            return True
+        return self.preloaded and len(self.children) < self.job["workers"]
 
     def preload(self, modules: tuple[str, ...]) -> None:
         """Import what the sessions that follow use, before forking them."""
