@@ -587,8 +587,16 @@ def test_a_module_that_exits_or_prints_as_it_is_preloaded_changes_nothing(
         ("antigravity", False),
         ("this", False),
         ("idlelib.idle", False),
+        ("idlelib.pyshell", False),
         ("turtledemo.clock", False),
         ("thisisnot", True),
+        ("test.autotest", False),  # (CPython's test suite, run as imported)
+        ("test.support", False),
+        ("numpy.tests.test_public_api", False),
+        ("scipy.special.tests", False),
+        ("pytest", True),
+        ("unittest", True),
+        ("contest", True),
     ],
 )
 def test_what_the_zygote_preloads(name, expected):

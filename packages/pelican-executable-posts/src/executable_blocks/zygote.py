@@ -61,15 +61,18 @@ MEMORY_SHARE = 20
 
 # Modules whose import runs a program, which the zygote (outside the
 # sandbox's Landlock and filter) must not: a block still imports them, in
-# its worker. Besides these, every ``__main__`` (and ``__hello__``).
-PROGRAMS = frozenset(("antigravity", "this", "idlelib.idle", "turtledemo"))
+# its worker. Besides these, every ``__main__`` (and ``__hello__``), and
+# every test suite's module (``test.autotest`` runs CPython's whole test
+# suite as it is imported; a package's ``tests`` may run anything).
+PROGRAMS = frozenset(("antigravity", "this", "idlelib", "turtledemo"))
+TEST_SUITES = frozenset(("test", "tests"))
 
 
 def preloadable(name: str) -> bool:
     """Whether the zygote may import ``name`` for the blocks: a module, not
     a program a post names to have it run outside the sandbox."""
     parts = name.split(".")
-    if any(part.startswith("__") for part in parts):
+    if any(part.startswith("__") or part in TEST_SUITES for part in parts):
         return False
     return not any(".".join(parts[: n + 1]) in PROGRAMS for n in range(len(parts)))
 
