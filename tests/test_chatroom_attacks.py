@@ -11,6 +11,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from chat_clients import chat, joined, masked_text_frame, receive, run, url
+from chatroom import protocol
 from helpers import eventually_async
 
 HANDSHAKE = (
@@ -104,6 +105,37 @@ def test_deeply_nested_json_is_bad_json_and_the_connection_stays():
             assert (await receive(ada, "error"))["code"] == "bad-json"
             await ada.send(say("after"))
             assert (await receive(ada, "message"))["text"] == "after"
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("nesting", ["[" * 2000, "[" * 2000 + "]" * 2000, "{}" * 40])
+def test_json_with_more_brackets_than_a_message_is_refused_unparsed(
+    monkeypatch, nesting
+):
+    """The parser recursed once per level until a RecursionError, which was
+    caught at the bottom of the stack, where whatever else ran then (a
+    finalizer, a collection) failed in turn: once, in a full run, an error
+    the test suite reported."""
+    parsed = []
+    real = protocol.json.loads
+    monkeypatch.setattr(
+        protocol.json, "loads", lambda raw: parsed.append(raw) or real(raw)
+    )
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.parse(nesting)
+    assert refused.value.code == "bad-json"
+    assert parsed == []
+
+
+def test_brackets_in_a_messages_text_are_only_text():
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            bob, _ = await joined(server, "bob")
+            text = '[{"' * 300 + '\\"]'
+            await ada.send(say(text))
+            assert (await receive(bob, "message"))["text"] == text
 
     run(scenario)
 

@@ -22,8 +22,16 @@ Every message a client sends counts against its rate limits, whatever it is.
 """
 
 import json
+import re
 
 TEXT_LENGTH = 1000
+# A message is a flat object. One with more brackets than this outside its
+# strings is refused unparsed: the parser recurses for each level of
+# nesting, and catching the RecursionError of 2,000 levels left whatever ran
+# at the bottom of the stack then (a finalizer, the garbage collector's
+# callbacks) to fail in turn.
+MAX_BRACKETS = 32
+STRINGS = re.compile(r'"(?:[^"\\]|\\.)*"')
 MESSAGE_HEAD = '{"type":"message","id":'
 KINDS = ("join", "say", "who")
 
@@ -41,16 +49,28 @@ def parse(raw) -> dict:
     if not isinstance(raw, str):
         raise ProtocolError("not-text", "messages are JSON text, not binary")
     try:
+        if brackets(raw) > MAX_BRACKETS:
+            raise ValueError("more structure than a message has")
         message = json.loads(raw)
-    except (ValueError, RecursionError):
+    except ValueError:
         raise ProtocolError(
-            "bad-json", "that is not valid JSON (or it nests too deeply)"
+            "bad-json",
+            f"that is not valid JSON (or it has over {MAX_BRACKETS} brackets)",
         ) from None
     if not isinstance(message, dict) or message.get("type") not in KINDS:
         raise ProtocolError(
             "bad-type", 'expected an object with "type": join, say or who'
         )
     return message
+
+
+def brackets(raw: str) -> int:
+    """How many ``[`` and ``{`` open something in ``raw`` (not in a string)."""
+    count = raw.count("[") + raw.count("{")
+    if count <= MAX_BRACKETS:
+        return count  # (no need to look closer)
+    bare = STRINGS.sub("", raw)
+    return bare.count("[") + bare.count("{")
 
 
 def text_of(message: dict) -> str:
