@@ -65,6 +65,13 @@ async def joined_seen_by(client, nick: str) -> None:
             pass
 
 
+def run_then_stop(chats: list[ChatProcess], scenario) -> None:
+    try:
+        run(scenario)
+    finally:
+        stop_all(chats)
+
+
 def run(scenario):
     asyncio.run(asyncio.wait_for(scenario(), 60))
 
@@ -159,7 +166,8 @@ def test_a_redis_restart_is_logged_and_the_room_carries_on(two_chats, redis_serv
 
 def test_two_processes_share_one_port(redis_server):
     port = free_port()
-    chats = [ChatProcess(redis_server.url, "--reuse-port", port=port) for _ in range(2)]
+    options = ("--reuse-port", "--per-address", "30")  # (a cap for the room)
+    chats = [ChatProcess(redis_server.url, *options, port=port) for _ in range(2)]
     try:
 
         async def scenario():
@@ -243,6 +251,82 @@ def test_reconnecting_to_another_process_starts_no_new_connect_window(
         stop_all(chats)
 
 
+async def opening(chat: ChatProcess):
+    """A connection to ``chat``, open, or the HTTP status it was refused with."""
+    try:
+        return await connect(chat.url)
+    except InvalidStatus as refused:
+        return refused.response.status_code
+
+
+def test_an_address_holds_at_most_its_cap_of_connections_in_the_whole_room(
+    redis_server,
+):
+    """Each process counted only its own: with two, an address could hold
+    twice its cap."""
+    chats = [ChatProcess(redis_server.url, "--per-address", "3") for _ in range(2)]
+
+    async def scenario():
+        first, second = chats
+        held = [await opening(first), await opening(first), await opening(second)]
+        assert all(not isinstance(each, int) for each in held)
+        assert await opening(second) == 503
+        assert await opening(first) == 503
+        await held[0].close()
+        await until(5, lambda: accepted(second, held))  # its place is free again
+        assert await opening(first) == 503
+        await asyncio.gather(*(client.close() for client in held))
+
+    run_then_stop(chats, scenario)
+
+
+async def accepted(chat: ChatProcess, held: list) -> bool:
+    client = await opening(chat)
+    if isinstance(client, int):
+        await asyncio.sleep(0.1)
+        return False
+    held.append(client)
+    return True
+
+
+def test_a_killed_processs_connections_stop_counting_within_the_expiry(
+    redis_server,
+):
+    chats = [ChatProcess(redis_server.url, "--per-address", "2") for _ in range(2)]
+
+    async def scenario():
+        first, second = chats
+        held = [await opening(first), await opening(first)]
+        assert await opening(second) == 503
+        first.process.send_signal(signal.SIGKILL)
+        killed = time.monotonic()
+        await until(10, lambda: accepted(second, held))
+        assert time.monotonic() - killed < 3.0 + 2.0  # the expiry, and a sweep
+
+    run_then_stop(chats, scenario)
+
+
+def test_after_a_redis_restart_the_open_connections_count_again(redis_server):
+    """Redis restarted empty: each process writes back what it holds open,
+    or an address could open its cap again on another process."""
+    chats = [ChatProcess(redis_server.url, "--per-address", "2") for _ in range(2)]
+
+    async def scenario():
+        first, second = chats
+        held = [await opening(first), await opening(first)]
+        redis_server.stop()
+        redis_server.start()
+
+        async def both_back():
+            return all(chat.events("redis-reconnected") for chat in chats)
+
+        await until(10, both_back)
+        assert await opening(second) == 503
+        await asyncio.gather(*(client.close() for client in held))
+
+    run_then_stop(chats, scenario)
+
+
 def test_a_process_cut_off_from_redis_delivers_what_it_missed(redis_server):
     """Pub/sub delivers at most once: a process whose subscription was cut
     (a network blip, Redis busy) missed what was said and who came and went
@@ -301,10 +385,10 @@ def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
 
         room.scripts["connect"] = waits_on_redis
         room.healthy = False  # as after redis-lost
-        assert await room.may_connect("192.0.2.1") is True
+        assert await room.admit("192.0.2.1") == (None, False)
         room.healthy = True
         with pytest.raises(AssertionError, match="asked Redis"):
-            await room.may_connect("192.0.2.1")
+            await room.admit("192.0.2.1")
         await room.redis.aclose()
 
     run(scenario)

@@ -67,8 +67,11 @@ class ConnectionLimits:
         if self.open.total() >= self.total:
             return f"the server is full ({self.total} connections)"
         if self.open[address] >= self.per_address:
-            return f"too many connections from one address ({self.per_address})"
+            return self.too_many_from_one_address()
         return None
+
+    def too_many_from_one_address(self) -> str:
+        return f"too many connections from one address ({self.per_address})"
 
     def opened(self, address: str) -> None:
         self.open[address] += 1

@@ -16,6 +16,10 @@ What lives in Redis (every key under one prefix, ``chatroom:`` by default):
 - ``connects:<address>``: each address's new connections of the last
   window, on any process (the same sliding window), so that reconnecting
   to another process starts nothing afresh;
+- ``open:<process>``: a hash from address to the connections it has open
+  on that process, so that an address holds at most its cap of
+  connections in the whole room, not on each process; cleared with the
+  process's users when its ``alive:`` key has expired;
 - the ``events`` channel (pub/sub): every message, join and leave, sent
   once to Redis and by it to every process, which delivers to its members.
 
@@ -33,7 +37,7 @@ import asyncio
 import contextlib
 import secrets
 import time
-from collections import deque
+from collections import Counter, deque
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
@@ -94,7 +98,7 @@ for _, pid in ipairs(redis.call('SMEMBERS', p .. 'processes')) do
     for _, nick in ipairs(redis.call('HKEYS', p .. 'held:' .. pid)) do
       gone = gone + leave(p, pid, nick)
     end
-    redis.call('DEL', p .. 'held:' .. pid)
+    redis.call('DEL', p .. 'held:' .. pid, p .. 'open:' .. pid)
     redis.call('SREM', p .. 'processes', pid)
   end
 end
@@ -133,17 +137,33 @@ return id
 """
 )
 
-# An address's new connections, on any process (ARGV[6]: a name for this one).
+# An address's new connection, on any process (ARGV[6]: a name for it;
+# ARGV[7]: this process; ARGV[8]: how many an address may hold open in the
+# room): 0 past the window, -1 past the open connections, else counted.
 CONNECT = (
     WINDOW
     + """
 redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
 if redis.call('ZCARD', key) >= limit then return 0 end
+local open = 0
+for _, pid in ipairs(redis.call('SMEMBERS', p .. 'processes')) do
+  open = open + tonumber(redis.call('HGET', p .. 'open:' .. pid, address) or 0)
+end
+if open >= tonumber(ARGV[8]) then return -1 end
 redis.call('ZADD', key, now, ARGV[6])
 redis.call('PEXPIRE', key, window)
+redis.call('HINCRBY', p .. 'open:' .. ARGV[7], address, 1)
 return 1
 """
 )
+
+CLOSED = """
+local key = ARGV[1] .. 'open:' .. ARGV[2]
+if redis.call('HINCRBY', key, ARGV[3], -1) <= 0 then
+  redis.call('HDEL', key, ARGV[3])
+end
+return 1
+"""
 
 
 CONNECTIONS = 8  # to Redis, a process, the subscription's included
@@ -167,11 +187,19 @@ class RedisRoom:
         prefix: str = "chatroom:",
         event=lambda kind, **fields: None,
         address_connects: int = 60,
+        address_connections: int = 20,
     ):
         self.url, self.prefix, self.event = url, prefix, event
         self.history_length = history
         self.address_messages, self.window_seconds = address_messages, window_seconds
         self.address_connects, self.connects = address_connects, 0
+        self.address_connections = address_connections
+        # this process's open connections as Redis counts them (those it
+        # admitted while Redis was out of reach are not), and whether
+        # Redis may hold other counts (a lost write, a restart)
+        self.counted: Counter[str] = Counter()
+        self.counts_stale = False
+        self.pending: set[asyncio.Task] = set()  # counts being written
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
         pool = redis.BlockingConnectionPool.from_url(
@@ -194,6 +222,7 @@ class RedisRoom:
                 ("reap", REAP),
                 ("say", SAY),
                 ("connect", CONNECT),
+                ("closed", CLOSED),
             ]
         }
         self.held: dict[str, bool] = {}  # nickname -> online
@@ -235,7 +264,9 @@ class RedisRoom:
             async with asyncio.timeout(5):
                 for nick in list(self.held):
                     await self.release(nick)
-                await self.redis.delete(self.key("alive:" + self.process))
+                await self.redis.delete(
+                    self.key("alive:" + self.process), self.key("open:" + self.process)
+                )
                 await self.redis.srem(self.key("processes"), self.process)
         except (RedisError, OSError, RoomUnavailable):  # TimeoutError included
             pass  # the reaper will clear what is left once our key expires
@@ -368,6 +399,8 @@ class RedisRoom:
         self.run_id, self.lost_since = run_id, None
         for nick in list(self.unreleased):
             await self.release(nick)
+        if self.counts_stale:
+            await self.write_counts()
         async with self.redis.pipeline(transaction=False) as pipe:
             pipe.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
             pipe.sadd(self.key("processes"), self.process)
@@ -376,6 +409,7 @@ class RedisRoom:
         self.healthy = True
 
     async def restore(self) -> None:
+        self.counts_stale = True  # (written back by ``check``)
         for nick, online in list(self.held.items()):
             if not await self.script("claim", nick, "again", *clash_keys(nick)):
                 self.event("nick-clash-after-restore", nick=nick)
@@ -423,25 +457,56 @@ class RedisRoom:
         (``WINDOW``): at most ``limit`` events of ``address`` under ``key``."""
         return [self.prefix, address, limit, int(self.window_seconds * 1000), key]
 
-    async def may_connect(self, address: str) -> bool:
-        """Whether ``address`` may open another connection: at most
-        ``address_connects`` in any window, on every process together.
-        Redis out of reach says yes (each process's own window holds), at
-        once when it is known to be lost: no handshake waits on it."""
+    async def admit(self, address: str) -> tuple[str | None, bool]:
+        """Whether ``address`` may open another connection, on every
+        process together: at most ``address_connects`` in any window, and
+        ``address_connections`` open. Redis out of reach says yes (each
+        process's own limits hold) and counts nothing, at once when it is
+        known to be lost: no handshake waits on it."""
         if not self.healthy:
-            return True
+            return None, False
         self.connects += 1
         try:
-            return bool(
-                await self.scripts["connect"](
-                    args=[
-                        *self.window("connects:", address, self.address_connects),
-                        f"{self.process}:{self.connects}",
-                    ]
-                )
+            answer = await self.scripts["connect"](
+                args=[
+                    *self.window("connects:", address, self.address_connects),
+                    f"{self.process}:{self.connects}",
+                    self.process,
+                    self.address_connections,
+                ]
             )
         except (RedisError, OSError):
-            return True
+            return None, False
+        if answer == 0:
+            return "connect-rate", False
+        if answer == -1:
+            return "connections", False
+        self.counted[address] += 1
+        return None, True
+
+    def closed(self, address: str) -> None:
+        self.counted[address] -= 1
+        if self.counted[address] <= 0:
+            del self.counted[address]
+        task = asyncio.create_task(self.uncount(address))
+        self.pending.add(task)
+        task.add_done_callback(self.pending.discard)
+
+    async def uncount(self, address: str) -> None:
+        try:
+            await self.scripts["closed"](args=[self.prefix, self.process, address])
+        except (RedisError, OSError):
+            self.counts_stale = True
+
+    async def write_counts(self) -> None:
+        """Make Redis's count of this process's open connections its own."""
+        key = self.key("open:" + self.process)
+        async with self.redis.pipeline(transaction=True) as pipe:
+            pipe.delete(key)
+            if self.counted:
+                pipe.hset(key, mapping=dict(self.counted))
+            await pipe.execute()
+        self.counts_stale = False
 
     async def say(self, address: str, nick: str, text: str) -> None:
         head, tail = protocol.message_around_id(nick, text, time.time())

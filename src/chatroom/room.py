@@ -71,10 +71,15 @@ class LocalRoom:
             self.on_leave(nick)
         await self.release(nick)
 
-    async def may_connect(self, address: str) -> bool:
+    async def admit(self, address: str) -> tuple[str | None, bool]:
         """Whether ``address`` may open another connection, as far as the
-        room knows: one process's own window is its server's."""
-        return True
+        room knows (one process's own limits are its server's): the rule
+        it breaks, if any, and whether the room counted the connection
+        (then ``closed`` is told when it closes)."""
+        return None, False
+
+    def closed(self, address: str) -> None:
+        """A connection the room counted has closed."""
 
     async def say(self, address: str, nick: str, text: str) -> None:
         head, tail = protocol.message_around_id(nick, text, time.time())

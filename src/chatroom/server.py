@@ -117,6 +117,7 @@ class ChatConnection(ServerConnection):
     address: str | None = None  # the client's, once its request is read
     pending = True  # in the opening handshake
     peer: str | None = None  # its address key, unless a trusted proxy
+    counted = False  # by the room (then told when it closes)
     rate: RateLimit  # of its messages, once open
     refused: RateLimit  # of its messages refused for their rate
 
@@ -209,6 +210,7 @@ class ChatServer:
             presence_ttl=s.presence_ttl,
             event=self.event,
             address_connects=s.connects_per_address,
+            address_connections=s.connections_per_address,
         )
 
     # -- lifecycle ---------------------------------------------------------
@@ -305,6 +307,8 @@ class ChatServer:
         self.handshake_over(connection)
         if connection.address is not None:
             self.limits.closed(connection.address)
+        if connection.counted:
+            self.room.closed(connection.address)
 
     async def check_request(self, connection: ChatConnection, request):
         """Health checks, proxied addresses and too many connections are
@@ -322,15 +326,22 @@ class ChatServer:
             return connection.respond(HTTPStatus.BAD_REQUEST, f"{error}\n")
         refusal = self.limits.refusal(address)
         if refusal:
-            self.refusals.add("connections", address)
-            return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
+            return self.too_many_connections(connection, address, refusal)
         if not self.connect_rates.allow(address):
             return self.too_many_connects(connection, address)
         connection.address = address  # held until the connection is lost
         self.limits.opened(address)  # (before the room is asked: counted now)
-        if not await self.room.may_connect(address):  # (on every process)
+        rule, connection.counted = await self.room.admit(address)  # (the room's)
+        if rule == "connect-rate":
             return self.too_many_connects(connection, address)
+        if rule == "connections":
+            refusal = self.limits.too_many_from_one_address()
+            return self.too_many_connections(connection, address, refusal)
         return None
+
+    def too_many_connections(self, connection, address: str, refusal: str):
+        self.refusals.add("connections", address)
+        return connection.respond(HTTPStatus.SERVICE_UNAVAILABLE, refusal + "\n")
 
     def too_many_connects(self, connection: ChatConnection, address: str):
         self.refusals.add("connect-rate", address)
