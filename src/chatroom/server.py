@@ -118,8 +118,8 @@ class ChatConnection(ServerConnection):
     pending = True  # in the opening handshake
     peer: str | None = None  # its address key, unless a trusted proxy
     counted = False  # by the room (then told when it closes)
-    rate: RateLimit  # of its messages, once open
-    refused: RateLimit  # of its messages refused for their rate
+    rate: RateLimit  # of its frames (messages, pings, pongs)
+    refused: RateLimit  # of those refused for their rate
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)

@@ -153,13 +153,13 @@ class Zygote:
     """Sessions from the builder, run in children, results back to it.
 
     Messages in (pickled ``protocol`` classes): ``Preload`` (before the
-    sessions that need them, and after those already waiting), ``RunSession``
-    and ``Stop``. Messages out
-    (``HEAD`` and what follows it): SANDBOX at once, READY once the modules
-    are imported, STARTED as a session's worker is forked, a RESULT with
-    the pickled result of each block, and the ENDED of each session. The
-    control socket is non-blocking both ways: the zygote never waits for a
-    builder that is busy elsewhere.
+    sessions that need them, and after those already waiting),
+    ``RunSession`` and ``Stop``. Messages out (``HEAD`` and what follows
+    it): SANDBOX at once, READY once the modules are imported, STARTED as a
+    session's worker is forked, a RESULT with the pickled result of each
+    block, and the ENDED of each session. The control socket is
+    non-blocking both ways: the zygote never waits for a builder that is
+    busy elsewhere.
 
     The loop is kept lean: every page of memory it writes to after a fork
     is copied, for as long as the child lives.
