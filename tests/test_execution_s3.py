@@ -1,9 +1,11 @@
 """The execution cache shared on S3 (moto's standalone server, over HTTP):
 builders reuse each other's results, and refuse what no trusted key signed."""
 
+import os
 import pickle
 
 from cloudcached import Client, S3Backend
+from executable_blocks.cache import ResultStore
 from executable_blocks.entry_signature import EntrySigner
 from executable_blocks.signing_keys import generate
 from helpers import build_site, report_of, write_site
@@ -126,3 +128,21 @@ def test_read_only_builder_reads_but_never_writes(tmp_path, s3_env, s3, bucket):
     assert result.returncode == 0, log
     assert statuses(output) == [("ran", "new")]
     assert s3.list_objects_v2(Bucket=bucket, Prefix="cache/")["KeyCount"] == 0
+
+
+def test_a_state_directory_keeps_the_indexes_of_its_latest_s3_caches(
+    tmp_path, s3, bucket
+):
+    """An S3 cache's index lies in the state directory, one per location: a
+    builder given a new location every time had left one each time."""
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    old = []
+    for number in range(12):
+        index = state / f"index-{number:012x}.json"
+        index.write_text("{}")
+        os.utime(index, (1_000_000 + number, 1_000_000 + number))
+        old.append(index)
+    store = ResultStore(f"s3://{bucket}/cache", state, s3_client=s3)
+    store.save_index({"posts/a.md::0::0": {}})
+    assert set(state.glob("index-*")) == {*old[-7:], store.index_path}

@@ -36,6 +36,7 @@ from . import protocol
 from .atomic import write_atomically
 from .entry_signature import EntrySigner, parts
 from .errors import MalformedIndex, MalformedResult, UntrustedEntry
+from .location_files import forget_all_but_the_latest, used
 from .protocol import CacheEntry
 from .result_shape import check_entry
 from .signing_keys import Keys, keys_for, private_directory
@@ -43,6 +44,7 @@ from .verified import MEMO_PREFIX, VerifiedEntries
 
 # A cache that cannot be read or written costs a re-run, never the build.
 CACHE_FAILURES = (CacheError, OSError)
+INDEX_PREFIX = "index-"  # an S3 cache's index, in the state directory
 # The engine's code that makes results or says what they hold: a change to
 # any of it makes every key new (an entry of another form is a miss).
 ENGINE_FILES = (
@@ -153,8 +155,10 @@ class ResultStore:
         backend = backend_for(location, s3_client, private=True)
         self.client = Client(backend, read_only=read_only)  # bytes in, bytes out
         folder = self.state_dir if remote else Path(location)
-        name = f"index-{digest(location)[:12]}.json" if remote else "index.json"
+        name = f"{INDEX_PREFIX}{digest(location)[:12]}.json" if remote else "index.json"
         self.index_path = folder / name
+        if remote:  # (one per location, in the state directory)
+            forget_all_but_the_latest(self.index_path, INDEX_PREFIX)
         self.verified = None  # a read-only build verifies every entry
         if keys.signing:
             memo = self.state_dir / f"{MEMO_PREFIX}{digest(location)[:12]}"
@@ -198,6 +202,7 @@ class ResultStore:
         end on it)."""
         try:
             text = self.index_path.read_text(encoding="utf-8")
+            used(self.index_path)
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError) as error:

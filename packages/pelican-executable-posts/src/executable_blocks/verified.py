@@ -22,20 +22,15 @@ import hashlib
 import hmac
 import os
 import struct
-from contextlib import suppress
 from pathlib import Path
 
 from .atomic import write_atomically
+from .location_files import forget_all_but_the_latest, used
 from .signing_keys import PublicKey, SecretKey
 
 DOMAIN = b"null-disquisition execution cache: entries verified before\0"
 TAG_BYTES = 32
-# A state directory keeps a memo for each cache location it is used with
-# (``verified-`` and the location's digest): a builder given a new location
-# every time (a temporary cache in CI, a benchmark) left hundreds. Only the
-# most recently used stay.
-MEMO_PREFIX = "verified-"
-MEMOS_KEPT = 8
+MEMO_PREFIX = "verified-"  # and the cache location's digest (location_files)
 
 
 class VerifiedEntries:
@@ -47,12 +42,12 @@ class VerifiedEntries:
         self.path = path
         self.known = self.load()
         self.met: set[bytes] = set()  # the tags of the entries met this time
-        forget_all_but_the_latest(path)
+        forget_all_but_the_latest(path, MEMO_PREFIX)
 
     def load(self) -> set[bytes]:
         try:
             data = self.path.read_bytes()
-            os.utime(self.path)  # (used now, even if not written again)
+            used(self.path)
         except OSError:
             return set()
         return {data[i : i + TAG_BYTES] for i in range(0, len(data), TAG_BYTES)}
@@ -92,16 +87,3 @@ class VerifiedEntries:
             handle = os.open(self.path, flags, 0o600)
             with open(handle, "wb") as file:
                 file.write(b"".join(new))  # one write: appends do not interleave
-
-
-def forget_all_but_the_latest(memo: Path, kept: int = MEMOS_KEPT) -> None:
-    """Delete the memos of ``memo``'s folder but the ``kept`` most recently
-    used (``memo`` among them: it is this build's)."""
-    others = []
-    for path in memo.parent.glob(f"{MEMO_PREFIX}*"):
-        with suppress(OSError):
-            if path != memo:
-                others.append((path.stat().st_mtime, path))
-    for _, path in sorted(others, reverse=True)[kept - 1 :]:
-        with suppress(OSError):
-            path.unlink()
