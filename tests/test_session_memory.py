@@ -225,6 +225,63 @@ def test_the_page_tables_of_a_process_count_in_its_memory():
         process.wait()
 
 
+WATCHES = """
+import os, select, sys
+targets = [os.pipe()[0] for _ in range(500)]
+polls = [select.epoll() for _ in range(200)]
+for poll in polls:
+    for target in targets:
+        poll.register(target, select.EPOLLIN)
+print("watching", flush=True)
+sys.stdin.read()
+"""
+
+
+def test_the_epoll_watches_of_a_process_count_in_its_memory():
+    """Each watch is about 200 bytes of the kernel's memory, in no page of
+    the process: one with 4,096 descriptors can make 4 million (800 MB)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", WATCHES], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
+    try:
+        assert process.stdout.readline() == b"watching\n"
+        held = session_memory.process_memory(process.pid, set())
+        fds = os.listdir(f"/proc/{process.pid}/fd")
+        polls = [fd for fd in fds if session_memory.EPOLL in readlink(process, fd)]
+        assert len(polls) == 200
+        counted = [session_memory.epoll_watches(process.pid, fd) for fd in polls]
+        assert counted == [500] * 200
+        watches = 200 * 500 * session_memory.EPOLL_WATCH_BYTES
+        assert held >= watches + session_memory.page_tables(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def readlink(process, fd: str) -> str:
+    try:
+        return os.readlink(f"/proc/{process.pid}/fd/{fd}")
+    except OSError:
+        return ""
+
+
+def test_a_watch_cut_in_two_between_chunks_is_counted_once(monkeypatch, tmp_path):
+    header = "pos:\t0\nflags:\t020000002\n"  # 24 bytes, then lines of 25:
+    lines = "".join(f"tfd: {n:8d} events: 19\n" for n in range(100_000))
+    text = header + lines
+    assert text[(1 << 20) - 2 : (1 << 20) + 2] == "tfd:"  # cut by the first chunk
+    info = tmp_path / "fdinfo"
+    info.write_text(text)
+    real_open = open
+    monkeypatch.setattr(
+        "builtins.open",
+        lambda path, *a, **k: real_open(
+            info if "fdinfo" in str(path) else path, *a, **k
+        ),
+    )
+    assert session_memory.epoll_watches(1, "3") == 100_000
+
+
 def test_a_socket_counts_as_in_flight_once_unheld_at_two_looks_in_a_row(
     monkeypatch,
 ):

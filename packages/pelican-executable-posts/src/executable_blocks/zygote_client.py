@@ -418,7 +418,8 @@ def lost(code: int, timed_out: float, amount: int = 0, limits=None) -> WorkerLos
         return OverMemory(
             f"the session held {amount / (1 << 20):,.0f} MiB of memory, more than "
             f"the {size(limits.memory)} a session may (EXEC_MEMORY: its processes, "
-            "its /tmp and /dev/shm, its System V objects, its sockets and pipes), "
+            "its /tmp and /dev/shm, its System V objects, its sockets, pipes and "
+            "epoll watches), "
             "and was killed"
         )
     if code == WorkerExit.RESULTS:
