@@ -41,6 +41,14 @@ async def joined(server, nick: str, **options):
     return client, welcome
 
 
+# A WebSocket opening handshake's request, but for its closing blank line.
+HANDSHAKE = (
+    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+)
+
+
 def masked_text_frame(text: str) -> bytes:
     """A client's text frame (clients mask what they send), short payloads."""
     payload, mask = text.encode(), b"\x01\x02\x03\x04"

@@ -10,15 +10,17 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from chat_clients import chat, joined, masked_text_frame, receive, run, url
+from chat_clients import (
+    HANDSHAKE,
+    chat,
+    joined,
+    masked_text_frame,
+    receive,
+    run,
+    url,
+)
 from chatroom import protocol
 from helpers import eventually_async
-
-HANDSHAKE = (
-    b"GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
-    b"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
-    b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
-)
 
 
 def say(text: str) -> str:

@@ -4,6 +4,7 @@ import asyncio
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -12,10 +13,11 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from chat_clients import receive
+from chat_clients import HANDSHAKE, chat, receive
 from chat_fixtures import free_port
 from chatroom.protocol import ProtocolError
 from chatroom.redis_room import RedisRoom
+from chatroom.server import RESET
 from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
 
@@ -287,6 +289,42 @@ async def accepted(chat: ChatProcess, held: list) -> bool:
         return False
     held.append(client)
     return True
+
+
+def test_a_connection_lost_while_the_room_counts_it_is_not_counted_for_ever(
+    redis_server,
+):
+    """A client that resets its connection while the room admits it was
+    counted in Redis and never uncounted: repeated, it could use up the cap
+    of an address others share (a NAT's), until the process restarted."""
+
+    async def scenario():
+        async with chat(
+            redis_url=redis_server.url, connections_per_address=1
+        ) as server:
+            admit = server.room.scripts["connect"]
+            admitting, go_on = asyncio.Event(), asyncio.Event()
+
+            async def slowly(**arguments):
+                answer = await admit(**arguments)
+                admitting.set()
+                await go_on.wait()  # (the client is gone meanwhile)
+                return answer
+
+            server.room.scripts["connect"] = slowly
+            gone = socket.create_connection(("127.0.0.1", server.port))
+            gone.sendall(HANDSHAKE + b"\r\n")
+            await admitting.wait()
+            gone.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, RESET)
+            gone.close()
+            await eventually_async(lambda: server.sockets == 0)
+            server.room.scripts["connect"] = admit
+            go_on.set()
+            await eventually_async(lambda: not server.room.counted)
+            async with connect(f"ws://127.0.0.1:{server.port}/"):  # (the cap: 1)
+                pass
+
+    run(scenario)
 
 
 def test_a_killed_processs_connections_stop_counting_within_the_expiry(

@@ -118,6 +118,7 @@ class ChatConnection(ServerConnection):
     pending = True  # in the opening handshake
     peer: str | None = None  # its address key, unless a trusted proxy
     counted = False  # by the room (then told when it closes)
+    lost = False  # its connection_lost has come
     rate: RateLimit  # of its frames (messages, pings, pongs)
     refused: RateLimit  # of those refused for their rate
 
@@ -172,6 +173,7 @@ class ChatConnection(ServerConnection):
 
     def connection_lost(self, exc) -> None:
         super().connection_lost(exc)
+        self.lost = True
         self.chat.closed(self)
 
 
@@ -331,7 +333,10 @@ class ChatServer:
             return self.too_many_connects(connection, address)
         connection.address = address  # held until the connection is lost
         self.limits.opened(address)  # (before the room is asked: counted now)
-        rule, connection.counted = await self.room.admit(address)  # (the room's)
+        rule, counted = await self.room.admit(address)  # (the room's)
+        if counted and connection.lost:  # (gone while the room counted it)
+            self.room.closed(address)
+        connection.counted = counted and not connection.lost
         if rule == "connect-rate":
             return self.too_many_connects(connection, address)
         if rule == "connections":
