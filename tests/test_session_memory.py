@@ -190,7 +190,7 @@ def test_a_process_in_this_network_namespace_has_no_sockets_listed_as_its_own():
     by being there (a session with the network is counted by its own)."""
     pair = socket.socketpair()
     try:
-        assert session_memory.sockets_of_own_network(os.getpid()) == {}
+        assert session_memory.sockets_of_own_network(os.getpid(), 1) == {}
     finally:
         for end in pair:
             end.close()
@@ -289,7 +289,7 @@ def test_a_socket_counts_as_in_flight_once_unheld_at_two_looks_in_a_row(
     for a moment, held by no one: a phantom, unless still there next look."""
     in_flight = 64 << 20
     listed = {"socket:[4000000000]": in_flight}  # (no process holds it)
-    monkeypatch.setattr(session_memory, "sockets_of_own_network", lambda _: listed)
+    monkeypatch.setattr(session_memory, "sockets_of_own_network", lambda *_: listed)
     child = subprocess.Popen(["/bin/sleep", "60"])
     try:
         unheld: dict = {}

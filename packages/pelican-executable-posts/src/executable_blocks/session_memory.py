@@ -332,7 +332,8 @@ def held_by_sessions(
             held[worker] += system_v_memory(worker, home_ipc)
     # (its sockets listed before its processes are looked at: one made in
     # between is not taken for one in flight)
-    sockets = {worker: sockets_of_own_network(worker) for worker in workers}
+    unix_most = unix_socket_most()  # (a setting: read once a look)
+    sockets = {worker: sockets_of_own_network(worker, unix_most) for worker in workers}
     seen: set = set()
     for pid, worker in owners(workers).items():
         if limit is None or held[worker] <= limit:
@@ -346,16 +347,15 @@ def held_by_sessions(
     return held
 
 
-def sockets_of_own_network(worker: int) -> dict[str, int]:
+def sockets_of_own_network(worker: int, unix_most: int) -> dict[str, int]:
     """Every socket of the worker's network namespace, if it has one of its
     own (none but its session's are there), by name (``socket:[inode]``):
     the most each can hold when no process of the session holds it (sent
     in a message not yet received, in flight), so that it counts too: a
-    Unix socket, its send buffer filled (a session cannot raise it); a TCP
-    or UDP socket, what waits in its queues."""
+    Unix socket, its send buffer filled (``unix_most``: a session cannot
+    raise it); a TCP or UDP socket, what waits in its queues."""
     if not has_own_network(worker):
         return {}
-    unix_most = unix_socket_most()
     listed = {socket_name(row[6]): unix_most for row in table(worker, "unix", 7)}
     for kind in INET_TABLES:
         for row in table(worker, kind, 10):
