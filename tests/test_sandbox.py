@@ -263,17 +263,20 @@ def ended_over_memory(zygote, code: str):
     return str(result)
 
 
+# Three children, each well within the limit of a process, over the
+# session's together.
+THREE_CHILDREN_OF_300_MIB = (
+    "import subprocess, sys\n"
+    "children = [subprocess.Popen([sys.executable, '-c', "
+    f"{HOLDS_300_MIB + 'import time; time.sleep(60)'!r}]) for _ in range(3)]\n"
+    "[c.wait() for c in children]\n"
+)
+
+
 def test_a_sessions_processes_are_held_to_its_memory_together(lean_zygote):
     """Each child is well within the limit of a process; together they
     are over the session's."""
-    child = HOLDS_300_MIB + "import time; time.sleep(60)"
-    code = (
-        "import subprocess, sys\n"
-        f"children = [subprocess.Popen([sys.executable, '-c', {child!r}])"
-        " for _ in range(3)]\n"
-        "[c.wait() for c in children]\n"
-    )
-    message = ended_over_memory(lean_zygote, code)
+    message = ended_over_memory(lean_zygote, THREE_CHILDREN_OF_300_MIB)
     held = int(message.split("held ")[1].split(" MiB")[0].replace(",", ""))
     assert 512 < held < 1100
 
@@ -512,6 +515,34 @@ def test_epoll_watches_a_session_makes_count_in_its_memory(lean_zygote):
         "time.sleep(60)\n"
     )
     assert "epoll watches" in ended_over_memory(lean_zygote, code)
+
+
+def test_a_session_that_made_looks_long_makes_them_rare_only_while_it_runs():
+    """The zygote looks less often as a look takes longer (a twentieth of
+    its time at most), and a look over 1.5 million epoll watches takes about
+    a second: the sessions after it were first looked at 20 s later, past
+    their timeouts."""
+    zygote = ZygoteClient([], [], sandbox={"mode": "strict", "memory": LEAN_MEMORY})
+    costly = (
+        "import os, select, time\n"
+        "targets = []\n"
+        "for _ in range(1000):\n"
+        "    reading, writing = os.pipe()\n"
+        "    os.close(writing)\n"
+        "    targets.append(reading)\n"
+        "polls = [select.epoll() for _ in range(1500)]\n"
+        "for poll in polls:\n"
+        "    for target in targets:\n"
+        "        poll.register(target, select.EPOLLIN)\n"
+        "time.sleep(3)\n"
+    )
+    try:
+        (watched,) = session(zygote, costly)
+        assert isinstance(watched, BlockResult), watched  # (under the limit)
+        (result,) = session(zygote, THREE_CHILDREN_OF_300_MIB, timeout=10)
+        assert isinstance(result, OverMemory), result
+    finally:
+        zygote.close()
 
 
 UNDUMPABLE = (

@@ -186,6 +186,7 @@ class Zygote:
         self.memory_checked = 0.0  # when sessions' memory was last added up
         self.unheld_sockets: dict[int, set[str]] = {}  # (from look to look)
         self.memory_interval = MEMORY_INTERVAL
+        self.costly: set[int] = set()  # the sessions a long look was over
         # what the sessions may still send back: the builder holds it all
         self.results_left = sandbox.results
         if not self.pidfds:
@@ -427,6 +428,9 @@ class Zygote:
             os.close(child.watch)
             del self.by_watch[child.watch]
         del self.children[child.pid]
+        self.costly.discard(child.pid)
+        if not self.costly:  # (the sessions that made looks long are gone)
+            self.memory_interval = MEMORY_INTERVAL
         if child.directory is not None:
             self.directories.give_back(child.directory)
         if child.network is not None:  # (its processes are gone with it)
@@ -492,6 +496,7 @@ class Zygote:
         self.memory_checked = time.monotonic()
         spent = self.memory_checked - now
         self.memory_interval = max(MEMORY_INTERVAL, spent * MEMORY_SHARE)
+        self.costly = set(due) if self.memory_interval > MEMORY_INTERVAL else set()
 
     def kill_children(self) -> None:
         for pid in self.children:
