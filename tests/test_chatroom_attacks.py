@@ -315,6 +315,46 @@ def ping_frame() -> bytes:
     return bytes([0x89, 0x80 | 125]) + b"\0" * 4 + b"p" * 125  # (a zero mask)
 
 
+async def joined_raw(server, nick: str) -> socket.socket:
+    """A member on a bare socket, welcomed, which then answers nothing: not
+    even the server's closing frame."""
+    loop = asyncio.get_running_loop()
+    raw = socket.socket()
+    raw.setblocking(False)
+    await loop.sock_connect(raw, ("127.0.0.1", server.port))
+    await loop.sock_sendall(raw, HANDSHAKE + b"\r\n")
+    await loop.sock_sendall(
+        raw, masked_text_frame(json.dumps({"type": "join", "nick": nick}))
+    )
+    seen = b""
+    async with asyncio.timeout(5):
+        while b'"welcome"' not in seen:
+            seen += await loop.sock_recv(raw, 65536)
+    return raw
+
+
+@pytest.mark.parametrize("flood", ["pings", "messages"])
+def test_a_member_closed_for_its_flood_leaves_at_once_though_it_never_answers(flood):
+    """Closed 1008 from among its pings, a client that did not answer the
+    closing frame stayed online, for others and in /health, until its reset
+    (the close timeout later); so did one closed for its messages."""
+
+    async def scenario():
+        async with chat(refusals_before_close=3, close_timeout=3) as server:
+            loop = asyncio.get_running_loop()
+            await joined(server, "bob")
+            ada = await joined_raw(server, "ada")
+            assert server.online() == ["ada", "bob"]
+            frame = ping_frame() if flood == "pings" else masked_text_frame(say("hi"))
+            await loop.sock_sendall(ada, frame * 100)
+            await eventually_async(lambda: server.online() == ["bob"], seconds=1.5)
+            assert await server.room.who() == ["bob"]
+            assert (await health(server))["online"] == 1
+            ada.close()
+
+    run(scenario)
+
+
 def test_a_client_that_pings_without_reading_is_cut_off_at_its_unsent_limit(
     caplog,
 ):

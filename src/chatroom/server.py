@@ -119,6 +119,7 @@ class ChatConnection(ServerConnection):
     peer: str | None = None  # its address key, unless a trusted proxy
     counted = False  # by the room (then told when it closes)
     lost = False  # its connection_lost has come
+    parting: asyncio.Task | None = None  # its member leaving, once failed
     rate: RateLimit  # of its frames (messages, pings, pongs)
     refused: RateLimit  # of those refused for their rate
 
@@ -161,6 +162,7 @@ class ChatConnection(ServerConnection):
         self.protocol.fail(code, reason)
         self.send_data()
         self.transport.pause_reading()
+        self.parting = self.loop.create_task(self.chat.part(self))
         self.loop.call_later(self.close_timeout or 0, self.drop)
 
     def drop(self) -> None:
@@ -391,13 +393,26 @@ class ChatServer:
         except (ConnectionClosed, Closing):
             pass
         finally:
-            if self.members.pop(connection, None) is not None:
-                await self.leave(nick)
+            await self.part(connection)
+            if connection.parting:
+                await connection.parting
             sent = connection.protocol.close_sent
             code = sent.code if sent else connection.close_code
             self.event("disconnect", address=address, nick=nick, code=code)
             if code == 1009:
                 self.refusals.add("message-size", address)
+
+    async def part(self, connection: ChatConnection) -> None:
+        """Its member leaves the room, once: as the server closes the
+        connection, not when the client answers the close (a client that
+        never does stayed online until its reset, the close timeout later)."""
+        nick = self.members.pop(connection, None)
+        if nick is not None:
+            await self.leave(nick)
+
+    async def close(self, connection: ChatConnection, code: int, reason: str) -> None:
+        await self.part(connection)
+        await connection.close(code, reason)
 
     async def leave(self, nick: str) -> None:
         with contextlib.suppress(RoomUnavailable):  # if so, released once back
@@ -431,7 +446,7 @@ class ChatServer:
         raw = await asyncio.wait_for(connection.recv(), seconds)
         if not self.within_rates(connection):
             if not connection.refused.allow():
-                await connection.close(1008, "too many messages")
+                await self.close(connection, 1008, "too many messages")
                 raise Closing
             s = self.settings
             raise ProtocolError(
@@ -463,8 +478,8 @@ class ChatServer:
                         "choose another",
                     )
             except TimeoutError:
-                await connection.close(
-                    1008, f"join within {self.settings.join_timeout:g} s"
+                await self.close(
+                    connection, 1008, f"join within {self.settings.join_timeout:g} s"
                 )
                 return None
             except ProtocolError as error:
@@ -485,7 +500,9 @@ class ChatServer:
                 self.members[connection] = nick
                 await self.room.enter(nick)
             except RoomUnavailable:  # welcomed, but not online: start again
-                await connection.close(1013, "the room is out of reach; try again")
+                await self.close(
+                    connection, 1013, "the room is out of reach; try again"
+                )
                 raise Closing from None
             except BaseException:
                 if connection not in self.members:
@@ -510,7 +527,7 @@ class ChatServer:
                 text = protocol.text_of(message)
                 await self.room.say(connection.address, nick, text)
             except TimeoutError:
-                await connection.close(1000, "idle for too long")
+                await self.close(connection, 1000, "idle for too long")
                 return
             except ProtocolError as error:
                 await self.refuse(connection, error)
