@@ -365,6 +365,55 @@ def test_after_a_redis_restart_the_open_connections_count_again(redis_server):
     run_then_stop(chats, scenario)
 
 
+@pytest.mark.parametrize("change", ["connect", "closed"])
+def test_a_count_written_back_while_it_changes_is_written_again(redis_server, change):
+    """After a restart, a process writes back its open connections; one
+    counted in Redis but not yet in the process as it did so (an admission),
+    or uncounted in the process but not yet in Redis (a close), left Redis
+    one short for that address until the next restart."""
+    address = "192.0.2.7"
+
+    async def scenario():
+        room = RedisRoom(redis_server.url)
+        await room.open(lambda *_: None, lambda *_: None, lambda *_: None)
+        try:
+            for _ in range(2):
+                assert (await room.admit(address))[1] is True
+            script, landed, gate = (
+                room.scripts[change],
+                asyncio.Event(),
+                asyncio.Event(),
+            )
+
+            async def late(**arguments):  # an admission lands, then returns late;
+                if change == "closed":  # a close lands late
+                    await gate.wait()
+                answer = await script(**arguments)
+                landed.set()
+                await gate.wait()
+                return answer
+
+            room.scripts[change] = late
+            if change == "connect":
+                admitting = asyncio.create_task(room.admit(address))
+                await landed.wait()
+            else:
+                room.closed(address)
+            await room.write_counts()  # as after a restart
+            gate.set()
+            if change == "connect":
+                assert (await admitting)[1] is True
+            await eventually_async(lambda: room.counting == 0)
+            await room.check()
+            counted = await room.redis.hget(room.key("open:" + room.process), address)
+            assert int(counted or 0) == room.counted[address]
+            assert room.counted[address] == (3 if change == "connect" else 1)
+        finally:
+            await room.close()
+
+    run(scenario)
+
+
 def test_a_process_cut_off_from_redis_delivers_what_it_missed(redis_server):
     """Pub/sub delivers at most once: a process whose subscription was cut
     (a network blip, Redis busy) missed what was said and who came and went

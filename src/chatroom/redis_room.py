@@ -199,6 +199,9 @@ class RedisRoom:
         # Redis may hold other counts (a lost write, a restart)
         self.counted: Counter[str] = Counter()
         self.counts_stale = False
+        # scripts that change those counts in flight, and how many ever began:
+        # a count written back while one ran may miss it (see write_counts)
+        self.counting = self.count_changes = 0
         self.pending: set[asyncio.Task] = set()  # counts being written
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
@@ -466,6 +469,7 @@ class RedisRoom:
         if not self.healthy:
             return None, False
         self.connects += 1
+        self.changing_counts()
         try:
             answer = await self.scripts["connect"](
                 args=[
@@ -477,6 +481,8 @@ class RedisRoom:
             )
         except (RedisError, OSError):
             return None, False
+        finally:
+            self.counting -= 1
         if answer == 0:
             return "connect-rate", False
         if answer == -1:
@@ -488,6 +494,7 @@ class RedisRoom:
         self.counted[address] -= 1
         if self.counted[address] <= 0:
             del self.counted[address]
+        self.changing_counts()  # (from now: Redis still counts it)
         task = asyncio.create_task(self.uncount(address))
         self.pending.add(task)
         task.add_done_callback(self.pending.discard)
@@ -497,16 +504,31 @@ class RedisRoom:
             await self.scripts["closed"](args=[self.prefix, self.process, address])
         except (RedisError, OSError):
             self.counts_stale = True
+        finally:
+            self.counting -= 1
+
+    def changing_counts(self) -> None:
+        """A script that changes this process's counts in Redis begins (the
+        caller takes ``counting`` down again when it has landed)."""
+        self.counting += 1
+        self.count_changes += 1
 
     async def write_counts(self) -> None:
-        """Make Redis's count of this process's open connections its own."""
+        """Make Redis's count of this process's open connections its own.
+        A count that changed while this was written may have landed in
+        Redis before it or after it (an admission counted there but not yet
+        here, a close uncounted here but not yet there): the count is then
+        written again at the next check, as after a lost write."""
         key = self.key("open:" + self.process)
+        changes, settled = self.count_changes, self.counting == 0
         async with self.redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             if self.counted:
                 pipe.hset(key, mapping=dict(self.counted))
             await pipe.execute()
-        self.counts_stale = False
+        self.counts_stale = not (
+            settled and self.counting == 0 and self.count_changes == changes
+        )
 
     async def say(self, address: str, nick: str, text: str) -> None:
         head, tail = protocol.message_around_id(nick, text, time.time())
