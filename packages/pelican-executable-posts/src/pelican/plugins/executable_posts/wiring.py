@@ -8,9 +8,10 @@ steps must follow each other, one receiver does both.
 
 import inspect
 import logging
+import os
 
 import pelican
-from pelican import contents, signals
+from pelican import contents, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
 from .gate import ErrorGate
@@ -27,6 +28,7 @@ TESTED_PELICAN = ("4.10", "4.11", "4.12")
 
 gate = ErrorGate()
 build: Build | None = None
+emptied_later = None  # the Pelican whose output folder is emptied on writing
 
 
 def check_pelican() -> None:
@@ -55,6 +57,7 @@ def start(instance) -> None:
     global build
     check_pelican()
     gate.watch(instance)
+    empty_output_on_writing(instance)
     if instance.settings.get("CACHE_CONTENT"):
         logger.info(
             "executable_posts: Pelican's content cache is turned off; "
@@ -64,6 +67,27 @@ def start(instance) -> None:
         instance.settings["LOAD_CONTENT_CACHE"] = False
     build = Build(instance.settings)
     build.discover()
+
+
+def empty_output_on_writing(instance) -> None:
+    """Pelican empties the output folder (``DELETE_OUTPUT_DIRECTORY``,
+    ``--delete-output-directory``) before it reads a post, so a build that
+    failed left no site at all: it is emptied once nothing has failed,
+    right before the first page is written."""
+    global emptied_later
+    emptied_later = instance if instance.delete_outputdir else None
+    instance.delete_outputdir = False
+
+
+def empty_output(instance) -> None:
+    """What Pelican does at the start of its run, with its own safeguard:
+    never the folder that holds the content."""
+    output, content = (
+        os.path.realpath(instance.output_path),
+        os.path.realpath(instance.path),
+    )
+    if os.path.commonpath([output]) != os.path.commonpath([output, content]):
+        utils.clean_output_dir(instance.output_path, instance.output_retention)
 
 
 def executable(reader_class: type) -> type:
@@ -124,6 +148,8 @@ def before_writing(instance) -> None:
     before the first page is written: stop if anything failed, else write
     the figures, which go out with the pages."""
     gate.before_writing()
+    if emptied_later is instance:
+        empty_output(instance)
     if build is not None:
         build.write_files(instance.output_path)
 
