@@ -223,8 +223,68 @@ def test_a_fork_bomb_is_bounded_and_leaves_nothing(zygote):
     )
     (result,) = session(zygote, code)
     assert result.exception.type == "BlockingIOError"
-    assert "(the sandbox allows 300 processes a session" in result.exception.message
+    assert (
+        "(the sandbox allows 300 processes and threads a session"
+        in result.exception.message
+    )
     eventually(lambda: processes_named(marker) == [])
+
+
+# How many children a block can hold at once, after it has started and
+# reaped ``before`` (each child waits for the block to close the pipe).
+AT_ONCE = """
+import os, threading
+for _ in range({before}):
+    if os.fork() == 0:
+        os._exit(0)
+    os.wait()
+for _ in range({threads}):
+    threading.Thread(target=threading.Event().wait, daemon=True).start()
+read, write = os.pipe()
+children = []
+try:
+    while len(children) < 400:
+        child = os.fork()
+        if child == 0:
+            os.close(write)
+            os.read(read, 1)
+            os._exit(0)
+        children.append(child)
+except BlockingIOError:
+    pass
+os.close(write)
+for child in children:
+    os.waitpid(child, 0)
+print(len(children))
+"""
+
+
+def test_a_session_that_has_started_many_processes_still_runs_many_at_once(zygote):
+    """A PID namespace hands out PIDs below 300 only until it has used PID
+    300: a session that had started 300 processes in its life could then
+    run one at a time, however many its bound allowed."""
+    assert printed(zygote, AT_ONCE.format(before=0, threads=0)) == "300\n"
+    assert printed(zygote, AT_ONCE.format(before=400, threads=0)) == "300\n"
+
+
+@pytest.fixture(scope="module", params=list(as_whom()))
+def zygote_of_few_processes(request):
+    """A strict zygote whose sessions may hold 20 processes and threads."""
+    user = request.param
+    options = {"python": NOBODY_PYTHON, "user": user} if user else {}
+    policy = {"mode": "strict", "processes": 20}
+    zygote = ZygoteClient([], [], sandbox=policy, **options)
+    yield zygote
+    zygote.close()
+
+
+@pytest.mark.parametrize("before", [0, 400])
+def test_the_process_bound_counts_processes_and_threads_exactly(
+    zygote_of_few_processes, before
+):
+    zygote = zygote_of_few_processes
+    assert printed(zygote, AT_ONCE.format(before=before, threads=0)) == "20\n"
+    assert printed(zygote, AT_ONCE.format(before=before, threads=5)) == "15\n"
 
 
 def test_memory_beyond_the_limit_fails_the_block(zygote):

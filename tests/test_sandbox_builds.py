@@ -416,7 +416,10 @@ def test_a_fork_bomb_fails_its_block_and_leaves_nothing(tmp_path):
     result, log, _ = build(tmp_path, content)
     assert result.returncode != 0
     assert "posts/bomb.md:9: BlockingIOError" in log
-    assert "(the sandbox allows 300 processes a session: EXEC_PROCESSES)" in log
+    assert (
+        "(the sandbox allows 300 processes and threads a session: EXEC_PROCESSES)"
+        in log
+    )
     assert processes_named(marker) == []
 
 

@@ -49,7 +49,13 @@ DEFAULT_RESULTS = 1 << 30
 SCRATCH = "/tmp/work"  # a session's working directory, in its own /tmp
 WORKER_ENV = {"HOME": SCRATCH, "TMPDIR": "/tmp"}  # a worker's, with its own /tmp
 DEVICES = ("/dev/null", "/dev/zero", "/dev/full", "/dev/random", "/dev/urandom")
-PID_MAX_MIN = 301  # the kernel's floor for a PID namespace's pid_max
+# A PID namespace hands out the PIDs below 300 until it has given out 300,
+# then only those from 300 to its pid_max - 1.
+RESERVED_PIDS = 300
+PID_MAX_MIN = RESERVED_PIDS + 1  # the kernel's floor for a namespace's pid_max
+PID_MAX_LIMIT = 1 << 22  # and its ceiling
+DEFAULT_PROCESSES = 300  # a session's, threads included, besides its first
+PROCESSES_BOUND: int | None = None  # in a worker: its session's, once bound
 # Descriptors a process of a session may hold, whatever the builder's hard
 # limit (often 524,288): what a descriptor holds in the kernel (a socket's
 # buffers) is memory no count of a session's sees.
@@ -141,7 +147,7 @@ class Sandbox:
         self.read = list(policy.get("read", []))
         self.visible = list(policy.get("visible", []))
         self.memory = int(policy.get("memory", DEFAULT_MEMORY))
-        self.processes = int(policy.get("processes", PID_MAX_MIN - 1))
+        self.processes = int(policy.get("processes", DEFAULT_PROCESSES))
         self.file_size = int(policy.get("file_size", 1 << 30))
         self.results = int(policy.get("results", DEFAULT_RESULTS))
         self.have: set[str] = set()
@@ -451,7 +457,7 @@ class Sandbox:
         if self.own_keyrings:  # not the zygote's, shared by every session
             namespaces.new_session_keyring()
         if "processes" in self.have:
-            set_pid_max(max(PID_MAX_MIN, self.processes + 1))
+            bound_processes(self.processes)
         if not network:
             isolated = self.take_network() if isolated is None else isolated
             if isolated is not None:
@@ -701,9 +707,26 @@ def isolated_network() -> int:
         os.waitpid(pid, 0)
 
 
+def bound_processes(count: int) -> None:
+    """In the first process of a PID namespace: at most ``count`` others
+    (processes and threads) at once. The namespace's last PID is set past
+    the reserved ones, so that its PIDs come from 300 to ``pid_max`` from
+    the start: with PIDs below 300 to hand out first, it allowed 299 at
+    once, and once a session had used PID 300 (300 processes started in
+    its life), only ``pid_max`` - 300 (one, by default)."""
+    global PROCESSES_BOUND
+    set_pid_max(RESERVED_PIDS + count)
+    write_sysctl("kernel/ns_last_pid", RESERVED_PIDS)
+    PROCESSES_BOUND = count
+
+
 def set_pid_max(value: int) -> None:
-    """Bound the processes of this PID namespace (Linux 6.14 and later)."""
-    fd = os.open("/proc/sys/kernel/pid_max", os.O_WRONLY)
+    """Bound the PIDs of this PID namespace (Linux 6.14 and later)."""
+    write_sysctl("kernel/pid_max", value)
+
+
+def write_sysctl(name: str, value: int) -> None:
+    fd = os.open(f"/proc/sys/{name}", os.O_WRONLY)
     try:
         os.write(fd, str(value).encode())
     finally:

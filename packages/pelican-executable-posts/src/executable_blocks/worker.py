@@ -179,13 +179,14 @@ def limit_hint(error: BaseException) -> str:
     elif isinstance(error, OSError) and error.errno == errno.EFBIG:
         kind, setting, what = resource.RLIMIT_FSIZE, "EXEC_FILE_SIZE", "a file"
     elif isinstance(error, OSError) and error.errno == errno.EAGAIN:
-        if not os.path.exists("/proc/sys/kernel/pid_max"):
+        from . import sandbox
+
+        if sandbox.PROCESSES_BOUND is None:  # (no bound of the sandbox's)
             return ""
-        with open("/proc/sys/kernel/pid_max") as file:
-            processes = int(file.read()) - 1
-        if os.getpid() != 1 or processes > 100_000:  # not in a session's namespace
-            return ""
-        return f"(the sandbox allows {processes} processes a session: EXEC_PROCESSES)"
+        return (
+            f"(the sandbox allows {sandbox.PROCESSES_BOUND} processes and threads "
+            "a session: EXEC_PROCESSES)"
+        )
     else:
         return ""
     limit = resource.getrlimit(kind)[0]

@@ -21,7 +21,7 @@ from pathlib import Path
 from markdown import Markdown
 
 from executable_blocks import sandbox
-from executable_blocks.blocks import MAX_TIMEOUT, check_timeout, find_blocks
+from executable_blocks.blocks import check_timeout, find_blocks
 from executable_blocks.cache import ResultStore
 from executable_blocks.engine import Engine, Outcome, display_only
 from executable_blocks.errors import BlockError, CacheKeyError
@@ -32,7 +32,13 @@ from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
 
 from . import content_links
-from .settings import configured, network_allowed, sandbox_settings, switched_on
+from .settings import (
+    configured,
+    network_allowed,
+    sandbox_settings,
+    switched_on,
+    timeout_max,
+)
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
@@ -91,7 +97,7 @@ class Build:
         # Read, the secret leaves the environment the posts' processes inherit
         # (the process that writes the cache gets it through a pipe).
         os.environ.pop(SIGNING_ENVIRONMENT, None)
-        self.max_timeout = float(configured(settings, "EXEC_TIMEOUT_MAX", MAX_TIMEOUT))
+        self.max_timeout = timeout_max(settings)
         timeout = str(settings.get("EXEC_TIMEOUT", 60))
         try:
             timeout = check_timeout(timeout, self.max_timeout, "pelicanconf", 0)

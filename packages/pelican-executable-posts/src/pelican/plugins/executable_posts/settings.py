@@ -2,14 +2,21 @@
 wins over ``pelicanconf.py``'s, so CI and a shell configure a build without
 editing the settings file."""
 
+import math
 import os
 
 from executable_blocks import sandbox
+from executable_blocks.blocks import MAX_TIMEOUT
 
 
 def configured(settings: dict, name: str, default=None):
-    """The environment's value of ``name``, else the setting's."""
-    return os.environ.get(name) or settings.get(name) or default
+    """The environment's value of ``name``, else the setting's; ``default``
+    when neither is set (or is empty). A setting of 0 is 0, to be checked:
+    ``EXEC_PROCESSES = 0`` was taken for the default."""
+    for value in (os.environ.get(name), settings.get(name)):
+        if value is not None and value != "":
+            return value
+    return default
 
 
 def switched_on(settings: dict, name: str) -> bool:
@@ -22,6 +29,21 @@ def listed(settings: dict, name: str) -> list[str]:
     if value is not None:
         return [word.strip() for word in value.split(",") if word.strip()]
     return list(settings.get(name) or [])
+
+
+def timeout_max(settings: dict) -> float:
+    """``EXEC_TIMEOUT_MAX``: a finite number of seconds above 0 (a block's
+    ``timeout=`` is held to it)."""
+    text = configured(settings, "EXEC_TIMEOUT_MAX", MAX_TIMEOUT)
+    try:
+        seconds = float(text)
+    except (TypeError, ValueError):
+        seconds = math.nan
+    if not (math.isfinite(seconds) and seconds > 0):
+        raise SystemExit(
+            f"EXEC_TIMEOUT_MAX={text!r}: expected a finite number of seconds above 0"
+        )
+    return seconds
 
 
 NETWORK = ("declared", "never")
@@ -54,7 +76,9 @@ def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
             "file_size": sandbox.parse_size(
                 configured(settings, "EXEC_FILE_SIZE", "1G")
             ),
-            "processes": int(configured(settings, "EXEC_PROCESSES", 300)),
+            "processes": int(
+                configured(settings, "EXEC_PROCESSES", sandbox.DEFAULT_PROCESSES)
+            ),
             "results": sandbox.parse_size(
                 configured(settings, "EXEC_RESULTS_MAX", "1G")
             ),
@@ -63,10 +87,11 @@ def sandbox_settings(settings: dict) -> tuple[dict, tuple[str, ...]]:
         raise SystemExit(
             f"executable_posts: a sandbox limit is wrong: {error}"
         ) from None
-    if policy["processes"] < sandbox.PID_MAX_MIN - 1:
+    most = sandbox.PID_MAX_LIMIT - sandbox.RESERVED_PIDS
+    if not 1 <= policy["processes"] <= most:
         raise SystemExit(
-            f"EXEC_PROCESSES={policy['processes']}: at least "
-            f"{sandbox.PID_MAX_MIN - 1} (the kernel's least pid_max)"
+            f"EXEC_PROCESSES={policy['processes']}: from 1 to {most:,} "
+            "(what the kernel's pid_max allows)"
         )
     passed = tuple(listed(settings, "EXEC_PASS_ENV"))
     secret = [name for name in passed if name.startswith("EXEC_CACHE")]
