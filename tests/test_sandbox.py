@@ -1215,7 +1215,7 @@ def test_a_kernel_without_per_namespace_limits_is_said_to_leave_user_namespaces(
 def test_without_landlock_a_session_still_writes_only_its_tmp(outside):
     """Landlock is what keeps a block's writes to its /tmp; a kernel that
     has it built but not in its list of security modules (``lsm=``)
-    leaves ``best`` without it. Everything a session
+    leaves ``best`` without it. Everything a session (its /proc included)
     sees but its own /tmp and /dev/shm is then read-only to it, so it can
     still not edit a post, the code or the Python environment."""
     (outside / "post.md").write_text("an innocent post\n")
@@ -1243,6 +1243,13 @@ def test_without_landlock_a_session_still_writes_only_its_tmp(outside):
                     tried.append("written")
                 except OSError as error:
                     tried.append(errno.errorcode[error.errno])
+            # (opened, never written: a root builder's session could have)
+            for path in ("/proc/sys/kernel/core_pattern", "/proc/self/comm"):
+                try:
+                    os.close(os.open(path, os.O_WRONLY))
+                    tried.append("opened")
+                except OSError as error:
+                    tried.append(errno.errorcode[error.errno])
             os.write(write, repr(tried).encode())
             os._exit(0)
         box.after_fork()
@@ -1252,7 +1259,7 @@ def test_without_landlock_a_session_still_writes_only_its_tmp(outside):
 
     missing, tried = in_child(session)
     assert "landlock" in missing
-    assert tried == "['EROFS', 'EROFS', 'written', 'written']"
+    assert tried == "['EROFS', 'EROFS', 'written', 'written', 'EROFS', 'EROFS']"
     assert (outside / "post.md").read_text() == "an innocent post\n"
 
 

@@ -504,7 +504,7 @@ class Sandbox:
         for path, fd in held:
             bind_held(fd, path)  # read-only: Landlock lets it write beneath /tmp
             os.close(fd)
-        namespaces.mount("proc", "/proc", "proc", PROC)
+        namespaces.mount("proc", "/proc", "proc", SESSION_PROC)
         os.mkdir(SCRATCH, 0o700)
         return SCRATCH
 
@@ -532,6 +532,10 @@ BIND = MS_BIND | namespaces.MS_REC
 TMPFS = namespaces.MS_NOSUID | namespaces.MS_NODEV
 HIDDEN = TMPFS | namespaces.MS_NOEXEC | MS_RDONLY
 PROC = TMPFS | namespaces.MS_NOEXEC
+# A session's own, read-only: where Landlock is missing, the root of a root
+# builder's sandbox is root outside it to the kernel's sysctls, whose files
+# it may write by their modes (/proc/sys/kernel/core_pattern).
+SESSION_PROC = PROC | MS_RDONLY
 # Where the root is put together before it becomes ``/`` (what lay beneath
 # is held open first), and its links into /proc.
 BUILT_AT = "/tmp"
