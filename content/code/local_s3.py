@@ -1,15 +1,13 @@
-"""S3 for a post: the one the build is configured with, or a local one.
-
-With ``CLOUDCACHED_URL=s3://bucket/prefix`` in the environment (and AWS's
-usual settings for the endpoint, region and credentials), a post uses that.
-Without it, it starts moto's standalone S3 server on loopback and a bucket
-in it, and talks to that over real HTTP: the same code, the same protocol.
+"""S3 for a post: moto's standalone S3 server, started on the loopback of
+the post's session, and a bucket in it, reached over real HTTP: the same
+code and the same protocol as a cloud's S3. (A block runs in a sandbox
+without the network, and sees no credentials: a post that is to use
+another S3 says ``network="on"`` and the site passes it AWS's settings,
+``EXEC_PASS_ENV``.)
 """
 
 import logging
-import os
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 import boto3
 
@@ -23,11 +21,6 @@ class S3:
 
 
 def s3_for_this_page(prefix: str = "cloudcached-post/") -> S3:
-    url = os.environ.get("CLOUDCACHED_URL", "")
-    if url:
-        parts = urlsplit(url)
-        path = parts.path.strip("/")
-        return S3(boto3.client("s3"), parts.netloc, path + "/" if path else "", url)
     from moto.server import ThreadedMotoServer
 
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
@@ -42,8 +35,5 @@ def s3_for_this_page(prefix: str = "cloudcached-post/") -> S3:
         aws_secret_access_key="local",
     )
     client.create_bucket(Bucket="cloudcached")
-    where = (
-        "moto's standalone S3 server on 127.0.0.1, started by this build "
-        "(no S3 was configured)"
-    )
+    where = "moto's standalone S3 server on 127.0.0.1, started by this build"
     return S3(client, "cloudcached", prefix, where)
