@@ -75,6 +75,16 @@ def test_exception_in_an_included_file_points_at_that_file():
     assert "(in the file included by post.md:10)" in str(error)
 
 
+def test_an_included_file_is_named_as_a_log_shows_a_post(tmp_path, monkeypatch):
+    """Relative to the folder the build runs in, as posts are (it was
+    named by its absolute path, a block resolves it)."""
+    monkeypatch.chdir(tmp_path)
+    included = block()
+    included.source_file = str(tmp_path / "content" / "code" / "mod.py")
+    (error,) = judge(included, result(exception=exception(line=3)))
+    assert str(error).startswith("content/code/mod.py:3: ValueError: bad")
+
+
 def test_claim_mismatch_fails_at_the_claim_with_a_diff():
     claimed = block(claim=Claim("[1, 1]", 14))
     (error,) = judge(claimed, result("[1, 2]\n"))

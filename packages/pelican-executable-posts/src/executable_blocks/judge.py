@@ -9,6 +9,7 @@ import re
 from . import claims
 from .blocks import Block
 from .errors import BlockError, TookTooLong
+from .paths import shown
 from .protocol import BlockResult, ExceptionInfo
 from .time_limit import within
 
@@ -22,7 +23,7 @@ def where_raised(block: Block, exception: ExceptionInfo) -> tuple[str, int]:
     """The file and line an exception points at: the post, or its include."""
     line = exception.line
     if block.source_file and line:
-        return block.source_file, line
+        return shown(block.source_file), line
     return block.path, line or block.line
 
 
