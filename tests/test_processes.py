@@ -577,6 +577,24 @@ def test_a_module_that_exits_or_prints_as_it_is_preloaded_changes_nothing(
     assert capfd.readouterr() == ("", "")
 
 
+def test_what_a_preloaded_module_writes_to_the_descriptors_is_dropped_too(
+    tmp_path, monkeypatch, capfd
+):
+    """The zygote's descriptors 1 and 2 are the build's: what a module's C
+    code or a program it starts wrote there reached the build's terminal,
+    past the filter of its control characters."""
+    (tmp_path / "noisy_c.py").write_text(
+        "import os, subprocess\n"
+        "os.write(1, b'\\x1b[2Jcleared')\n"
+        "os.write(2, b'to stderr')\n"
+        "subprocess.run(['echo', 'from a program'])\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    preload(["noisy_c"])
+    print("the zygote's own")
+    assert capfd.readouterr() == ("the zygote's own\n", "")
+
+
 @pytest.mark.parametrize(
     "name, expected",
     [

@@ -78,17 +78,36 @@ def preloadable(name: str) -> bool:
 
 
 def preload(modules: list[str]) -> None:
-    """Import ``modules`` (those that are preloadable). What they print is
-    dropped (the build's log is not theirs), and one that fails, exits
-    included, is left to the block that imports it, which reports it."""
+    """Import ``modules`` (those that are preloadable). What they print or
+    write to the zygote's descriptors 1 and 2 (the build's terminal or log,
+    which are not theirs) is dropped, and one that fails, exits included,
+    is left to the block that imports it, which reports it."""
     with (
         open(os.devnull, "w") as nowhere,
         contextlib.redirect_stdout(nowhere),
         contextlib.redirect_stderr(nowhere),
+        descriptors_to(nowhere.fileno()),
     ):
         for name in filter(preloadable, modules):
             with suppress(Exception, SystemExit):
                 importlib.import_module(name)
+
+
+@contextlib.contextmanager
+def descriptors_to(fd: int):
+    """Descriptors 1 and 2 point at ``fd`` until the block ends."""
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(Exception):
+            stream.flush()
+    saved = [os.dup(1), os.dup(2)]
+    try:
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        yield
+    finally:
+        for target, fd_saved in zip((1, 2), saved, strict=True):
+            os.dup2(fd_saved, target)
+            os.close(fd_saved)
 
 
 class Child:
