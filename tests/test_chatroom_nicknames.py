@@ -20,12 +20,20 @@ def test_nicknames_are_nfkc_normalised(asked, given):
 
 @pytest.mark.parametrize(
     "nick",
-    ["\u3164", "da\u3164vid", "dаvid", "Ivan Иван", "a1١", "x" * 25, "<b>", "\ud800"],
+    [
+        *["\u3164", "da\u3164vid", "dаvid", "Ivan Иван", "a1١", "x" * 25, "<b>"],
+        *["\ud800", "_", "_david", "david_", "-d", "d."],
+    ],
 )
 def test_invisible_mixed_script_and_malformed_nicknames_are_refused(nick):
     with pytest.raises(ProtocolError) as refused:
         nickname({"nick": nick})
     assert refused.value.code == "bad-nick"
+
+
+@pytest.mark.parametrize("nick", ["d", "7", "da_vid", "d.a-v i_d", "x" * 24])
+def test_a_nickname_starts_and_ends_with_a_letter_or_digit(nick):
+    assert nickname({"nick": nick}) == nick
 
 
 @pytest.mark.parametrize(

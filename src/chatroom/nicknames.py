@@ -18,7 +18,8 @@ import icu
 from .protocol import ProtocolError
 
 LENGTH = 24
-SHAPE = re.compile(r"^[\w][\w.\- ]{0,22}[\w]$|^\w$")
+# (a letter or digit is ``\w`` but ``_``: ``_`` alone, or ``__x__``, is no name)
+SHAPE = re.compile(r"[^\W_](?:[\w.\- ]{0,22}[^\W_])?")
 
 _checker = icu.SpoofChecker()
 _checker.setChecks(
@@ -36,7 +37,7 @@ def nickname(message: dict) -> str:
     if not isinstance(nick, str):
         raise ProtocolError("bad-nick", "a nickname is a string")
     nick = unicodedata.normalize("NFKC", nick.strip())
-    if not 1 <= len(nick) <= LENGTH or not SHAPE.match(nick):
+    if not 1 <= len(nick) <= LENGTH or not SHAPE.fullmatch(nick):
         raise ProtocolError(
             "bad-nick",
             f"a nickname is 1 to {LENGTH} letters, digits, spaces, dots, "
