@@ -22,8 +22,8 @@ nowhere; a file of the session's ``/tmp`` is counted wherever it goes),
 and so do the system calls a kernel exploit reaches for and a block has no
 use for (``REFUSED``), and those of another architecture's numbering (x86's
 ``int 0x80``, x32). A session that declares the network keeps Unix-domain
-sockets (for servers of its own: the host's lie outside the sandbox's root),
-but not the rest of the filter.
+sockets (for servers of its own: the host's lie outside the sandbox's root,
+where it has one); the rest of the filter holds for it too.
 """
 
 import ctypes
