@@ -28,8 +28,10 @@ def machine(packages: tuple[str, ...]) -> dict[str, str]:
     python = f"{platform.python_version()} ({platform.python_implementation()})"
     if os.environ.get("PYTHONDONTWRITEBYTECODE"):
         python += (
-            "; PYTHONDONTWRITEBYTECODE is set, so every process compiles the "
-            "modules it imports from source"
+            "; PYTHONDONTWRITEBYTECODE is set: no .pyc is written, so the "
+            "project's code and the packages of its environment are compiled "
+            "from source in every process (the standard library's are "
+            "precompiled)"
         )
     return {
         "CPU": cpu,

@@ -184,10 +184,10 @@ def main() -> None:
     ]
     for commit, label in ((args.baseline, "before"), (head, "now")):
         packages, command = described[commit]
-        each = ", ".join(f"{s:.1f}" for s in runs[commit])
+        each = ", ".join(f"{s:.2f}" for s in runs[commit])
         rows.append(
             f"| {commit} ({label}) | `{command}` | {packages} | {each} "
-            f"| {median(runs[commit]):.1f} | {median(installs[commit]):.1f} |"
+            f"| {median(runs[commit]):.2f} | {median(installs[commit]):.2f} |"
         )
     text = "\n".join(
         [
@@ -197,14 +197,16 @@ def main() -> None:
             "(`UV_CACHE_DIR` a new directory), from start to the first page "
             "served: downloading and installing what the command syncs, "
             "building the blog (every post run: no execution cache yet) and "
-            "serving it. `pip install uv` is left out of both. Runs "
-            f"alternate between the two commits ({args.repeat} each); "
+            "serving it. `pip install uv` is left out of both. "
+            f"{args.repeat} runs of each, the two commits' in turn (in ABBA "
+            "order: each goes first in every other round); "
             'downloads go to PyPI, so the network counts too. "Installing" '
-            "is the time until the build's first line (uv's sync and "
-            "Pelican's start); the rest is the build, which runs every post, "
-            "and the server's start. The command runs without this "
+            "is the time until the engine's first line (uv's sync, Pelican's "
+            "start and the sandbox's probe); the rest is the build, which runs "
+            "every post, and the server's start. The command runs without this "
             "machine's PYTHON* and UV_* variables (PYTHONDONTWRITEBYTECODE "
-            "among them), as on a fresh machine.",
+            "among them), as on a fresh machine: what the machine lines below "
+            "say of it holds for the benchmark's own process only.",
             "",
             *machine_lines(("pelican",)),
             "",
