@@ -11,9 +11,11 @@ import logging
 import os
 
 import pelican
+from executable_blocks.paths import shown
 from pelican import contents, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
+from .content_paths import ContentPaths
 from .gate import ErrorGate
 from .log_lines import readable_records
 from .reader_errors import strict
@@ -28,6 +30,7 @@ TESTED_PELICAN = ("4.10", "4.11", "4.12")
 
 gate = ErrorGate()
 build: Build | None = None
+content_paths = ContentPaths()
 emptied_later = None  # the Pelican whose output folder is emptied on writing
 
 
@@ -127,11 +130,19 @@ def wrap_readers(readers) -> None:
 
 
 def track(content) -> None:
+    content_paths.track(content)
     if build is not None:
         build.track(content)
 
 
+def check_copied(generator) -> None:
+    """``page_generator_finalized``: every post and page is read, and no
+    static file is gathered yet (the static generator runs last)."""
+    content_paths.check_copied(generator.context, shown(generator.path))
+
+
 def finish(generators) -> None:
+    content_paths.check_written()
     if build is not None:
         build.finish()
 
@@ -160,5 +171,6 @@ def register() -> None:
     signals.initialized.connect(start)
     signals.readers_init.connect(wrap_readers)
     signals.content_object_init.connect(track)
+    signals.page_generator_finalized.connect(check_copied)
     signals.all_generators_finalized.connect(finish)
     signals.get_writer.connect(before_writing)

@@ -1,0 +1,121 @@
+"""What Pelican reads and writes for a post stays within the site.
+
+A post names files for Pelican to copy (``{static}`` and ``{attach}``
+links) and may name where its own page goes (``Save_as``). Pelican follows
+both wherever they lead: ``[notes]({attach}../../../../etc/hostname)``
+published the builder's file with the site, and so could it the cache's
+signing key; ``Save_as: ../output-old/x.html`` wrote beside the output
+folder (Pelican's own check compares the start of the path's text); and a
+second post of the same slug replaced the first one's page, with only a
+warning. Each is an error naming the post, reported before anything is
+copied or written; the link is dropped, so nothing is read for it.
+"""
+
+import logging
+import posixpath
+import re
+
+from executable_blocks.paths import shown
+
+logger = logging.getLogger(__name__)
+
+# The same links Pelican finds (Content._get_intrasite_link_regex), simplified:
+# what they name, as written in the post's text.
+COPIED = re.compile(
+    r"\{(?:static|attach)\}([^\"'\s)>]+)|\|(?:static|attach)\|([^\"'\s)>]+)"
+)
+
+
+class ContentPaths:
+    """The posts and pages of a build, checked once they are all read."""
+
+    def __init__(self):
+        self.contents = []
+
+    def track(self, content) -> None:
+        if type(content).__name__ in ("Article", "Page"):
+            self.contents.append(content)
+
+    def check_copied(self, context: dict, content_path: str) -> None:
+        """Drop and report every file a post would have copied from outside
+        the content directory (before the static files are gathered)."""
+        outside = set()
+        for content in self.contents:
+            for path in sorted(content.get_static_links()):
+                if leads_out(path):
+                    outside.add(path)
+                    logger.error(
+                        "%s: a {static} or {attach} link to %r leads out of "
+                        "the content directory (%s); nothing is copied for it",
+                        where(content, written_as(path, content)),
+                        path,
+                        content_path,
+                    )
+        context["static_links"] = set(context.get("static_links", ())) - outside
+
+    def check_written(self) -> None:
+        """Report every post or page whose page would go outside the output
+        folder, or where another post's or page's goes; then forget them (a
+        build that runs again reads them again)."""
+        seen = {}
+        contents, self.contents = self.contents, []
+        for content in contents:
+            save_as = getattr(content, "save_as", "") or ""
+            if not save_as:
+                continue
+            if leads_out(save_as):
+                logger.error(
+                    "%s: its page would be written to %r, outside the output folder",
+                    where(content, "save_as"),
+                    save_as,
+                )
+                continue
+            target = posixpath.normpath(save_as)
+            if target in seen:
+                logger.error(
+                    "%s: its page would be written to %r, over the page of %s",
+                    where(content, "save_as"),
+                    save_as,
+                    where(seen[target], "save_as"),
+                )
+                continue
+            seen[target] = content
+
+
+def leads_out(path: str) -> bool:
+    """Whether a path relative to a folder leads out of it."""
+    normal = posixpath.normpath(path.replace("\\", "/"))
+    return posixpath.isabs(normal) or normal == ".." or normal.startswith("../")
+
+
+def written_as(path: str, content) -> str:
+    """What the post's text says for the link to ``path`` (Pelican resolves
+    a relative one against the post's folder)."""
+    folder = posixpath.dirname(content.get_relative_source_path() or "")
+    for match in COPIED.finditer(source_text(content)):
+        named = match[1] or match[2]
+        candidate = named.lstrip("/") if named.startswith("/") else None
+        if candidate is None:
+            candidate = posixpath.normpath(posixpath.join(folder, named))
+        if candidate.replace("%20", " ") == path:
+            return named
+    return path
+
+
+def where(content, looked_for: str) -> str:
+    """``path:line`` of the first line of the post's file that holds
+    ``looked_for`` (a link, or a metadata key); the file alone if none."""
+    path = shown(content.source_path) if content.source_path else "?"
+    needle = looked_for.lower()
+    for number, line in enumerate(source_text(content).splitlines(), 1):
+        if needle in line.lower():
+            return f"{path}:{number}"
+    return path
+
+
+def source_text(content) -> str:
+    try:
+        with open(content.source_path, encoding="utf-8-sig") as file:
+            return file.read()
+    except (OSError, TypeError, UnicodeDecodeError):
+        return ""

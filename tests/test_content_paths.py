@@ -1,0 +1,89 @@
+"""A post cannot have Pelican copy a file from outside the content directory,
+write outside the output folder, or write over another post's page."""
+
+from helpers import HEADER, build_site, write_site
+
+SECRET = "the builder's secret, which must not be published"
+
+
+def built(tmp_path, posts: dict[str, str]):
+    content = write_site(tmp_path, posts)
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    return result, result.stdout + result.stderr, output
+
+
+def published(output) -> str:
+    """Every file the build wrote, read as text."""
+    if not output.exists():
+        return ""
+    return "".join(
+        path.read_text(errors="replace") for path in output.rglob("*") if path.is_file()
+    )
+
+
+def test_an_attach_link_out_of_the_content_directory_fails_and_copies_nothing(
+    tmp_path,
+):
+    """``{attach}../..`` had Pelican copy any file the builder can read into
+    the site (the cache's signing key, ``/etc/hostname``), exit 0."""
+    (tmp_path / "secret.txt").write_text(SECRET)
+    body = "Text.\n\n[notes]({attach}../../secret.txt)\n"
+    result, log, output = built(tmp_path, {"notes": body})
+    assert result.returncode != 0
+    assert "posts/notes.md:8: a {static} or {attach} link to" in log
+    assert "leads out of the content directory" in log
+    assert SECRET not in published(output)
+    assert "Traceback" not in log
+
+
+def test_a_static_link_from_the_site_root_out_of_it_fails(tmp_path):
+    (tmp_path / "secret.txt").write_text(SECRET)
+    body = "Text.\n\n![a pixel]({static}/../secret.txt)\n"
+    result, log, output = built(tmp_path, {"pixel": body})
+    assert result.returncode != 0
+    assert "posts/pixel.md:8: a {static} or {attach} link" in log
+    assert SECRET not in published(output)
+
+
+def test_an_attached_file_inside_the_content_directory_is_published(tmp_path):
+    content = write_site(tmp_path, {"data": "Text.\n\n[data]({attach}data.csv)\n"})
+    (content / "posts" / "data.csv").write_text("a,b\n1,2\n")
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (copied,) = output.rglob("data.csv")
+    assert copied.read_text() == "a,b\n1,2\n"
+
+
+def test_a_page_written_outside_the_output_folder_fails_before_it_is(tmp_path):
+    """Pelican compares the start of the path's text: ``output`` let a post
+    write ``output-old/...``, beside it."""
+    body = "Text.\n"
+    content = write_site(tmp_path, {"away": body})
+    post = content / "posts" / "away.md"
+    post.write_text(
+        post.read_text().replace("\n\n", "\nSave_as: ../output-old/x.html\n\n", 1)
+    )
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/away.md:5: its page would be written to '../output-old/x.html'" in log
+    assert not (tmp_path / "site" / "output-old").exists()
+    assert "Traceback" not in log
+
+
+def test_a_second_post_of_the_same_slug_does_not_replace_the_first(tmp_path):
+    """Pelican warned of two items with one slug, wrote the later post over
+    the earlier one's page, and exited 0."""
+    content = write_site(tmp_path, {"original": "The real post.\n"})
+    impostor = HEADER.format(title="Original") + "The impostor.\n"
+    (content / "posts" / "impostor.md").write_text(impostor)
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "its page would be written to '2009/07/original/index.html'" in log
+    assert "posts/original.md" in log and "posts/impostor.md" in log
+    assert "The impostor." not in published(output)
