@@ -1,6 +1,8 @@
 """A post cannot have Pelican copy a file from outside the content directory,
 write outside the output folder, or write over another post's page."""
 
+import pytest
+
 from helpers import HEADER, build_site, write_site
 
 SECRET = "the builder's secret, which must not be published"
@@ -87,3 +89,31 @@ def test_a_second_post_of_the_same_slug_does_not_replace_the_first(tmp_path):
     assert "its page would be written to '2009/07/original/index.html'" in log
     assert "posts/original.md" in log and "posts/impostor.md" in log
     assert "The impostor." not in published(output)
+
+
+def with_metadata(content, name: str, lines: str) -> None:
+    post = content / "posts" / f"{name}.md"
+    post.write_text(post.read_text().replace("\n\n", f"\n{lines}\n\n", 1))
+
+
+@pytest.mark.parametrize(
+    ("save_as", "over"),
+    [
+        ("index.html", "the index page"),
+        ("404.html", "the 404 page"),
+        ("feeds/all.atom.xml", "a feed (FEED_ALL_ATOM)"),
+        ("tag/t/index.html", "the page of tags 't'"),
+    ],
+)
+def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, over):
+    """An explicit ``Save_as`` wins over the templates' pages: a hidden
+    post replaced the home page (or 404, or a feed) with its own, exit 0."""
+    content = write_site(tmp_path, {"visible": "A post.\n", "takeover": "Mine.\n"})
+    with_metadata(content, "takeover", f"Status: hidden\nSave_as: {save_as}")
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert f"posts/takeover.md:6: its page would be written to {save_as!r}" in log
+    assert f"over {over}" in log
+    assert "Mine." not in published(output)

@@ -5,10 +5,12 @@ links) and may name where its own page goes (``Save_as``). Pelican follows
 both wherever they lead: ``[notes]({attach}../../../../etc/hostname)``
 published the builder's file with the site, and so could it the cache's
 signing key; ``Save_as: ../output-old/x.html`` wrote beside the output
-folder (Pelican's own check compares the start of the path's text); and a
+folder (Pelican's own check compares the start of the path's text); a
 second post of the same slug replaced the first one's page, with only a
-warning. Each is an error naming the post, reported before anything is
-copied or written; the link is dropped, so nothing is read for it.
+warning; and a hidden post with ``Save_as: index.html`` replaced the home
+page (an explicit ``Save_as`` wins over the templates' pages). Each is an
+error naming the post, reported before anything is copied or written; the
+link is dropped, so nothing is read for it.
 """
 
 import logging
@@ -53,11 +55,14 @@ class ContentPaths:
                     )
         context["static_links"] = set(context.get("static_links", ())) - outside
 
-    def check_written(self) -> None:
+    def check_written(self, reserved: dict[str, str]) -> None:
         """Report every post or page whose page would go outside the output
-        folder, or where another post's or page's goes; then forget them (a
-        build that runs again reads them again)."""
+        folder, where another post's or page's goes, or, by its own
+        ``Save_as``, over one of the ``reserved`` pages the templates write
+        (path: what it is); then forget them (a build that runs again reads
+        them again)."""
         seen = {}
+        reserved = {posixpath.normpath(path): what for path, what in reserved.items()}
         contents, self.contents = self.contents, []
         for content in contents:
             save_as = getattr(content, "save_as", "") or ""
@@ -71,6 +76,14 @@ class ContentPaths:
                 )
                 continue
             target = posixpath.normpath(save_as)
+            if hasattr(content, "override_save_as") and target in reserved:
+                logger.error(
+                    "%s: its page would be written to %r, over %s",
+                    where(content, "save_as"),
+                    save_as,
+                    reserved[target],
+                )
+                continue
             if target in seen:
                 logger.error(
                     "%s: its page would be written to %r, over the page of %s",
@@ -80,6 +93,48 @@ class ContentPaths:
                 )
                 continue
             seen[target] = content
+
+
+def reserved_pages(settings: dict, context: dict) -> dict[str, str]:
+    """The pages and feeds the templates write, which a post's ``Save_as``
+    would replace: the direct templates' (the home page, the archives,
+    404, search), the tags', categories' and authors' pages, the
+    ``TEMPLATE_PAGES`` and the feeds. (Pages of a pagination beyond the
+    first are not listed.)"""
+    pages = {}
+    for name in settings.get("DIRECT_TEMPLATES", ()):
+        save_as = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
+        if save_as:
+            pages[save_as] = f"the {name} page"
+    for save_as in (settings.get("TEMPLATE_PAGES") or {}).values():
+        pages[save_as] = "a page of TEMPLATE_PAGES"
+    for kind in ("tags", "categories", "authors"):
+        for item, _ in context.get(kind, ()):
+            pages[item.save_as] = f"the page of {kind} {str(item)!r}"
+            for feed in FEEDS.get(kind, ()):
+                if settings.get(feed):
+                    pages[format_feed(settings[feed], item.slug)] = f"a feed ({feed})"
+    for feed in FEEDS[None]:
+        if settings.get(feed):
+            lang = settings.get("DEFAULT_LANG", "en")
+            pages[format_feed(settings[feed], lang, lang)] = f"a feed ({feed})"
+    pages.pop("", None)
+    return pages
+
+
+FEEDS = {
+    None: ("FEED_ALL_ATOM", "FEED_ALL_RSS", "FEED_ATOM", "FEED_RSS"),
+    "tags": ("TAG_FEED_ATOM", "TAG_FEED_RSS"),
+    "categories": ("CATEGORY_FEED_ATOM", "CATEGORY_FEED_RSS"),
+    "authors": ("AUTHOR_FEED_ATOM", "AUTHOR_FEED_RSS"),
+}
+
+
+def format_feed(pattern: str, slug: str, lang: str = "") -> str:
+    try:
+        return pattern.format(slug=slug, lang=lang)
+    except (KeyError, IndexError, ValueError):
+        return pattern
 
 
 def leads_out(path: str) -> bool:

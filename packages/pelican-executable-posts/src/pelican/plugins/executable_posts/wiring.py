@@ -15,7 +15,7 @@ from executable_blocks.paths import shown
 from pelican import contents, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
-from .content_paths import ContentPaths
+from .content_paths import ContentPaths, reserved_pages
 from .gate import ErrorGate
 from .log_lines import readable_records
 from .reader_errors import strict
@@ -142,7 +142,8 @@ def check_copied(generator) -> None:
 
 
 def finish(generators) -> None:
-    content_paths.check_written()
+    settings, context = generators[0].settings, generators[0].context
+    content_paths.check_written(reserved_pages(settings, context))
     if build is not None:
         build.finish()
 
