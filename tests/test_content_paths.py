@@ -117,3 +117,28 @@ def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, ov
     assert f"posts/takeover.md:6: its page would be written to {save_as!r}" in log
     assert f"over {over}" in log
     assert "Mine." not in published(output)
+
+
+def test_a_slug_that_climbs_onto_a_page_of_the_site_fails_naming_the_post(tmp_path):
+    """``Slug: ../../search`` put the post's page where the search page goes:
+    a traceback (Pelican refused to write one file twice), no post named."""
+    content = write_site(tmp_path, {"visible": "A post.\n", "climber": "Mine.\n"})
+    with_metadata(content, "climber", "Slug: ../../search")
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/climber.md:5: its page would be written to" in log
+    assert "over the search page" in log
+    assert "Traceback" not in log
+
+
+def test_a_slug_too_long_for_a_file_name_fails_naming_the_post(tmp_path):
+    content = write_site(tmp_path, {"long": "A post.\n"})
+    with_metadata(content, "long", "Slug: " + "a" * 300)
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/long.md:5: its page would be written to a file or folder" in log
+    assert "Traceback" not in log

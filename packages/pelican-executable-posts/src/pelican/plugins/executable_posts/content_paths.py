@@ -20,6 +20,7 @@ import re
 from executable_blocks.paths import shown
 
 logger = logging.getLogger(__name__)
+NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
 
 # The same links Pelican finds (Content._get_intrasite_link_regex), simplified:
 # what they name, as written in the post's text.
@@ -58,9 +59,10 @@ class ContentPaths:
     def check_written(self, reserved: dict[str, str]) -> None:
         """Report every post or page whose page would go outside the output
         folder, where another post's or page's goes, or, by its own
-        ``Save_as``, over one of the ``reserved`` pages the templates write
-        (path: what it is); then forget them (a build that runs again reads
-        them again)."""
+        path (``Save_as``, or a ``Slug`` such as ``../../search``), over one
+        of the ``reserved`` pages the templates write (path: what it is), or
+        under a name too long for a file; then forget them (a build that
+        runs again reads them again)."""
         seen = {}
         reserved = {posixpath.normpath(path): what for path, what in reserved.items()}
         contents, self.contents = self.contents, []
@@ -71,15 +73,27 @@ class ContentPaths:
             if leads_out(save_as):
                 logger.error(
                     "%s: its page would be written to %r, outside the output folder",
-                    where(content, "save_as"),
+                    where(content, "save_as:", "slug:"),
                     save_as,
                 )
                 continue
             target = posixpath.normpath(save_as)
-            if hasattr(content, "override_save_as") and target in reserved:
+            too_long = [
+                part for part in target.split("/") if len(part.encode()) > NAME_MAX
+            ]
+            if too_long:
+                logger.error(
+                    "%s: its page would be written to a file or folder whose "
+                    "name is longer than %d bytes: %r",
+                    where(content, "slug:", "save_as:"),
+                    NAME_MAX,
+                    too_long[0][:80] + "...",
+                )
+                continue
+            if target in reserved:
                 logger.error(
                     "%s: its page would be written to %r, over %s",
-                    where(content, "save_as"),
+                    where(content, "save_as:", "slug:"),
                     save_as,
                     reserved[target],
                 )
@@ -87,9 +101,9 @@ class ContentPaths:
             if target in seen:
                 logger.error(
                     "%s: its page would be written to %r, over the page of %s",
-                    where(content, "save_as"),
+                    where(content, "save_as:", "slug:"),
                     save_as,
-                    where(seen[target], "save_as"),
+                    where(seen[target], "save_as:", "slug:"),
                 )
                 continue
             seen[target] = content
@@ -157,14 +171,16 @@ def written_as(path: str, content) -> str:
     return path
 
 
-def where(content, looked_for: str) -> str:
-    """``path:line`` of the first line of the post's file that holds
-    ``looked_for`` (a link, or a metadata key); the file alone if none."""
+def where(content, *looked_for: str) -> str:
+    """``path:line`` of the first line of the post's file that holds the
+    first of ``looked_for`` found (a link, metadata keys); the file alone
+    if none is."""
     path = shown(content.source_path) if content.source_path else "?"
-    needle = looked_for.lower()
-    for number, line in enumerate(source_text(content).splitlines(), 1):
-        if needle in line.lower():
-            return f"{path}:{number}"
+    lines = source_text(content).lower().splitlines()
+    for needle in looked_for:
+        for number, line in enumerate(lines, 1):
+            if needle.lower() in line:
+                return f"{path}:{number}"
     return path
 
 
