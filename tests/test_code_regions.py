@@ -81,3 +81,21 @@ def test_tables_scroll_in_their_own_named_region():
 def test_code_that_looks_like_markup_is_left_alone():
     page = codehilite('```\n<div class="highlight"><pre><table>\n```')
     assert scroll_regions(page).count('role="region"') == 1
+
+
+ATTACK_FENCE = '``` { .x"><script>alert(document.domain)</script><b }\nprint(1)\n```'
+ATTACK_LANGUAGE = 'x"><script>alert(document.domain)</script><b'
+
+
+def test_a_fence_language_cannot_close_the_code_tag():
+    """The language is the post author's text: a stranger's fence wrote a
+    script element onto the page."""
+    doc = lxml_html.fragment_fromstring(codehilite(ATTACK_FENCE), create_parent="div")
+    assert doc.xpath("//script") == []
+    assert doc.xpath("//code")[0].get("class") == f"language-{ATTACK_LANGUAGE}"
+
+
+def test_a_code_block_of_an_odd_language_keeps_its_named_region():
+    """Its escaped language is still read, so it scrolls like any other."""
+    page = scroll_regions(codehilite(ATTACK_FENCE))
+    assert regions(page) == [("pre", f"Code example 1 ({ATTACK_LANGUAGE})")]

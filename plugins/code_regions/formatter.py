@@ -2,8 +2,12 @@
 
 Python-Markdown's codehilite hands its formatter the language as
 ``lang_str`` (``language-http``), which Pygments' own formatter ignores;
-this is the formatter its documentation shows for keeping it.
+this is the formatter its documentation shows for keeping it. The language
+comes from the post's fence, as its author wrote it: it is escaped, as
+Python-Markdown escapes it when it writes the ``<code>`` element itself.
 """
+
+from html import escape
 
 from pygments.formatters import HtmlFormatter
 
@@ -14,6 +18,7 @@ class LanguageFormatter(HtmlFormatter):
         self.lang_str = lang_str
 
     def _wrap_code(self, source):
-        yield 0, f'<code class="{self.lang_str}">' if self.lang_str else "<code>"
+        lang = escape(self.lang_str, quote=True)
+        yield 0, f'<code class="{lang}">' if lang else "<code>"
         yield from source
         yield 0, "</code>"

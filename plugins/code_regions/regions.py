@@ -9,13 +9,13 @@ touched, and text is never parsed as markup.
 
 import re
 from functools import cache
-from html import escape
+from html import escape, unescape
 
 # The shapes this pass understands, in document order.
 PARTS = re.compile(
     r'(?P<exec><div class="exec[^"]*" id="[^"]*">)'
     r'|(?P<code><div class="highlight"><pre>)'
-    r'(?=<span></span><code(?: class="language-(?P<language>[\w+#.-]+)")?>)'
+    r'(?=<span></span><code(?: class="language-(?P<language>[^"]+)")?>)'
     r'|<pre class="exec-(?P<output>stdout|stderr|exception|pytest)">'
     r"|(?P<table><table>)|(?P<table_end></table>)"
 )
@@ -61,7 +61,8 @@ def scroll_regions(html: str) -> str:
         if match["code"]:
             examples += 1
             current = examples
-            name = language_name(match["language"])
+            language = match["language"]  # as the fence has it, escaped
+            name = language_name(language and unescape(language))
             return (
                 f'<div class="highlight" data-language="{escape(name)}">'
                 f"<pre {region(f'Code example {examples} ({name})')}>"
