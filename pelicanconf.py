@@ -21,6 +21,13 @@ DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
 
+# Templates escape every value they print: titles, slugs, tags and the rest
+# of a post's metadata are text, whoever wrote the post. Only HTML the build
+# made is printed as it is, marked |safe where the theme prints it: the
+# rendered content and summary of posts and pages. Pelican adds its own
+# defaults (trim_blocks, lstrip_blocks, extensions) to this.
+JINJA_ENVIRONMENT = {"autoescape": True}
+
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = [
     # runs the posts' code, and fails the build on any error logged (its
