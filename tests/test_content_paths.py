@@ -142,3 +142,16 @@ def test_a_slug_too_long_for_a_file_name_fails_naming_the_post(tmp_path):
     assert result.returncode != 0
     assert "posts/long.md:5: its page would be written to a file or folder" in log
     assert "Traceback" not in log
+
+
+@pytest.mark.parametrize("lang", ['en" onload="x', "en-" + "a" * 40, "e n"])
+def test_a_lang_that_is_not_a_language_tag_fails_naming_the_post(tmp_path, lang):
+    """``Lang`` goes into file names and the page's ``lang``; one of 40
+    letters stopped Pagefind (exit 101) with no post named."""
+    content = write_site(tmp_path, {"tongue": "A post.\n"})
+    with_metadata(content, "tongue", f"Lang: {lang}")
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/tongue.md:5: Lang" in log and "is not a language tag" in log

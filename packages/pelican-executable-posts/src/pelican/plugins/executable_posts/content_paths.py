@@ -21,6 +21,10 @@ from executable_blocks.paths import shown
 
 logger = logging.getLogger(__name__)
 NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
+# A language tag (BCP 47's shape, its subtags' lengths): ``Lang`` goes into
+# a translation's file name and the page's ``lang``; Pagefind stops on one
+# longer than 31 characters.
+LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}")
 
 # The same links Pelican finds (Content._get_intrasite_link_regex), simplified:
 # what they name, as written in the post's text.
@@ -67,6 +71,14 @@ class ContentPaths:
         reserved = {posixpath.normpath(path): what for path, what in reserved.items()}
         contents, self.contents = self.contents, []
         for content in contents:
+            lang = getattr(content, "lang", None)
+            if lang is not None and not LANGUAGE.fullmatch(str(lang)):
+                logger.error(
+                    "%s: Lang %r is not a language tag (such as en or pt-BR)",
+                    where(content, "lang:"),
+                    str(lang)[:80],
+                )
+                continue
             save_as = getattr(content, "save_as", "") or ""
             if not save_as:
                 continue
