@@ -5,7 +5,7 @@ import json
 from pathlib import Path
 
 from helpers import build_site, write_site
-from positions_check import SiteCheck
+from positions_check import Problem, SiteCheck
 
 BROKEN = """Some text first.
 
@@ -149,3 +149,169 @@ def test_many_pages_are_checked_in_parallel_with_the_same_result(tmp_path):
         page(tmp_path, f"p{n}.html", f'<a href="p{2 * n}.html">twice as far</a>')
     found = messages(tmp_path)  # pages 250 to 498 do not exist
     assert len(found) == 125 and all("no such file" in m for m in found)
+
+
+# -- what a post from a stranger's pull request could do -----------------
+
+
+def test_a_url_python_cannot_parse_is_a_problem_at_its_place(tmp_path):
+    """urlsplit raises on "http://[oops/" (Invalid IPv6 URL): the check
+    stopped the build with a traceback naming no post."""
+    page(tmp_path, "index.html", '<a href="http://[oops/">x</a>')
+    assert messages(tmp_path) == [
+        '3:1: <a href="http://[oops/">: not a valid URL (Invalid IPv6 URL)'
+    ]
+
+
+def test_malformed_markup_is_a_problem_at_its_place(tmp_path):
+    """A "<![" browsers read as a comment hides what follows it up to ">"."""
+    page(tmp_path, "index.html", '<p>x <![<![</p> <a href="#gone">y</a>')
+    assert messages(tmp_path) == [
+        "3:6: malformed markup '<![<![</p>': browsers read a \"<![\" other than "
+        '"<![CDATA[" as a comment up to the next ">", hiding what it holds',
+        '3:17: <a href="#gone">: no element with id "gone" on that page',
+    ]
+
+
+def test_a_backslash_in_a_url_is_a_problem(tmp_path):
+    """Browsers read "\\" as "/": the first link goes to evil.example, not
+    to the allowed docs.python.org urlsplit saw, and the image loads from
+    evil.example, not from this site."""
+    page(tmp_path, "evil.example/p.png", "")
+    page(
+        tmp_path,
+        "index.html",
+        '<a href="http://evil.example\\@docs.python.org/3/">docs</a>\n'
+        '<img alt="a pixel" src="/\\evil.example/p.png">',
+    )
+    why = (
+        'a backslash in a URL: browsers read it as "/", so the host or path '
+        'they open is not the one checked; write "/" or "%5C"'
+    )
+    assert messages(tmp_path, link_hosts=["docs.python.org"]) == [
+        f'3:1: <a href="http://evil.example\\@docs.python.org/3/">: {why}',
+        f'4:1: <img src="/\\evil.example/p.png">: {why}',
+    ]
+
+
+def test_whitespace_or_a_control_character_in_a_url_is_a_problem(tmp_path):
+    """Browsers drop a tab or newline inside a URL ("java&#9;script:" is
+    javascript:) and encode spaces and control characters."""
+    page(
+        tmp_path,
+        "index.html",
+        '<a href="java&#9;script:alert(1)">a</a>\n'
+        '<a href="/a b/">b</a>\n'
+        '<a href="/\x01">c</a>\n'
+        '<a href=" / ">spaces around a URL are not part of it</a>',
+    )
+    why = "in a URL: browsers drop or encode it, so what they open is not what"
+    assert messages(tmp_path) == [
+        '3:1: <a href="java\tscript:alert(1)">: whitespace or a control '
+        f"character (0x09) {why} is checked; percent-encode it",
+        f'4:1: <a href="/a b/">: a space (0x20) {why} is checked; percent-encode it',
+        '5:1: <a href="/\x01">: whitespace or a control character (0x01) '
+        f"{why} is checked; percent-encode it",
+    ]
+
+
+def test_links_that_run_code_are_problems_not_skipped(tmp_path):
+    """javascript: and vbscript: run code when followed, and a data: link or
+    frame or script is a document or script of the post's own."""
+    page(
+        tmp_path,
+        "index.html",
+        '<a href="javascript:alert(1)">a</a>\n'
+        '<a href="VBScript:MsgBox(1)">b</a>\n'
+        '<a href="data:text/html,<script>alert(1)</script>">c</a>\n'
+        '<iframe src="data:text/html,x"></iframe>',
+    )
+    data = "a data: URL here is a document or script of its own: not allowed"
+    assert messages(tmp_path) == [
+        '3:1: <a href="javascript:alert(1)">: a javascript: URL runs code: not allowed',
+        '4:1: <a href="VBScript:MsgBox(1)">: a vbscript: URL runs code: not allowed',
+        f'5:1: <a href="data:text/html,<script>alert(1)</script>">: {data}',
+        f'6:1: <iframe src="data:text/html,x">: {data}',
+    ]
+
+
+def test_mail_phone_fragment_and_data_image_links_still_pass(tmp_path):
+    """What posts and the theme use stays fine."""
+    page(
+        tmp_path,
+        "index.html",
+        '<h2 id="top">t</h2><a href="mailto:david@example.org">m</a>'
+        '<a href="tel:+15555550100">t</a><a href="#top">f</a>'
+        '<img alt="dot" src="data:image/png;base64,iVBORw0KGgo=">',
+    )
+    assert messages(tmp_path) == []
+
+
+def test_three_slashes_are_a_problem(tmp_path):
+    """Browsers read the host after any number of slashes: "///evil.example/"
+    is evil.example, where urlsplit saw the path of a page of the site."""
+    page(tmp_path, "evil.example/index.html", "")
+    page(tmp_path, "index.html", '<a href="///evil.example/">x</a>')
+    assert messages(tmp_path) == [
+        '3:1: <a href="///evil.example/">: browsers read the host after any '
+        "number of slashes (this check, after two): write two or one"
+    ]
+
+
+def test_the_log_shows_control_characters_escaped():
+    """A page's text goes into the log: no escape sequence of a post's
+    reaches the terminal of whoever builds it."""
+    problem = Problem("index.html", 1, 2, 'id "\x1b[2J"', "posts/x.md")
+    assert str(problem) == r'index.html:1:2: id "\x1b[2J" (from posts/x.md)'
+
+
+def build_log(tmp_path, posts: dict[str, str]) -> tuple[int, str]:
+    """Exit code and log of building a small site of ``posts`` (with one
+    good post, so that listing pages exist)."""
+    content = write_site(tmp_path, {"good": "Fine.\n", **posts})
+    result = build_site(content, tmp_path / "output")
+    return result.returncode, result.stdout + result.stderr
+
+
+def test_a_hidden_post_with_a_url_python_cannot_parse_fails_the_build(tmp_path):
+    """A hidden post is in no feed: the check itself raised on its page."""
+    code, log = build_log(
+        tmp_path, {"hidden": "Status: hidden\n\nA [x](http://[oops/) link.\n"}
+    )
+    assert code != 0
+    assert "Traceback" not in log
+    (line,) = [entry for entry in log.splitlines() if "Invalid IPv6" in entry]
+    assert '<a href="http://[oops/">: not a valid URL' in line
+    assert "posts/hidden.md)" in line
+
+
+def test_malformed_markup_in_a_post_fails_the_build(tmp_path):
+    """(After a first paragraph: Pelican's own summary parser raises on it.)"""
+    body = "A first paragraph.\n\n<p>a <![<![ b</p>\n"
+    code, log = build_log(tmp_path, {"marked": body})
+    assert code != 0
+    assert "Traceback" not in log
+    assert any(
+        "malformed markup '<![<![ b</p>'" in entry and "posts/marked.md)" in entry
+        for entry in log.splitlines()
+    )
+
+
+def test_a_post_cannot_get_past_the_host_allowlist(tmp_path):
+    """The three ways the review found: a backslash before "@" (another
+    host for browsers), one after "/" (the same), and javascript:."""
+    body = (
+        "[the docs](http://evil.example\\@docs.python.org/3/), "
+        "![a pixel](/\\evil.example/p.png) and [a script](javascript:alert(1)).\n"
+    )
+    code, log = build_log(tmp_path, {"stranger": body})
+    assert code != 0
+    assert "Traceback" not in log
+    own = [e for e in log.splitlines() if "2009/07/stranger/index.html:" in e]
+    assert all("(from " in e and "posts/stranger.md)" in e for e in own)
+    for element in (
+        '<a href="http://evil.example\\@docs.python.org/3/">: a backslash',
+        '<img src="/\\evil.example/p.png">: a backslash',
+        '<a href="javascript:alert(1)">: a javascript: URL runs code',
+    ):
+        assert any(element in entry for entry in own), (element, log)

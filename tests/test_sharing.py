@@ -3,17 +3,23 @@ sitemap, robots.txt and the feeds, on the real blog built for development
 (the run's ``site``) and for production (``production_site``), plus
 the link resolution feeds use, on its own."""
 
+import logging
 import re
+from datetime import datetime
 from pathlib import Path
+from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree, html
 
 import pelicanconf
-from helpers import PRODUCTION, BuiltSite, build_site
+import sharing.feeds
+import sharing.sitemap
+from helpers import PRODUCTION, BuiltSite, build_site, write_site
 from seed import SEED_POSTS
 from sharing import absolute_links, approximate
-from sharing.sharing import figure_images
+from sharing.feeds import remember_posts
+from sharing.sharing import figure_images, share_image
 
 DEV = pelicanconf.ABSOLUTE_SITEURL
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
@@ -364,3 +370,143 @@ def test_figure_images_ignores_images_outside_figures_and_look_alike_tags():
         "</figcaption><code>&lt;figure&gt;&lt;img src='/c.png'&gt;</code>"
     )
     assert figure_images(text) == []
+
+
+# -- what a post from a stranger's pull request could do -----------------
+
+
+def test_absolute_links_leaves_a_url_python_cannot_parse_as_written():
+    """urljoin raises on "http://[oops/" (Invalid IPv6 URL): the feeds
+    stopped the build with a traceback; the positions check reports it."""
+    text = '<a href="http://[oops/">x</a> <img srcset="http://[oops/a.png 2x" alt="">'
+    assert absolute_links(text, POST) == text
+
+
+def test_a_post_url_python_cannot_parse_is_remembered_as_written(monkeypatch):
+    """``URL: http://[oops/`` in a post: urljoin raised when the feeds
+    noted which posts have approximate dates."""
+    monkeypatch.setattr(sharing.feeds, "approximate_dates", {})
+    post = SimpleNamespace(url="http://[oops/", date_approximate="yes")
+    generator = SimpleNamespace(settings={"ABSOLUTE_SITEURL": DEV}, articles=[post])
+    remember_posts(generator)
+    assert sharing.feeds.approximate_dates == {"http://[oops/": True}
+
+
+def test_absolute_links_reads_malformed_markup_as_browsers_do():
+    """``<![<![`` raised "expected name token" in Python 3.11's parser."""
+    text = '<p><![<![</p><a href="/tag/python/">python</a>'
+    assert absolute_links(text, POST) == (
+        '<p><![<![</p><a href="http://localhost:8000/tag/python/">python</a>'
+    )
+
+
+def test_figure_images_reads_malformed_markup_as_browsers_do():
+    text = '<figure><![<![><img src="/a.png" alt="A"></figure>'
+    assert figure_images(text) == [("/a.png", "A", "", "")]
+
+
+def test_a_figure_whose_url_python_cannot_parse_is_not_shared():
+    """urlsplit raised on it: the next figure is the post's image."""
+    post = SimpleNamespace(
+        save_as="2009/07/post/index.html",
+        content='<figure><img src="http://[oops/a.png" alt="x"></figure>'
+        '<figure><img src="b.png" alt="B"></figure>',
+    )
+    assert share_image(post, "http://localhost:8000")["url"] == (
+        "http://localhost:8000/2009/07/post/b.png"
+    )
+
+
+def written_sitemap(tmp_path, monkeypatch, paths: list[str], **context):
+    """sitemap.xml (parsed, strictly) of pages written to ``paths``, relative
+    to an output folder in ``tmp_path``."""
+    monkeypatch.setattr(sharing.sitemap, "pages", sharing.sitemap.Pages())
+    output = tmp_path / "output"
+    output.mkdir()
+    for path in paths:
+        sharing.sitemap.pages.written(str(output / path), context)
+    pelican = SimpleNamespace(
+        settings={"ABSOLUTE_SITEURL": "http://localhost:8000"},
+        output_path=str(output),
+    )
+    sharing.sitemap.write(pelican)
+    return etree.parse(str(output / "sitemap.xml")).getroot()
+
+
+def test_sitemap_locs_are_percent_encoded_and_the_xml_well_formed(
+    tmp_path, monkeypatch
+):
+    """A slug's control character made sitemap.xml not well-formed, and its
+    spaces and quotes went into <loc> raw."""
+    paths = ["a\x01b/index.html", 'it\'s "quoted" & <odd>/index.html']
+    paths += ["café/index.html", "100%/x.html", "a:b@c;d=e/index.html"]
+    sitemap = written_sitemap(tmp_path, monkeypatch, paths)
+    assert sitemap.xpath("//s:loc/text()", namespaces=SITEMAP) == [
+        "http://localhost:8000/100%25/x.html",
+        "http://localhost:8000/a%01b/",
+        "http://localhost:8000/a:b@c;d=e/",
+        "http://localhost:8000/caf%C3%A9/",
+        "http://localhost:8000/it's%20%22quoted%22%20&%20%3Codd%3E/",
+    ]
+
+
+def test_a_page_written_outside_the_output_is_an_error_not_a_traceback(
+    tmp_path, monkeypatch, caplog
+):
+    """``Save_as: ../out-evil/x.html``: relative_to raised ValueError."""
+    post = SimpleNamespace(
+        source_path=str(tmp_path / "content/posts/evil.md"),
+        status="published",
+        date=datetime(2009, 7, 18),
+    )
+    with caplog.at_level(logging.ERROR):
+        sitemap = written_sitemap(
+            tmp_path, monkeypatch, ["../out-evil/x.html", "index.html"], article=post
+        )
+    assert sitemap.xpath("//s:loc/text()", namespaces=SITEMAP) == [
+        "http://localhost:8000/"
+    ]
+    (error,) = caplog.messages
+    assert "posts/evil.md: its page was written to " in error
+    assert "out-evil/x.html, outside the output folder" in error
+
+
+def failed_build(tmp_path, body: str, metadata: str = "") -> str:
+    """The log of a small site with a good post and a stranger's of ``body``
+    and ``metadata`` lines, which fails."""
+    content = write_site(tmp_path, {"good": "Fine.\n", "stranger": body})
+    post = content / "posts" / "stranger.md"
+    post.write_text(post.read_text().replace("\n\n", f"\n{metadata}\n", 1))
+    result = build_site(content, tmp_path / "output")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "Traceback" not in log
+    return log
+
+
+def named(log: str, problem: str) -> bool:
+    """Whether ``problem`` is reported on the stranger's page, naming the post."""
+    return any(
+        problem in entry and entry.endswith("posts/stranger.md)")
+        for entry in log.splitlines()
+    )
+
+
+def test_a_link_python_cannot_parse_fails_the_build_naming_the_post(tmp_path):
+    log = failed_build(tmp_path, "A [x](http://[oops/) link.\n")
+    assert named(log, '<a href="http://[oops/">: not a valid URL (Invalid IPv6 URL)')
+
+
+def test_a_figure_python_cannot_parse_fails_the_build_naming_the_post(tmp_path):
+    body = '<figure><img src="http://[oops/a.png" alt="x"></figure>\n'
+    log = failed_build(tmp_path, body)
+    assert named(log, '<img src="http://[oops/a.png">: not a valid URL')
+
+
+def test_a_slug_with_a_control_character_leaves_the_sitemap_well_formed(tmp_path):
+    """The page's URL is reported; sitemap.xml is still XML."""
+    log = failed_build(tmp_path, "Text.\n", metadata="Slug: a\x01b")
+    assert named(log, "whitespace or a control character (0x01) in a URL")
+    sitemap = etree.parse(str(tmp_path / "output" / "sitemap.xml")).getroot()
+    locations = sitemap.xpath("//s:loc/text()", namespaces=SITEMAP)
+    assert f"{DEV}/2009/07/a%01b/" in locations

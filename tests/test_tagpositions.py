@@ -4,7 +4,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tagpositions import PositionError, average_gap, line_starts, scrape, word_offsets
+from tagpositions import (
+    PositionError,
+    PositionScraper,
+    average_gap,
+    line_starts,
+    scrape,
+    word_offsets,
+)
 from tagpositions.scraper import Tag, verify
 
 
@@ -52,6 +59,30 @@ def test_entities_do_not_shift_positions():
 def test_comments_and_cdata_hide_their_tags():
     text = "<!-- <a href='x'> -->\n<![CDATA[<img>]]><p>ok</p>"
     assert positions(text) == [("p", 39, 2, 18)]
+
+
+def test_a_marked_section_other_than_cdata_is_a_comment_as_in_browsers():
+    """``<![<![`` (math's text once gave it) raised "expected name token" in
+    Python 3.11's parser; HTML reads it as a comment up to the next ">"."""
+    text = "<p>x <![<![</p>\n<b>y</b>"
+    scraper = PositionScraper(text).scrape()
+    assert [(t.name, t.offset) for t in scraper.tags] == [("p", 0), ("b", 16)]
+    assert scraper.malformed == [(5, 1, 6, "<![<![</p>")]
+    assert [data for _, data in scraper.data] == ["x ", "\n", "y"]
+
+
+PIECES = st.sampled_from(
+    ["<", "<!", "<![", "<![CDATA[", "]]>", "]", ">", "<!--", "-->", "</", "<?"]
+    + ["<!doctype", "if", "a", "p", "script", " ", "\n", "&", "#", ";", '"', "="]
+)
+
+
+@given(st.lists(PIECES, max_size=16).map("".join))
+def test_any_text_scrapes_without_an_exception(text):
+    """A page is whatever its post holds: the scraper must never raise on it
+    (the build would stop with a traceback naming no post)."""
+    scraper = PositionScraper(text).scrape()
+    verify(text, scraper.tags)
 
 
 def test_script_containing_markup_is_not_scraped():

@@ -7,7 +7,13 @@ resolves to a file of the output, every #fragment to an id of its page,
 every image has alt text, no id is used twice on a page, and nothing is
 linked to or loaded from another host unless a setting allows it
 (``EXTERNAL_LINK_HOSTS`` for links, ``EXTERNAL_RESOURCE_HOSTS`` for the
-rest). Each scraped position is verified against the text: one that does
+rest). A URL that browsers would read otherwise than the check (one with a
+backslash, whitespace or a control character, or three slashes where the
+host goes) is a problem, and so are javascript: and vbscript: URLs, data:
+URLs in links, frames and scripts, URLs Python cannot parse, and a ``<![``
+other than ``<![CDATA[`` (browsers read it as a comment, hiding what
+follows up to the next ">"). mailto: and tel: links are not checked.
+Each scraped position is verified against the text: one that does
 not point at its tag is a scraper bug and fails the build too.
 
 Problems are logged as errors (so ``executable_posts``' error gate fails the

@@ -2,6 +2,7 @@
 one pass: its ids, its links and images with their places, and the problems
 visible on the page alone (duplicate ids, images without alt text)."""
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -39,21 +40,43 @@ class PageFacts:
     problems: list[tuple[int, int, str]] = field(default_factory=list)
 
 
+# What HTML strips around a URL and splits srcset at: ASCII whitespace only
+# (str.split() and strip() would take \x1c-\x1f and Unicode spaces too).
+ASCII_WHITESPACE = " \t\n\f\r"
+SRCSET_SPACE = re.compile(f"[{ASCII_WHITESPACE}]+")
+
+
 def urls_of(attribute: str, value: str) -> list[str]:
     if attribute == "srcset":  # "a.png 1x, b.png 2x"
-        return [part.split()[0] for part in value.split(",") if part.strip()]
-    return [value]
+        return [
+            SRCSET_SPACE.split(part.strip(ASCII_WHITESPACE))[0]
+            for part in value.split(",")
+            if part.strip(ASCII_WHITESPACE)
+        ]
+    return [value.strip(ASCII_WHITESPACE)]
+
+
+def malformed(text: str) -> str:
+    """The problem of a ``<![`` section that browsers read as a comment."""
+    start = text if len(text) <= 40 else text[:37] + "..."
+    return (
+        f'malformed markup {start!r}: browsers read a "<![" other than '
+        '"<![CDATA[" as a comment up to the next ">", hiding what it holds'
+    )
 
 
 def facts_of(path: str) -> PageFacts:
     text = Path(path).read_text(encoding="utf-8", errors="replace")
     facts = PageFacts(path)
-    tags = PositionScraper(text, keep_text=False).scrape().tags
+    scraper = PositionScraper(text, keep_text=False).scrape()
+    tags = scraper.tags
     try:
         verify(text, tags)
     except PositionError as bug:  # never the page's fault: fail loudly
         facts.problems.append((1, 1, f"scraper bug: {bug}"))
         return facts
+    for _, line, column, section in scraper.malformed:
+        facts.problems.append((line, column, malformed(section)))
     seen: dict[str, tuple[int, int]] = {}
     for tag in tags:
         identifier = tag.attrs.get("id")
@@ -76,9 +99,7 @@ def facts_of(path: str) -> PageFacts:
             if value:
                 for url in urls_of(attribute, value):
                     facts.references.append(
-                        Reference(
-                            tag.name, attribute, url.strip(), tag.line, tag.column
-                        )
+                        Reference(tag.name, attribute, url, tag.line, tag.column)
                     )
     facts.ids = list(seen)
     return facts

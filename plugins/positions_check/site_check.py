@@ -8,6 +8,7 @@ every page's ids are known.
 """
 
 import os
+import re
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
@@ -16,7 +17,17 @@ from urllib.parse import unquote, urlsplit
 
 from .page_facts import Reference, facts_of
 
-SKIPPED_SCHEMES = ("mailto", "tel", "data", "javascript")
+SKIPPED_SCHEMES = ("mailto", "tel")  # nothing to check, nothing run
+REFUSED_SCHEMES = ("javascript", "vbscript")  # run code when followed
+# Where a data: URL is a document or a script of its own (an image, video
+# or font in one is only data).
+NO_DATA_IN = ("a", "area", "iframe", "script")
+# A backslash, whitespace or a control character in a URL: browsers (the
+# WHATWG URL standard) read the backslash as "/" in web and relative URLs,
+# drop tabs and newlines, and strip or encode the rest; urlsplit does not,
+# so the host or path this check reads would not be the one they open.
+UNSAFE = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
+CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # shown escaped in the log
 PARALLEL_FROM = 200  # pages; below that, starting workers costs more
 
 
@@ -30,7 +41,9 @@ class Problem:
 
     def __str__(self) -> str:
         where = f"{self.path}:{self.line}:{self.column}: {self.message}"
-        return f"{where} (from {self.source})" if self.source else where
+        shown = f"{where} (from {self.source})" if self.source else where
+        # a page's text in the log: no control character reaches the terminal
+        return CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", shown)
 
 
 @dataclass
@@ -146,17 +159,38 @@ class SiteCheck:
 
     def judge(self, page: str, reference: Reference):
         url = reference.url
+        element = f'<{reference.tag} {reference.attribute}="{url}">'
+        unsafe = UNSAFE.search(url)
+        if unsafe:
+            return f"{element}: {unsafe_character(unsafe[0])}"
         for origin in self.own_origins:
             if url == origin or url.startswith(origin + "/"):
                 url = url[len(origin) :] or "/"
                 break
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname or ""
+        except ValueError as error:  # "http://[oops/": Invalid IPv6 URL
+            return f"{element}: not a valid URL ({error})"
         if parts.scheme in SKIPPED_SCHEMES:
             return None
+        if parts.scheme in REFUSED_SCHEMES:
+            return f"{element}: a {parts.scheme}: URL runs code: not allowed"
+        if parts.scheme == "data":
+            if reference.tag in NO_DATA_IN:
+                return (
+                    f"{element}: a data: URL here is a document or script of "
+                    "its own: not allowed"
+                )
+            return None
+        if not parts.scheme and url.startswith("///"):
+            return (
+                f"{element}: browsers read the host after any number of slashes "
+                "(this check, after two): write two or one"
+            )
         if parts.scheme or parts.netloc:
-            return self.foreign(reference, parts.hostname or "")
+            return self.foreign(reference, host)
         target = self.resolve(page, unquote(parts.path))
-        element = f'<{reference.tag} {reference.attribute}="{reference.url}">'
         if target is None:
             return f"{element}: no such file in the site"
         if parts.fragment and target.endswith(".html"):
@@ -165,6 +199,8 @@ class SiteCheck:
 
     def foreign(self, reference: Reference, host: str) -> str | None:
         element = f'<{reference.tag} {reference.attribute}="{reference.url}">'
+        if not host:  # "http:/x", "https:x", "ftp:///x", "about:blank", ...
+            return f"{element}: no host this check and browsers read alike"
         if reference.tag in ("a", "area"):
             if host in self.link_hosts:
                 return None
@@ -187,3 +223,17 @@ class SiteCheck:
         if path.endswith("/") or target in self.folders:
             target = os.path.join(target, "index.html")
         return target if target in self.files else None
+
+
+def unsafe_character(character: str) -> str:
+    """Why a URL holding ``character`` is not the one browsers open."""
+    if character == "\\":
+        return (
+            'a backslash in a URL: browsers read it as "/", so the host or '
+            'path they open is not the one checked; write "/" or "%5C"'
+        )
+    what = "a space" if character == " " else "whitespace or a control character"
+    return (
+        f"{what} ({ord(character):#04x}) in a URL: browsers drop or encode it, "
+        "so what they open is not what is checked; percent-encode it"
+    )

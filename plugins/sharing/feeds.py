@@ -13,19 +13,20 @@ made a feed (``feed_generated``) and before it is written:
   in production the same ids Pelican made before), and in RSS its ``guid``
   says ``isPermaLink="false"``: a tag: URI is no address to open;
 - every ``href``, ``src``, ``srcset`` and ``poster`` of an entry's content and
-  summary is resolved against the post's absolute URL;
+  summary is resolved against the post's absolute URL (one Python cannot
+  parse, ``http://[oops/``, is left as written: the positions check
+  reports it in the post's page);
 - the content and summary of a post whose date is approximate start by
   saying so.
 """
 
 import html
 import re
-from html.parser import HTMLParser
 from urllib.parse import urljoin
 
 from feedgenerator import Rss201rev2Feed, get_tag_uri
 
-from tagpositions.scraper import line_starts
+from tagpositions.scraper import BrowserLikeParser, line_starts
 
 LINK_ATTRIBUTES = ("href", "src", "srcset", "poster")
 # Text without this has no link attribute with a value for the parser to
@@ -52,10 +53,10 @@ def remember_posts(generator) -> None:
     siteurl = generator.settings["ABSOLUTE_SITEURL"]
     for article in generator.articles:
         for post in (article, *getattr(article, "translations", ())):
-            approximate_dates[urljoin(siteurl + "/", post.url)] = approximate(post)
+            approximate_dates[joined(siteurl + "/", post.url)] = approximate(post)
 
 
-class StartTags(HTMLParser):
+class StartTags(BrowserLikeParser):
     """The start tags of a document: offset, raw text, name and attributes."""
 
     def __init__(self, text: str):
@@ -73,15 +74,25 @@ class StartTags(HTMLParser):
     handle_startendtag = handle_starttag
 
 
+def joined(base: str, url: str) -> str:
+    """``url`` resolved against ``base``; as written if it is no URL
+    (``http://[oops/`` in a post, or its ``URL:``), which the positions
+    check then reports where a page holds it."""
+    try:
+        return urljoin(base, url)
+    except ValueError:
+        return url
+
+
 def absolute_url(base: str, url: str, attribute: str) -> str:
     if attribute == "srcset":  # "a.png 1x, b.png 2x"
         candidates = []
         for candidate in url.split(","):
             parts = candidate.split()
             if parts:
-                candidates.append(" ".join([urljoin(base, parts[0]), *parts[1:]]))
+                candidates.append(" ".join([joined(base, parts[0]), *parts[1:]]))
         return ", ".join(candidates)
-    return urljoin(base, url.strip())
+    return joined(base, url.strip())
 
 
 def absolute_links(text: str, base: str) -> str:
@@ -120,7 +131,7 @@ def absolute_link(link: str, context: dict) -> str:
     made_with = (context.get("SITEURL") or "").rstrip("/") + "/"
     if link.startswith(made_with):
         return f"{siteurl}/{link[len(made_with) :]}"
-    return urljoin(siteurl + "/", link)
+    return joined(siteurl + "/", link)
 
 
 def fix_feed(context, feed) -> None:

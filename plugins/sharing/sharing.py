@@ -3,10 +3,10 @@
 import logging
 import re
 import sys
-from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
 from pelican import signals
+from tagpositions.scraper import BrowserLikeParser
 
 from . import feeds, sitemap
 from .urls import absolute_siteurl, page_url
@@ -25,7 +25,7 @@ IMAGE_TYPES = {
 MAY_HAVE_FIGURE = re.compile(r"<figure[\s>/]", re.IGNORECASE)
 
 
-class FigureImages(HTMLParser):
+class FigureImages(BrowserLikeParser):
     """The images inside ``<figure>`` elements, in order: (src, alt, width,
     height) each."""
 
@@ -69,7 +69,10 @@ def share_image(content, siteurl: str) -> dict | None:
     absolute URL, alt text, size and type; None if it has none."""
     base = page_url(siteurl, content.save_as)
     for src, alt, width, height in figure_images(content.content):
-        extension = urlsplit(src).path.rsplit(".", 1)[-1].lower()
+        try:
+            extension = urlsplit(src).path.rsplit(".", 1)[-1].lower()
+        except ValueError:  # "http://[oops/a.png": the positions check says so
+            continue
         if extension == "svg":
             src, extension = raster_of(src), "png"
             if src is None:

@@ -15,10 +15,14 @@ import logging
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from executable_blocks.paths import shown
+
 from .urls import page_url
 
 logger = logging.getLogger(__name__)
 
+# The sitemap protocol asks for these escaped too, with & < and >.
+ENTITIES = {"'": "&apos;", '"': "&quot;"}
 HEADER = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
     '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n'
@@ -38,15 +42,24 @@ def last_modified(context: dict):
     return max(dates) if dates else None
 
 
+def made_from(context: dict) -> str | None:
+    """The post or page a page was written from, as shown in the log."""
+    content = context.get("article") or context.get("page")
+    source = getattr(content, "source_path", None)
+    return shown(source) if source else None
+
+
 class Pages:
-    """The HTML pages written by this build: output path -> last modified."""
+    """The HTML pages written by this build: output path -> (last
+    modified, the post or page it was made from)."""
 
     def __init__(self):
-        self.seen: dict[str, object] = {}
+        self.seen: dict[str, tuple[object, str | None]] = {}
 
     def written(self, path, context=None, **_) -> None:
         if str(path).endswith(".html"):
-            self.seen[str(path)] = last_modified(context or {})
+            context = context or {}
+            self.seen[str(path)] = (last_modified(context), made_from(context))
 
 
 pages = Pages()
@@ -55,7 +68,7 @@ pages = Pages()
 def sitemap(entries: list[tuple[str, object]]) -> str:
     lines = [HEADER]
     for url, modified in entries:
-        lines.append(f"  <url><loc>{escape(url)}</loc>")
+        lines.append(f"  <url><loc>{escape(url, ENTITIES)}</loc>")
         if modified:
             # W3C Datetime: a time needs its offset; a naive one gives the day
             when = modified if modified.tzinfo else modified.date()
@@ -75,8 +88,18 @@ def write(pelican) -> None:
     output = Path(pelican.output_path).resolve()
     excluded = set(settings.get("SITEMAP_EXCLUDE", ["404.html"]))
     entries = []
-    for path, modified in pages.seen.items():
-        relative = Path(path).resolve().relative_to(output).as_posix()
+    for path, (modified, source) in pages.seen.items():
+        written = Path(path).resolve()
+        if not written.is_relative_to(output):
+            logger.error(
+                "%s: its page was written to %s, outside the output folder %s; "
+                "left out of sitemap.xml",
+                source or "?",
+                written,
+                output,
+            )
+            continue
+        relative = written.relative_to(output).as_posix()
         if relative not in excluded and modified is not False:
             entries.append((page_url(siteurl, relative), modified))
     entries.sort(key=lambda entry: entry[0])

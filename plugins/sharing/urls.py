@@ -1,6 +1,11 @@
 """The site's absolute address, and a written page's absolute URL."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
+
+# What a URL path may hold as it is (RFC 3986 pchar and "/"; quote keeps
+# letters, digits and "_.-~" too): the rest of a file's path, "%" first,
+# is percent-encoded (UTF-8), so "a b" is "a%20b" and "100%" "100%25".
+PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 def absolute_siteurl(settings: dict) -> str:
@@ -18,8 +23,10 @@ def absolute_siteurl(settings: dict) -> str:
 
 def page_url(siteurl: str, output_file: str) -> str:
     """The absolute URL of the page written to ``output_file``, relative to
-    the output folder (a folder's ``index.html`` is the folder)."""
+    the output folder (a folder's ``index.html`` is the folder), its path
+    percent-encoded: a slug's spaces, quotes or control characters made
+    sitemap.xml not well-formed or its ``<loc>`` no URL."""
     path = output_file.replace("\\", "/")
     if path == "index.html" or path.endswith("/index.html"):
         path = path[: -len("index.html")]
-    return f"{siteurl}/{path}"
+    return f"{siteurl}/{quote(path, safe=PATH_SAFE)}"

@@ -21,6 +21,37 @@ class PositionError(AssertionError):
     """A scraped position that does not point at its tag: a bug in the scraper."""
 
 
+class BrowserLikeParser(HTMLParser):
+    """``HTMLParser`` that reads ``<![`` as browsers do instead of raising.
+
+    Python 3.11 parses ``<![`` as an SGML marked section and raises an
+    ``AssertionError`` ("expected name token") when no known keyword
+    follows: ``<![<![`` in a page stopped the build with a traceback. HTML
+    (the tokenizer's markup declaration open state) reads ``<![CDATA[``
+    up to ``]]>``, as before, and any other ``<![`` as a bogus comment up to
+    the next ``>``; ``malformed_section`` is told where each one starts."""
+
+    def parse_html_declaration(self, i):
+        rawdata = self.rawdata
+        if not rawdata.startswith("<![", i):
+            return super().parse_html_declaration(i)
+        if rawdata.startswith("<![CDATA[", i):
+            end = rawdata.find("]]>", i + 9)
+            if end < 0:
+                return -1
+            self.unknown_decl(rawdata[i + 3 : end])
+            return end + 3
+        end = rawdata.find(">", i + 3)
+        if end < 0:
+            return -1  # at the end, goahead passes it on as text
+        self.malformed_section(rawdata[i : end + 1])
+        return self.parse_bogus_comment(i)
+
+    def malformed_section(self, text: str) -> None:
+        """``text``, from a ``<![`` that is not CDATA to the ``>`` that ends
+        it, is about to be read as a comment (``getpos()`` is its start)."""
+
+
 def line_starts(text: str) -> list[int]:
     """The offset at which each line of ``text`` starts (line 1 at 0)."""
     return [0, *(match.end() for match in NEWLINE.finditer(text))]
@@ -35,9 +66,11 @@ class Tag:
     column: int  # 1-based, in characters
 
 
-class PositionScraper(HTMLParser):
-    """Collects every start tag of a document with its position, and the text
-    between tags with the offset where it starts."""
+class PositionScraper(BrowserLikeParser):
+    """Collects every start tag of a document with its position, the text
+    between tags with the offset where it starts, and the ``<![`` sections
+    that browsers read as comments (``malformed``: offset, line, column,
+    text)."""
 
     def __init__(self, text: str, keep_text: bool = True):
         super().__init__(convert_charrefs=False)
@@ -46,6 +79,7 @@ class PositionScraper(HTMLParser):
         self.starts = line_starts(text)
         self.tags: list[Tag] = []
         self.data: list[tuple[int, str]] = []  # (offset, text) outside scripts
+        self.malformed: list[tuple[int, int, int, str]] = []
 
     def position(self) -> tuple[int, int, int]:
         line, column = self.getpos()
@@ -56,6 +90,9 @@ class PositionScraper(HTMLParser):
         self.tags.append(Tag(tag, dict(attrs), offset, line, column))
 
     handle_startendtag = handle_starttag
+
+    def malformed_section(self, text):
+        self.malformed.append((*self.position(), text))
 
     def handle_data(self, data):
         if self.keep_text and self.cdata_elem is None:  # not a script's inside
