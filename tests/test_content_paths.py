@@ -155,3 +155,23 @@ def test_a_lang_that_is_not_a_language_tag_fails_naming_the_post(tmp_path, lang)
     log = result.stdout + result.stderr
     assert result.returncode != 0
     assert "posts/tongue.md:5: Lang" in log and "is not a language tag" in log
+
+
+def test_a_first_paragraph_pelican_cannot_summarise_fails_naming_the_post(tmp_path):
+    """Pelican's summary truncator (Python's HTMLParser) raised on ``<![<![``
+    in a first paragraph: a traceback as the pages were written."""
+    result, log, _ = built(tmp_path, {"marked": "<p>A <![<![ section.</p>\n\nMore.\n"})
+    assert result.returncode != 0
+    assert "posts/marked.md: its summary cannot be made" in log
+    assert "Traceback" not in log
+
+
+def test_a_url_python_cannot_read_fails_naming_the_post(tmp_path):
+    content = write_site(tmp_path, {"bracket": "A post.\n"})
+    with_metadata(content, "bracket", "URL: http://[oops/")
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/bracket.md:5: its URL 'http://[oops/' is not a valid URL" in log
+    assert "Traceback" not in log

@@ -16,6 +16,7 @@ link is dropped, so nothing is read for it.
 import logging
 import posixpath
 import re
+from urllib.parse import urljoin
 
 from executable_blocks.paths import shown
 
@@ -65,12 +66,21 @@ class ContentPaths:
         folder, where another post's or page's goes, or, by its own
         path (``Save_as``, or a ``Slug`` such as ``../../search``), over one
         of the ``reserved`` pages the templates write (path: what it is), or
-        under a name too long for a file; then forget them (a build that
-        runs again reads them again)."""
+        under a name too long for a file, or whose ``URL`` Python cannot
+        read (Pelican's writer stopped on it with a traceback)."""
         seen = {}
         reserved = {posixpath.normpath(path): what for path, what in reserved.items()}
-        contents, self.contents = self.contents, []
-        for content in contents:
+        for content in self.contents:
+            try:
+                urljoin("http://example.invalid/", str(getattr(content, "url", "")))
+            except ValueError as error:
+                logger.error(
+                    "%s: its URL %r is not a valid URL (%s)",
+                    where(content, "url:", "slug:"),
+                    str(content.url)[:200],
+                    error,
+                )
+                continue
             lang = getattr(content, "lang", None)
             if lang is not None and not LANGUAGE.fullmatch(str(lang)):
                 logger.error(
@@ -119,6 +129,27 @@ class ContentPaths:
                 )
                 continue
             seen[target] = content
+
+    def check_summaries(self) -> None:
+        """Make the summary of every post that holds ``<![`` now, once its
+        blocks are filled in, and report one that cannot be made: Pelican's
+        summary truncator (Python's HTMLParser) raised on ``<![<![`` in a
+        first paragraph, a traceback as pages were written. (Only those: a
+        summary is made again for each page that shows it.) Then forget
+        the posts (a build that runs again reads them again)."""
+        contents, self.contents = self.contents, []
+        for content in contents:
+            if "<![" not in (getattr(content, "_content", None) or ""):
+                continue
+            try:
+                content.summary  # noqa: B018 - made, and kept, here
+            except Exception as error:  # noqa: BLE001 - any is the post's
+                logger.error(
+                    "%s: its summary cannot be made from its first paragraphs (%s: %s)",
+                    where(content),
+                    type(error).__name__,
+                    str(error)[:200],
+                )
 
 
 def reserved_pages(settings: dict, context: dict) -> dict[str, str]:

@@ -146,6 +146,7 @@ def finish(generators) -> None:
     content_paths.check_written(reserved_pages(settings, context))
     if build is not None:
         build.finish()
+    content_paths.check_summaries()  # (the posts' blocks filled in)
 
 
 def raster_url(url: str) -> str | None:
