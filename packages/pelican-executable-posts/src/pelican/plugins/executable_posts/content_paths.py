@@ -19,6 +19,7 @@ import re
 from urllib.parse import urljoin
 
 from executable_blocks.paths import shown
+from pelican import contents
 
 logger = logging.getLogger(__name__)
 NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
@@ -41,7 +42,7 @@ class ContentPaths:
         self.contents = []
 
     def track(self, content) -> None:
-        if type(content).__name__ in ("Article", "Page"):
+        if isinstance(content, (contents.Article, contents.Page)):
             self.contents.append(content)
 
     def check_copied(self, context: dict, content_path: str) -> None:
@@ -137,8 +138,8 @@ class ContentPaths:
         first paragraph, a traceback as pages were written. (Only those: a
         summary is made again for each page that shows it.) Then forget
         the posts (a build that runs again reads them again)."""
-        contents, self.contents = self.contents, []
-        for content in contents:
+        tracked, self.contents = self.contents, []
+        for content in tracked:
             if "<![" not in (getattr(content, "_content", None) or ""):
                 continue
             try:
