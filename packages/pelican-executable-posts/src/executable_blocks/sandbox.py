@@ -720,7 +720,10 @@ def bound_processes(count: int) -> None:
     its life), only ``pid_max`` - 300 (one, by default)."""
     global PROCESSES_BOUND
     set_pid_max(RESERVED_PIDS + count)
-    write_sysctl("kernel/ns_last_pid", RESERVED_PIDS)
+    # (a kernel built without checkpoint/restore has no ns_last_pid: then
+    # up to 299 more until PID 300 is used, the bound holding from then on)
+    with suppress(OSError):
+        write_sysctl("kernel/ns_last_pid", RESERVED_PIDS)
     PROCESSES_BOUND = count
 
 
