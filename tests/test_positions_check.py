@@ -315,3 +315,50 @@ def test_a_post_cannot_get_past_the_host_allowlist(tmp_path):
         '<a href="javascript:alert(1)">: a javascript: URL runs code',
     ):
         assert any(element in entry for entry in own), (element, log)
+
+
+def test_every_element_that_loads_sends_or_leads_elsewhere_is_held_to_the_hosts(
+    tmp_path,
+):
+    """The check looked at links, images, scripts and media only: a post's
+    raw HTML could load from or send to any host through the rest."""
+    page(
+        tmp_path,
+        "index.html",
+        '<object data="https://evil.example/o"></object>\n'
+        '<embed src="https://evil.example/e">\n'
+        '<form action="https://evil.example/f"><button formaction='
+        '"https://evil.example/b">go</button></form>\n'
+        '<a href="/" ping="/ https://evil.example/p">home</a>\n'
+        '<meta http-equiv="refresh" content="0; url=https://evil.example/m">\n'
+        '<svg><image href="https://evil.example/i.png"/>'
+        '<use xlink:href="https://evil.example/u#x"/></svg>',
+    )
+    assert messages(tmp_path) == [
+        '3:1: <object data="https://evil.example/o">: loads from another host '
+        "(evil.example)",
+        '4:1: <embed src="https://evil.example/e">: loads from another host '
+        "(evil.example)",
+        '5:1: <form action="https://evil.example/f">: link to another host '
+        "(evil.example), not in EXTERNAL_LINK_HOSTS",
+        '5:39: <button formaction="https://evil.example/b">: link to another host '
+        "(evil.example), not in EXTERNAL_LINK_HOSTS",
+        '6:1: <a ping="https://evil.example/p">: loads from another host '
+        "(evil.example)",
+        '7:1: <meta content="https://evil.example/m">: link to another host '
+        "(evil.example), not in EXTERNAL_LINK_HOSTS",
+        '8:6: <image href="https://evil.example/i.png">: loads from another host '
+        "(evil.example)",
+        '8:48: <use xlink:href="https://evil.example/u#x">: loads from another '
+        "host (evil.example)",
+    ]
+
+
+def test_a_base_element_is_a_problem(tmp_path):
+    """A <base href> changes what every relative URL of the page points at,
+    the site's own scripts included, past everything else checked."""
+    page(tmp_path, "index.html", '<base href="https://evil.example/">')
+    assert messages(tmp_path) == [
+        "3:1: <base href>: it changes what every relative URL of the page (the "
+        "site's own scripts and styles included) points at: not allowed"
+    ]

@@ -9,19 +9,33 @@ from typing import NamedTuple
 
 from tagpositions.scraper import PositionError, PositionScraper, verify
 
-# The attributes through which an element links to or loads something.
+# The attributes through which an element links to, sends to or loads
+# something (SVG's ``href`` and ``xlink:href`` too; ``ping`` and a form's
+# action send requests of their own).
 LINKS = {
-    "a": ("href",),
-    "area": ("href",),
+    "a": ("href", "xlink:href", "ping"),
+    "area": ("href", "ping"),
     "link": ("href",),
     "img": ("src", "srcset"),
-    "script": ("src",),
+    "script": ("src", "href", "xlink:href"),
     "source": ("src", "srcset"),
     "video": ("src", "poster"),
     "audio": ("src",),
     "iframe": ("src",),
     "track": ("src",),
+    "object": ("data",),
+    "embed": ("src",),
+    "input": ("src", "formaction"),
+    "button": ("formaction",),
+    "form": ("action",),
+    "image": ("href", "xlink:href"),
+    "use": ("href", "xlink:href"),
+    "feimage": ("href", "xlink:href"),
 }
+# <meta http-equiv="refresh" content="0; url=...">: a navigation too.
+REFRESH_URL = re.compile(
+    r"^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['\"]?)(.*)\1\s*$", re.I
+)
 
 
 class Reference(NamedTuple):
@@ -47,6 +61,8 @@ SRCSET_SPACE = re.compile(f"[{ASCII_WHITESPACE}]+")
 
 
 def urls_of(attribute: str, value: str) -> list[str]:
+    if attribute == "ping":  # URLs separated by whitespace
+        return SRCSET_SPACE.split(value.strip(ASCII_WHITESPACE))
     if attribute == "srcset":  # "a.png 1x, b.png 2x"
         return [
             SRCSET_SPACE.split(part.strip(ASCII_WHITESPACE))[0]
@@ -54,6 +70,12 @@ def urls_of(attribute: str, value: str) -> list[str]:
             if part.strip(ASCII_WHITESPACE)
         ]
     return [value.strip(ASCII_WHITESPACE)]
+
+
+BASE = (
+    "<base href>: it changes what every relative URL of the page (the "
+    "site's own scripts and styles included) points at: not allowed"
+)
 
 
 def malformed(text: str) -> str:
@@ -94,6 +116,16 @@ def facts_of(path: str) -> PageFacts:
                 seen[identifier] = (tag.line, tag.column)
         if tag.name == "img" and not (tag.attrs.get("alt") or "").strip():
             facts.problems.append((tag.line, tag.column, "image without alt text"))
+        if tag.name == "base" and "href" in tag.attrs:
+            facts.problems.append((tag.line, tag.column, BASE))
+        if tag.name == "meta" and (tag.attrs.get("http-equiv") or "").lower() == (
+            "refresh"
+        ):
+            found = REFRESH_URL.match(tag.attrs.get("content") or "")
+            if found and found[2]:
+                facts.references.append(
+                    Reference("meta", "content", found[2], tag.line, tag.column)
+                )
         for attribute in LINKS.get(tag.name, ()):
             value = tag.attrs.get(attribute)
             if value:

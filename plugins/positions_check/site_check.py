@@ -21,7 +21,7 @@ SKIPPED_SCHEMES = ("mailto", "tel")  # nothing to check, nothing run
 REFUSED_SCHEMES = ("javascript", "vbscript")  # run code when followed
 # Where a data: URL is a document or a script of its own (an image, video
 # or font in one is only data).
-NO_DATA_IN = ("a", "area", "iframe", "script")
+NO_DATA_IN = ("a", "area", "iframe", "script", "object", "embed", "form")
 # A backslash, whitespace or a control character in a URL: browsers (the
 # WHATWG URL standard) read the backslash as "/" in web and relative URLs,
 # drop tabs and newlines, and strip or encode the rest; urlsplit does not,
@@ -29,6 +29,19 @@ NO_DATA_IN = ("a", "area", "iframe", "script")
 UNSAFE = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # shown escaped in the log
 PARALLEL_FROM = 200  # pages; below that, starting workers costs more
+# What a reader follows (held to EXTERNAL_LINK_HOSTS); every other reference
+# loads or sends something (held to the resource hosts).
+NAVIGATIONS = frozenset(
+    (
+        ("a", "href"),
+        ("a", "xlink:href"),
+        ("area", "href"),
+        ("form", "action"),
+        ("button", "formaction"),
+        ("input", "formaction"),
+        ("meta", "content"),
+    )
+)
 
 
 @dataclass(frozen=True)
@@ -201,7 +214,7 @@ class SiteCheck:
         element = f'<{reference.tag} {reference.attribute}="{reference.url}">'
         if not host:  # "http:/x", "https:x", "ftp:///x", "about:blank", ...
             return f"{element}: no host this check and browsers read alike"
-        if reference.tag in ("a", "area"):
+        if (reference.tag, reference.attribute) in NAVIGATIONS:
             if host in self.link_hosts:
                 return None
             return (
