@@ -103,6 +103,8 @@ def with_metadata(content, name: str, lines: str) -> None:
         ("404.html", "the 404 page"),
         ("feeds/all.atom.xml", "a feed (FEED_ALL_ATOM)"),
         ("tag/t/index.html", "the page of tags 't'"),
+        ("page/2/index.html", "a later page of the index page"),
+        ("tag/t/page/3/index.html", "a later page of the page of tags 't'"),
     ],
 )
 def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, over):

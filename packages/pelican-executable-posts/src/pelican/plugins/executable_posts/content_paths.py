@@ -62,7 +62,9 @@ class ContentPaths:
                     )
         context["static_links"] = set(context.get("static_links", ())) - outside
 
-    def check_written(self, reserved: dict[str, str]) -> None:
+    def check_written(
+        self, reserved: dict[str, str], paginated: list[tuple[re.Pattern, str]] = ()
+    ) -> None:
         """Report every post or page whose page would go outside the output
         folder, where another post's or page's goes, or, by its own
         path (``Save_as``, or a ``Slug`` such as ``../../search``), over one
@@ -113,12 +115,16 @@ class ContentPaths:
                     too_long[0][:80] + "...",
                 )
                 continue
-            if target in reserved:
+            over = reserved.get(target) or next(
+                (what for pattern, what in paginated if pattern.fullmatch(target)),
+                None,
+            )
+            if over:
                 logger.error(
                     "%s: its page would be written to %r, over %s",
                     where(content, "save_as:", "slug:"),
                     save_as,
-                    reserved[target],
+                    over,
                 )
                 continue
             if target in seen:
@@ -178,6 +184,43 @@ def reserved_pages(settings: dict, context: dict) -> dict[str, str]:
             pages[format_feed(settings[feed], lang, lang)] = f"a feed ({feed})"
     pages.pop("", None)
     return pages
+
+
+NUMBER = "<number>"  # stands for a page's number while a pattern is made
+
+
+def paginated_pages(settings: dict, reserved: dict[str, str]):
+    """Patterns of the later pages of the listings among ``reserved`` (the
+    home page's ``page/2/index.html``, a tag's), by ``PAGINATION_PATTERNS``,
+    each with what it is."""
+    if not settings.get("DEFAULT_PAGINATION"):
+        return []
+    found = []
+    for rule in settings.get("PAGINATION_PATTERNS") or ():
+        minimum, _, save_as = rule
+        if minimum < 2:
+            continue
+        for listing, what in reserved.items():
+            if not what.startswith(("the index page", "the page of ")):
+                continue
+            name, extension = posixpath.splitext(listing)
+            folder, file = posixpath.split(listing)
+            base = folder if file in ("index.htm", "index.html") else name
+            try:
+                text = save_as.format(
+                    save_as=listing,
+                    url="",
+                    name=name,
+                    base_name=base,
+                    extension=extension,
+                    number=NUMBER,
+                )
+            except (KeyError, IndexError, ValueError):
+                continue
+            text = posixpath.normpath(text[1:] if text.startswith("/") else text)
+            pattern = re.escape(text).replace(re.escape(NUMBER), "[0-9]+")
+            found.append((re.compile(pattern), f"a later page of {what}"))
+    return found
 
 
 FEEDS = {
