@@ -362,3 +362,25 @@ def test_a_base_element_is_a_problem(tmp_path):
         "3:1: <base href>: it changes what every relative URL of the page (the "
         "site's own scripts and styles included) points at: not allowed"
     ]
+
+
+def test_what_css_in_a_page_loads_is_held_to_the_resource_hosts(tmp_path):
+    """url() and @import in a style attribute or a <style> element load from
+    anywhere the check did not look."""
+    page(tmp_path, "bg.png", "")
+    page(
+        tmp_path,
+        "index.html",
+        "<div style=\"background: url(/bg.png), url('https://evil.example/a.png')\">"
+        "</div>\n"
+        '<style>@import "https://evil.example/b.css";\n'
+        "p { background: url(https://evil.example/c.png) }</style>",
+    )
+    assert messages(tmp_path) == [
+        '3:1: <div style="https://evil.example/a.png">: loads from another host '
+        "(evil.example)",
+        '4:1: <style url="https://evil.example/b.css">: loads from another host '
+        "(evil.example)",
+        '4:1: <style url="https://evil.example/c.png">: loads from another host '
+        "(evil.example)",
+    ]

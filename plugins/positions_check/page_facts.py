@@ -2,12 +2,13 @@
 one pass: its ids, its links and images with their places, and the problems
 visible on the page alone (duplicate ids, images without alt text)."""
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-from tagpositions.scraper import PositionError, PositionScraper, verify
+from tagpositions.scraper import PositionError, PositionScraper, line_starts, verify
 
 # The attributes through which an element links to, sends to or loads
 # something (SVG's ``href`` and ``xlink:href`` too; ``ping`` and a form's
@@ -32,6 +33,14 @@ LINKS = {
     "use": ("href", "xlink:href"),
     "feimage": ("href", "xlink:href"),
 }
+# What CSS loads: url(...) and @import "..." (in style attributes and
+# <style> elements, which a post's raw HTML may hold).
+CSS_URL = re.compile(
+    r"""url\(\s*(?P<q1>['"]?)(?P<url>.*?)(?P=q1)\s*\)"""
+    r"""|@import\s+(?P<q2>['"])(?P<imported>.*?)(?P=q2)""",
+    re.IGNORECASE | re.DOTALL,
+)
+STYLE_ELEMENT = re.compile(r"<style\b[^>]*>(.*?)</style\s*>", re.IGNORECASE | re.DOTALL)
 # <meta http-equiv="refresh" content="0; url=...">: a navigation too.
 REFRESH_URL = re.compile(
     r"^\s*[\d.]*\s*[;,]?\s*(?:url\s*=\s*)?(['\"]?)(.*)\1\s*$", re.I
@@ -116,6 +125,10 @@ def facts_of(path: str) -> PageFacts:
                 seen[identifier] = (tag.line, tag.column)
         if tag.name == "img" and not (tag.attrs.get("alt") or "").strip():
             facts.problems.append((tag.line, tag.column, "image without alt text"))
+        for url in css_urls(tag.attrs.get("style") or ""):
+            facts.references.append(
+                Reference(tag.name, "style", url, tag.line, tag.column)
+            )
         if tag.name == "base" and "href" in tag.attrs:
             facts.problems.append((tag.line, tag.column, BASE))
         if tag.name == "meta" and (tag.attrs.get("http-equiv") or "").lower() == (
@@ -133,5 +146,22 @@ def facts_of(path: str) -> PageFacts:
                     facts.references.append(
                         Reference(tag.name, attribute, url, tag.line, tag.column)
                     )
+    starts = None
+    for element in STYLE_ELEMENT.finditer(text):
+        starts = starts or line_starts(text)
+        line = bisect.bisect_right(starts, element.start())
+        column = element.start() - starts[line - 1] + 1
+        for url in css_urls(element[1]):
+            facts.references.append(Reference("style", "url", url, line, column))
     facts.ids = list(seen)
     return facts
+
+
+def css_urls(css: str) -> list[str]:
+    """The URLs CSS loads, as written (``data:`` images too)."""
+    return [
+        (found["url"] if found["url"] is not None else found["imported"]).strip(
+            ASCII_WHITESPACE
+        )
+        for found in CSS_URL.finditer(css)
+    ]
