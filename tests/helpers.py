@@ -86,17 +86,18 @@ def build_site(
     cache: Path | str | None = None,
     *options: str,
     env: dict | None = None,
+    task: str = "build",
 ) -> subprocess.CompletedProcess:
-    """``invoke build`` of ``content`` into ``output``, with its own execution
-    cache (a new one next to ``output`` unless given) and report, and ``env``
-    added to the environment."""
+    """``invoke build`` (or ``task``: ``rebuild``) of ``content`` into
+    ``output``, with its own execution cache (a new one next to ``output``
+    unless given) and report, and ``env`` added to the environment."""
     env = {
         "EXEC_CACHE": str(cache or output.parent / f"{output.name}-cache"),
         "EXEC_REPORT": str(output.parent / f"{output.name}-report.json"),
         **(env or {}),
     }
     return invoke(
-        "build", "--content", str(content), "--output", str(output), *options, env=env
+        task, "--content", str(content), "--output", str(output), *options, env=env
     )
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from helpers import build_site, invoke, write_site
+from helpers import build_site, write_site
 
 GOOD_HEADER = "Title: Broken\nDate: 2009-01-01\nTags: python\n\nBody.\n"
 
@@ -55,39 +55,15 @@ def test_every_broken_post_is_reported_in_one_build(content, tmp_path):
     assert "posts/bad-bytes.md:2: not valid UTF-8" in log
 
 
-def test_failed_build_leaves_the_previous_output_alone(content, tmp_path):
+@pytest.mark.parametrize("task", ["build", "rebuild"])
+def test_failed_build_leaves_the_previous_output_alone(content, tmp_path, task):
+    """``rebuild`` (and ``publish``) empty the output folder, which Pelican
+    did before reading a post: one that failed left no site at all."""
     output = tmp_path / "output"
     output.mkdir()
     (output / "index.html").write_text("the site as last published")
     (content / "posts" / "bad.md").write_bytes(b"Title: A\nDate: soon\n\nA.\n")
-    result = build_site(content, output)
-    assert result.returncode != 0
-    assert (output / "index.html").read_text() == "the site as last published"
-
-
-def rebuild(content, output):
-    """``invoke rebuild``: a build that empties the output folder first."""
-    return invoke(
-        "rebuild",
-        "--content",
-        str(content),
-        "--output",
-        str(output),
-        env={
-            "EXEC_CACHE": str(output.parent / "cache"),
-            "EXEC_REPORT": str(output.parent / "report.json"),
-        },
-    )
-
-
-def test_a_failed_rebuild_leaves_the_previous_output_alone(content, tmp_path):
-    """Pelican empties the output folder before reading a post: a rebuild
-    (or a publish) that failed left no site at all."""
-    output = tmp_path / "output"
-    output.mkdir()
-    (output / "index.html").write_text("the site as last published")
-    (content / "posts" / "bad.md").write_bytes(b"Title: A\nDate: soon\n\nA.\n")
-    result = rebuild(content, output)
+    result = build_site(content, output, task=task)
     assert result.returncode != 0
     assert "nothing was written" in result.stdout + result.stderr
     assert (output / "index.html").read_text() == "the site as last published"
@@ -97,7 +73,7 @@ def test_a_rebuild_still_removes_what_the_site_no_longer_has(content, tmp_path):
     output = tmp_path / "output"
     output.mkdir()
     (output / "gone.html").write_text("a page of a post since removed")
-    result = rebuild(content, output)
+    result = build_site(content, output, task="rebuild")
     assert result.returncode == 0, result.stdout + result.stderr
     assert not (output / "gone.html").exists()
     assert (output / "index.html").is_file()

@@ -8,8 +8,12 @@ from helpers import HEADER, build_site, write_site
 SECRET = "the builder's secret, which must not be published"
 
 
-def built(tmp_path, posts: dict[str, str]):
+def built(tmp_path, posts: dict[str, str], metadata: dict[str, str] = ()):
+    """A small site of ``posts`` built, some of them with more ``metadata``
+    (name -> header lines): its result, its log and its output folder."""
     content = write_site(tmp_path, posts)
+    for name, lines in dict(metadata).items():
+        with_metadata(content, name, lines)
     output = tmp_path / "site" / "output"
     result = build_site(content, output)
     return result, result.stdout + result.stderr, output
@@ -61,15 +65,9 @@ def test_an_attached_file_inside_the_content_directory_is_published(tmp_path):
 def test_a_page_written_outside_the_output_folder_fails_before_it_is(tmp_path):
     """Pelican compares the start of the path's text: ``output`` let a post
     write ``output-old/...``, beside it."""
-    body = "Text.\n"
-    content = write_site(tmp_path, {"away": body})
-    post = content / "posts" / "away.md"
-    post.write_text(
-        post.read_text().replace("\n\n", "\nSave_as: ../output-old/x.html\n\n", 1)
+    result, log, _ = built(
+        tmp_path, {"away": "Text.\n"}, {"away": "Save_as: ../output-old/x.html"}
     )
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
     assert result.returncode != 0
     assert "posts/away.md:5: its page would be written to '../output-old/x.html'" in log
     assert not (tmp_path / "site" / "output-old").exists()
@@ -110,11 +108,11 @@ def with_metadata(content, name: str, lines: str) -> None:
 def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, over):
     """An explicit ``Save_as`` wins over the templates' pages: a hidden
     post replaced the home page (or 404, or a feed) with its own, exit 0."""
-    content = write_site(tmp_path, {"visible": "A post.\n", "takeover": "Mine.\n"})
-    with_metadata(content, "takeover", f"Status: hidden\nSave_as: {save_as}")
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
+    result, log, output = built(
+        tmp_path,
+        {"visible": "A post.\n", "takeover": "Mine.\n"},
+        {"takeover": f"Status: hidden\nSave_as: {save_as}"},
+    )
     assert result.returncode != 0
     assert f"posts/takeover.md:6: its page would be written to {save_as!r}" in log
     assert f"over {over}" in log
@@ -124,11 +122,11 @@ def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, ov
 def test_a_slug_that_climbs_onto_a_page_of_the_site_fails_naming_the_post(tmp_path):
     """``Slug: ../../search`` put the post's page where the search page goes:
     a traceback (Pelican refused to write one file twice), no post named."""
-    content = write_site(tmp_path, {"visible": "A post.\n", "climber": "Mine.\n"})
-    with_metadata(content, "climber", "Slug: ../../search")
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
+    result, log, _ = built(
+        tmp_path,
+        {"visible": "A post.\n", "climber": "Mine.\n"},
+        {"climber": "Slug: ../../search"},
+    )
     assert result.returncode != 0
     assert "posts/climber.md:5: its page would be written to" in log
     assert "over the search page" in log
@@ -136,11 +134,9 @@ def test_a_slug_that_climbs_onto_a_page_of_the_site_fails_naming_the_post(tmp_pa
 
 
 def test_a_slug_too_long_for_a_file_name_fails_naming_the_post(tmp_path):
-    content = write_site(tmp_path, {"long": "A post.\n"})
-    with_metadata(content, "long", "Slug: " + "a" * 300)
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
+    result, log, _ = built(
+        tmp_path, {"long": "A post.\n"}, {"long": "Slug: " + "a" * 300}
+    )
     assert result.returncode != 0
     assert "posts/long.md:5: its page would be written to a file or folder" in log
     assert "Traceback" not in log
@@ -150,11 +146,9 @@ def test_a_slug_too_long_for_a_file_name_fails_naming_the_post(tmp_path):
 def test_a_lang_that_is_not_a_language_tag_fails_naming_the_post(tmp_path, lang):
     """``Lang`` goes into file names and the page's ``lang``; one of 40
     letters stopped Pagefind (exit 101) with no post named."""
-    content = write_site(tmp_path, {"tongue": "A post.\n"})
-    with_metadata(content, "tongue", f"Lang: {lang}")
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
+    result, log, _ = built(
+        tmp_path, {"tongue": "A post.\n"}, {"tongue": f"Lang: {lang}"}
+    )
     assert result.returncode != 0
     assert "posts/tongue.md:5: Lang" in log and "is not a language tag" in log
 
@@ -169,11 +163,9 @@ def test_a_first_paragraph_pelican_cannot_summarise_fails_naming_the_post(tmp_pa
 
 
 def test_a_url_python_cannot_read_fails_naming_the_post(tmp_path):
-    content = write_site(tmp_path, {"bracket": "A post.\n"})
-    with_metadata(content, "bracket", "URL: http://[oops/")
-    output = tmp_path / "site" / "output"
-    result = build_site(content, output)
-    log = result.stdout + result.stderr
+    result, log, _ = built(
+        tmp_path, {"bracket": "A post.\n"}, {"bracket": "URL: http://[oops/"}
+    )
     assert result.returncode != 0
     assert "posts/bracket.md:5: its URL 'http://[oops/' is not a valid URL" in log
     assert "Traceback" not in log
