@@ -30,6 +30,7 @@ from collections import Counter
 from pathlib import Path
 
 from _results import machine_lines, write_section
+from chat_load import cpu_seconds
 from chatroom.local_redis import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,11 +43,6 @@ HANDSHAKE = (
     b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
 )
 RESET = struct.pack("ii", 1, 0)  # SO_LINGER on, 0 s: close with a reset
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def answer(sock: socket.socket) -> str:
