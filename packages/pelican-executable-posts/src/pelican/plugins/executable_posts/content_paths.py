@@ -48,19 +48,20 @@ class ContentPaths:
     def check_copied(self, context: dict, content_path: str) -> None:
         """Drop and report every file a post would have copied from outside
         the content directory (before the static files are gathered)."""
-        outside = set()
+        linked = set(context.get("static_links", ()))
+        outside = {path for path in linked if leads_out(path)}
+        if not outside:  # (the posts are looked at only to name one)
+            return
         for content in self.contents:
-            for path in sorted(content.get_static_links()):
-                if leads_out(path):
-                    outside.add(path)
-                    logger.error(
-                        "%s: a {static} or {attach} link to %r leads out of "
-                        "the content directory (%s); nothing is copied for it",
-                        where(content, written_as(path, content)),
-                        path,
-                        content_path,
-                    )
-        context["static_links"] = set(context.get("static_links", ())) - outside
+            for path in sorted(content.get_static_links() & outside):
+                logger.error(
+                    "%s: a {static} or {attach} link to %r leads out of "
+                    "the content directory (%s); nothing is copied for it",
+                    where(content, written_as(path, content)),
+                    path,
+                    content_path,
+                )
+        context["static_links"] = linked - outside
 
     def check_written(
         self, reserved: dict[str, str], paginated: list[tuple[re.Pattern, str]] = ()
@@ -159,22 +160,36 @@ class ContentPaths:
                 )
 
 
-def reserved_pages(settings: dict, context: dict) -> dict[str, str]:
+def listing_pages(settings: dict, context: dict) -> dict[str, str]:
+    """The first pages of the listings the templates write, which a
+    pagination continues: the home page, and the tags', categories' and
+    authors' pages (path: what it is)."""
+    pages = {}
+    if "index" in settings.get("DIRECT_TEMPLATES", ()):
+        pages[settings.get("INDEX_SAVE_AS") or "index.html"] = "the index page"
+    for kind in ("tags", "categories", "authors"):
+        for item, _ in context.get(kind, ()):
+            pages[item.save_as] = f"the page of {kind} {str(item)!r}"
+    return pages
+
+
+def reserved_pages(
+    settings: dict, context: dict, listings: dict[str, str]
+) -> dict[str, str]:
     """The pages and feeds the templates write, which a post's ``Save_as``
     would replace: the direct templates' (the home page, the archives,
-    404, search), the tags', categories' and authors' pages, the
-    ``TEMPLATE_PAGES`` and the feeds. (Pages of a pagination beyond the
-    first are not listed.)"""
+    404, search), the ``listings``, the ``TEMPLATE_PAGES`` and the feeds.
+    (Pages of a pagination beyond the first are not listed.)"""
     pages = {}
     for name in settings.get("DIRECT_TEMPLATES", ()):
         save_as = settings.get(f"{name.upper()}_SAVE_AS", f"{name}.html")
         if save_as:
             pages[save_as] = f"the {name} page"
+    pages.update(listings)
     for save_as in (settings.get("TEMPLATE_PAGES") or {}).values():
         pages[save_as] = "a page of TEMPLATE_PAGES"
     for kind in ("tags", "categories", "authors"):
         for item, _ in context.get(kind, ()):
-            pages[item.save_as] = f"the page of {kind} {str(item)!r}"
             for feed in FEEDS.get(kind, ()):
                 if settings.get(feed):
                     pages[format_feed(settings[feed], item.slug)] = f"a feed ({feed})"
@@ -189,10 +204,10 @@ def reserved_pages(settings: dict, context: dict) -> dict[str, str]:
 NUMBER = "<number>"  # stands for a page's number while a pattern is made
 
 
-def paginated_pages(settings: dict, reserved: dict[str, str]):
-    """Patterns of the later pages of the listings among ``reserved`` (the
-    home page's ``page/2/index.html``, a tag's), by ``PAGINATION_PATTERNS``,
-    each with what it is."""
+def paginated_pages(settings: dict, listings: dict[str, str]):
+    """Patterns of the later pages of the ``listings`` (the home page's
+    ``page/2/index.html``, a tag's), by ``PAGINATION_PATTERNS``, each with
+    what it is."""
     if not settings.get("DEFAULT_PAGINATION"):
         return []
     found = []
@@ -200,9 +215,7 @@ def paginated_pages(settings: dict, reserved: dict[str, str]):
         minimum, _, save_as = rule
         if minimum < 2:
             continue
-        for listing, what in reserved.items():
-            if not what.startswith(("the index page", "the page of ")):
-                continue
+        for listing, what in listings.items():
             name, extension = posixpath.splitext(listing)
             folder, file = posixpath.split(listing)
             base = folder if file in ("index.htm", "index.html") else name

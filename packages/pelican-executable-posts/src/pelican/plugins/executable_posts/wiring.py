@@ -15,7 +15,12 @@ from executable_blocks.paths import shown
 from pelican import contents, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
-from .content_paths import ContentPaths, paginated_pages, reserved_pages
+from .content_paths import (
+    ContentPaths,
+    listing_pages,
+    paginated_pages,
+    reserved_pages,
+)
 from .gate import ErrorGate
 from .log_lines import readable_records
 from .reader_errors import strict
@@ -143,8 +148,11 @@ def check_copied(generator) -> None:
 
 def finish(generators) -> None:
     settings, context = generators[0].settings, generators[0].context
-    reserved = reserved_pages(settings, context)
-    content_paths.check_written(reserved, paginated_pages(settings, reserved))
+    listings = listing_pages(settings, context)
+    content_paths.check_written(
+        reserved_pages(settings, context, listings),
+        paginated_pages(settings, listings),
+    )
     if build is not None:
         build.finish()
     content_paths.check_summaries()  # (the posts' blocks filled in)
