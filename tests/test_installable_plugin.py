@@ -10,9 +10,12 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+
+from helpers import eventually
 
 ROOT = Path(__file__).resolve().parent.parent
 DISTRIBUTIONS = (
@@ -133,9 +136,10 @@ def write_post(site: Path, claim: str) -> Path:
     return post
 
 
-def pelican(venv: Path, site: Path) -> subprocess.CompletedProcess:
-    """``pelican content`` as the site's author runs it, with the plugin's
-    settings at their defaults (no EXEC_* of the test run's own)."""
+def authors_environment(venv: Path, site: Path) -> dict:
+    """The environment of the site's author: the plugin's settings at their
+    defaults (no EXEC_* of the test run's own), the new environment's
+    ``bin`` first on the path."""
     env = {
         name: value
         for name, value in os.environ.items()
@@ -145,14 +149,27 @@ def pelican(venv: Path, site: Path) -> subprocess.CompletedProcess:
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env.pop("VIRTUAL_ENV", None)
     env.pop("PYTHONPATH", None)
+    return env
+
+
+def pelican(venv: Path, site: Path) -> subprocess.CompletedProcess:
+    """``pelican content`` as the site's author runs it."""
     return subprocess.run(
         [str(venv / "bin" / "pelican"), "content", "-s", "pelicanconf.py"],
         cwd=site,
-        env=env,
+        env=authors_environment(venv, site),
         capture_output=True,
         text=True,
         timeout=600,
     )
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started that still run."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(n) for n in (task / "children").read_text().split()]
+    return found
 
 
 def blocks_of(site: Path) -> list[dict]:
@@ -203,3 +220,72 @@ def test_a_warm_build_takes_the_block_from_the_cache(environment, site):
     (block,) = blocks_of(site)
     assert block["status"] == "cached" and block["cache"] == "hit"
     assert "[1, 2]" in (site / "output" / "lists.html").read_text()
+
+
+def edit_until(post: Path, text: str, done, log: Path) -> None:
+    """Write ``text`` to ``post`` once a second until ``done()``: Pelican's
+    autoreload watches for changes only between runs, with a watcher it
+    makes anew each time, so a change made before it is ready goes unseen."""
+    deadline = time.monotonic() + 120
+    while not done():
+        assert time.monotonic() < deadline, log.read_text()
+        post.write_text(text)
+        for _ in range(20):
+            if done():
+                return
+            time.sleep(0.05)
+
+
+def test_autoreload_builds_each_change_and_waits_out_a_failed_build(environment, site):
+    """``pelican -r``, as an author writes: Pelican runs one instance again
+    at every change. A second run had no sessions to run its blocks in, and
+    a failed build ended the loop."""
+    post = write_post(site, "[1, 2]")
+    # Pelican 4.10's autoreload searches each IGNORE_FILES pattern anywhere
+    # in a file's name, so its default, ".*", ignores every name with a dot
+    # in it (4.11 matches whole names).
+    with (site / "pelicanconf.py").open("a") as settings:
+        settings.write('IGNORE_FILES = [".#*"]\n')
+    page, log = site / "output" / "lists.html", site / "autoreload.log"
+    with log.open("w") as written:
+        author = subprocess.Popen(
+            [str(environment / "bin" / "pelican"), "content", "-s", "pelicanconf.py"]
+            + ["--autoreload"],
+            cwd=site,
+            env=authors_environment(environment, site),
+            stdout=written,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        built = lambda: page.exists() and "<code>[1, 2]\n" in page.read_text()  # noqa: E731
+        eventually(built, 120, what=log.read_text())
+        eventually(
+            lambda: not children(author.pid),
+            30,
+            what="a process of the build outlived its run",
+        )
+
+        waiting = (
+            "Build failed (errors above); nothing was written. Waiting for a change."
+        )
+        edit_until(
+            post,
+            POST.format(claim="[1, 2, 3]"),
+            lambda: waiting in log.read_text(),
+            log,
+        )
+        assert author.poll() is None, log.read_text()
+        assert f"content/lists.md:{CLAIM_LINE}: the output differs" in log.read_text()
+        assert built()  # the last good page, kept
+
+        fixed = POST.format(claim="[1, 2, 3]").replace("a[:2]", "a[:3]")
+        edit_until(post, fixed, lambda: "<code>[1, 2, 3]\n" in page.read_text(), log)
+        eventually(
+            lambda: not children(author.pid),
+            30,
+            what="a process of the build outlived its run",
+        )
+        assert author.poll() is None, log.read_text()
+    finally:
+        author.terminate()
+        author.wait(timeout=30)

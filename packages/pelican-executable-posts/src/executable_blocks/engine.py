@@ -422,6 +422,14 @@ class Engine:
         raster = self.rasters.get(name)
         return self.publish(raster) if raster else None
 
+    def stop(self) -> None:
+        """Stop the zygote, and every session still running, now (``close``
+        does, once every outcome is in; a build that failed before then
+        does, so that none outlives it)."""
+        if self._zygote:
+            self._zygote.close()
+            self._zygote = None
+
     def close(self) -> list[Outcome]:
         """Wait for every session, stop the zygote, save the index; every
         outcome, in post order."""
@@ -429,8 +437,7 @@ class Engine:
             if path not in self.outcomes_by_path:
                 blocks = [b for s in self.sessions[path] for b in s.blocks]
                 self.outcomes(path, sorted(blocks, key=lambda b: b.line))
-        if self._zygote:
-            self._zygote.close()
+        self.stop()
         self.cache.save_verified()  # before the writeback appends to it
         self.writeback.start()
         index = {**self.index, **self.new_index}

@@ -1,5 +1,9 @@
-"""The engine's wiring into Pelican: start the sessions when Pelican starts,
+"""The engine's wiring into Pelican: start the sessions when a run starts,
 read Markdown with the extension, and report and write out at the end.
+Pelican's autoreload (``pelican -r``, ``--listen --autoreload``) runs one
+instance again at every change: what a site's settings make (the cache and
+its keys, the sandbox's policy) is made once, and each run is a build of its
+own (``begin`` to ``end``).
 
 Pelican reads posts one at a time in one thread; the sessions run meanwhile
 in worker processes. A post whose sessions have not finished when Pelican
@@ -19,6 +23,7 @@ from functools import partial
 from pathlib import Path
 
 from markdown import Markdown
+from rich.console import Console
 
 from executable_blocks import sandbox
 from executable_blocks.blocks import check_timeout, find_blocks
@@ -71,7 +76,8 @@ def warn_about_keys(store: ResultStore) -> None:
 
 
 class Build:
-    """The execution state of one Pelican run."""
+    """A site's execution settings, cache and sandbox, and from ``begin``
+    to ``end`` the state of one Pelican run."""
 
     def __init__(self, settings: dict):
         self.settings = settings
@@ -82,45 +88,52 @@ class Build:
         self.readable = [content, *self.code_dirs]  # where depends= files lie
         self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
-        self.progress = BlockProgress()
+        self.console = Console(stderr=True)
         state_dir = Path(
             configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
         )
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
         read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         try:
-            store = ResultStore(location, state_dir, read_only=read_only)
+            self.store = ResultStore(location, state_dir, read_only=read_only)
         except (CacheKeyError, ValueError, OSError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
-        warn_about_keys(store)
+        warn_about_keys(self.store)
         # Read, the secret leaves the environment the posts' processes inherit
         # (the process that writes the cache gets it through a pipe).
         os.environ.pop(SIGNING_ENVIRONMENT, None)
         self.max_timeout = timeout_max(settings)
         timeout = str(settings.get("EXEC_TIMEOUT", 60))
         try:
-            timeout = check_timeout(timeout, self.max_timeout, "pelicanconf", 0)
+            self.timeout = check_timeout(timeout, self.max_timeout, "pelicanconf", 0)
         except BlockError:
             raise SystemExit(
                 f"EXEC_TIMEOUT={timeout!r}: expected seconds above 0 and at most "
                 f"EXEC_TIMEOUT_MAX ({self.max_timeout:g})"
             ) from None
-        policy, passed = sandbox_settings(settings)
-        policy["visible"] = [str(path) for path in self.readable]  # depends= files
-        self.isolation = sandbox.probe(policy["mode"])
-        self.say_isolation(policy)
-        self.check_links(policy["mode"])
+        self.policy, self.passed = sandbox_settings(settings)
+        # (depends= files)
+        self.policy["visible"] = [str(path) for path in self.readable]
+        self.isolation = sandbox.probe(self.policy["mode"])
+        self.say_isolation(self.policy)
+        self.engine: Engine | None = None  # while a run goes on
+
+    def begin(self) -> None:
+        """A run starts: check the content's links, then start every post's
+        sessions, so that they run while Pelican reads."""
+        self.check_links(self.policy["mode"])
+        self.progress = BlockProgress(self.console)
         self.engine = Engine(
-            store,
+            self.store,
             self.code_dirs,
-            lockfile=settings.get("EXEC_LOCKFILE"),
-            workers=settings.get("EXEC_WORKERS"),
-            timeout=timeout,
-            fresh=switched_on(settings, "EXEC_FRESH"),
+            lockfile=self.settings.get("EXEC_LOCKFILE"),
+            workers=self.settings.get("EXEC_WORKERS"),
+            timeout=self.timeout,
+            fresh=switched_on(self.settings, "EXEC_FRESH"),
             progress=self.progress,
-            sandbox=policy,
-            pass_env=passed,
+            sandbox=self.policy,
+            pass_env=self.passed,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
         self.markdown_extension: ExecutableCodeExtension | None = None
@@ -131,6 +144,17 @@ class Build:
         self.pending: list[tuple[str, list, int]] = []
         self.filled: dict[int, str] = {}
         self.unfilled: list = []  # content objects that hold placeholders
+        self.discover()
+
+    def end(self) -> None:
+        """A run is over, however it ended (a failed one stops before
+        ``finish``): nothing of it goes on running, the cache's writer
+        included (Pelican's autoreload would keep it as a zombie)."""
+        if self.engine is not None:
+            self.engine.stop()
+            self.engine.writeback.wait()
+            self.progress.stop()
+            self.engine = None
 
     def say_isolation(self, policy: dict) -> None:
         """Say what the sandbox is; ``strict`` without all of it stops here."""
@@ -142,7 +166,7 @@ class Build:
         if self.isolation["missing"] or policy["mode"] == "off":
             logger.warning(line)
         else:
-            self.progress.console.print(line, markup=False, highlight=False)
+            self.console.print(line, markup=False, highlight=False)
 
     def check_links(self, mode: str) -> None:
         """Links in the content that lead out of the site: refused by
@@ -170,7 +194,7 @@ class Build:
             logger.warning(line)
 
     def discover(self) -> None:
-        """Start every post's sessions now, so they run while Pelican reads."""
+        """Find every post's blocks and hand their sessions to the engine."""
         normalize = Markdown().preprocessors["normalize_whitespace"]
         content = Path(self.settings["PATH"])
         suffixes = tuple(f".{extension}" for extension in MARKDOWN_EXTENSIONS)

@@ -41,6 +41,10 @@ class ContentPaths:
     def __init__(self):
         self.contents = []
 
+    def clear(self) -> None:
+        """Forget the posts of the last run (autoreload runs again)."""
+        self.contents.clear()
+
     def track(self, content) -> None:
         if isinstance(content, (contents.Article, contents.Page)):
             self.contents.append(content)

@@ -9,6 +9,7 @@ steps must follow each other, one receiver does both.
 import inspect
 import logging
 import os
+import sys
 
 import pelican
 from executable_blocks.paths import shown
@@ -21,7 +22,7 @@ from .content_paths import (
     paginated_pages,
     reserved_pages,
 )
-from .gate import ErrorGate
+from .gate import BuildFailed, ErrorGate
 from .log_lines import readable_records
 from .reader_errors import strict
 
@@ -61,10 +62,10 @@ def check_pelican() -> None:
 
 
 def start(instance) -> None:
-    """``initialized``: watch the build for errors and start every session."""
+    """``initialized``: read the settings, and make each of the instance's
+    runs a build checked for errors."""
     global build
     check_pelican()
-    gate.watch(instance)
     empty_output_on_writing(instance)
     if instance.settings.get("CACHE_CONTENT"):
         logger.info(
@@ -74,7 +75,32 @@ def start(instance) -> None:
         instance.settings["CACHE_CONTENT"] = False
         instance.settings["LOAD_CONTENT_CACHE"] = False
     build = Build(instance.settings)
-    build.discover()
+    gate.watch(instance)
+    each_run_a_build(instance, build)
+
+
+def each_run_a_build(instance, site_build: Build) -> None:
+    """Pelican's autoreload (``pelican -r``, ``--listen --autoreload``) runs
+    one instance again at every change, and ends its loop only on a
+    ``SystemExit``: each run starts its sessions afresh, and one that fails
+    there says so and waits for the next change, the last good site left as
+    it was. Elsewhere a failed build still ends with exit status 1."""
+    run = instance.run
+
+    def run_as_build():
+        reloading = sys._getframe(1).f_code is pelican.autoreload.__code__
+        content_paths.clear()
+        try:
+            site_build.begin()
+            run()
+        except BuildFailed as failure:
+            if not reloading:
+                raise
+            print(f"{failure.code} Waiting for a change.", file=sys.stderr)
+        finally:
+            site_build.end()
+
+    instance.run = run_as_build
 
 
 def empty_output_on_writing(instance) -> None:
