@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 from helpers import HEADER, ROOT, build_site, page, report_of, write_site
 
@@ -96,6 +97,37 @@ def test_figure_appears_as_a_file_and_an_image(tmp_path):
         ".svg"
     )
     assert (output / image.get("src").lstrip("/")).read_bytes().startswith(b"<?xml")
+
+
+WIDE_FIGURE = FIGURE.replace("plt.plot(", "plt.figure(figsize=(14, 4))\nplt.plot(")
+
+
+def test_with_relative_urls_figures_are_found_from_every_page_that_shows_them(
+    tmp_path,
+):
+    """Pelican's RELATIVE_URLS makes a post's links relative to each page
+    that shows it (the post's, a listing's); figures were /figures/..., which
+    a site opened from its files, or served below a folder, does not have."""
+    result, log, output = build(
+        tmp_path,
+        write_site(tmp_path, {"plot": WIDE_FIGURE}),
+        "output",
+        "--",
+        "-e",
+        "RELATIVE_URLS=true",
+    )
+    assert result.returncode == 0, log
+    post_page = output / "2009" / "07" / "plot" / "index.html"
+    urls = {}
+    for shown_in in (post_page, output / "index.html"):
+        tree = html.parse(str(shown_in)).getroot()
+        figure = "//figure[@class='exec-figure']//"
+        urls[shown_in] = tree.xpath(f"{figure}img/@src | {figure}source/@srcset")
+    assert len(urls[post_page]) == 2, urls  # the figure and its narrow variant
+    for shown_in, found in urls.items():
+        for url in found:
+            assert not url.startswith("/"), url
+            assert (shown_in.parent / url).resolve().is_file(), (shown_in, url)
 
 
 def test_second_build_is_served_from_the_cache(tmp_path):

@@ -3,6 +3,7 @@ PLUGINS or of blinker's receivers."""
 
 from types import SimpleNamespace
 
+import pytest
 from pelican.readers import MarkdownReader, RstReader
 
 from pelican.plugins.executable_posts import wiring
@@ -32,3 +33,9 @@ def test_wrapping_twice_keeps_one_strict_layer():
 
 def test_the_running_pelican_is_one_the_plugin_was_tested_with():
     wiring.check_pelican()  # raises SystemExit on a Pelican it cannot use
+
+
+def test_a_pelican_that_makes_a_posts_html_otherwise_is_refused_at_start(monkeypatch):
+    monkeypatch.setattr(wiring.inspect, "getsource", lambda module: "_get_content()")
+    with pytest.raises(SystemExit, match="_get_content and _update_content"):
+        wiring.check_pelican()

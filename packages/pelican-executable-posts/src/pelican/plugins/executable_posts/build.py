@@ -140,6 +140,9 @@ class Build:
         self.started = time.perf_counter()
         # placeholders of pending blocks: (post, its blocks, which one)
         self.marker = f"<!--executable-posts {secrets.token_hex(8)} "
+        # where a figure's URL starts: the site's URL as Pelican gives it to
+        # the page (or feed) that shows the post, ".." with RELATIVE_URLS
+        self.site_url = f"executable-posts-site-{secrets.token_hex(8)}"
         self.placeholder = re.compile(re.escape(self.marker) + r"(\d+)-->")
         self.pending: list[tuple[str, list, int]] = []
         self.filled: dict[int, str] = {}
@@ -266,11 +269,23 @@ class Build:
 
     def track(self, content) -> None:
         """Make ``content`` filled in whenever it is read before the end of
-        reading, and remember it to fill in its raw copy then."""
+        reading, and remember it to fill in its raw copy then; give its
+        figures the site's URL of the page that shows it."""
         raw = getattr(content, "_content", None)
-        if isinstance(raw, str) and self.marker in raw:
+        if not isinstance(raw, str):
+            return
+        if self.marker in raw:
             self.unfilled.append(content)
             content._get_content = partial(self.fill_content, content)
+        if self.marker in raw or self.site_url in raw:
+            content._update_content = partial(
+                self.site_relative, content._update_content
+            )
+
+    def site_relative(self, update, html: str, siteurl: str) -> str:
+        """Pelican's ``_update_content``, which makes a post's links relative
+        to the page (or feed) it goes into, for the figures' URLs too."""
+        return update(html.replace(self.site_url, siteurl), siteurl)
 
     def fill_content(self, content) -> str:
         return self.fill(content._content)
@@ -298,7 +313,7 @@ class Build:
 
     def picture_url(self, item: Picture) -> str:
         folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
-        return f"{self.settings['SITEURL']}/{folder}/{self.engine.publish(item)}"
+        return f"{self.site_url}/{folder}/{self.engine.publish(item)}"
 
     def raster_url(self, url: str) -> str | None:
         """URL of a PNG of the SVG figure at ``url`` (a figure of this build),

@@ -31,8 +31,11 @@ logger = logging.getLogger(__name__)
 # Pelican versions whose internals this module relies on: Content keeps its
 # raw HTML in ``_content``, and ``get_content`` calls an instance's
 # ``_get_content`` when it has one (build.py fills a post's placeholders
-# there). The CI builds a site with each.
+# there), then its ``_update_content`` with the site's URL for the page
+# being written (build.py gives the figures that URL there). The CI builds
+# a site with each.
 TESTED_PELICAN = ("4.10", "4.11", "4.12")
+RELIED_ON = ("self._get_content()", "self._update_content(content, siteurl)")
 
 gate = ErrorGate()
 build: Build | None = None
@@ -46,12 +49,13 @@ def check_pelican() -> None:
     try:
         source = inspect.getsource(contents)
     except OSError:  # installed without its sources: trust the version
-        source = "self._get_content()"
-    if "self._get_content()" not in source:
+        source = " ".join(RELIED_ON)
+    if not all(call in source for call in RELIED_ON):
         raise SystemExit(
             f"executable_posts: Pelican {pelican.__version__}'s Content does "
-            "not read a post through _get_content, which this plugin relies "
-            f"on; it is tested with Pelican {', '.join(TESTED_PELICAN)}"
+            "not make a post's HTML through _get_content and _update_content, "
+            "which this plugin relies on; it is tested with Pelican "
+            f"{', '.join(TESTED_PELICAN)}"
         )
     if version not in TESTED_PELICAN:
         logger.warning(
