@@ -130,6 +130,21 @@ def test_with_relative_urls_figures_are_found_from_every_page_that_shows_them(
             assert (shown_in.parent / url).resolve().is_file(), (shown_in, url)
 
 
+def test_a_markdown_file_pelican_does_not_read_as_a_post_runs_nothing(tmp_path):
+    """Outside ARTICLE_PATHS and PAGE_PATHS (notes of the author's, a folder
+    copied as it is): its block ran at every build, and counted as failed."""
+    content = write_site(tmp_path, {"kept": '```python exec="on"\nprint(1)\n```\n'})
+    (content / "notes").mkdir()
+    (content / "notes" / "todo.md").write_text(
+        HEADER.format(title="Todo") + '```python exec="on"\nraise SystemExit(3)\n```\n'
+    )
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    posts = [Path(block["post"]) for block in report_of(output)["blocks"]]
+    assert posts == [content / "posts" / "kept.md"]
+    assert "todo.md" not in log
+
+
 def test_second_build_is_served_from_the_cache(tmp_path):
     posts = {
         "one": '```python exec="on"\nx = 6 * 7\n```\n\n'

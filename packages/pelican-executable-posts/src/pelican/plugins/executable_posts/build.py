@@ -120,8 +120,9 @@ class Build:
         self.engine: Engine | None = None  # while a run goes on
 
     def begin(self) -> None:
-        """A run starts: check the content's links, then start every post's
-        sessions, so that they run while Pelican reads."""
+        """A run starts: check the content's links and make its engine
+        (``discover`` then starts the sessions of the files Pelican will
+        read, so that they run while it reads)."""
         self.check_links(self.policy["mode"])
         self.progress = BlockProgress(self.console)
         self.engine = Engine(
@@ -147,7 +148,6 @@ class Build:
         self.pending: list[tuple[str, list, int]] = []
         self.filled: dict[int, str] = {}
         self.unfilled: list = []  # content objects that hold placeholders
-        self.discover()
 
     def end(self) -> None:
         """A run is over, however it ended (a failed one stops before
@@ -196,14 +196,15 @@ class Build:
         for line in said:
             logger.warning(line)
 
-    def discover(self) -> None:
-        """Find every post's blocks and hand their sessions to the engine."""
+    def discover(self, paths) -> None:
+        """Find the blocks of the Markdown files among ``paths`` (those
+        Pelican will read as posts or pages) and hand their sessions to the
+        engine."""
         normalize = Markdown().preprocessors["normalize_whitespace"]
-        content = Path(self.settings["PATH"])
         suffixes = tuple(f".{extension}" for extension in MARKDOWN_EXTENSIONS)
         files = sorted(
             path
-            for path in content.rglob("*")
+            for path in map(Path, paths)
             if path.suffix in suffixes and not path.is_relative_to(self.code_dir)
         )
         for path in files:

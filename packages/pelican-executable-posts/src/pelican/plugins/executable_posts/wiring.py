@@ -13,7 +13,7 @@ import sys
 
 import pelican
 from executable_blocks.paths import shown
-from pelican import contents, signals, utils
+from pelican import contents, generators, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
 from .content_paths import (
@@ -164,6 +164,22 @@ def wrap_readers(readers) -> None:
         classes[extension] = strict(reader_class)
 
 
+def discover(generator) -> None:
+    """``article_generator_init``, ``page_generator_init``: start the
+    sessions of the files the generator will read, found as it finds them
+    (its paths, excludes and ``IGNORE_FILES``): a Markdown file Pelican does
+    not read as a post or page (``ARTICLE_EXCLUDES``, a folder of
+    ``STATIC_PATHS``) had its blocks run at every build."""
+    if build is None or build.engine is None:
+        return
+    kind = "ARTICLE" if isinstance(generator, generators.ArticlesGenerator) else "PAGE"
+    found = generator.get_files(
+        generator.settings[f"{kind}_PATHS"],
+        exclude=generator.settings[f"{kind}_EXCLUDES"],
+    )
+    build.discover(os.path.join(generator.path, name) for name in found)
+
+
 def track(content) -> None:
     content_paths.track(content)
     if build is not None:
@@ -211,6 +227,8 @@ def register() -> None:
     gate.open()
     signals.initialized.connect(start)
     signals.readers_init.connect(wrap_readers)
+    signals.article_generator_init.connect(discover)
+    signals.page_generator_init.connect(discover)
     signals.content_object_init.connect(track)
     signals.page_generator_finalized.connect(check_copied)
     signals.all_generators_finalized.connect(finish)
