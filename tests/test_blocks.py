@@ -55,8 +55,39 @@ def test_claim_tolerance_is_a_number():
         only_block(bad)
 
 
-def test_other_languages_are_left_alone():
-    assert blocks_of("```http\nGET / HTTP/1.1\n```\n\n```output\nx\n```") == []
+def test_other_languages_are_left_alone_but_claim_no_output():
+    assert blocks_of("```http\nGET / HTTP/1.1\n```\n\n```text\nx\n```") == []
+    ((_, _, error),) = blocks_of("```http\nGET / HTTP/1.1\n```\n\n```output\nx\n```")
+    assert isinstance(error, BlockError) and error.line == 5
+
+
+def test_an_output_block_after_no_python_block_is_an_error_at_its_line():
+    text = 'Some text.\n\n```output\n6\n```\n\n```python exec="on"\nprint(7)\n```'
+    (_, _, error), (_, _, block) = blocks_of(text)
+    assert isinstance(error, BlockError) and error.line == 3
+    assert "none is there: the claim would never be checked" in str(error)
+    assert block.runs and block.claim is None
+
+
+def test_an_output_block_after_text_after_the_block_is_not_its_claim():
+    text = '```python exec="on"\nprint(7)\n```\n\nSo:\n\n```output\n7\n```'
+    (_, _, block), (_, _, error) = blocks_of(text)
+    assert block.claim is None
+    assert isinstance(error, BlockError) and error.line == 7
+
+
+def test_a_block_that_does_not_run_can_claim_no_output():
+    text = '```python exec="off" reason="a GPU"\nprint(4)\n```\n\n```output\n4\n```'
+    ((_, last, error),) = blocks_of(text)
+    assert isinstance(error, BlockError) and error.line == 5 and last == 6
+    assert "that block does not run" in str(error)
+
+
+def test_exec_on_another_language_is_an_error_and_other_options_are_not():
+    ((_, _, error),) = blocks_of('```bash exec="on"\necho hi\n```')
+    assert isinstance(error, BlockError) and error.line == 1
+    assert "exec= on 'bash': only python blocks run" in str(error)
+    assert blocks_of('```js title="executor" data-exec="x"\nrun()\n```') == []
 
 
 def test_plain_python_block_has_no_mode():

@@ -263,6 +263,27 @@ def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
     return found
 
 
+EXEC_OPTION = re.compile(r"(?:^|\s)exec\s*=")
+
+
+def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
+    """A fence of the engine's where it does nothing: an ``output`` claim
+    that follows no python block (it would be shown, never checked), or
+    ``exec=`` on another language (its code would be shown as text)."""
+    if opening["lang"] == "output":
+        return BlockError(
+            path,
+            line,
+            "an output block claims what the python block right before it "
+            "printed, and none is there: the claim would never be checked "
+            "(a text block shows output that is not claimed)",
+        )
+    if EXEC_OPTION.search(opening["info"]):
+        language = opening["lang"] or "a fence without a language"
+        return BlockError(path, line, f"exec= on {language!r}: only python blocks run")
+    return None
+
+
 def find_blocks(
     lines: list[str],
     path: str,
@@ -292,6 +313,9 @@ def find_blocks(
             found.append((index, len(lines) - 1, error))
             break
         if opening["lang"] != "python":
+            problem = misplaced(opening, path, index + 1)
+            if problem:
+                found.append((index, end, problem))
             index = end + 1
             continue
         first, line = index, index + 1
@@ -311,6 +335,14 @@ def find_blocks(
                     claim_options, "\n".join(claim_body), path, claim_start + 1
                 )
                 block.end_line = end + 1
+                if not block.runs:
+                    raise BlockError(
+                        path,
+                        claim_start + 1,
+                        "an output block claims what the block before it "
+                        "printed, and that block does not run: the claim would "
+                        "never be checked",
+                    )
             if "include" in options:
                 include(block, list(code_dirs))
             if "depends" in options:
