@@ -84,6 +84,22 @@ def test_traceback_line_numbers_point_into_the_post(zygote):
     assert "worker.py" not in error.traceback
 
 
+def test_a_traceback_shows_the_lines_of_every_block_of_the_post_it_passes(zygote):
+    """A function of an earlier block of the session, failing when a later
+    one calls it: its frame showed no line of code."""
+    blocks = [
+        block_request("def f(x):\n    return 1 / x\n", first_line=5),
+        block_request("print(f(0))\n", first_line=12),
+    ]
+    run = zygote.submit(blocks, [30, 30])
+    zygote.wait(run)
+    traceback = run.results[1].exception.traceback
+    assert 'File "content/posts/post.md", line 12, in <module>' in traceback
+    assert "print(f(0))" in traceback
+    assert 'File "content/posts/post.md", line 6, in f' in traceback
+    assert "return 1 / x" in traceback
+
+
 def test_syntax_error_points_at_its_line(zygote):
     error = run(zygote, "x = 1\nx +* 2\n", first_line=5).exception
     assert (error.type, error.line) == ("SyntaxError", 6)

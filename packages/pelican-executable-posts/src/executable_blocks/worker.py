@@ -197,10 +197,17 @@ def limit_hint(error: BaseException) -> str:
 
 def compiled(request: BlockRequest):
     """The block's code compiled so that tracebacks point into its source file
-    (padded to its first line there, and known to ``linecache``)."""
+    (padded to its first line there, and known to ``linecache`` beside the
+    session's earlier blocks of that file, whose functions it may call)."""
     filename = request.filename
     source = "\n" * (request.first_line - 1) + request.code
-    linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
+    lines = source.splitlines(True)
+    known = linecache.cache.get(filename)
+    if known and known[1] is None:  # (lines of ours, not read from a file)
+        earlier, start = known[2], request.first_line - 1
+        padding = ["\n"] * (start - len(earlier))
+        lines = earlier[:start] + padding + lines[start:] + earlier[len(lines) :]
+    linecache.cache[filename] = (len(source), None, lines, filename)
     return compile(source, filename, "exec")
 
 
