@@ -236,3 +236,14 @@ def test_a_build_without_network_refuses_a_block_that_asks_for_it():
     assert str(error).startswith('post.md:1: network="on": this build gives posts')
     ((_, _, block),) = find_blocks(lines, "post.md")
     assert block.options["network"] == "on"
+
+
+def test_a_pytest_block_without_pytest_installed_says_how_to_install_it(monkeypatch):
+    from executable_blocks import blocks
+
+    monkeypatch.setattr(blocks, "pytest_installed", lambda: False)
+    ((_, _, error),) = blocks_of(
+        '```python exec="pytest"\ndef test_a():\n    pass\n```'
+    )
+    assert isinstance(error, BlockError) and error.line == 1
+    assert 'pip install "pelican-executable-posts[pytest]"' in str(error)

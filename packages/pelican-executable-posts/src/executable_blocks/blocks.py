@@ -13,6 +13,7 @@ what the post claims the code prints::
     ```
 """
 
+import importlib.util
 import math
 import re
 import shlex
@@ -131,6 +132,12 @@ def parse_info(info: str, allowed: dict[str, str], path: str, line: int) -> dict
     return options
 
 
+@lru_cache(maxsize=1)
+def pytest_installed() -> bool:
+    """Whether the blocks' Python has pytest (the ``pytest`` extra)."""
+    return importlib.util.find_spec("pytest") is not None
+
+
 def check_options(
     options: dict,
     path: str,
@@ -154,6 +161,13 @@ def check_options(
         check_timeout(options["timeout"], max_timeout, path, line)
     if options.get("exec") == "pytest" and "raises" in options:
         raise BlockError(path, line, 'raises= does not apply to exec="pytest"')
+    if options.get("exec") == "pytest" and not pytest_installed():
+        raise BlockError(
+            path,
+            line,
+            'exec="pytest" needs pytest where the build runs '
+            '(pip install "pelican-executable-posts[pytest]")',
+        )
     if options.get("network") == "on" and not network:
         raise BlockError(
             path,
