@@ -424,20 +424,14 @@ def cache_key(c, state_dir="", name=""):
     import runpy
 
     sys.path.insert(0, str(ROOT / "plugins"))
-    from executable_blocks.errors import CacheKeyError
-    from executable_blocks.signing_keys import refuse_retired_variable, signing_key
+    from executable_blocks import signing_keys
 
     state = (
         state_dir
         or os.environ.get("EXEC_STATE_DIR")
         or runpy.run_path(str(SETTINGS_BASE))["EXEC_STATE_DIR"]
     )
-    try:
-        refuse_retired_variable()
-        key = signing_key(Path(state), name or None)
-    except CacheKeyError as error:
-        raise Exit(f"cache-key: {error}") from None
-    print(key.public.text())
+    signing_keys.main(["--state-dir", str(state), *(["--name", name] * bool(name))])
 
 
 @task

@@ -3,6 +3,8 @@ text format, key files, trusted keys, and entries signed over their key."""
 
 import base64
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -188,3 +190,19 @@ def test_a_read_only_build_given_trusted_keys_trusts_those_alone(tmp_path, monke
     (tmp_path / PUBLIC_FILE).write_text(planted.public.text() + "\n")
     monkeypatch.setenv("EXEC_CACHE_TRUSTED_KEYS", ci.public.text())
     assert keys_for(tmp_path, read_only=True).trusted == [ci.public]
+
+
+def test_the_module_prints_a_builders_public_key_making_its_pair_first(tmp_path):
+    """``python -m executable_blocks.signing_keys``, for sites that use the
+    plugin without this project's ``invoke cache-key``."""
+    command = [sys.executable, "-m", "executable_blocks.signing_keys"]
+    command += ["--state-dir", str(tmp_path / "state"), "--name", "ci-1"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("EXEC_")}
+    first = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("ci-1:")
+    assert (tmp_path / "state" / "cache-signing.pub").read_text() == first.stdout
+    (tmp_path / "state" / "cache-signing.key").chmod(0o644)
+    refused = subprocess.run(command, capture_output=True, text=True, env=environment)
+    assert refused.returncode == 1 and not refused.stdout
+    assert refused.stderr.startswith("cache key: ") and "too open" in refused.stderr

@@ -247,6 +247,33 @@ def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:
     return key
 
 
+def main(argv: list[str] | None = None) -> None:
+    """``python -m executable_blocks.signing_keys``: print this builder's
+    public key, for the builds that should trust its entries
+    (``EXEC_CACHE_TRUSTED_KEYS``), making its key pair first if need be."""
+    import argparse
+
+    parser = argparse.ArgumentParser(
+        prog="python -m executable_blocks.signing_keys",
+        description="Print this builder's public key for the execution cache "
+        "(name:base64): EXEC_CACHE_SIGNING_KEY's, else that of the key file "
+        "of the state directory, made first if need be.",
+    )
+    parser.add_argument(
+        "--state-dir",
+        default=os.environ.get("EXEC_STATE_DIR") or ".cache",
+        help="the builder's state directory (EXEC_STATE_DIR; default .cache)",
+    )
+    parser.add_argument("--name", help="the name of a new key (default: the host's)")
+    options = parser.parse_args(argv)
+    try:
+        refuse_retired_variable()
+        key = signing_key(Path(options.state_dir), options.name)
+    except CacheKeyError as error:
+        raise SystemExit(f"cache key: {error}") from None
+    print(key.public.text())
+
+
 def trusted_keys(own: SecretKey | None) -> list[PublicKey]:
     """The keys of ``EXEC_CACHE_TRUSTED_KEYS``, and this build's own."""
     text = os.environ.get(TRUSTED_ENVIRONMENT, "")
@@ -296,3 +323,7 @@ def keys_for(state_dir: str | Path, read_only: bool) -> Keys:
         if from_file:
             return Keys(None, from_file, path)
     return Keys(signing, trusted)
+
+
+if __name__ == "__main__":
+    main()
