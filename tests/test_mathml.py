@@ -112,6 +112,13 @@ def test_each_error_is_at_its_own_block_line(caplog):
     ]
 
 
+def test_an_error_is_at_the_math_not_at_a_code_block_showing_it(caplog):
+    """A post showing the TeX in a code block first: the error was named at
+    the code's line."""
+    convert("```text\n$$ x^ $$\n```\n\nSo:\n\n$$ x^ $$\n")
+    assert [message.split(": ")[0] for message in errors(caplog)] == ["posts/p.md:9"]
+
+
 def test_a_long_tex_is_shortened_in_the_message(caplog):
     """The whole TeX made an 18,099-character log line."""
     tex = r"\left( " + "x" * 18_000

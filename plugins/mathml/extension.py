@@ -119,6 +119,27 @@ def comparable(line: str) -> str:
     return line.lstrip(" \t>").rstrip()
 
 
+FENCE = re.compile(r"(`{3,}|~{3,})")
+
+
+def outside_fences(lines: list[str]) -> list[str | None]:
+    """Each line made comparable, those of fenced code blocks None: a post
+    showing a block of math as code, before the math itself, had the math's
+    error named at the code's line."""
+    kept, fence = [], None
+    for line in lines:
+        text = comparable(line)
+        if fence is None:
+            opening = FENCE.match(text)
+            fence = opening[1] if opening else None
+            kept.append(None if opening else text)
+        else:
+            if text.startswith(fence) and not text.strip(fence[0]):
+                fence = None  # (its closing line)
+            kept.append(None)
+    return kept
+
+
 class SourceLines(Preprocessor):
     """Keeps the document's lines as the file has them (after whitespace
     normalization, before meta takes the header away) so that a block can
@@ -126,11 +147,11 @@ class SourceLines(Preprocessor):
 
     def __init__(self, md):
         super().__init__(md)
-        self.lines: list[str] = []
+        self.lines: list[str | None] = []
         self.searched = 0
 
     def run(self, lines: list[str]) -> list[str]:
-        self.lines, self.searched = [comparable(line) for line in lines], 0
+        self.lines, self.searched = outside_fences(lines), 0
         return lines
 
     def line_of(self, block: str) -> int | None:
