@@ -83,6 +83,14 @@ def test_a_block_that_does_not_run_can_claim_no_output():
     assert "that block does not run" in str(error)
 
 
+def test_a_block_with_a_wrong_option_keeps_its_claim_out_of_the_errors():
+    """Its claim is its own, not one that follows nothing: one error only."""
+    text = '```python exec="on" timeout="abc"\nprint(1)\n```\n\n```output\n1\n```'
+    ((first, last, error),) = blocks_of(text)
+    assert isinstance(error, BlockError) and (first, last) == (0, 6)
+    assert "timeout='abc'" in str(error)
+
+
 def test_exec_on_another_language_is_an_error_and_other_options_are_not():
     ((_, _, error),) = blocks_of('```bash exec="on"\necho hi\n```')
     assert isinstance(error, BlockError) and error.line == 1

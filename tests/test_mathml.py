@@ -119,6 +119,17 @@ def test_an_error_is_at_the_math_not_at_a_code_block_showing_it(caplog):
     assert [message.split(": ")[0] for message in errors(caplog)] == ["posts/p.md:9"]
 
 
+def test_code_spans_and_longer_fences_do_not_hide_the_math_line(caplog):
+    """Three backticks starting a paragraph open no fence, and a fence is
+    closed by the same fence only, as Markdown reads them."""
+    convert("```x``` is code.\n\n$$ x^ $$\n")
+    convert("```text\n````\n$$ x^ $$\n```\n\n$$ x^ $$\n")
+    assert [message.split(": ")[0] for message in errors(caplog)] == [
+        "posts/p.md:5",
+        "posts/p.md:8",
+    ]
+
+
 def test_a_long_tex_is_shortened_in_the_message(caplog):
     """The whole TeX made an 18,099-character log line."""
     tex = r"\left( " + "x" * 18_000

@@ -1,12 +1,14 @@
 """The plugin's wiring into Pelican: nothing depends on the order of
 PLUGINS or of blinker's receivers."""
 
+import logging
 from types import SimpleNamespace
 
 import pytest
 from pelican.readers import MarkdownReader, RstReader
 
 from pelican.plugins.executable_posts import wiring
+from pelican.plugins.executable_posts.gate import BuildFailed, ErrorGate
 
 
 def test_markdown_readers_run_code_inside_strict_error_reporting():
@@ -39,3 +41,58 @@ def test_a_pelican_that_makes_a_posts_html_otherwise_is_refused_at_start(monkeyp
     monkeypatch.setattr(wiring.inspect, "getsource", lambda module: "_get_content()")
     with pytest.raises(SystemExit, match="_get_content and _update_content"):
         wiring.check_pelican()
+
+
+class SiteBuild:
+    """Stands for a site's Build: a run begins and ends."""
+
+    def begin(self):
+        pass
+
+    def end(self):
+        pass
+
+
+def test_a_failed_build_under_autoreload_waits_whoever_wraps_run_later(
+    monkeypatch, capsys
+):
+    """Another plugin may wrap ``run`` around this one's: autoreload is
+    looked for up the stack, not one frame up."""
+    monkeypatch.setattr(wiring, "gate", ErrorGate())
+    failed = BuildFailed("Build failed (errors above); nothing was written.")
+    instance = SimpleNamespace(run=lambda: (_ for _ in ()).throw(failed))
+    wiring.each_run_a_build(instance, SiteBuild())
+    ours = instance.run
+    instance.run = lambda: ours()  # another plugin's wrapper
+
+    def autoreload():  # stands for Pelican's loop
+        instance.run()
+
+    monkeypatch.setattr(wiring, "pelican", SimpleNamespace(autoreload=autoreload))
+    autoreload()
+    assert "nothing was written. Waiting for a change." in capsys.readouterr().err
+    with pytest.raises(BuildFailed):  # not under autoreload: exit status 1
+        instance.run()
+
+
+def test_a_run_that_ended_on_another_exception_leaves_its_errors_behind(monkeypatch):
+    """Its errors failed the next run, which had none of its own."""
+    gate = ErrorGate()
+    monkeypatch.setattr(wiring, "gate", gate)
+    gate.open()
+    try:
+        outcomes = iter(["fails", "passes"])
+
+        def run():
+            if next(outcomes) == "fails":
+                logging.getLogger("pelican.plugins.other").error("it failed")
+                raise RuntimeError("a plugin failed")
+
+        instance = SimpleNamespace(run=run)
+        gate.watch(instance)
+        wiring.each_run_a_build(instance, SiteBuild())
+        with pytest.raises(RuntimeError):
+            instance.run()  # (Pelican's autoreload logs it and runs again)
+        instance.run()
+    finally:
+        logging.getLogger().removeHandler(gate.errors)

@@ -131,11 +131,13 @@ def outside_fences(lines: list[str]) -> list[str | None]:
         text = comparable(line)
         if fence is None:
             opening = FENCE.match(text)
-            fence = opening[1] if opening else None
-            kept.append(None if opening else text)
+            info = text[opening.end() :] if opening else ""
+            if opening and not (opening[1][0] == "`" and "`" in info):
+                fence = opening[1]  # (```x``` starting a paragraph is no fence)
+            kept.append(None if fence else text)
         else:
-            if text.startswith(fence) and not text.strip(fence[0]):
-                fence = None  # (its closing line)
+            if text == fence:  # its closing line: the same fence, as Markdown's
+                fence = None
             kept.append(None)
     return kept
 

@@ -332,7 +332,7 @@ def find_blocks(
                 found.append((index, end, problem))
             index = end + 1
             continue
-        first, line = index, index + 1
+        first, line, body_end = index, index + 1, end
         try:
             options = parse_info(opening["info"], BLOCK_OPTIONS, path, line)
             check_options(options, path, line, max_timeout, network)
@@ -363,6 +363,21 @@ def find_blocks(
                 block.depends = dependencies(block, readable)
             found.append((first, end, block))
         except BlockError as error:
+            # (its claim, if any, is its own: not one that follows nothing)
+            end = max(end, claim_end(lines, body_end, path))
             found.append((first, end, error))
         index = end + 1
     return found
+
+
+def claim_end(lines: list[str], end: int, path: str) -> int:
+    """The last line of the ``output`` block right after the block that
+    ends at ``end``; ``end`` if there is none."""
+    start = next_nonblank(lines, end + 1)
+    opening = start < len(lines) and OPENING.match(lines[start])
+    if not opening or opening["lang"] != "output":
+        return end
+    try:
+        return fenced(lines, start, path)[2]
+    except BlockError:  # (unclosed: the error found is the one to report)
+        return end

@@ -228,11 +228,15 @@ def write_public(path: Path, key: PublicKey) -> None:
     write_atomically(path, text.encode("ascii"), 0o644)
 
 
-def signing_key(state_dir: Path, name: str | None = None) -> SecretKey:
-    """This builder's secret key: ``EXEC_CACHE_SIGNING_KEY``, else the key
-    file of ``state_dir``, made with a new key on first use (named ``name``,
-    or after this machine)."""
-    text = os.environ.get(SIGNING_ENVIRONMENT, "").strip()
+def signing_key(
+    state_dir: Path, name: str | None = None, secret: str | None = None
+) -> SecretKey:
+    """This builder's secret key: ``secret`` (by default
+    ``EXEC_CACHE_SIGNING_KEY``'s value), else the key file of ``state_dir``,
+    made with a new key on first use (named ``name``, or after this machine)."""
+    if secret is None:
+        secret = os.environ.get(SIGNING_ENVIRONMENT, "")
+    text = secret.strip()
     if text:
         return parse_secret(text, f"${SIGNING_ENVIRONMENT}")
     path = state_dir / SECRET_FILE
@@ -305,17 +309,18 @@ class Keys:
     key_file: Path | None = None
 
 
-def keys_for(state_dir: str | Path, read_only: bool) -> Keys:
+def keys_for(state_dir: str | Path, read_only: bool, secret: str | None = None) -> Keys:
     """The keys of a build whose state directory is ``state_dir``: those of
-    ``EXEC_CACHE_TRUSTED_KEYS``, and its own. A read-only one gets no secret
-    key, and none is made for it; given no trusted keys, it trusts the
-    public key file of ``state_dir``, if there is one (a local check of what
-    this machine built), and given some, those alone: its state directory
-    may lie in a checkout of the changes it builds, where a pull request
-    can put a key of its own beside entries it signed."""
+    ``EXEC_CACHE_TRUSTED_KEYS``, and its own (``secret``, by default
+    ``EXEC_CACHE_SIGNING_KEY``'s value, else its key file's). A read-only
+    one gets no secret key, and none is made for it; given no trusted keys,
+    it trusts the public key file of ``state_dir``, if there is one (a local
+    check of what this machine built), and given some, those alone: its
+    state directory may lie in a checkout of the changes it builds, where a
+    pull request can put a key of its own beside entries it signed."""
     refuse_retired_variable()
     state_dir = Path(state_dir)
-    signing = None if read_only else signing_key(state_dir)
+    signing = None if read_only else signing_key(state_dir, secret=secret)
     trusted = trusted_keys(signing)
     if signing is None and not trusted:
         path = state_dir / PUBLIC_FILE

@@ -34,7 +34,7 @@ from executable_blocks.extension import ExecutableCodeExtension, log_error, outc
 from executable_blocks.paths import shown
 from executable_blocks.protocol import Picture, Status
 from executable_blocks.report import BlockProgress, print_summary, write_report
-from executable_blocks.signing_keys import SIGNING_ENVIRONMENT
+from executable_blocks.signing_keys import SIGNING_ENVIRONMENT, keys_for
 
 from . import content_links
 from .settings import (
@@ -49,11 +49,26 @@ logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 
 
-def warn_about_keys(store: ResultStore) -> None:
+# EXEC_CACHE_SIGNING_KEY's value, taken out of the environment by the first
+# build of this process (no process it starts inherits it), kept for its
+# later ones: Pelican's autoreload makes a second instance, and a new one
+# when the settings file changes.
+signing_secret: str | None = None
+
+
+def take_signing_secret() -> str | None:
+    global signing_secret
+    value = os.environ.pop(SIGNING_ENVIRONMENT, None)
+    if value is not None:
+        signing_secret = value
+    return signing_secret
+
+
+def warn_about_keys(store: ResultStore, secret: str | None) -> None:
     """What a read-only build should know of its keys."""
     if not store.read_only:
         return
-    if os.environ.get(SIGNING_ENVIRONMENT, "").strip():
+    if (secret or "").strip():
         logger.warning(
             f"execution cache: {SIGNING_ENVIRONMENT} is set in a read-only build; "
             "it is not used, and a build of untrusted changes should not hold it"
@@ -86,6 +101,12 @@ class Build:
         extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
         self.code_dirs = [self.code_dir, *extra]
         self.readable = [content, *self.code_dirs]  # where depends= files lie
+        self.figures_folder = settings.get("EXEC_FIGURES_DIR", "figures")
+        self.figures_url = f"{settings['SITEURL']}/{self.figures_folder}/"
+        # a figure's URL in a post (named by content: engine.published_name)
+        self.figure_link = re.compile(
+            re.escape(self.figures_url) + r"(?=[0-9a-f]{20}\.\w+\b)"
+        )
         self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
         self.console = Console(stderr=True)
@@ -94,15 +115,15 @@ class Build:
         )
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
         read_only = switched_on(settings, "EXEC_CACHE_READONLY")
+        # (the process that writes the cache gets the secret through a pipe)
+        secret = take_signing_secret()
         try:
-            self.store = ResultStore(location, state_dir, read_only=read_only)
+            keys = keys_for(state_dir, read_only, secret)
+            self.store = ResultStore(location, state_dir, read_only, keys=keys)
         except (CacheKeyError, ValueError, OSError) as error:
             # A misconfigured cache is the builder's to fix: say so, plainly.
             raise SystemExit(f"execution cache {location}: {error}") from None
-        warn_about_keys(self.store)
-        # Read, the secret leaves the environment the posts' processes inherit
-        # (the process that writes the cache gets it through a pipe).
-        os.environ.pop(SIGNING_ENVIRONMENT, None)
+        warn_about_keys(self.store, secret)
         self.max_timeout = timeout_max(settings)
         timeout = str(settings.get("EXEC_TIMEOUT", 60))
         try:
@@ -141,9 +162,6 @@ class Build:
         self.started = time.perf_counter()
         # placeholders of pending blocks: (post, its blocks, which one)
         self.marker = f"<!--executable-posts {secrets.token_hex(8)} "
-        # where a figure's URL starts: the site's URL as Pelican gives it to
-        # the page (or feed) that shows the post, ".." with RELATIVE_URLS
-        self.site_url = f"executable-posts-site-{secrets.token_hex(8)}"
         self.placeholder = re.compile(re.escape(self.marker) + r"(\d+)-->")
         self.pending: list[tuple[str, list, int]] = []
         self.filled: dict[int, str] = {}
@@ -208,12 +226,14 @@ class Build:
             if path.suffix in suffixes and not path.is_relative_to(self.code_dir)
         )
         for path in files:
+            where = shown(path)
+            if where in self.found:  # (a generator of a subclass finds it again)
+                continue
             try:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 continue  # the reader reports it
             lines = normalize.run(text.split("\n"))
-            where = shown(path)
             found = self.find_blocks(lines, where, self.code_dirs)
             self.found[where] = (lines, found)
             blocks = [
@@ -221,13 +241,14 @@ class Build:
             ]
             if blocks:
                 self.engine.submit(where, blocks)
-        self.engine.highlight()
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:
         """The extension, set for the post about to be read (posts are read
         one at a time, so one extension serves them all)."""
         path = shown(source_path)
-        if self.markdown_extension is None:
+        if self.markdown_extension is None:  # the first post read: every
+            # generator has found its files, and their sessions are planned
+            self.engine.highlight()
             self.markdown_extension = ExecutableCodeExtension(
                 code_dirs=[str(d) for d in self.code_dirs],
                 picture_url=self.picture_url,
@@ -278,15 +299,18 @@ class Build:
         if self.marker in raw:
             self.unfilled.append(content)
             content._get_content = partial(self.fill_content, content)
-        if self.marker in raw or self.site_url in raw:
+        relative = self.settings.get("RELATIVE_URLS")
+        if relative and (self.marker in raw or self.figures_url in raw):
             content._update_content = partial(
                 self.site_relative, content._update_content
             )
 
     def site_relative(self, update, html: str, siteurl: str) -> str:
         """Pelican's ``_update_content``, which makes a post's links relative
-        to the page (or feed) it goes into, for the figures' URLs too."""
-        return update(html.replace(self.site_url, siteurl), siteurl)
+        to the page (or feed) it goes into under ``RELATIVE_URLS``, for the
+        figures' URLs too (joined as Pelican joins its own there)."""
+        folder = os.path.join(siteurl, self.figures_folder) + "/"
+        return update(self.figure_link.sub(lambda _: folder, html), siteurl)
 
     def fill_content(self, content) -> str:
         return self.fill(content._content)
@@ -313,15 +337,13 @@ class Build:
         )
 
     def picture_url(self, item: Picture) -> str:
-        folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
-        return f"{self.site_url}/{folder}/{self.engine.publish(item)}"
+        return f"{self.figures_url}{self.engine.publish(item)}"
 
     def raster_url(self, url: str) -> str | None:
         """URL of a PNG of the SVG figure at ``url`` (a figure of this build),
         published with the other figures; None if it has none."""
-        folder = self.settings.get("EXEC_FIGURES_DIR", "figures")
         name = self.engine.publish_raster(url.rsplit("/", 1)[-1])
-        return f"{self.settings['SITEURL']}/{folder}/{name}" if name else None
+        return f"{self.figures_url}{name}" if name else None
 
     def finish(self) -> None:
         self.fill_all()
@@ -334,7 +356,7 @@ class Build:
             write_report(Path(self.report_path), outcomes, seconds)
 
     def write_files(self, output_path: str) -> None:
-        folder = Path(output_path) / self.settings.get("EXEC_FIGURES_DIR", "figures")
+        folder = Path(output_path) / self.figures_folder
         for name, data in sorted(self.engine.files.items()):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)

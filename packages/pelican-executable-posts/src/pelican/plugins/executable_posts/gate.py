@@ -37,7 +37,7 @@ class ErrorGate:
     def open(self) -> None:
         """Count the errors of every logger from now on (plugins registered
         before this one, and their ``initialized`` receivers, included)."""
-        self.errors.count = 0
+        self.reset()
         root = logging.getLogger()
         if self.errors not in root.handlers:
             root.addHandler(self.errors)
@@ -52,9 +52,13 @@ class ErrorGate:
 
         pelican.run = run_then_check
 
+    def reset(self) -> None:
+        """Count from zero: a rebuild (autoreload) counts its own errors."""
+        self.errors.count = 0
+
     def check(self, stage: str) -> None:
         if self.errors.count:
-            self.errors.count = 0  # a rebuild (autoreload) counts its own
+            self.reset()
             raise BuildFailed(f"Build failed (errors above); {stage}.")
 
     def before_writing(self, pelican=None) -> None:

@@ -86,25 +86,36 @@ def start(instance) -> None:
 def each_run_a_build(instance, site_build: Build) -> None:
     """Pelican's autoreload (``pelican -r``, ``--listen --autoreload``) runs
     one instance again at every change, and ends its loop only on a
-    ``SystemExit``: each run starts its sessions afresh, and one that fails
-    there says so and waits for the next change, the last good site left as
-    it was. Elsewhere a failed build still ends with exit status 1."""
+    ``SystemExit``: each run starts its sessions afresh and counts its own
+    errors, and one that fails there says so and waits for the next change.
+    Elsewhere a failed build still ends with exit status 1."""
     run = instance.run
 
     def run_as_build():
-        reloading = sys._getframe(1).f_code is pelican.autoreload.__code__
         content_paths.clear()
         try:
             site_build.begin()
             run()
         except BuildFailed as failure:
-            if not reloading:
+            if not called_by_autoreload():
                 raise
             print(f"{failure.code} Waiting for a change.", file=sys.stderr)
         finally:
             site_build.end()
+            gate.reset()  # (a run that ended on another exception left some)
 
     instance.run = run_as_build
+
+
+def called_by_autoreload() -> bool:
+    """Whether Pelican's autoreload loop runs this build (looked for up the
+    stack: another plugin may wrap ``run`` around this one's)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if frame.f_code is pelican.autoreload.__code__:
+            return True
+        frame = frame.f_back
+    return False
 
 
 def empty_output_on_writing(instance) -> None:
