@@ -96,3 +96,11 @@ def test_a_run_that_ended_on_another_exception_leaves_its_errors_behind(monkeypa
         instance.run()
     finally:
         logging.getLogger().removeHandler(gate.errors)
+
+
+def test_a_system_other_than_linux_is_refused_at_start_saying_why(monkeypatch):
+    monkeypatch.setattr(wiring.sys, "platform", "darwin")
+    with pytest.raises(SystemExit, match="on Linux only .* this is darwin"):
+        wiring.check_platform()
+    monkeypatch.setattr(wiring.sys, "platform", "linux")
+    wiring.check_platform()
