@@ -59,3 +59,20 @@ def test_a_file_two_generators_announce_has_its_sessions_planned_once(
         assert build.progress.total == 1
     finally:
         build.end()
+
+
+def test_the_state_folder_is_made_in_the_folder_the_build_runs_in(
+    tmp_path, monkeypatch
+):
+    """With the content in the site's own folder (PATH = "."), "beside the
+    content" put the cache and its key pair outside the site."""
+    for name in [n for n in os.environ if n.startswith("EXEC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("EXEC_SANDBOX", "off")
+    monkeypatch.setattr(build_module, "signing_secret", None)
+    site = tmp_path / "site"
+    site.mkdir()
+    monkeypatch.chdir(site)
+    build = Build({"PATH": str(site), "SITEURL": ""})
+    assert build.store.state_dir == site / ".cache"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]

@@ -110,9 +110,9 @@ class Build:
         self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
         self.console = Console(stderr=True)
-        state_dir = Path(
-            configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
-        )
+        # (by default in the folder the build runs in, as a relative path
+        # would be: "beside the content" was outside the site for PATH = ".")
+        state_dir = Path(configured(settings, "EXEC_STATE_DIR", Path.cwd() / ".cache"))
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
         read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         # (the process that writes the cache gets the secret through a pipe)
