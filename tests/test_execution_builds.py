@@ -78,6 +78,7 @@ def test_blocks_that_do_not_say_whether_they_run_fail_the_build(tmp_path):
     )
     assert result.returncode != 0
     assert 'posts/unsaid.md:6: a python block must say exec="on"' in log
+    assert "(EXEC_REQUIRE = False shows one that says neither as plain code)" in log
 
 
 FIGURE = (

@@ -53,7 +53,9 @@ class ExecutablePreprocessor(Preprocessor):
                             path,
                             block.line,
                             'a python block must say exec="on", or exec="off" '
-                            'with a reason="..." why it does not run',
+                            'with a reason="..." why it does not run '
+                            "(EXEC_REQUIRE = False shows one that says "
+                            "neither as plain code)",
                         )
                     )
         outcomes = config["run"](blocks) if blocks else []
