@@ -76,3 +76,25 @@ def test_the_state_folder_is_made_in_the_folder_the_build_runs_in(
     build = Build({"PATH": str(site), "SITEURL": ""})
     assert build.store.state_dir == site / ".cache"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["site"]
+
+
+def test_the_sandbox_is_described_once_a_process(tmp_path, monkeypatch, capsys):
+    """``pelican -r`` made two instances at once, and said it twice."""
+    for name in [n for n in os.environ if n.startswith("EXEC_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setattr(build_module, "said", set())
+    monkeypatch.setattr(
+        build_module.sandbox, "probe", lambda mode: {"mode": mode, "missing": []}
+    )
+    monkeypatch.setattr(
+        build_module.sandbox, "describe", lambda report, policy: "sandbox: all of it"
+    )
+    (tmp_path / "content").mkdir()
+    settings = {
+        "PATH": str(tmp_path / "content"),
+        "SITEURL": "",
+        "EXEC_STATE_DIR": str(tmp_path / "state"),
+    }
+    Build(settings)
+    Build(settings)
+    assert capsys.readouterr().err.count("executable_posts: sandbox: all of it") == 1

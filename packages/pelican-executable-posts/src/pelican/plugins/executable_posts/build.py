@@ -56,6 +56,10 @@ MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 signing_secret: str | None = None
 
 
+# What the builds of this process have said of their sandbox: each line once.
+said: set[str] = set()
+
+
 def take_signing_secret() -> str | None:
     global signing_secret
     value = os.environ.pop(SIGNING_ENVIRONMENT, None)
@@ -184,6 +188,9 @@ class Build:
             line += '; network="on" refused (EXEC_NETWORK=never)'
         if policy["mode"] == "strict" and self.isolation["missing"]:
             raise SystemExit(f"{line}\nEXEC_SANDBOX=strict: refusing to build")
+        if line in said:  # (autoreload makes a second instance at once)
+            return
+        said.add(line)
         if self.isolation["missing"] or policy["mode"] == "off":
             logger.warning(line)
         else:
