@@ -293,6 +293,13 @@ def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
             "(a text block shows output that is not claimed)",
         )
     if EXEC_OPTION.search(opening["info"]):
+        if not opening["lang"] and opening["info"].lstrip().startswith("{"):
+            return BlockError(
+                path,
+                line,
+                "exec= in an attribute list: a block that runs opens with "
+                '```python exec="on" (its options after the language)',
+            )
         language = opening["lang"] or "a fence without a language"
         return BlockError(path, line, f"exec= on {language!r}: only python blocks run")
     return None
