@@ -38,6 +38,8 @@ TESTED_PELICAN = ("4.10", "4.11", "4.12")
 RELIED_ON = ("self._get_content()", "self._update_content(content, siteurl)")
 
 gate = ErrorGate()
+# The build of the run going on; None between runs (a receiver called then,
+# by another plugin's doing, leaves the post as Pelican has it).
 build: Build | None = None
 content_paths = ContentPaths()
 emptied_later = None  # the Pelican whose output folder is emptied on writing
@@ -80,7 +82,6 @@ def check_platform() -> None:
 def start(instance) -> None:
     """``initialized``: read the settings, and make each of the instance's
     runs a build checked for errors."""
-    global build
     check_platform()
     check_pelican()
     empty_output_on_writing(instance)
@@ -91,9 +92,9 @@ def start(instance) -> None:
         )
         instance.settings["CACHE_CONTENT"] = False
         instance.settings["LOAD_CONTENT_CACHE"] = False
-    build = Build(instance.settings)
+    site_build = Build(instance.settings)
     gate.watch(instance)
-    each_run_a_build(instance, build)
+    each_run_a_build(instance, site_build)
 
 
 def each_run_a_build(instance, site_build: Build) -> None:
@@ -105,15 +106,18 @@ def each_run_a_build(instance, site_build: Build) -> None:
     run = instance.run
 
     def run_as_build():
+        global build
         content_paths.clear()
         try:
             site_build.begin()
+            build = site_build
             run()
         except BuildFailed as failure:
             if not called_by_autoreload():
                 raise
             print(f"{failure.code} Waiting for a change.", file=sys.stderr)
         finally:
+            build = None
             site_build.end()
             gate.reset()  # (a run that ended on another exception left some)
 
@@ -194,7 +198,7 @@ def discover(generator) -> None:
     (its paths, excludes and ``IGNORE_FILES``): a Markdown file Pelican does
     not read as a post or page (``ARTICLE_EXCLUDES``, a folder of
     ``STATIC_PATHS``) had its blocks run at every build."""
-    if build is None or build.engine is None:
+    if build is None:
         return
     kind = "ARTICLE" if isinstance(generator, generators.ArticlesGenerator) else "PAGE"
     found = generator.get_files(
