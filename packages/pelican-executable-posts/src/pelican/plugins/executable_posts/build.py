@@ -49,18 +49,19 @@ logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
 
 
-# EXEC_CACHE_SIGNING_KEY's value, taken out of the environment by the first
-# build of this process (no process it starts inherits it), kept for its
-# later ones: Pelican's autoreload makes a second instance, and a new one
-# when the settings file changes.
-signing_secret: str | None = None
-
-
 # What the builds of this process have said of their sandbox: each line once.
 said: set[str] = set()
 
+# EXEC_CACHE_SIGNING_KEY's value, taken out of the environment by the first
+# build of this process, kept for its later ones.
+signing_secret: str | None = None
+
 
 def take_signing_secret() -> str | None:
+    """The builder's secret key from the environment, taken out of it (no
+    process the build starts inherits it) and kept for the process's later
+    builds: Pelican's autoreload makes a second instance at once, and a new
+    one whenever the settings file changes."""
     global signing_secret
     value = os.environ.pop(SIGNING_ENVIRONMENT, None)
     if value is not None:
@@ -138,8 +139,7 @@ class Build:
                 f"EXEC_TIMEOUT_MAX ({self.max_timeout:g})"
             ) from None
         self.policy, self.passed = sandbox_settings(settings)
-        # (depends= files)
-        self.policy["visible"] = [str(path) for path in self.readable]
+        self.policy["visible"] = [str(p) for p in self.readable]  # (depends=)
         self.isolation = sandbox.probe(self.policy["mode"])
         self.say_isolation(self.policy)
         self.engine: Engine | None = None  # while a run goes on
