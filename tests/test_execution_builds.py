@@ -239,7 +239,7 @@ def test_report_has_every_block_with_its_timing_and_cache_status(tmp_path):
     )
     assert ran["seconds"] >= 0
     assert shown["status"] == "display-only" and shown["reason"] == "a sketch"
-    assert "Executed blocks in" in log and "Why blocks ran" in log
+    assert "Blocks, in " in log and "Why blocks ran" in log
 
 
 def test_output_is_the_same_whatever_the_number_of_workers(tmp_path):

@@ -157,7 +157,7 @@ def summary_table(outcomes, seconds: float) -> Table:
     counts = dict.fromkeys(COLUMNS, 0)
     for outcome in outcomes:
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
-    table = Table(title=f"Executed blocks in {seconds:.2f} s", title_justify="left")
+    table = Table(title=f"Blocks, in {seconds:.2f} s", title_justify="left")
     for status in counts:
         table.add_column(COLUMNS.get(status, status.value), justify="right")
     table.add_row(*(str(n) for n in counts.values()))
