@@ -96,8 +96,11 @@ def test_exec_on_another_language_is_an_error_and_other_options_are_not():
     assert isinstance(error, BlockError) and error.line == 1
     assert "exec= on 'bash': only python blocks run" in str(error)
     assert blocks_of('```js title="executor" data-exec="x"\nrun()\n```') == []
-    ((_, _, error),) = blocks_of('```{.python exec="on"}\nprint(1)\n```')
-    assert 'opens with ```python exec="on"' in str(error)
+    for info in ('{.python exec="on"}', '{exec="on" .python}'):
+        ((_, _, error),) = blocks_of(f"```{info}\nprint(1)\n```")
+        assert 'opens with ```python exec="on"' in str(error), info
+    ((_, _, error),) = blocks_of('```{.bash exec="on"}\necho hi\n```')
+    assert "exec= on 'bash': only python blocks run" in str(error)
 
 
 def test_plain_python_block_has_no_mode():

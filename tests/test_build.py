@@ -60,17 +60,18 @@ def test_a_file_two_generators_announce_has_its_sessions_planned_once(settings):
         build.end()
 
 
-def test_the_state_folder_is_made_in_the_folder_the_build_runs_in(
-    settings, tmp_path, monkeypatch
-):
-    """With the content in the site's own folder (PATH = "."), "beside the
-    content" put the cache and its key pair outside the site."""
-    site = tmp_path / "content"
-    monkeypatch.chdir(site)
-    del settings["EXEC_STATE_DIR"]
-    build = Build(settings)
-    assert build.store.state_dir == site / ".cache"
-    assert sorted(path.name for path in tmp_path.iterdir()) == ["content"]
+def test_a_state_folder_the_posts_may_read_is_refused(settings, tmp_path):
+    """With the content in the site's own folder (PATH = ".") and the state
+    folder in the site, a post's ``depends=".cache/cache-signing.key"`` read
+    the builder's secret key onto its page."""
+    settings["EXEC_STATE_DIR"] = str(tmp_path / "content" / ".cache")
+    with pytest.raises(SystemExit, match="which the posts' blocks may read"):
+        Build(settings)
+    assert not (tmp_path / "content" / ".cache").exists()
+    settings["EXEC_STATE_DIR"] = str(tmp_path / "state")
+    settings["EXEC_INCLUDE_DIRS"] = [str(tmp_path)]  # a code folder holding it
+    with pytest.raises(SystemExit, match="which the posts' blocks may read"):
+        Build(settings)
 
 
 def test_the_sandbox_is_described_once_a_process(settings, monkeypatch, capsys):

@@ -214,7 +214,7 @@ def test_a_wrong_claim_fails_the_build_at_its_line(environment, site):
 def test_a_warm_build_takes_the_block_from_the_cache(environment, site):
     write_post(site, "[1, 2]")
     assert pelican(environment, site).returncode == 0
-    assert (site / ".cache" / "execution").is_dir()  # where pelican ran
+    assert (site / ".cache" / "execution").is_dir()  # beside content/
     warm = pelican(environment, site)
     assert warm.returncode == 0, warm.stdout + warm.stderr
     (block,) = blocks_of(site)

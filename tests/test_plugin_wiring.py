@@ -2,11 +2,13 @@
 PLUGINS or of blinker's receivers."""
 
 import logging
+import sys
 from types import SimpleNamespace
 
 import pytest
 from pelican.readers import MarkdownReader, RstReader
 
+from pelican.plugins import executable_posts
 from pelican.plugins.executable_posts import wiring
 from pelican.plugins.executable_posts.gate import BuildFailed, ErrorGate
 
@@ -98,9 +100,26 @@ def test_a_run_that_ended_on_another_exception_leaves_its_errors_behind(monkeypa
         logging.getLogger().removeHandler(gate.errors)
 
 
-def test_a_system_other_than_linux_is_refused_at_start_saying_why(monkeypatch):
-    monkeypatch.setattr(wiring.sys, "platform", "darwin")
-    with pytest.raises(SystemExit, match="on Linux only .* this is darwin"):
-        wiring.check_platform()
-    monkeypatch.setattr(wiring.sys, "platform", "linux")
-    wiring.check_platform()
+def test_a_system_other_than_linux_is_refused_before_the_engine_is_imported(
+    monkeypatch,
+):
+    """On Windows the engine's ``import resource`` failed first, and Pelican,
+    which logs a plugin that cannot register, built on without it (exit 0,
+    no block run, no claim checked)."""
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.delitem(sys.modules, "pelican.plugins.executable_posts.wiring")
+    monkeypatch.setitem(sys.modules, "resource", None)  # as on Windows
+    with pytest.raises(SystemExit, match="on Linux only .* this is win32"):
+        executable_posts.register()
+
+
+def test_the_modules_build_is_that_of_the_run_going_on(monkeypatch):
+    """Receivers used the latest instance's build, before its run as well
+    (one called then raised on it)."""
+    monkeypatch.setattr(wiring, "gate", ErrorGate())
+    site_build, seen = SiteBuild(), []
+    instance = SimpleNamespace(run=lambda: seen.append(wiring.build))
+    wiring.each_run_a_build(instance, site_build)
+    assert wiring.build is None and wiring.raster_url("/figures/x.svg") is None
+    instance.run()
+    assert seen == [site_build] and wiring.build is None

@@ -277,7 +277,8 @@ def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
     return found
 
 
-EXEC_OPTION = re.compile(r"(?:^|\s)exec\s*=")
+EXEC_OPTION = re.compile(r"(?:^|[\s{])exec\s*=")
+LISTED_LANGUAGE = re.compile(r"\{(?:[^}]*?\s)?\.([\w+-]+)")  # {.python ...}
 
 
 def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
@@ -293,14 +294,15 @@ def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
             "(a text block shows output that is not claimed)",
         )
     if EXEC_OPTION.search(opening["info"]):
-        if not opening["lang"] and opening["info"].lstrip().startswith("{"):
+        listed = LISTED_LANGUAGE.match(opening["info"].lstrip())
+        if not opening["lang"] and listed and listed[1] == "python":
             return BlockError(
                 path,
                 line,
                 "exec= in an attribute list: a block that runs opens with "
                 '```python exec="on" (its options after the language)',
             )
-        language = opening["lang"] or "a fence without a language"
+        language = opening["lang"] or (listed and listed[1]) or "no language"
         return BlockError(path, line, f"exec= on {language!r}: only python blocks run")
     return None
 

@@ -37,11 +37,27 @@ entries a build accepts besides its own. ``EXEC_CACHE_KEYS``, the HMAC keys
 of old, stops the build with a message saying so.
 """
 
+import sys
+
+
+def check_platform() -> None:
+    """Stop, saying why, where the sessions cannot be made; before the
+    engine is imported, whose Linux-only modules (``resource``) would fail
+    to import elsewhere, and Pelican would build on without the plugin."""
+    if not sys.platform.startswith("linux"):
+        raise SystemExit(
+            "executable_posts runs the posts' code on Linux only (its worker "
+            "processes are made with Linux's namespaces, /proc, pidfds and "
+            f"prctl); this is {sys.platform}: build on Linux, in a container "
+            "or in CI"
+        )
+
 
 def register():
     """Wire the plugin to Pelican's signals. The engine is imported here,
     not at the top: Pelican imports every installed namespace plugin to list
     them, and the zygote imports ``executable_blocks`` without Pelican."""
+    check_platform()
     from .wiring import register as wire
 
     wire()

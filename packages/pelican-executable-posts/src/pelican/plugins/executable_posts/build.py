@@ -115,9 +115,10 @@ class Build:
         self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
         self.console = Console(stderr=True)
-        # (by default in the folder the build runs in, as a relative path
-        # would be: "beside the content" was outside the site for PATH = ".")
-        state_dir = Path(configured(settings, "EXEC_STATE_DIR", Path.cwd() / ".cache"))
+        state_dir = Path(
+            configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
+        )
+        self.refuse_readable(state_dir)
         location = configured(settings, "EXEC_CACHE", state_dir / "execution")
         read_only = switched_on(settings, "EXEC_CACHE_READONLY")
         # (the process that writes the cache gets the secret through a pipe)
@@ -180,6 +181,20 @@ class Build:
             self.engine.writeback.wait()
             self.progress.stop()
             self.engine = None
+
+    def refuse_readable(self, state_dir: Path) -> None:
+        """The state folder holds the builder's secret key: never where the
+        posts' blocks may read (a ``depends=`` file of the content folder, a
+        module of a code folder), whatever the sandbox."""
+        state = state_dir.resolve()
+        for folder in self.readable:
+            if state.is_relative_to(folder.resolve()):
+                raise SystemExit(
+                    f"EXEC_STATE_DIR {shown(state_dir)} lies in {shown(folder)}, "
+                    "which the posts' blocks may read: they could read the "
+                    "cache's secret key there; set EXEC_STATE_DIR to a folder "
+                    "outside the content and code folders"
+                )
 
     def say_isolation(self, policy: dict) -> None:
         """Say what the sandbox is; ``strict`` without all of it stops here."""

@@ -67,22 +67,9 @@ def check_pelican() -> None:
         )
 
 
-def check_platform() -> None:
-    """Stop at start-up, saying why, where the sessions cannot be made (they
-    would fail with an error naming some Linux call instead)."""
-    if not sys.platform.startswith("linux"):
-        raise SystemExit(
-            "executable_posts runs the posts' code on Linux only (its worker "
-            "processes are made with Linux's namespaces, /proc, pidfds and "
-            f"prctl); this is {sys.platform}: build on Linux, in a container "
-            "or in CI"
-        )
-
-
 def start(instance) -> None:
     """``initialized``: read the settings, and make each of the instance's
     runs a build checked for errors."""
-    check_platform()
     check_pelican()
     empty_output_on_writing(instance)
     if instance.settings.get("CACHE_CONTENT"):
