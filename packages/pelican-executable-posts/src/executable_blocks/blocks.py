@@ -347,9 +347,8 @@ def find_blocks(
             check_options(options, path, line, max_timeout, network)
             block = Block(path, line, end + 1, "\n".join(body) + "\n", options)
             block.source_first_line = line + 1
-            claim_start = next_nonblank(lines, end + 1)
-            claim = claim_start < len(lines) and OPENING.match(lines[claim_start])
-            if claim and claim["lang"] == "output":
+            claim_start = output_after(lines, end)
+            if claim_start is not None:
                 claim, claim_body, end = fenced(lines, claim_start, path)
                 claim_options = parse_info(
                     claim["info"], CLAIM_OPTIONS, path, claim_start + 1
@@ -379,12 +378,19 @@ def find_blocks(
     return found
 
 
-def claim_end(lines: list[str], end: int, path: str) -> int:
-    """The last line of the ``output`` block right after the block that
-    ends at ``end``; ``end`` if there is none."""
+def output_after(lines: list[str], end: int) -> int | None:
+    """Where the ``output`` block right after the block that ends at ``end``
+    opens (only blank lines between: the block's claim); None if none."""
     start = next_nonblank(lines, end + 1)
     opening = start < len(lines) and OPENING.match(lines[start])
-    if not opening or opening["lang"] != "output":
+    return start if opening and opening["lang"] == "output" else None
+
+
+def claim_end(lines: list[str], end: int, path: str) -> int:
+    """The last line of the claim of the block that ends at ``end``; ``end``
+    if it has none."""
+    start = output_after(lines, end)
+    if start is None:
         return end
     try:
         return fenced(lines, start, path)[2]
