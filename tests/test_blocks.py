@@ -3,6 +3,7 @@
 import pytest
 
 from executable_blocks.blocks import Block, find_blocks
+from executable_blocks.claims import Tolerance
 from executable_blocks.errors import BlockError
 
 
@@ -47,11 +48,17 @@ def test_following_output_block_is_the_claim():
     assert block.end_line == 9
 
 
-def test_claim_tolerance_is_a_number():
+def test_claim_tolerance_is_a_number_or_a_percentage():
     text = '```python exec="on"\nprint(1)\n```\n```output tolerance="1e-6"\n1\n```'
-    assert only_block(text).claim.tolerance == 1e-6
-    bad = '```python exec="on"\nprint(1)\n```\n```output tolerance="tiny"\n1\n```'
-    with pytest.raises(BlockError, match=r"post.md:4: tolerance='tiny': not a number"):
+    assert only_block(text).claim.tolerance == Tolerance(1e-6, 1e-6)
+    text = '```python exec="on"\nprint(1)\n```\n```output tolerance="5%"\n1\n```'
+    assert only_block(text).claim.tolerance == Tolerance(0.05, 0.0)
+
+
+@pytest.mark.parametrize("value", ["tiny", "-0.1", "nan"])
+def test_claim_tolerance_that_is_not_one_is_an_error_at_its_line(value):
+    bad = f'```python exec="on"\nprint(1)\n```\n```output tolerance="{value}"\n1\n```'
+    with pytest.raises(BlockError, match=rf"post.md:4: tolerance='{value}': expected"):
         only_block(bad)
 
 

@@ -1,6 +1,8 @@
 """Unit tests of executable_blocks.claims: comparing claimed and real output."""
 
-from executable_blocks.claims import DIFF_LINES, diff, matches
+import pytest
+
+from executable_blocks.claims import DIFF_LINES, Tolerance, diff, matches
 
 
 def test_equal_text_matches():
@@ -30,10 +32,38 @@ def test_ellipsis_matches_across_lines():
     assert not matches("start\n...\nend", "start\nx\nfinish", ellipsis=True)
 
 
+TINY = Tolerance.parse("1e-6")
+
+
 def test_numbers_match_within_the_tolerance():
-    assert matches("mean 276.21", "mean 276.2100004", tolerance=1e-6)
-    assert not matches("mean 276.21", "mean 276.3", tolerance=1e-6)
-    assert matches("1e-10 and 2", "1.00000001e-10 and 2.0000001", tolerance=1e-6)
+    assert matches("mean 276.21", "mean 276.2100004", tolerance=TINY)
+    assert not matches("mean 276.21", "mean 276.3", tolerance=TINY)
+    assert matches("1e-10 and 2", "1.00000001e-10 and 2.0000001", tolerance=TINY)
+
+
+def test_a_plain_tolerance_is_absolute_too_so_small_numbers_all_match():
+    assert matches("error 3.2e-02", "error 9e-02", tolerance=Tolerance.parse("0.1"))
+
+
+def test_a_percentage_is_relative_only():
+    five = Tolerance.parse("5%")
+    assert matches("error 3.2e-02", "error 3.3e-02", tolerance=five)
+    assert not matches("error 3.2e-02", "error 3.4e-02", tolerance=five)
+    assert not matches("error 3.2e-02", "error 9e-02", tolerance=five)
+    assert not matches("min p 0e+00", "min p -1e-300", tolerance=five)
+    assert matches("order 2.00", "order 2.09", tolerance=five)
+
+
+@pytest.mark.parametrize("text", ["-1e-6", "nan", "inf", "-5%", "tiny", "5 %%", ""])
+def test_a_tolerance_is_a_finite_number_of_at_least_zero(text):
+    with pytest.raises(ValueError):
+        Tolerance.parse(text)
+
+
+def test_a_tolerance_says_what_it_is():
+    assert str(Tolerance.parse("1e-6")) == "1e-06"
+    assert str(Tolerance.parse("5%")) == "5%"
+    assert str(Tolerance.parse("0.5 %")) == "0.5%"
 
 
 def test_without_tolerance_numbers_must_be_written_the_same():
@@ -42,7 +72,7 @@ def test_without_tolerance_numbers_must_be_written_the_same():
 
 def test_tolerance_and_ellipsis_together():
     assert matches(
-        "x = 1.0 (...)", "x = 1.0000001 (took 3 s)", ellipsis=True, tolerance=1e-6
+        "x = 1.0 (...)", "x = 1.0000001 (took 3 s)", ellipsis=True, tolerance=TINY
     )
 
 

@@ -98,6 +98,18 @@ class TestRendering(TestCase):
         self.assertIn("the output is the one the post claims", html)
         self.assertNotIn('class="go"', html)
 
+    def test_a_claim_with_a_tolerance_says_how_much(self):
+        for tolerance in ("1e-6", "5%"):
+            html = self.render(
+                f'```python exec="on"\nprint(2)\n```\n\n'
+                f'```output tolerance="{tolerance}"\n2\n```',
+                "2\n",
+            )
+            shown = "1e-06" if tolerance == "1e-6" else tolerance
+            self.assertIn(
+                f"the output is the one the post claims (numbers within {shown})", html
+            )
+
     def test_display_only_block_says_why_it_did_not_run(self):
         self.assertMarkdownRenders(
             '```python exec="off" reason="binds <port> 80"\nserve()\n```',

@@ -132,11 +132,14 @@ def test_fokker_planck_post_draws_its_solution_and_checks_it(site):
     assert (site.output / gif.get("src").lstrip("/")).stat().st_size <= 2 * 1024 * 1024
     assert any(i.get("src").endswith(".png") for i in images)  # the heat map
     verdicts = [text(v) for v in doc.xpath("//p[contains(@class, 'exec-verdict')]")]
-    assert len(verdicts) == 2 and all(CHECKED in v for v in verdicts)
-    (orders,) = [
-        text(p) for p in doc.xpath("//pre[@class='exec-stdout']") if "orders" in text(p)
-    ]
+    assert len(verdicts) == 3 and all(CHECKED in v for v in verdicts)
+    assert all("(numbers within 5%)" in v for v in verdicts)
+    outputs = [text(p) for p in doc.xpath("//pre[@class='exec-stdout']")]
+    (orders,) = [output for output in outputs if "orders" in output]
     assert "1600 cells: error 1.4e-04" in orders
+    assert orders.count("within its bound") == orders.count("p >= 0 at every step") == 5
+    (signs,) = [output for output in outputs if "plain BDF2" in output]
+    assert "plain BDF2: lowest p -0.86, below zero" in signs
 
 
 def test_websockets_post_runs_its_server_and_links_to_the_chat(site):

@@ -165,7 +165,11 @@ class FiniteVolume:
         return sparse.csc_matrix((values, (rows, cols)), shape=(n, n))
 
     def solve(
-        self, p0: np.ndarray, times: list[float], steps_per_unit: float = 200.0
+        self,
+        p0: np.ndarray,
+        times: list[float],
+        steps_per_unit: float = 200.0,
+        keep_non_negative: bool = True,
     ) -> np.ndarray:
         """p at each of ``times`` (increasing, none before 0), one row per time.
 
@@ -177,7 +181,9 @@ class FiniteVolume:
         step, after a step more than twice shorter, and wherever that right
         side has a negative entry. The matrix c I - dt A is an M-matrix, so a
         non-negative right side gives a non-negative p: that is what keeps p
-        from going negative, however long the step.
+        from going negative, however long the step. ``keep_non_negative=False``
+        is plain BDF2, never falling back on a negative right side: to see
+        why the solver does.
         """
         times = checked_times(times)
         factorizations = {}
@@ -200,7 +206,7 @@ class FiniteVolume:
                 if previous is not None and dt <= 2 * last_dt:
                     w = dt / last_dt
                     rhs = (1 + w) * current - w * w / (1 + w) * previous
-                if rhs is not None and rhs.min() >= 0:
+                if rhs is not None and (rhs.min() >= 0 or not keep_non_negative):
                     advanced = step_solver((1 + 2 * w) / (1 + w), dt)(rhs)
                 else:  # implicit Euler
                     advanced = step_solver(1.0, dt)(current)

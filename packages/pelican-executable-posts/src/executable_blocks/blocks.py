@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from .claims import Tolerance
 from .errors import BlockError
 
 OPENING = re.compile(r"^(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.*)$")
@@ -44,7 +45,7 @@ BLOCK_OPTIONS = {
 }
 CLAIM_OPTIONS = {
     "ellipsis": "on or off: '...' in the claim matches any text",
-    "tolerance": "numbers may differ by this relative/absolute amount",
+    "tolerance": "numbers may differ by this much (1e-6), or by this share (5%)",
 }
 CHOICES = {
     "exec": ("on", "off", "pytest"),
@@ -66,7 +67,7 @@ class Claim:
     text: str
     line: int  # line of the opening fence
     ellipsis: bool = False
-    tolerance: float | None = None
+    tolerance: Tolerance | None = None
 
 
 @dataclass
@@ -196,10 +197,13 @@ def read_claim(options: dict, text: str, path: str, line: int) -> Claim:
     tolerance = options.get("tolerance")
     if tolerance is not None:
         try:
-            tolerance = float(tolerance)
+            tolerance = Tolerance.parse(tolerance)
         except ValueError:
             raise BlockError(
-                path, line, f"tolerance={tolerance!r}: not a number"
+                path,
+                line,
+                f"tolerance={tolerance!r}: expected a number of at least 0 "
+                '("1e-6": relative or absolute) or a percentage ("5%": relative)',
             ) from None
     return Claim(text, line, options.get("ellipsis") == "on", tolerance)
 

@@ -2,16 +2,48 @@
 
 Trailing whitespace never matters. Like doctest, ``...`` may stand for any
 text when the claim opts in (``ellipsis="on"``), and numbers may differ within
-a tolerance when it gives one (``tolerance="1e-6"``).
+a tolerance when it gives one: ``tolerance="1e-6"`` (relative or absolute,
+as ``math.isclose`` takes both), or ``tolerance="5%"`` (relative only, for
+numbers far from 1, where an absolute 0.05 would let an error of 3e-2 be
+anything below 8e-2).
 """
 
 import difflib
 import math
 import re
+from dataclasses import dataclass
 
 # A number; its point is not the first dot of an ellipsis ("1...").
 NUMBER = r"[-+]?(?:\d+\.(?!\.)\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?"
 TOKENS = re.compile(rf"(?P<ellipsis>\.\.\.)|(?P<number>{NUMBER})")
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    """How far a printed number may be from the claimed one."""
+
+    relative: float
+    absolute: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Tolerance":
+        """``"1e-6"``: that much, relative or absolute; ``"5%"``: relative
+        only. ValueError unless a finite number, at least 0."""
+        percent = text.strip().endswith("%")
+        value = float(text.strip().removesuffix("%"))
+        if not (math.isfinite(value) and value >= 0):
+            raise ValueError(text)
+        if percent:
+            return cls(value / 100, 0.0)
+        return cls(value, value)
+
+    def allows(self, got: float, want: float) -> bool:
+        return math.isclose(got, want, rel_tol=self.relative, abs_tol=self.absolute)
+
+    def __str__(self) -> str:
+        if self.absolute:
+            return f"{self.absolute:g}"
+        return f"{100 * self.relative:g}%"
 
 
 def normalized(text: str) -> str:
@@ -19,7 +51,9 @@ def normalized(text: str) -> str:
     return "\n".join(line.rstrip() for line in text.rstrip().splitlines())
 
 
-def pattern(claim: str, ellipsis: bool, tolerance: float | None) -> tuple[str, list]:
+def pattern(
+    claim: str, ellipsis: bool, tolerance: Tolerance | None
+) -> tuple[str, list]:
     """A regular expression for ``claim`` and the numbers it expects."""
     parts, numbers, position = [], [], 0
     for token in TOKENS.finditer(claim):
@@ -40,7 +74,10 @@ def pattern(claim: str, ellipsis: bool, tolerance: float | None) -> tuple[str, l
 
 
 def matches(
-    claim: str, printed: str, ellipsis: bool = False, tolerance: float | None = None
+    claim: str,
+    printed: str,
+    ellipsis: bool = False,
+    tolerance: Tolerance | None = None,
 ) -> bool:
     claim, printed = normalized(claim), normalized(printed)
     if not ellipsis and tolerance is None:
@@ -50,7 +87,7 @@ def matches(
     if not found:
         return False
     return all(
-        math.isclose(float(got), want, rel_tol=tolerance, abs_tol=tolerance)
+        tolerance.allows(float(got), want)
         for got, want in zip(found.groups(), expected, strict=True)
     )
 

@@ -203,7 +203,7 @@ def claim_checked(claim) -> tuple[str, bool]:
     lines = normalized(claim.text).splitlines()
     elided = sum("..." in line for line in lines) if claim.ellipsis else 0
     within = (
-        f" (numbers within {claim.tolerance:g})" if claim.tolerance is not None else ""
+        f" (numbers within {claim.tolerance})" if claim.tolerance is not None else ""
     )
     if not elided:
         return f"the output is the one the post claims{within}", True
