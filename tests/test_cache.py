@@ -1,6 +1,7 @@
 """Unit tests of executable_blocks.cache: keys, reasons, storage."""
 
 import json
+import os
 from dataclasses import replace
 
 import pytest
@@ -159,6 +160,15 @@ def test_read_only_store_writes_nothing_and_makes_no_key(tmp_path):
     store.save_index({"post.md::main::0": {"code": "x"}})
     assert store.get("12" * 32) is None
     assert not (tmp_path / "cache").exists() and not (tmp_path / "state").exists()
+
+
+def test_read_only_store_leaves_the_index_as_it_was(tmp_path):
+    ResultStore(tmp_path / "cache", tmp_path / "state").save_index({"a": {}})
+    index = tmp_path / "cache" / "index.json"
+    os.utime(index, (1_000_000, 1_000_000))
+    store = ResultStore(tmp_path / "cache", tmp_path / "state", read_only=True)
+    assert store.load_index() == {"a": {}}
+    assert index.stat().st_mtime == 1_000_000
 
 
 @pytest.mark.parametrize(

@@ -16,7 +16,7 @@ from websockets.exceptions import InvalidStatus
 from chat_clients import HANDSHAKE, chat, receive
 from chat_fixtures import free_port
 from chatroom.protocol import ProtocolError
-from chatroom.redis_room import RedisRoom
+from chatroom.redis_room import RedisRoom, redacted
 from chatroom.server import RESET
 from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
@@ -195,6 +195,33 @@ def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
     assert result.returncode == 1
     assert "chatroom: cannot reach Redis at redis://127.0.0.1:" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_password_in_the_redis_url_is_not_shown_when_redis_is_unreachable():
+    url = f"redis://chat:hunter2@127.0.0.1:{free_port()}/0?password=hunter3"
+    result = subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0", "--redis", url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert "cannot reach Redis at redis://chat:***@127.0.0.1:" in result.stderr
+    assert "hunter" not in result.stderr + result.stdout
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"),
+        ("redis://:s3cr%40t@h:1/0", "redis://:***@h:1/0"),
+        ("redis://ada:pw@h/2?db=1&password=x", "redis://ada:***@h/2?db=1&password=***"),
+        ("unix:///run/r.sock?password=p", "unix:///run/r.sock?password=***"),
+        ("redis://ada@h/0", "redis://ada@h/0"),
+    ],
+)
+def test_a_redis_url_is_shown_without_its_password(url, shown):
+    assert redacted(url) == shown
 
 
 def test_the_room_wide_address_limit_is_a_sliding_window(redis_server):

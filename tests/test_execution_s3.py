@@ -146,3 +146,15 @@ def test_a_state_directory_keeps_the_indexes_of_its_latest_s3_caches(
     store = ResultStore(f"s3://{bucket}/cache", state, s3_client=s3)
     store.save_index({"posts/a.md::0::0": {}})
     assert set(state.glob("index-*")) == {*old[-7:], store.index_path}
+
+
+def test_a_read_only_build_deletes_no_index_of_the_state_directory(
+    tmp_path, s3, bucket
+):
+    state = tmp_path / "state"
+    state.mkdir(mode=0o700)
+    old = [state / f"index-{number:012x}.json" for number in range(12)]
+    for index in old:
+        index.write_text("{}")
+    ResultStore(f"s3://{bucket}/cache", state, read_only=True, s3_client=s3)
+    assert set(state.glob("index-*")) == set(old)

@@ -37,6 +37,7 @@ import asyncio
 import contextlib
 import secrets
 import time
+import urllib.parse
 from collections import Counter, deque
 
 import redis.asyncio as redis
@@ -169,6 +170,22 @@ return 1
 CONNECTIONS = 8  # to Redis, a process, the subscription's included
 
 
+def redacted(url: str) -> str:
+    """``url`` as logs and errors may show it: its password, in the
+    authority (``redis://:secret@host``) or the query (``?password=``),
+    replaced by ``***``."""
+    head, mark, query = url.partition("?")
+    netloc = urllib.parse.urlsplit(head).netloc
+    if "@" in netloc and ":" in netloc.rpartition("@")[0]:
+        user, _, host = netloc.rpartition("@")
+        head = head.replace(netloc, f"{user.partition(':')[0]}:***@{host}", 1)
+    fields = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    if any(name == "password" for name, _ in fields):
+        fields = [(n, "***" if n == "password" else v) for n, v in fields]
+        query = urllib.parse.urlencode(fields, safe="*")
+    return head + mark + query
+
+
 class RedisRoom:
     """The room in Redis. Who is online and the recent history are also
     mirrored here, from the channel, so that a welcome costs Redis nothing:
@@ -189,7 +206,7 @@ class RedisRoom:
         address_connects: int = 60,
         address_connections: int = 20,
     ):
-        self.url, self.prefix, self.event = url, prefix, event
+        self.url, self.prefix, self.event = redacted(url), prefix, event
         self.history_length = history
         self.address_messages, self.window_seconds = address_messages, window_seconds
         self.address_connects, self.connects = address_connects, 0
@@ -206,7 +223,7 @@ class RedisRoom:
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
         pool = redis.BlockingConnectionPool.from_url(
-            url,
+            url,  # self.url is the one to show
             max_connections=CONNECTIONS,  # a burst of joins waits for one
             timeout=5,
             decode_responses=True,

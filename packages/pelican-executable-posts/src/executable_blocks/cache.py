@@ -157,7 +157,7 @@ class ResultStore:
         folder = self.state_dir if remote else Path(location)
         name = f"{INDEX_PREFIX}{digest(location)[:12]}.json" if remote else "index.json"
         self.index_path = folder / name
-        if remote:  # (one per location, in the state directory)
+        if remote and not read_only:  # (one per location, in the state directory)
             forget_all_but_the_latest(self.index_path, INDEX_PREFIX)
         self.verified = None  # a read-only build verifies every entry
         if keys.signing:
@@ -202,7 +202,8 @@ class ResultStore:
         end on it)."""
         try:
             text = self.index_path.read_text(encoding="utf-8")
-            used(self.index_path)
+            if not self.read_only:
+                used(self.index_path)
         except FileNotFoundError:
             return {}
         except (OSError, UnicodeDecodeError) as error:
