@@ -3,11 +3,13 @@
 import json
 import os
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
 from block_results import plain_result
 from cloudcached import CorruptEntry
+from executable_blocks import cache as cache_module
 from executable_blocks.blocks import Block
 from executable_blocks.cache import (
     ResultStore,
@@ -58,6 +60,20 @@ def test_options_are_part_of_the_key():
 def test_environment_is_part_of_every_key():
     blocks = session("a = 1\n")
     assert keys(blocks, "py3.11") != keys(blocks, "py3.12")
+
+
+def test_without_a_lockfile_the_environment_digest_follows_the_installed_packages(
+    monkeypatch,
+):
+    def installed(version):
+        numpy = SimpleNamespace(name="numpy", version=version)
+        return lambda: [numpy, SimpleNamespace(name="pelican", version="4.12.0")]
+
+    monkeypatch.setattr(cache_module.metadata, "distributions", installed("2.3.0"))
+    first = environment_digest(None)
+    assert environment_digest(None) == first
+    monkeypatch.setattr(cache_module.metadata, "distributions", installed("2.3.1"))
+    assert environment_digest(None) != first
 
 
 def test_environment_digest_follows_the_lockfile(tmp_path):

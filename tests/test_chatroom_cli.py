@@ -145,3 +145,15 @@ def test_a_thousand_idle_connections_on_a_small_descriptor_limit_break_nothing()
     # ten may wait from one address; the rest were closed at once
     rules = [e["rules"] for e in refused]
     assert sum(r.get("pending-handshakes-per-address", 0) for r in rules) >= 900
+
+
+def test_a_trusted_proxy_that_is_no_address_is_refused_where_it_is_given():
+    result = subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0", "--trusted-proxy", "proxy"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    assert "argument --trusted-proxy: 'proxy': expected an address" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -4,6 +4,8 @@ a missing image and an image without alt fails, naming each at path:line:col."""
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers import build_site, write_site
 from positions_check import Problem, SiteCheck
 
@@ -265,10 +267,14 @@ def test_the_log_shows_control_characters_escaped():
     assert str(problem) == r'index.html:1:2: id "\x1b[2J" (from posts/x.md)'
 
 
-def build_log(tmp_path, posts: dict[str, str]) -> tuple[int, str]:
+def build_log(tmp_path, posts: dict[str, str], status=None) -> tuple[int, str]:
     """Exit code and log of building a small site of ``posts`` (with one
-    good post, so that listing pages exist)."""
+    good post, so that listing pages exist); ``status`` (hidden, draft):
+    that of every post but the good one."""
     content = write_site(tmp_path, {"good": "Fine.\n", **posts})
+    for name in posts if status else ():
+        post = content / "posts" / f"{name}.md"
+        post.write_text(f"Status: {status}\n" + post.read_text())
     result = build_site(content, tmp_path / "output")
     return result.returncode, result.stdout + result.stderr
 
@@ -276,13 +282,38 @@ def build_log(tmp_path, posts: dict[str, str]) -> tuple[int, str]:
 def test_a_hidden_post_with_a_url_python_cannot_parse_fails_the_build(tmp_path):
     """A hidden post is in no feed: the check itself raised on its page."""
     code, log = build_log(
-        tmp_path, {"hidden": "Status: hidden\n\nA [x](http://[oops/) link.\n"}
+        tmp_path, {"hidden": "A [x](http://[oops/) link.\n"}, status="hidden"
     )
+    assert "0 hidden articles" not in log
     assert code != 0
     assert "Traceback" not in log
     (line,) = [entry for entry in log.splitlines() if "Invalid IPv6" in entry]
     assert '<a href="http://[oops/">: not a valid URL' in line
     assert "posts/hidden.md)" in line
+
+
+@pytest.mark.parametrize(
+    "status, written", [("draft", "drafts/soon.html"), ("hidden", "2009/07/soon")]
+)
+def test_an_unlisted_post_of_its_own_category_author_and_tag_builds(
+    tmp_path, status, written
+):
+    """Pelican makes no page for a category, author or tag that only drafts
+    or hidden posts have: their pages name them without linking to pages
+    that are not there (the check failed the build on those links)."""
+    content = write_site(tmp_path, {"good": "Fine.\n"})
+    (content / "posts" / "soon.md").write_text(
+        f"Title: Soon\nDate: 2009-07-19\nStatus: {status}\nAuthor: Newcomer\n"
+        "Category: Plans\nTags: later, t\n\nSoon.\n"
+    )
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = tmp_path / "output" / written
+    page = (page / "index.html" if page.is_dir() else page).read_text()
+    assert "Newcomer" in page and "Plans" in page and "later" in page
+    for missing in ("/category/plans", "/author/newcomer", "/tag/later"):
+        assert missing not in page
+    assert 'href="/tag/t/"' in page  # a tag that has its page is linked
 
 
 def test_malformed_markup_in_a_post_fails_the_build(tmp_path):

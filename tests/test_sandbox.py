@@ -1270,6 +1270,21 @@ def test_the_builds_probe_says_when_the_root_is_refused(monkeypatch):
     assert {"user", "pid", "mount", "network"} <= set(report["have"])
 
 
+def test_without_mount_setattr_the_probe_says_mounts_stay_writable(monkeypatch):
+    """Linux < 5.12: a session's view of the host cannot be made read-only;
+    ``best`` must say so (strict refuses), not only that Landlock is missing."""
+    monkeypatch.setattr(sandbox.namespaces, "can_make_read_only", lambda: False)
+    report = sandbox.probe("best")
+    assert report["missing"] == {"read-only": sandbox.NO_MOUNT_SETATTR}
+    assert "every other mount read-only (mount_setattr) (no mount_setattr" in (
+        sandbox.describe(report, {"memory": 1, "processes": 1, "file_size": 1})
+    )
+
+
+def test_this_kernel_can_make_mounts_read_only():
+    assert sandbox.namespaces.can_make_read_only()
+
+
 def test_describe_names_what_is_missing():
     report = {
         "mode": "best",

@@ -198,6 +198,28 @@ def test_writes_outside_the_scratch_directory_fail(site_root):
     assert other.read_text() == before
 
 
+def test_other_posts_and_unpublished_files_cannot_be_read(tmp_path):
+    """Another post, or a file of the content folder Pelican does not
+    publish (notes, a plan), must not be copied onto a stranger's page."""
+    posts, notes = tmp_path / "content" / "posts", tmp_path / "content" / "notes"
+    targets = [posts / "other.md", notes / "plan.txt"]
+    body = attempts(targets, "print(open(path).read())")
+    body += attempts([posts, notes], "print(os.listdir(path))").replace(
+        '```python exec="on"\n', '```python exec="on"\nimport os\n'
+    )
+    content = write_site(tmp_path, {"spy": body, "other": "Nothing runs here.\n"})
+    notes.mkdir()
+    (notes / "plan.txt").write_text(f"The unannounced {SECRET}.\n")
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    printed = lines_of(output, "spy")
+    # (not in the sandbox's root at all: of the content folder, only the
+    # code folder is)
+    for path in (*targets, posts, notes):
+        assert f"{path} refused: FileNotFoundError" in printed
+    assert SECRET not in everything_written(tmp_path, output) + log
+
+
 @pytest.fixture
 def host_server():
     """A TCP server on the host's loopback that greets whoever connects."""
@@ -302,6 +324,33 @@ def test_daemonised_children_are_gone_after_the_build(tmp_path):
     result, log, _ = build(tmp_path, content)
     assert result.returncode == 0, log
     assert processes_named(marker) == []
+
+
+def test_a_timeout_leaves_no_process_of_a_new_session_running(tmp_path):
+    marker = f"orphan-{uuid.uuid4().hex}"
+    body = (
+        '```python exec="on" timeout="2"\nimport subprocess, time\n'
+        f"subprocess.Popen([{marker!r}, '300'], executable='/bin/sleep',"
+        " start_new_session=True)\n"
+        "time.sleep(60)\n```\n"
+    )
+    content = write_site(tmp_path, {"stuck": body})
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/stuck.md:6: timed out after 2 s" in log
+    assert processes_named(marker) == []
+
+
+def test_a_file_past_the_size_limit_fails_its_block_at_its_line(tmp_path):
+    body = (
+        '```python exec="on"\nwith open("big", "wb") as file:\n'
+        "    file.write(bytes(2 << 20))\n```\n"
+    )
+    content = write_site(tmp_path, {"filler": body})
+    result, log, _ = build(tmp_path, content, env={"EXEC_FILE_SIZE": "1M"})
+    assert result.returncode != 0
+    assert "posts/filler.md:8: OSError: [Errno 27] File too large" in log
+    assert "(the sandbox allows 1 MiB a file: EXEC_FILE_SIZE)" in log
 
 
 def test_a_huge_allocation_fails_its_block_at_its_line(tmp_path):

@@ -3,6 +3,7 @@ sharing a room through Redis (``--redis``, or ``CHAT_REDIS_URL``)."""
 
 import argparse
 import asyncio
+import ipaddress
 import os
 import resource
 import sys
@@ -36,6 +37,18 @@ def raise_open_files(wanted: int) -> int:
     return soft
 
 
+def proxy(text: str) -> str:
+    """A ``--trusted-proxy``: refused where it is given unless an address or
+    a network."""
+    try:
+        ipaddress.ip_network(text, strict=False)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected an address (10.0.0.1) or a network (10.0.0.0/8)"
+        ) from None
+    return text
+
+
 def arguments() -> argparse.ArgumentParser:
     defaults = Settings()
     parser = argparse.ArgumentParser(
@@ -66,6 +79,7 @@ def arguments() -> argparse.ArgumentParser:
         "--trusted-proxy",
         action="append",
         default=[],
+        type=proxy,
         metavar="ADDRESS",
         help="a reverse proxy (address or network) whose X-Forwarded-For "
         "names the client; repeat for each",

@@ -27,6 +27,7 @@ import pickle
 import sys
 from contextlib import suppress
 from functools import cached_property
+from importlib import metadata
 from pathlib import Path
 
 from cloudcached import CacheError, Client, CorruptEntry, backend_for
@@ -78,10 +79,18 @@ def file_digest(path: str | Path) -> str | None:
 
 
 def environment_digest(lockfile: Path | None) -> str:
+    """What every result depends on besides its code: the Python, the
+    engine's own code, and the packages: the digest of the site's lockfile
+    (``EXEC_LOCKFILE``), or without one the name and version of every
+    installed distribution, so that upgrading NumPy runs the blocks again."""
     here = Path(__file__).parent
     engine = [file_digest(here / name) for name in ENGINE_FILES]
-    lock = file_digest(lockfile) if lockfile else None
-    return digest(sys.version, lock, engine)
+    packages = file_digest(lockfile) if lockfile else installed_distributions()
+    return digest(sys.version, packages, engine)
+
+
+def installed_distributions() -> list[tuple[str, str]]:
+    return sorted({(d.name or "", d.version or "") for d in metadata.distributions()})
 
 
 class KeyParts(dict):

@@ -163,6 +163,14 @@ def leave_the_user_most_of_its_budgets(share: int = 4) -> None:
             continue
 
 
+def can_make_read_only() -> bool:
+    """Whether the kernel has ``mount_setattr`` (Linux 5.12), without which
+    ``read_only_beneath`` can do nothing: asked with arguments it refuses
+    (EBADF, EINVAL) unless it does not know the call (ENOSYS)."""
+    result = _libc.syscall(SYS_MOUNT_SETATTR, -1, b"", 0, None, 0)
+    return not (result < 0 and ctypes.get_errno() == errno.ENOSYS)
+
+
 def read_only_beneath(path: str) -> bool:
     """Make the mount at ``path`` and every mount beneath it read-only
     (False: the kernel cannot, being older than Linux 5.12)."""

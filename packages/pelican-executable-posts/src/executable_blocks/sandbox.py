@@ -80,6 +80,7 @@ PARTS = {
     "user": "user namespace",
     "pid": "PID namespaces (nothing left running)",
     "mount": "private /tmp and /proc",
+    "read-only": "every other mount read-only (mount_setattr)",
     "root": "a root of its own (nothing else of the host in sight)",
     "ipc": "IPC namespace (System V IPC, POSIX message queues)",
     "network": "network namespace",
@@ -210,6 +211,7 @@ class Sandbox:
             namespaces.bound_capabilities()
             return False
         self.have |= {"user", "pid", "mount", "ipc"}
+        self.check_read_only()
         wait_outside(keep_fds)
         self.entered = self.carried()
         if not start_anew:
@@ -425,6 +427,15 @@ class Sandbox:
             else:
                 os.environ[name] = value
         self.zygote_env = {}
+
+    def check_read_only(self) -> None:
+        """Whether a session's mounts can be made read-only: without that
+        (Linux < 5.12, which has no Landlock either), a block writes what
+        file permissions let the builder write."""
+        if namespaces.can_make_read_only():
+            self.have.add("read-only")
+        else:
+            self.why["read-only"] = NO_MOUNT_SETATTR
 
     @property
     def private_tmp(self) -> bool:
@@ -763,7 +774,16 @@ def wait_outside(keep_fds: list[int]) -> None:
 
 
 PROBED = ("keyring", "sockets")  # a probing child's exit code, bit by bit
-NAMESPACE_PARTS = ("user", "pid", "mount", "root", "ipc", "network", "processes")
+NAMESPACE_PARTS = (
+    "user",
+    "pid",
+    "mount",
+    "read-only",
+    "root",
+    "ipc",
+    "network",
+    "processes",
+)
 NO_USER_NAMESPACE = "the kernel refused a user namespace"
 NO_CAPABILITY = "no capability in a user namespace (the kernel refused a mount)"
 NO_PROC = (
@@ -771,6 +791,9 @@ NO_PROC = (
     " parts of /proc are hidden, as in a container)"
 )
 NO_ROOT = "the kernel refused a root of its own"
+NO_MOUNT_SETATTR = (
+    "no mount_setattr (Linux < 5.12): a block may write what the builder may"
+)
 ROOT_REFUSED = 4  # (_try_the_sandboxs_start: all but the root could be made)
 
 
@@ -852,6 +875,7 @@ def probe(mode: str) -> dict:
     refused = refusal(started)
     if refused is None:
         sandbox.have |= {"user", "pid", "mount", "root", "ipc", "network"}
+        sandbox.check_read_only()
         if started == ROOT_REFUSED:
             sandbox.have.remove("root")
             sandbox.why["root"] = NO_ROOT

@@ -268,7 +268,10 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("EXEC_STATE_DIR") or ".cache",
         help="the builder's state directory (EXEC_STATE_DIR; default .cache)",
     )
-    parser.add_argument("--name", help="the name of a new key (default: the host's)")
+    parser.add_argument(
+        "--name",
+        help="the name of a new key (default: <host>-exec-cache-<8 hex digits of it>)",
+    )
     options = parser.parse_args(argv)
     try:
         refuse_retired_variable()

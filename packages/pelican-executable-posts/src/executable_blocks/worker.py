@@ -192,7 +192,9 @@ def limit_hint(error: BaseException) -> str:
     limit = resource.getrlimit(kind)[0]
     if limit == resource.RLIM_INFINITY:
         return ""
-    return f"(the sandbox allows {limit / (1 << 30):g} GiB {what}: {setting})"
+    from .sandbox import size
+
+    return f"(the sandbox allows {size(limit)} {what}: {setting})"
 
 
 def compiled(request: BlockRequest):
