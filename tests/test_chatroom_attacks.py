@@ -20,6 +20,7 @@ from chat_clients import (
     url,
 )
 from chatroom import protocol
+from chatroom.server import ChatConnection
 from helpers import eventually_async
 
 
@@ -95,6 +96,71 @@ def test_a_join_whose_welcome_fails_leaves_no_ghost_and_frees_the_nick():
             assert (state["online"], state["connections"]) == (0, 0)
             client, welcome = await joined(server, "ghost")
             assert welcome["online"] == ["ghost"]
+
+    run(scenario)
+
+
+def test_a_member_only_exists_once_its_welcome_has_gone_out():
+    """While a welcome is on its way, the joining client is not online:
+    /health, the room and the others agree; a welcome that then fails
+    leaves no trace (no presence of it joining or leaving)."""
+
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            held, release = asyncio.Event(), asyncio.Event()
+            send = ChatConnection.send
+
+            async def held_welcome(connection, message, *args, **kwargs):
+                if isinstance(message, str) and '"nick":"carol"' in message:
+                    held.set()
+                    await release.wait()
+                    raise ConnectionResetError("the welcome failed")
+                return await send(connection, message, *args, **kwargs)
+
+            ChatConnection.send = held_welcome
+            try:
+                carol = await connect(url(server))
+                await carol.send(json.dumps({"type": "join", "nick": "carol"}))
+                await asyncio.wait_for(held.wait(), 10)
+                assert (await health(server))["online"] == 1
+                assert await server.room.who() == ["ada"]
+                await ada.send(json.dumps({"type": "who"}))
+                assert (await receive(ada, "online"))["online"] == ["ada"]
+                release.set()
+                await eventually_async(lambda: server.sockets == 1)
+            finally:
+                ChatConnection.send = send
+            await ada.send(say("after"))
+            while (message := json.loads(await ada.recv()))["type"] != "message":
+                assert message["type"] == "presence", message
+                assert "carol" not in message["joined"] + message["left"]
+            dave, welcome = await joined(server, "carol")
+            assert welcome["online"] == ["ada", "carol"]
+
+    run(scenario)
+
+
+def test_a_failed_send_to_one_member_touches_neither_the_history_nor_the_others():
+    async def scenario():
+        async with chat() as server:
+            broken, _ = await joined(server, "broken")  # the first written to
+            ada, _ = await joined(server, "ada")
+            bob, _ = await joined(server, "bob")
+            (connection,) = [
+                c for c, nick in server.members.items() if nick == "broken"
+            ]
+
+            def refuse(data):
+                raise RuntimeError("Cannot call write() after write_eof()")
+
+            connection.transport.write = refuse
+            await ada.send(say("one"))
+            assert (await receive(bob, "message"))["text"] == "one"
+            assert (await receive(ada, "message"))["text"] == "one"
+            await eventually_async(lambda: "broken" not in server.members.values())
+            _, welcome = await joined(server, "carol")
+            assert [m["text"] for m in welcome["history"]] == ["one"]
 
     run(scenario)
 

@@ -17,18 +17,24 @@ def frame(text: str) -> bytes:
     return Frame(Opcode.TEXT, text.encode()).serialize(mask=False)
 
 
-def fan_out(connections, text: str, max_unsent: int) -> list:
-    """Write ``text`` to every open connection; those whose unsent data is
-    now past ``max_unsent``, for the caller to cut off."""
+def fan_out(connections, text: str, max_unsent: int) -> list[tuple]:
+    """Write ``text`` to every open connection; for the caller to cut off,
+    ``(connection, rule)`` for each whose unsent data is now past
+    ``max_unsent`` (``unsent-data``) or whose transport refused the write
+    (``send-failed``: one connection's failure never stops the rest)."""
     data = frame(text)
-    over = []
+    cut = []
     for connection in connections:
         if connection.protocol.state is not State.OPEN:
             continue
         if connection.send_in_progress is not None:
             continue
         transport = connection.transport
-        transport.write(data)
+        try:
+            transport.write(data)
+        except (OSError, RuntimeError):  # (a transport closing, or at EOF)
+            cut.append((connection, "send-failed"))
+            continue
         if transport.get_write_buffer_size() > max_unsent:
-            over.append(connection)
-    return over
+            cut.append((connection, "unsent-data"))
+    return cut

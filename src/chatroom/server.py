@@ -542,9 +542,11 @@ class ChatServer:
 
     def deliver(self, frame: str) -> None:
         """A frame to every member here; a member whose unsent data has
-        passed the limit is cut off, so it holds no more memory than that."""
-        for connection in fan_out(self.members, frame, self.settings.max_unsent_bytes):
-            self.refusals.add("unsent-data", connection.address)
+        passed the limit is cut off, so it holds no more memory than that,
+        and so is one whose connection refused the frame."""
+        cut = fan_out(self.members, frame, self.settings.max_unsent_bytes)
+        for connection, rule in cut:
+            self.refusals.add(rule, connection.address)
             connection.drop()
 
     def announce(self) -> None:
