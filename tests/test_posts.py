@@ -47,19 +47,23 @@ def test_static_members_post_outputs_are_the_ones_it_claims(site):
     assert outputs == [
         "Hello\n",
         "[]\n[1]\n[1, 1]\n",
+        "{'n': 1, 'a': [1]} 0 []\n",  # the editor's note: instance attributes
         "[5, 2, 3, 4]\n[5, 2, 3, 4]\n[6, 2, 3, 4]\n",
     ]
     verdicts = doc.xpath("//p[@class='exec-verdict']")
-    assert len(verdicts) == 3 and all(CHECKED in text(v) for v in verdicts)
+    assert len(verdicts) == 4 and all(CHECKED in text(v) for v in verdicts)
 
 
 def test_unit_testing_post_runs_pytest_and_its_predicted_failures_happen(site):
     doc = rendered(site, ROOT / "content/posts/python-unit-testing-super-fun-time.md")
-    first, second = (text(p) for p in doc.xpath("//pre[@class='exec-pytest']"))
+    first, no_setup, second = (
+        text(p) for p in doc.xpath("//pre[@class='exec-pytest']")
+    )
     assert first == "FAILED test_iszero - assert 1 == 0\n1 failed\n"
+    assert no_setup == "PASSED TestNumbers::test_two_is_even\n1 passed\n"
     assert second.splitlines()[-1] == "3 failed, 3 passed"
     assert "FAILED test_evenNumbers[5] - assert (5 % 2) == 0" in second
-    assert len(doc.xpath(f"//p[@class='exec-verdict'][contains(., '{CHECKED}')]")) == 2
+    assert len(doc.xpath(f"//p[@class='exec-verdict'][contains(., '{CHECKED}')]")) == 3
 
 
 def test_pickle_post_signs_verifies_and_rejects_a_tampered_payload(site):
@@ -85,7 +89,13 @@ def test_pickle_post_shows_the_package_and_never_a_literal_key(site):
 
 def test_cloudcached_post_runs_the_client_against_s3_and_times_it(site):
     doc = rendered(site, ROOT / "content/posts/weekend-project-cloudcached.md")
-    where, verbs, bench = (text(p) for p in doc.xpath("//pre[@class='exec-stdout']"))
+    where, verbs, tags, bench = (
+        text(p) for p in doc.xpath("//pre[@class='exec-stdout']")
+    )
+    assert tags.split() == [
+        *("True:", "bool", "7:", "int", "2.5:", "float", "1j:", "complex"),
+        *("'text':", "str", "b'\\x00raw':", "bytes", "[1,", "2]:", "pickle"),
+    ]
     assert where.startswith("S3: moto's standalone S3 server on 127.0.0.1")
     assert verbs.splitlines()[:3] == ["True", "False", "True 43"]
     rows = bench.splitlines()[3:]

@@ -262,7 +262,7 @@ def test_images_have_alt_text(site):
 def test_code_samples_are_highlighted_by_pygments(site):
     doc = article_pages(site)["Python static class members and You"]
     blocks = doc.xpath("//div[@class='post-body']//div[@class='highlight']")
-    assert len(blocks) == 4
+    assert len(blocks) == 5
     assert blocks[0].xpath(".//span[@class='k' and text()='class']")
     css = (site.output / "theme/css/pygments.css").read_text(encoding="utf-8")
     assert ".highlight .k " in css
