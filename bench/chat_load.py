@@ -112,10 +112,15 @@ CORES = len(os.sched_getaffinity(0))
 # -- the processes measured ---------------------------------------------------
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_split(pid: int) -> tuple[float, float]:
     """User and system CPU time of a process, from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def cpu_seconds(pid: int) -> float:
+    return sum(cpu_split(pid))
 
 
 def rss_kib(pid: int) -> int:
@@ -657,10 +662,15 @@ class Load:
                 sample()
         return [answers[n] for n in range(len(self.pipes))]
 
-    def cpu(self) -> float:
-        """The generator's CPU: its processes', and this one's."""
-        children = sum(cpu_seconds(process.pid) for process in self.processes)
-        return children + time.process_time()
+    def cpu(self) -> tuple[float, float]:
+        """The generator's CPU, user and system: its processes', and this
+        one's."""
+        own = os.times()
+        user, system = own.user, own.system
+        for process in self.processes:
+            more = cpu_split(process.pid)
+            user, system = user + more[0], system + more[1]
+        return user, system
 
     def close(self) -> None:
         try:
@@ -701,7 +711,8 @@ def step(load: Load, servers: Servers, rate: float, seconds: float, **options):
     servers.check()
     chat = [a - b for a, b in zip(servers.cpu(), chat_before, strict=True)]
     redis = servers.redis_cpu() - redis_before
-    generator = load.cpu() - load_before
+    user, system = (a - b for a, b in zip(load.cpu(), load_before, strict=True))
+    generator = user + system
     histogram = [sum(counts) for counts in zip(*(a[3] for a in drained), strict=True)]
     received = sum(a[1] for a in drained)
     per_k = 1e6 / received if received else math.inf  # CPU s to ms per 1,000
@@ -724,6 +735,7 @@ def step(load: Load, servers: Servers, rate: float, seconds: float, **options):
         "chat_ms": sum(chat) * per_k,  # CPU ms per 1,000 deliveries
         "redis_ms": redis * per_k,
         "load_ms": generator * per_k,
+        "load_system_ms": system * per_k,  # the kernel's part: receiving
         "errors": errors,
     }
     print(
@@ -1113,8 +1125,12 @@ def summary(one: dict, two: dict | None, clients: int) -> list[tuple]:
             "",
         ),
         (
-            "generator CPU ms per 1,000 deliveries, same rate",
-            [f"{r['common']['load_ms']:.1f}" for r in results],
+            "generator CPU ms per 1,000 deliveries, same rate (of which the "
+            "kernel's, system time)",
+            [
+                f"{r['common']['load_ms']:.1f} ({r['common']['load_system_ms']:.1f})"
+                for r in results
+            ],
             "",
         ),
     ]
@@ -1158,6 +1174,10 @@ def scaling_note(one: dict, two: dict | None) -> list[str]:
     if not two or not one["capacity"] or not two["capacity"]:
         return []
     a, b = one["capacity"], two["capacity"]
+    common_a, common_b = one["common"], two["common"]
+    bound = (
+        CORES * common_a["chat_ms"] / (server_ms(common_b) + common_b["load_system_ms"])
+    )
     return [
         f"At capacity the machine's {CORES} cores were shared out so: (a) chat "
         f"{percent(a['chat_cpu'])} and generator {100 * a['load_cpu']:.0f}%; "
@@ -1166,7 +1186,16 @@ def scaling_note(one: dict, two: dict | None) -> list[str]:
         f"{100 * machine_cpu(b):.0f}% in all. The generator costs "
         f"{a['load_ms']:.1f} ms of CPU per 1,000 deliveries there against the one "
         f"chat process's {a['chat_ms']:.1f}: on {CORES} cores, what two chat "
-        "processes can have is what the generator leaves them."
+        "processes can have is what the generator leaves them. Part of the "
+        "generator's CPU is the kernel's, which a generator in any language "
+        "pays (each delivery is a TCP segment of its own to receive and "
+        f"acknowledge): at the common rate, {common_b['load_system_ms']:.1f} "
+        f"of its {common_b['load_ms']:.1f} ms per 1,000 deliveries. A generator that "
+        "cost nothing more than that would leave two chat processes, every "
+        f"core busy, at most {bound:.2f} x one's rate ({CORES} x "
+        f"{common_a['chat_ms']:.1f} / ({server_ms(common_b):.1f} + "
+        f"{common_b['load_system_ms']:.1f}), the chat processes' and Redis's "
+        "CPU per 1,000 deliveries and the kernel's part of the generator's)."
     ]
 
 
