@@ -2,6 +2,7 @@
 a missing image and an image without alt fails, naming each at path:line:col."""
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -81,8 +82,12 @@ def page(root: Path, name: str, body: str) -> Path:
 def messages(root: Path, **options) -> list[str]:
     check = SiteCheck(
         root,
-        ["https://blog.example.org"],
-        **{"link_hosts": ["github.com"], "resource_hosts": [], **options},
+        **{
+            "own_origins": ["https://blog.example.org"],
+            "link_hosts": ["github.com"],
+            "resource_hosts": [],
+            **options,
+        },
     )
     pages = sorted(root.rglob("*.html"))
     return [f"{p.line}:{p.column}: {p.message}" for p in check.run(pages, {}, str)]
@@ -107,6 +112,44 @@ def test_the_sites_own_absolute_urls_are_internal(tmp_path):
         '3:45: <a href="https://blog.example.org/missing.html">: '
         "no such file in the site"
     ]
+
+
+def test_under_a_site_path_a_link_from_the_hosts_root_must_stay_inside_it(tmp_path):
+    """Served at https://example.org/blog/, "/2009/x/" is the host's, not
+    the site's: it was a broken link in production that the check passed."""
+    page(tmp_path, "2009/x/index.html", "x")
+    page(
+        tmp_path,
+        "index.html",
+        '<a href="/blog/2009/x/">in</a> <a href="/2009/x/">out</a>'
+        ' <a href="https://example.org/blog/2009/x/">own</a> <a href="2009/x/">rel</a>',
+    )
+    assert messages(
+        tmp_path,
+        own_origins=["https://example.org/blog"],
+        site_path="/blog",
+    ) == [
+        '3:32: <a href="/2009/x/">: the site is served at /blog/ (SITEURL), '
+        "and this link leads out of it"
+    ]
+
+
+def test_a_site_served_below_a_path_links_inside_it(tmp_path):
+    """A production build with SITEURL https://example.org/blog (a project
+    site on GitHub Pages has that shape): every link the theme and posts
+    make stays below /blog/ (the macros' links had no SITEURL: /2009/...)."""
+    content = write_site(tmp_path, {"first": "One.\n", "second": "Two.\n"})
+    env = {"SITEURL": "https://example.org/blog"}
+    result = build_site(content, tmp_path / "output", env=env, task="preview")
+    assert result.returncode == 0, result.stdout + result.stderr
+    pages = list((tmp_path / "output").rglob("*.html"))
+    assert len(pages) > 8
+    for page_file in pages:
+        for url in re.findall(r'(?:href|src)="([^"]*)"', page_file.read_text()):
+            if url.startswith("/") and not url.startswith("//"):
+                assert url.startswith("/blog/"), (page_file, url)
+            elif "://" in url and "example.org" in url:
+                assert url.startswith("https://example.org/blog/"), (page_file, url)
 
 
 def test_other_hosts_only_when_allowed(tmp_path):

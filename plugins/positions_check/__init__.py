@@ -26,6 +26,7 @@ import logging
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from executable_blocks.paths import shown
 from pelican import signals
@@ -70,6 +71,7 @@ def check(pelican) -> None:
         own_origins=[settings.get("SITEURL", ""), settings.get("FEED_DOMAIN") or ""],
         link_hosts=settings.get("EXTERNAL_LINK_HOSTS", []),
         resource_hosts=settings.get("EXTERNAL_RESOURCE_HOSTS", []),
+        site_path=urlsplit(settings.get("SITEURL", "")).path,
     )
     pages = sorted(written.pages)
     problems = checker.run(pages, written.pages, shown)

@@ -89,9 +89,13 @@ class SiteCheck:
         own_origins: list[str],
         link_hosts: list[str],
         resource_hosts: list[str],
+        site_path: str = "",
     ):
         self.output = os.path.realpath(output)
         self.own_origins = [o.rstrip("/") for o in own_origins if o]
+        # where the site is served on its host ("/blog" for SITEURL
+        # https://example.org/blog): a link from the host's root must start so
+        self.site_path = site_path.rstrip("/")
         self.link_hosts = set(link_hosts)
         self.resource_hosts = set(resource_hosts)
         self.verdicts: dict[tuple[str, str, str], tuple | None] = {}
@@ -176,10 +180,18 @@ class SiteCheck:
         unsafe = UNSAFE.search(url)
         if unsafe:
             return f"{element}: {unsafe_character(unsafe[0])}"
+        from_root = url.startswith("/") and not url.startswith("//")
         for origin in self.own_origins:
             if url == origin or url.startswith(origin + "/"):
-                url = url[len(origin) :] or "/"
+                url, from_root = url[len(origin) :] or "/", False
                 break
+        if from_root and self.site_path:
+            if url != self.site_path and not url.startswith(self.site_path + "/"):
+                return (
+                    f"{element}: the site is served at {self.site_path}/ "
+                    "(SITEURL), and this link leads out of it"
+                )
+            url = url[len(self.site_path) :] or "/"
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""
