@@ -20,6 +20,7 @@ TIMEZONE = "America/New_York"
 DEFAULT_LANG = "en"
 DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
+USE_FOLDER_AS_CATEGORY = False  # (else a post without one is filed under "posts")
 
 # Templates escape every value they print: titles, slugs, tags and the rest
 # of a post's metadata are text, whoever wrote the post. Only HTML the build
@@ -61,6 +62,21 @@ EXEC_FIGURES_DIR = "figures"
 PYGMENTS_STYLE = "vs"
 PYGMENTS_STYLE_DARK = "github-dark"
 
+# Ids the theme's templates give elements of every page (the main landmark,
+# the search box) or of the search and chat pages: a heading of a post
+# ("## Content") must not take one, or the page holds it twice.
+THEME_IDS = {"content", "site-search-q", "search", "chat"}
+
+
+def heading_id(value: str, separator: str) -> str:
+    """The toc extension's id for a heading, kept clear of the theme's."""
+    from markdown.extensions.toc import slugify
+
+    slug = slugify(value, separator)
+    taken = slug in THEME_IDS or slug.startswith("chat-")
+    return f"{slug}{separator}1" if taken else slug
+
+
 MARKDOWN = {
     "extension_configs": {
         "markdown.extensions.codehilite": {
@@ -72,6 +88,7 @@ MARKDOWN = {
         "markdown.extensions.toc": {
             "permalink": "¶",
             "permalink_title": "Link to this section",
+            "slugify": heading_id,
         },
     },
     "output_format": "html5",

@@ -78,6 +78,17 @@ def test_tables_scroll_in_their_own_named_region():
     assert page.count("</table></div>") == 2
 
 
+def test_a_table_with_attributes_is_wrapped_and_closed_once():
+    """(Its opening tag was not recognised, its end was: a stray </div>
+    closed the post's body early.)"""
+    html = '<table class="data"><tr><td>1</td></tr></table><p>after</p>'
+    page = scroll_regions(html)
+    assert regions(page) == [("div", "Table 1")]
+    assert '<table class="data">' in page
+    assert page.count("<div") == page.count("</div>") == 1
+    assert scroll_regions("<tablefoo></tablefoo>") == "<tablefoo></tablefoo>"
+
+
 def test_code_that_looks_like_markup_is_left_alone():
     page = codehilite('```\n<div class="highlight"><pre><table>\n```')
     assert scroll_regions(page).count('role="region"') == 1

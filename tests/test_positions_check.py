@@ -152,6 +152,29 @@ def test_a_site_served_below_a_path_links_inside_it(tmp_path):
                 assert url.startswith("https://example.org/blog/"), (page_file, url)
 
 
+def test_a_heading_named_like_an_element_of_the_theme_gets_an_id_of_its_own(
+    tmp_path,
+):
+    """ "## Content" made a second id="content", the main landmark's."""
+    content = write_site(tmp_path, {"toc": "## Content\n\nText.\n\n## Chat log\n"})
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "output" / "2009" / "07" / "toc" / "index.html").read_text()
+    assert page.count('id="content"') == 1 and '<h2 id="content-1">' in page
+    assert '<h2 id="chat-log-1">' in page
+
+
+def test_a_post_without_a_category_is_filed_under_the_default_one(tmp_path):
+    content = write_site(tmp_path, {})
+    (content / "posts" / "loose.md").write_text(
+        "Title: Loose\nDate: 2009-07-18\n\nX.\n"
+    )
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "output" / "category" / "misc" / "index.html").exists()
+    assert not (tmp_path / "output" / "category" / "posts").exists()
+
+
 def test_other_hosts_only_when_allowed(tmp_path):
     page(
         tmp_path,

@@ -113,6 +113,38 @@ def test_pagefind_off_builds_no_index_no_search_page_and_no_box(tmp_path):
     assert (output / "hello" / "index.html").is_file()
 
 
+def test_drafts_and_hidden_posts_and_pages_are_in_no_search(tmp_path):
+    """The sitemap leaves them out; the site's search and engines must too."""
+    content = tmp_path / "content"
+    (content / "pages").mkdir(parents=True)
+    (content / "posts").mkdir()
+    header = "Title: {0}\nDate: 2009-07-18\nCategory: Test\nStatus: {1}\n\n{0}.\n"
+    for name, status in [
+        ("shown", "published"),
+        ("draft", "draft"),
+        ("quiet", "hidden"),
+    ]:
+        (content / "posts" / f"{name}.md").write_text(header.format(name, status))
+        (content / "pages" / f"{name}-page.md").write_text(header.format(name, status))
+    output = tmp_path / "output"
+    result = build_site(content, output)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert indexed_urls(output / "pagefind") == [
+        "/2009/07/shown/",
+        "/shown/",
+    ]
+    unlisted = [
+        output / "drafts" / "draft.html",
+        output / "2009" / "07" / "quiet" / "index.html",
+        output / "drafts" / "pages" / "draft.html",
+        output / "quiet" / "index.html",
+    ]
+    for page in unlisted:
+        assert '<meta name="robots" content="noindex">' in page.read_text(), page
+    shown = (output / "2009" / "07" / "shown" / "index.html").read_text()
+    assert 'name="robots"' not in shown
+
+
 def write_pages(site, pages):
     """Pages at their paths; a marked one has a body Pagefind indexes."""
     for relative, marked in pages.items():

@@ -17,7 +17,7 @@ PARTS = re.compile(
     r'|(?P<code><div class="highlight"><pre>)'
     r'(?=<span></span><code(?: class="language-(?P<language>[^"]+)")?>)'
     r'|<pre class="exec-(?P<output>stdout|stderr|exception|pytest)">'
-    r"|(?P<table><table>)|(?P<table_end></table>)"
+    r"|(?P<table><table(?:\s[^>]*)?>)|(?P<table_end></table>)"
 )
 OUTPUT_NAMES = {
     "stdout": "Output",
@@ -77,7 +77,7 @@ def scroll_regions(html: str) -> str:
             return f'<pre class="exec-{match["output"]}" {region(label)}>'
         if match["table"]:
             tables += 1
-            return f'<div class="table-scroll" {region(f"Table {tables}")}><table>'
+            return f'<div class="table-scroll" {region(f"Table {tables}")}>{match[0]}'
         return "</table></div>"
 
     return PARTS.sub(replace, html)
