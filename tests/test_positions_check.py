@@ -175,6 +175,22 @@ def test_a_post_without_a_category_is_filed_under_the_default_one(tmp_path):
     assert not (tmp_path / "output" / "category" / "posts").exists()
 
 
+def test_footnotes_and_fragments_in_a_summary_lead_to_the_post(tmp_path):
+    """A first paragraph is each post's summary on the lists of posts: its
+    "#fn:1" led nowhere there and two posts' "fnref:1" were one id twice."""
+    body = "A claim.[^1] See [below](#details).\n\n## Details\n\n[^1]: A source.\n"
+    content = write_site(tmp_path, {"one": body, "two": body})
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    home = (tmp_path / "output" / "index.html").read_text()
+    assert (
+        'href="/2009/07/one/#fn:1"' in home and 'href="/2009/07/one/#details"' in home
+    )
+    assert 'id="fnref:1"' not in home
+    post = (tmp_path / "output" / "2009" / "07" / "one" / "index.html").read_text()
+    assert 'id="fnref:1"' in post and 'href="#fn:1"' in post
+
+
 def test_other_hosts_only_when_allowed(tmp_path):
     page(
         tmp_path,

@@ -32,6 +32,7 @@ LINK_ATTRIBUTES = ("href", "src", "srcset", "poster")
 # Text without this has no link attribute with a value for the parser to
 # find (attribute names are case-insensitive; space may surround the "=").
 MAY_LINK = re.compile(r"(?:href|src|srcset|poster)\s*=", re.IGNORECASE)
+MAY_ID = re.compile(r"\bid\s*=", re.IGNORECASE)
 APPROXIMATE = (
     '<p class="approximate-date"><em>The date of this post is approximate: '
     "the original blog did not keep it.</em></p>"
@@ -95,11 +96,13 @@ def absolute_url(base: str, url: str, attribute: str) -> str:
     return joined(base, url.strip())
 
 
-def absolute_links(text: str, base: str) -> str:
+def absolute_links(text: str, base: str, without_ids: bool = False) -> str:
     """``text`` (HTML) with every link and source resolved against ``base``,
     an absolute URL: ``#frag`` becomes ``base#frag``, ``/x`` the site's
-    ``/x``. Tags without a relative link are left as they were written."""
-    if not MAY_LINK.search(text):
+    ``/x``. Tags without a relative link are left as they were written.
+    ``without_ids``: and no ``id``, for text shown on another page than
+    its own, which holds those ids already."""
+    if not MAY_LINK.search(text) and not (without_ids and MAY_ID.search(text)):
         # Parsing costs about 20 µs a tag, and a highlighted block is
         # hundreds of <span>s: an entry without a single link skips it.
         return text
@@ -110,6 +113,7 @@ def absolute_links(text: str, base: str) -> str:
             if key in LINK_ATTRIBUTES and value is not None
             else (key, value)
             for key, value in attrs
+            if not (without_ids and key == "id")
         ]
         if changed == attrs or text[offset : offset + len(raw)] != raw:
             continue

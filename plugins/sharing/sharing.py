@@ -93,9 +93,18 @@ def set_up(pelican) -> None:
     pelican.settings["ABSOLUTE_SITEURL"] = absolute_siteurl(pelican.settings)
 
 
-def add_date_test(generator) -> None:
-    """Templates ask ``article is approximate_date`` as the feeds do."""
+def add_template_helpers(generator) -> None:
+    """Templates ask ``article is approximate_date`` as the feeds do, and
+    show a post's summary on other pages through ``listed_summary``."""
     generator.env.tests["approximate_date"] = feeds.approximate
+    generator.env.filters["listed_summary"] = listed_summary
+
+
+def listed_summary(summary: str, post_address: str) -> str:
+    """A post's summary on a list of posts: its links lead where they did
+    on the post's page (a footnote's ``#fn:1`` led nowhere on the list) and
+    it holds no id (two posts' ``fnref:1`` were one id twice)."""
+    return feeds.absolute_links(summary, post_address, without_ids=True)
 
 
 def find_images(generators) -> None:
@@ -110,7 +119,7 @@ def find_images(generators) -> None:
 
 def register():
     signals.initialized.connect(set_up)
-    signals.generator_init.connect(add_date_test)
+    signals.generator_init.connect(add_template_helpers)
     signals.all_generators_finalized.connect(find_images)
     signals.article_generator_finalized.connect(feeds.remember_posts)
     signals.feed_generated.connect(feeds.fix_feed)
