@@ -191,6 +191,21 @@ def test_footnotes_and_fragments_in_a_summary_lead_to_the_post(tmp_path):
     assert 'id="fnref:1"' in post and 'href="#fn:1"' in post
 
 
+def test_top_and_named_anchors_are_places_a_fragment_leads_to(tmp_path):
+    """HTML scrolls to an <a name> as to an id, and "#top" to the page's
+    top where no element is named so; anything else still leads nowhere."""
+    page(tmp_path, "old/index.html", '<a name="the-end"></a>')
+    page(
+        tmp_path,
+        "index.html",
+        '<a href="#top">up</a> <a href="#TOP">up</a> <a href="old/#the-end">end</a>'
+        ' <a href="#gone">no</a>',
+    )
+    assert messages(tmp_path) == [
+        '3:76: <a href="#gone">: no element with id "gone" on that page'
+    ]
+
+
 def test_other_hosts_only_when_allowed(tmp_path):
     page(
         tmp_path,

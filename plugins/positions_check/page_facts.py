@@ -109,7 +109,10 @@ def facts_of(path: str) -> PageFacts:
     for _, line, column, section in scraper.malformed:
         facts.problems.append((line, column, malformed(section)))
     seen: dict[str, tuple[int, int]] = {}
+    names: list[str] = []  # of <a name=...>, which fragments lead to too
     for tag in tags:
+        if tag.name == "a" and tag.attrs.get("name"):
+            names.append(tag.attrs["name"])
         identifier = tag.attrs.get("id")
         if identifier is not None:
             if identifier in seen:
@@ -153,7 +156,7 @@ def facts_of(path: str) -> PageFacts:
         column = element.start() - starts[line - 1] + 1
         for url in css_urls(element[1]):
             facts.references.append(Reference("style", "url", url, line, column))
-    facts.ids = list(seen)
+    facts.ids = [*seen, *(name for name in names if name not in seen)]
     return facts
 
 

@@ -110,7 +110,7 @@ class SiteCheck:
             source, where = sources.get(report.path), shown(report.path)
             found = list(report.problems)
             for line, column, element, target, fragment in report.fragments:
-                if fragment not in ids.get(target, ()):
+                if not leads_somewhere(fragment, ids.get(target, ())):
                     message = f'{element}: no element with id "{fragment}" on that page'
                     found.append((line, column, message))
             problems += [Problem(where, *problem, source) for problem in found]
@@ -155,7 +155,7 @@ class SiteCheck:
                 continue
             element, target, fragment = verdict
             if target == path:
-                if fragment not in own_ids:
+                if not leads_somewhere(fragment, own_ids):
                     message = f'{element}: no element with id "{fragment}" on that page'
                     report.problems.append((reference.line, reference.column, message))
             else:
@@ -248,6 +248,13 @@ class SiteCheck:
         if path.endswith("/") or target in self.folders:
             target = os.path.join(target, "index.html")
         return target if target in self.files else None
+
+
+def leads_somewhere(fragment: str, ids) -> bool:
+    """Whether a browser scrolls to ``fragment`` on a page of ``ids`` (its
+    ids and ``<a name>``s): "#top" is the page's top where nothing is
+    named so (HTML's rule, any case)."""
+    return fragment in ids or fragment.lower() == "top"
 
 
 def unsafe_character(character: str) -> str:
