@@ -206,6 +206,27 @@ def test_top_and_named_anchors_are_places_a_fragment_leads_to(tmp_path):
     ]
 
 
+@pytest.mark.parametrize(
+    "authors, shown",
+    [
+        ("Ada", "by Ada in"),
+        ("Ada, Bob", "by Ada and Bob in"),
+        ("Ada, Bob, Cy", "by Ada, Bob and Cy in"),
+    ],
+)
+def test_every_author_of_a_post_is_named_and_linked(tmp_path, authors, shown):
+    content = write_site(tmp_path, {})
+    (content / "posts" / "joint.md").write_text(
+        f"Title: Joint\nDate: 2009-07-18\nAuthors: {authors}\n\nX.\n"
+    )
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "output" / "2009" / "07" / "joint" / "index.html").read_text()
+    assert shown in re.sub(r"<[^>]+>", "", page)
+    for name in authors.split(", "):
+        assert f'href="/author/{name.lower()}/" rel="author">{name}</a>' in page
+
+
 def test_other_hosts_only_when_allowed(tmp_path):
     page(
         tmp_path,
