@@ -138,8 +138,8 @@ ABSOLUTE_SITEURL = "http://localhost:8000"
 ROBOTS_TXT = False
 SITEMAP_EXCLUDE = ["404.html"]
 
-# Feeds, with absolute links and ids on the site's absolute address.
-FEED_DOMAIN = ABSOLUTE_SITEURL
+# Feeds, with absolute links and ids on the site's absolute address (the
+# sharing plugin sets FEED_DOMAIN to it).
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"

@@ -10,6 +10,7 @@ from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urljoin, urlsplit
 
+import pytest
 from lxml import etree, html
 
 import pelicanconf
@@ -17,7 +18,7 @@ import sharing.feeds
 import sharing.sitemap
 from helpers import PRODUCTION, BuiltSite, build_site, write_site
 from seed import SEED_POSTS
-from sharing import absolute_links, approximate
+from sharing import absolute_links, absolute_siteurl, approximate
 from sharing.feeds import remember_posts
 from sharing.sharing import figure_images, share_image
 
@@ -298,6 +299,29 @@ def test_feed_entries_of_posts_with_approximate_dates_say_so(site):
 # -- the pieces on their own ---------------------------------------------
 
 POST = "http://localhost:8000/2009/07/post/"
+
+
+@pytest.mark.parametrize(
+    "settings, address",
+    [
+        (
+            {"ABSOLUTE_SITEURL": "http://localhost:8000", "SITEURL": ""},
+            "http://localhost:8000",
+        ),
+        (
+            {
+                "ABSOLUTE_SITEURL": "http://localhost:8000",
+                "SITEURL": "https://e.org/blog/",
+            },
+            "https://e.org/blog",
+        ),
+        ({"SITEURL": "/blog", "FEED_DOMAIN": "https://e.org"}, "https://e.org"),
+    ],
+)
+def test_an_absolute_siteurl_is_the_sites_address(settings, address):
+    """(A publish settings file that imports the development one and sets
+    SITEURL published canonical links, the sitemap and feeds on localhost.)"""
+    assert absolute_siteurl(settings) == address
 
 
 def test_absolute_links_resolves_fragment_root_and_relative_links():

@@ -14,10 +14,12 @@ about itself, with absolute URLs.
   whose date is approximate (templates ask ``article is approximate_date``,
   the same rule).
 
-Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (SITEURL in
-production; the development server's in development), falling back to
-``SITEURL`` and then ``FEED_DOMAIN``; ``ROBOTS_TXT``; ``SITEMAP_EXCLUDE``,
-output files (relative paths) left out of the sitemap (``["404.html"]``).
+Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (the
+development server's in development), which an absolute ``SITEURL``
+overrides (production) and ``FEED_DOMAIN`` stands in for, and which the
+feeds take as their ``FEED_DOMAIN`` unless one is set; ``ROBOTS_TXT``;
+``SITEMAP_EXCLUDE``, output files (relative paths) left out of the sitemap
+(``["404.html"]``).
 """
 
 from .feeds import absolute_links, approximate

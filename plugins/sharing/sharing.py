@@ -90,7 +90,12 @@ def share_image(content, siteurl: str) -> dict | None:
 
 
 def set_up(pelican) -> None:
-    pelican.settings["ABSOLUTE_SITEURL"] = absolute_siteurl(pelican.settings)
+    """The site's absolute address for every page, and for the feeds unless
+    the site gave them a domain of their own."""
+    settings = pelican.settings
+    settings["ABSOLUTE_SITEURL"] = absolute_siteurl(settings)
+    if not settings.get("FEED_DOMAIN"):
+        settings["FEED_DOMAIN"] = settings["ABSOLUTE_SITEURL"]
 
 
 def add_template_helpers(generator) -> None:

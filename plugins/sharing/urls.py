@@ -9,9 +9,12 @@ PATH_SAFE = "/!$&'()*+,;=:@"
 
 
 def absolute_siteurl(settings: dict) -> str:
-    """The site's absolute address, without a trailing slash:
-    ``ABSOLUTE_SITEURL``, else ``SITEURL``, else ``FEED_DOMAIN``."""
-    for name in ("ABSOLUTE_SITEURL", "SITEURL", "FEED_DOMAIN"):
+    """The site's absolute address, without a trailing slash: ``SITEURL``
+    where it is absolute (production: a settings file that imports the
+    development one and sets SITEURL alone inherits its ABSOLUTE_SITEURL,
+    the development server's), else ``ABSOLUTE_SITEURL``, else
+    ``FEED_DOMAIN``."""
+    for name in ("SITEURL", "ABSOLUTE_SITEURL", "FEED_DOMAIN"):
         value = (settings.get(name) or "").rstrip("/")
         if urlsplit(value).scheme in ("http", "https"):
             return value
