@@ -217,6 +217,24 @@ def test_robots_txt_is_written_only_in_production_and_names_the_sitemap(
     assert locations and all(url.startswith(PRODUCTION + "/") for url in locations)
 
 
+def test_a_sites_own_robots_txt_keeps_its_rules_and_names_the_sitemap(tmp_path):
+    """(It was replaced by "Allow: /" without a word.)"""
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    (content / "extra").mkdir()
+    (content / "extra" / "robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n")
+    settings = [
+        'STATIC_PATHS=["extra"]',
+        'EXTRA_PATH_METADATA={"extra/robots.txt": {"path": "robots.txt"}}',
+        "ROBOTS_TXT=true",
+    ]
+    result = build_site(content, tmp_path / "output", None, "--", "-e", *settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    robots = (tmp_path / "output" / "robots.txt").read_text()
+    assert robots == (
+        f"User-agent: *\nDisallow: /drafts/\n\nSitemap: {DEV}/sitemap.xml\n"
+    )
+
+
 # -- feeds ---------------------------------------------------------------
 
 

@@ -129,4 +129,5 @@ def register():
     signals.article_generator_finalized.connect(feeds.remember_posts)
     signals.feed_generated.connect(feeds.fix_feed)
     signals.content_written.connect(sitemap.pages.written)
+    signals.static_generator_finalized.connect(sitemap.pages.static_files)
     signals.finalized.connect(sitemap.write)

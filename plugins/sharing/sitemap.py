@@ -55,6 +55,13 @@ class Pages:
 
     def __init__(self):
         self.seen: dict[str, tuple[object, str | None]] = {}
+        self.own_robots = False  # the site copies a robots.txt of its own
+
+    def static_files(self, generator) -> None:
+        self.own_robots = any(
+            Path(item.save_as).as_posix() == "robots.txt"
+            for item in getattr(generator, "staticfiles", ())
+        )
 
     def written(self, path, context=None, **_) -> None:
         if str(path).endswith(".html"):
@@ -82,6 +89,13 @@ def robots(sitemap_url: str) -> str:
     return f"User-agent: *\nAllow: /\n\nSitemap: {sitemap_url}\n"
 
 
+def with_sitemap(own: str, sitemap_url: str) -> str:
+    """The site's own robots.txt, its rules kept, naming the sitemap."""
+    if sitemap_url in own:
+        return own
+    return own.rstrip("\n") + f"\n\nSitemap: {sitemap_url}\n"
+
+
 def write(pelican) -> None:
     settings = pelican.settings
     siteurl = settings["ABSOLUTE_SITEURL"]
@@ -106,6 +120,12 @@ def write(pelican) -> None:
     (output / "sitemap.xml").write_text(sitemap(entries), encoding="utf-8")
     logger.info("sharing: sitemap.xml lists %d pages", len(entries))
     if settings.get("ROBOTS_TXT"):
-        text = robots(f"{siteurl}/sitemap.xml")
-        (output / "robots.txt").write_text(text, encoding="utf-8")
+        address, target = f"{siteurl}/sitemap.xml", output / "robots.txt"
+        if pages.own_robots and target.exists():
+            own = target.read_text(encoding="utf-8")
+            target.write_text(with_sitemap(own, address), encoding="utf-8")
+            logger.info("sharing: the site's own robots.txt now names the sitemap")
+        else:
+            target.write_text(robots(address), encoding="utf-8")
     pages.seen.clear()
+    pages.own_robots = False
