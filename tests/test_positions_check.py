@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from lxml import html
 
 from helpers import build_site, write_site
 from positions_check import Problem, SiteCheck
@@ -225,6 +226,27 @@ def test_every_author_of_a_post_is_named_and_linked(tmp_path, authors, shown):
     assert shown in re.sub(r"<[^>]+>", "", page)
     for name in authors.split(", "):
         assert f'href="/author/{name.lower()}/" rel="author">{name}</a>' in page
+
+
+@pytest.mark.parametrize(
+    "feeds, shown",
+    [
+        (["FEED_ALL_RSS=null"], "Subscribe: Atom"),
+        (["FEED_ALL_ATOM=null"], "Subscribe: RSS"),
+        (["FEED_ALL_ATOM=null", "FEED_ALL_RSS=null"], None),
+    ],
+)
+def test_the_footer_offers_the_feeds_there_are(tmp_path, feeds, shown):
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    result = build_site(content, tmp_path / "output", None, "--", "-e", *feeds)
+    assert result.returncode == 0, result.stdout + result.stderr
+    footer = html.fromstring((tmp_path / "output" / "index.html").read_text())
+    (footer,) = footer.xpath("//footer[@class='site-footer']")
+    text = " ".join(footer.text_content().split())
+    if shown:
+        assert text.endswith(f"{shown}")
+    else:
+        assert "Subscribe" not in text
 
 
 def test_other_hosts_only_when_allowed(tmp_path):
