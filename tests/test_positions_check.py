@@ -228,6 +228,15 @@ def test_every_author_of_a_post_is_named_and_linked(tmp_path, authors, shown):
         assert f'href="/author/{name.lower()}/" rel="author">{name}</a>' in page
 
 
+def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    page = (tmp_path / "output" / "drafts" / "later.html").read_text()
+    assert "Not dated yet" in page and "9999" not in page
+
+
 @pytest.mark.parametrize(
     "feeds, shown",
     [
