@@ -139,7 +139,8 @@ ROBOTS_TXT = False
 SITEMAP_EXCLUDE = ["404.html"]
 
 # Feeds, with absolute links and ids on the site's absolute address (the
-# sharing plugin sets FEED_DOMAIN to it).
+# sharing plugin moves FEED_DOMAIN with it when SITEURL is absolute).
+FEED_DOMAIN = ABSOLUTE_SITEURL
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
 CATEGORY_FEED_ATOM = "feeds/category/{slug}.atom.xml"

@@ -228,6 +228,28 @@ def test_every_author_of_a_post_is_named_and_linked(tmp_path, authors, shown):
         assert f'href="/author/{name.lower()}/" rel="author">{name}</a>' in page
 
 
+def test_every_page_of_a_paginated_site_has_a_title_and_description_of_its_own(
+    tmp_path,
+):
+    """(A tag's, a category's and an author's later pages had their first
+    page's title; a post of code alone had an empty description.)"""
+    posts = {f"post-{n}": "Text.\n" for n in range(3)}
+    posts["code-only"] = "```text\nprint(1)\n```\n"
+    content = write_site(tmp_path, posts)
+    result = build_site(
+        content, tmp_path / "output", None, "--", "-e", "DEFAULT_PAGINATION=1"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    titles = {}
+    for page_file in (tmp_path / "output").rglob("*.html"):
+        doc = html.fromstring(page_file.read_text())
+        titles.setdefault(doc.findtext(".//title"), []).append(page_file)
+        (description,) = doc.xpath("//meta[@name='description']/@content")
+        assert description.strip(), page_file
+    assert len(titles) > 10
+    assert [files for files in titles.values() if len(files) > 1] == []
+
+
 def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")

@@ -20,7 +20,7 @@ from helpers import PRODUCTION, BuiltSite, build_site, write_site
 from seed import SEED_POSTS
 from sharing import absolute_links, absolute_siteurl, approximate
 from sharing.feeds import remember_posts
-from sharing.sharing import figure_images, share_image
+from sharing.sharing import figure_images, set_up, share_image
 
 DEV = pelicanconf.ABSOLUTE_SITEURL
 ATOM = {"atom": "http://www.w3.org/2005/Atom"}
@@ -340,6 +340,27 @@ def test_an_absolute_siteurl_is_the_sites_address(settings, address):
     """(A publish settings file that imports the development one and sets
     SITEURL published canonical links, the sitemap and feeds on localhost.)"""
     assert absolute_siteurl(settings) == address
+
+
+@pytest.mark.parametrize(
+    "feed_domain, expected",
+    [
+        (pelicanconf.FEED_DOMAIN, "https://e.org/blog"),  # inherited: it follows
+        ("", "https://e.org/blog"),
+        ("https://feeds.e.org", "https://feeds.e.org"),  # its own: kept
+    ],
+)
+def test_the_feeds_domain_follows_an_absolute_siteurl_unless_set_apart(
+    feed_domain, expected
+):
+    settings = {
+        "ABSOLUTE_SITEURL": pelicanconf.ABSOLUTE_SITEURL,
+        "SITEURL": "https://e.org/blog",
+        "FEED_DOMAIN": feed_domain,
+    }
+    set_up(SimpleNamespace(settings=settings))
+    assert settings["ABSOLUTE_SITEURL"] == "https://e.org/blog"
+    assert settings["FEED_DOMAIN"] == expected
 
 
 def test_absolute_links_resolves_fragment_root_and_relative_links():

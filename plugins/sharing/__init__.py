@@ -17,7 +17,7 @@ about itself, with absolute URLs.
 Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (the
 development server's in development), which an absolute ``SITEURL``
 overrides (production) and ``FEED_DOMAIN`` stands in for, and which the
-feeds take as their ``FEED_DOMAIN`` unless one is set; ``ROBOTS_TXT``;
+feeds take as their ``FEED_DOMAIN`` unless another is set; ``ROBOTS_TXT``;
 ``SITEMAP_EXCLUDE``, output files (relative paths) left out of the sitemap
 (``["404.html"]``).
 """

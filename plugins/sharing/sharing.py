@@ -91,10 +91,12 @@ def share_image(content, siteurl: str) -> dict | None:
 
 def set_up(pelican) -> None:
     """The site's absolute address for every page, and for the feeds unless
-    the site gave them a domain of their own."""
+    the site gave them a domain of their own (one other than the address
+    SITEURL overrode, which a production settings file inherits)."""
     settings = pelican.settings
+    given = (settings.get("ABSOLUTE_SITEURL") or "").rstrip("/")
     settings["ABSOLUTE_SITEURL"] = absolute_siteurl(settings)
-    if not settings.get("FEED_DOMAIN"):
+    if (settings.get("FEED_DOMAIN") or "").rstrip("/") in ("", given):
         settings["FEED_DOMAIN"] = settings["ABSOLUTE_SITEURL"]
 
 
