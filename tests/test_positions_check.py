@@ -250,6 +250,31 @@ def test_every_page_of_a_paginated_site_has_a_title_and_description_of_its_own(
     assert [files for files in titles.values() if len(files) > 1] == []
 
 
+def test_year_and_month_archives_are_pages_of_the_site_linked_from_the_archives(
+    tmp_path,
+):
+    """(They fell back to Pelican's unstyled template, with no heading, and
+    nothing linked to them.)"""
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    settings = [
+        'YEAR_ARCHIVE_SAVE_AS="{date:%Y}/index.html"',
+        'YEAR_ARCHIVE_URL="{date:%Y}/"',
+        'MONTH_ARCHIVE_SAVE_AS="{date:%Y}/{date:%m}/index.html"',
+    ]
+    result = build_site(content, tmp_path / "output", None, "--", "-e", *settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for folder, heading in [
+        ("2009", "Posts of 2009"),
+        ("2009/07", "Posts of July 2009"),
+    ]:
+        doc = html.fromstring((tmp_path / "output" / folder / "index.html").read_text())
+        assert doc.findtext(".//h1") == heading
+        assert doc.xpath("//ul[@class='title-list']//a[@href='/2009/07/post/']")
+    archives = tmp_path / "output" / "archives" / "index.html"
+    archives = html.fromstring(archives.read_text())
+    assert archives.xpath("//h2[@id='year-2009']/a[@href='/2009/']")
+
+
 def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")
