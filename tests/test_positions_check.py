@@ -305,6 +305,24 @@ def test_the_footer_offers_the_feeds_there_are(tmp_path, feeds, shown):
         assert "Subscribe" not in text
 
 
+def test_an_image_marked_decorative_needs_no_alt_text_and_a_forgotten_one_does(
+    tmp_path,
+):
+    page(tmp_path, "a.png", "")
+    page(
+        tmp_path,
+        "index.html",
+        '<img src="a.png" alt="" role="presentation">'
+        '<img src="a.png" alt="" aria-hidden="true">'
+        '<img src="a.png" alt="">'
+        '<img src="a.png" role="presentation">',
+    )
+    assert messages(tmp_path) == [
+        "3:88: image without alt text",
+        "3:112: image without alt text",
+    ]
+
+
 def test_other_hosts_only_when_allowed(tmp_path):
     page(
         tmp_path,

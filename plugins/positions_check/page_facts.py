@@ -126,7 +126,8 @@ def facts_of(path: str) -> PageFacts:
                 )
             else:
                 seen[identifier] = (tag.line, tag.column)
-        if tag.name == "img" and not (tag.attrs.get("alt") or "").strip():
+        alt = (tag.attrs.get("alt") or "").strip()
+        if tag.name == "img" and not alt and not decorative(tag.attrs):
             facts.problems.append((tag.line, tag.column, "image without alt text"))
         for url in css_urls(tag.attrs.get("style") or ""):
             facts.references.append(
@@ -158,6 +159,15 @@ def facts_of(path: str) -> PageFacts:
             facts.references.append(Reference("style", "url", url, line, column))
     facts.ids = [*seen, *(name for name in names if name not in seen)]
     return facts
+
+
+def decorative(attrs: dict) -> bool:
+    """An image marked as saying nothing (``alt=""`` and a role of none or
+    presentation, or hidden from assistive technology): Markdown's
+    ``![](x.png)`` gives ``alt=""`` alone, which is still a forgotten alt."""
+    role = (attrs.get("role") or "").strip().lower()
+    hidden = (attrs.get("aria-hidden") or "").strip().lower() == "true"
+    return attrs.get("alt") == "" and (role in ("none", "presentation") or hidden)
 
 
 def css_urls(css: str) -> list[str]:
