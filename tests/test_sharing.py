@@ -297,6 +297,37 @@ def test_feed_fragment_links_point_at_the_post(site):
     assert found > 5  # the headings' ¶ links, above all
 
 
+def test_with_relative_urls_feed_entries_and_summaries_link_where_the_post_does(
+    tmp_path,
+):
+    """(Feed entries' links were resolved against the post's address where
+    Pelican had made them relative to the site's root, and the summaries on
+    lists of posts against the post's where Pelican had made them for the
+    list's page: both led nowhere.)"""
+    body = (
+        "See [b]({filename}post-b.md#part) and [x](#x).\n\n## X\n\n"
+        "![red]({static}/images/red.png)\n"
+    )
+    content = write_site(tmp_path, {"post-a": body, "post-b": "## Part\n\nB.\n"})
+    (content / "images").mkdir()
+    (content / "images" / "red.png").write_bytes(IMAGE_MAGIC["image/png"])
+    settings = ["RELATIVE_URLS=true", 'STATIC_PATHS=["images"]']
+    output = tmp_path / "output"
+    result = build_site(content, output, None, "--", "-e", *settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    feed = etree.parse(str(output / "feeds" / "all.atom.xml"))
+    (entry,) = feed.xpath(
+        "//atom:entry[atom:title='Post A']/atom:content/text()", namespaces=ATOM
+    )
+    links = re.findall(r'(?:href|src)="([^"]*)"', entry)
+    assert f"{DEV}/2009/07/post-b/#part" in links
+    assert f"{DEV}/2009/07/post-a/#x" in links
+    assert f"{DEV}/images/red.png" in links
+    home = (output / "index.html").read_text()
+    assert 'href="./2009/07/post-b/#part"' in home
+    assert 'href="./2009/07/post-a/#x"' in home
+
+
 def test_feed_entries_of_posts_with_approximate_dates_say_so(site):
     approximate_titles = {post.title for post in SEED_POSTS if post.approximate}
     rss = site.xml("feeds/all.rss.xml")

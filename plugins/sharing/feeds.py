@@ -96,12 +96,16 @@ def absolute_url(base: str, url: str, attribute: str) -> str:
     return joined(base, url.strip())
 
 
-def absolute_links(text: str, base: str, without_ids: bool = False) -> str:
+def absolute_links(
+    text: str, base: str, without_ids: bool = False, fragments_only: bool = False
+) -> str:
     """``text`` (HTML) with every link and source resolved against ``base``,
     an absolute URL: ``#frag`` becomes ``base#frag``, ``/x`` the site's
     ``/x``. Tags without a relative link are left as they were written.
     ``without_ids``: and no ``id``, for text shown on another page than
-    its own, which holds those ids already."""
+    its own, which holds those ids already; ``fragments_only``: only the
+    ``#frag`` links are resolved (with ``RELATIVE_URLS`` Pelican makes the
+    others relative to the page that shows the text)."""
     if not MAY_LINK.search(text) and not (without_ids and MAY_ID.search(text)):
         # Parsing costs about 20 µs a tag, and a highlighted block is
         # hundreds of <span>s: an entry without a single link skips it.
@@ -110,7 +114,9 @@ def absolute_links(text: str, base: str, without_ids: bool = False) -> str:
     for offset, raw, name, attrs in StartTags(text).tags:
         changed = [
             (key, absolute_url(base, value, key))
-            if key in LINK_ATTRIBUTES and value is not None
+            if key in LINK_ATTRIBUTES
+            and value is not None
+            and (not fragments_only or value.startswith("#"))
             else (key, value)
             for key, value in attrs
             if not (without_ids and key == "id")
@@ -151,7 +157,13 @@ def fix_feed(context, feed) -> None:
             item["unique_id_is_permalink"] = False
         for field in ("description", "content"):
             if item.get(field):
-                text = absolute_links(item[field], link)
+                if context.get("RELATIVE_URLS"):
+                    # Pelican made the entry's links relative to the site's
+                    # root, but for its fragments (relative to the post)
+                    text = absolute_links(item[field], link, fragments_only=True)
+                    text = absolute_links(text, siteurl + "/")
+                else:
+                    text = absolute_links(item[field], link)
                 if approximate_dates.get(link.split("?", 1)[0]):
                     text = APPROXIMATE + text
                 item[field] = text

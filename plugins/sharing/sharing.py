@@ -107,11 +107,15 @@ def add_template_helpers(generator) -> None:
     generator.env.filters["listed_summary"] = listed_summary
 
 
-def listed_summary(summary: str, post_address: str) -> str:
+def listed_summary(summary: str, post_address: str, relative_urls: bool = False) -> str:
     """A post's summary on a list of posts: its links lead where they did
     on the post's page (a footnote's ``#fn:1`` led nowhere on the list) and
-    it holds no id (two posts' ``fnref:1`` were one id twice)."""
-    return feeds.absolute_links(summary, post_address, without_ids=True)
+    it holds no id (two posts' ``fnref:1`` were one id twice). With
+    ``RELATIVE_URLS`` Pelican has made its other links for the list's page
+    already: only its fragments are resolved."""
+    return feeds.absolute_links(
+        summary, post_address, without_ids=True, fragments_only=relative_urls
+    )
 
 
 def find_images(generators) -> None:
