@@ -275,6 +275,32 @@ def test_year_and_month_archives_are_pages_of_the_site_linked_from_the_archives(
     assert archives.xpath("//h2[@id='year-2009']/a[@href='/2009/']")
 
 
+def test_a_translation_and_its_original_link_to_each_other(tmp_path):
+    """(Neither linked to the other, and the translation was written to
+    Pelican's default hello-fr.html beside the site's pretty addresses.)"""
+    content = write_site(tmp_path, {"hello": "Hello.\n"})
+    (content / "posts" / "hello-fr.md").write_text(
+        "Title: Bonjour\nDate: 2009-07-18\nCategory: Test\nLang: fr\n"
+        "Slug: hello\n\nBonjour.\n"
+    )
+    result = build_site(content, tmp_path / "output")
+    assert result.returncode == 0, result.stdout + result.stderr
+    english = tmp_path / "output" / "2009" / "07" / "hello" / "index.html"
+    french = tmp_path / "output" / "2009" / "07" / "hello-fr" / "index.html"
+    page = html.fromstring(english.read_text())
+    assert page.xpath("//link[@rel='alternate'][@hreflang='fr']/@href") == [
+        "/2009/07/hello-fr/"
+    ]
+    assert page.xpath("//p[@class='translations']/a[@hreflang='fr']/@href") == [
+        "/2009/07/hello-fr/"
+    ]
+    page = html.fromstring(french.read_text())
+    assert page.get("lang") == "fr"
+    assert page.xpath("//p[@class='translations']/a[@hreflang='en']/@href") == [
+        "/2009/07/hello/"
+    ]
+
+
 def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")
