@@ -301,6 +301,31 @@ def test_a_translation_and_its_original_link_to_each_other(tmp_path):
     ]
 
 
+def test_the_menu_and_footer_follow_pelicans_menu_and_link_settings(tmp_path):
+    """(DISPLAY_PAGES_ON_MENU, MENUITEMS, LINKS and SOCIAL did nothing.)"""
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    (content / "pages").mkdir()
+    (content / "pages" / "about.md").write_text("Title: About\n\nMe.\n")
+    settings = [
+        "DISPLAY_PAGES_ON_MENU=false",
+        'MENUITEMS=[["Projects", "/projects.html"]]',
+        'LINKS=[["Python", "https://www.python.org/"]]',
+        'SOCIAL=[["Mastodon", "https://mastodon.social/@me"]]',
+        'EXTERNAL_LINK_HOSTS=["www.python.org", "mastodon.social"]',
+    ]
+    (content / "pages" / "projects.md").write_text(
+        "Title: Projects\nSave_as: projects.html\nURL: projects.html\n\nP.\n"
+    )
+    result = build_site(content, tmp_path / "output", None, "--", "-e", *settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    doc = html.fromstring((tmp_path / "output" / "index.html").read_text())
+    menu = doc.xpath("//nav[@aria-label='Main']//a/text()")
+    assert "About" not in menu and menu[-1] == "Projects"
+    footer = doc.xpath("//footer[@class='site-footer']//a/@href")
+    assert "https://www.python.org/" in footer
+    assert "https://mastodon.social/@me" in footer
+
+
 def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")
