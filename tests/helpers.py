@@ -4,6 +4,7 @@ shared by every pytest worker of a run."""
 
 import asyncio
 import fcntl
+import functools
 import json
 import os
 import shlex
@@ -13,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
 from lxml import etree, html
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -189,3 +191,30 @@ def write_site(root: Path, posts: dict[str, str], code: dict[str, str] = ()) -> 
 
 def page(output: Path, slug: str) -> html.HtmlElement:
     return html.parse(str(output / "2009" / "07" / slug / "index.html")).getroot()
+
+
+@functools.cache
+def strict_sandbox_missing() -> dict[str, str]:
+    """What the kernel here cannot give the strict sandbox (part -> why)."""
+    from executable_blocks import sandbox
+
+    return sandbox.probe("strict")["missing"]
+
+
+def require_strict_sandbox() -> None:
+    """Skip a test of the strict sandbox where the kernel cannot give it
+    (Linux before 6.14, no user namespaces, no Landlock), naming what is
+    missing, unless the run must have it: REQUIRE_STRICT=1, or every build
+    strict (EXEC_SANDBOX=strict), as in .ci/run."""
+    missing = strict_sandbox_missing()
+    if not missing:
+        return
+    from executable_blocks import sandbox
+
+    why = "the strict sandbox is not available here: " + "; ".join(
+        f"{sandbox.PARTS[part]} ({reason})" for part, reason in missing.items()
+    )
+    required = os.environ.get("REQUIRE_STRICT") == "1"
+    if required or os.environ.get("EXEC_SANDBOX") == "strict":
+        raise RuntimeError(why)
+    pytest.skip(why)

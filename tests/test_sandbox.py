@@ -24,7 +24,12 @@ from executable_blocks.zygote_client import (
     ZygoteClient,
 )
 from forked import in_child
-from helpers import block_waiting_for, eventually, processes_named
+from helpers import (
+    block_waiting_for,
+    eventually,
+    processes_named,
+    require_strict_sandbox,
+)
 
 NOBODY_PYTHON = "/usr/bin/python3"
 
@@ -36,6 +41,12 @@ def as_whom():
     yield pytest.param(
         "nobody", id="nobody", marks=pytest.mark.skipif(not can_drop, reason=reason)
     )
+
+
+@pytest.fixture(scope="module", autouse=True)
+def strict_sandbox_here():
+    """These tests take the kernel's every part of the sandbox."""
+    require_strict_sandbox()
 
 
 @pytest.fixture(scope="module")

@@ -16,17 +16,28 @@ from pathlib import Path
 import pytest
 
 from executable_blocks.signing_keys import generate
-from helpers import build_site, invoke_command, page, processes_named, write_site
+from helpers import (
+    build_site,
+    invoke_command,
+    page,
+    processes_named,
+    require_strict_sandbox,
+    write_site,
+)
 
 STRICT = {"EXEC_SANDBOX": "strict", "COLUMNS": "1000"}  # (no wrapped lines)
 SECRET = f"secret-{uuid.uuid4().hex}"
 
 
+@pytest.fixture(scope="module", autouse=True)
+def strict_sandbox_here():
+    """These builds take the kernel's every part of the sandbox."""
+    require_strict_sandbox()
+
+
 def build(tmp_path, content, env=None, name="output"):
-    output = tmp_path / name
-    result = build_site(
-        content, output, tmp_path / "cache", env={**STRICT, **(env or {})}
-    )
+    output, env = tmp_path / name, {**STRICT, **(env or {})}
+    result = build_site(content, output, tmp_path / "cache", env=env)
     return result, result.stdout + result.stderr, output
 
 
