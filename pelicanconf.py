@@ -1,5 +1,6 @@
 """Development settings: `invoke build` and the tests build with these."""
 
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -74,6 +75,7 @@ def heading_id(value: str, separator: str) -> str:
 
     slug = slugify(value, separator)
     taken = slug in THEME_IDS or slug.startswith("chat-")
+    taken = taken or re.fullmatch(r"exec-\d+", slug) is not None  # (a block's)
     return f"{slug}{separator}1" if taken else slug
 
 

@@ -52,7 +52,7 @@ def test_claim_tolerance_is_a_number_or_a_percentage():
     text = '```python exec="on"\nprint(1)\n```\n```output tolerance="1e-6"\n1\n```'
     assert only_block(text).claim.tolerance == Tolerance(1e-6, 1e-6)
     text = '```python exec="on"\nprint(1)\n```\n```output tolerance="5%"\n1\n```'
-    assert only_block(text).claim.tolerance == Tolerance(0.05, 0.0)
+    assert only_block(text).claim.tolerance == Tolerance(0.05, 0.0, percent=True)
 
 
 @pytest.mark.parametrize("value", ["tiny", "-0.1", "nan"])

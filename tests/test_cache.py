@@ -66,8 +66,10 @@ def test_without_a_lockfile_the_environment_digest_follows_the_installed_package
     monkeypatch,
 ):
     def installed(version):
-        numpy = SimpleNamespace(name="numpy", version=version)
-        return lambda: [numpy, SimpleNamespace(name="pelican", version="4.12.0")]
+        numpy = SimpleNamespace(metadata={"Name": "numpy", "Version": version})
+        pelican = SimpleNamespace(metadata={"Name": "pelican", "Version": "4.12.0"})
+        broken = SimpleNamespace(metadata={})  # (a dist-info without metadata)
+        return lambda: [numpy, pelican, broken]
 
     monkeypatch.setattr(cache_module.metadata, "distributions", installed("2.3.0"))
     first = environment_digest(None)

@@ -131,11 +131,12 @@ def test_a_member_only_exists_once_its_welcome_has_gone_out():
                 await eventually_async(lambda: server.sockets == 1)
             finally:
                 ChatConnection.send = send
+            server.announce()  # what presence is gathered goes out now, before:
             await ada.send(say("after"))
             while (message := json.loads(await ada.recv()))["type"] != "message":
                 assert message["type"] == "presence", message
                 assert "carol" not in message["joined"] + message["left"]
-            dave, welcome = await joined(server, "carol")
+            _, welcome = await joined(server, "carol")
             assert welcome["online"] == ["ada", "carol"]
 
     run(scenario)

@@ -210,6 +210,19 @@ def test_a_password_in_the_redis_url_is_not_shown_when_redis_is_unreachable():
     assert "hunter" not in result.stderr + result.stdout
 
 
+def test_a_redis_url_with_a_password_it_cannot_read_is_refused_without_it():
+    """(An unencoded "/" in the password: redis-py's ValueError quoted it.)"""
+    url = "redis://:s3cr3t/pa55@127.0.0.1:1/0"
+    result = subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0", "--redis", url],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 1
+    assert result.stderr == "chatroom: not a Redis URL: redis://:***@127.0.0.1:1/0\n"
+
+
 @pytest.mark.parametrize(
     "url, shown",
     [
@@ -218,6 +231,7 @@ def test_a_password_in_the_redis_url_is_not_shown_when_redis_is_unreachable():
         ("redis://ada:pw@h/2?db=1&password=x", "redis://ada:***@h/2?db=1&password=***"),
         ("unix:///run/r.sock?password=p", "unix:///run/r.sock?password=***"),
         ("redis://ada@h/0", "redis://ada@h/0"),
+        ("redis://:s3cr3t/pa55@127.0.0.1:1/0", "redis://:***@127.0.0.1:1/0"),
     ],
 )
 def test_a_redis_url_is_shown_without_its_password(url, shown):

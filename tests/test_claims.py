@@ -64,6 +64,8 @@ def test_a_tolerance_says_what_it_is():
     assert str(Tolerance.parse("1e-6")) == "1e-06"
     assert str(Tolerance.parse("5%")) == "5%"
     assert str(Tolerance.parse("0.5 %")) == "0.5%"
+    assert str(Tolerance.parse("0")) == str(Tolerance.parse("-0")) == "0"
+    assert str(Tolerance.parse("0%")) == "0%"
 
 
 def test_without_tolerance_numbers_must_be_written_the_same():

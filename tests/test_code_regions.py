@@ -89,6 +89,13 @@ def test_a_table_with_attributes_is_wrapped_and_closed_once():
     assert scroll_regions("<tablefoo></tablefoo>") == "<tablefoo></tablefoo>"
 
 
+def test_a_table_written_in_capitals_or_closed_with_a_space_is_wrapped_once():
+    for html in ("<TABLE><tr><td>1</td></tr></table>", "<table><tr></tr></table >"):
+        page = scroll_regions(html + "<p>after</p>")
+        assert regions(page) == [("div", "Table 1")]
+        assert page.count("<div") == page.count("</div>") == 1, page
+
+
 def test_code_that_looks_like_markup_is_left_alone():
     page = codehilite('```\n<div class="highlight"><pre><table>\n```')
     assert scroll_regions(page).count('role="region"') == 1

@@ -31,4 +31,3 @@ def test_a_run_that_must_have_the_strict_sandbox_fails_without_it(
     monkeypatch.setenv(*variable)
     with pytest.raises(RuntimeError, match="Landlock .file access. .the kernel has"):
         helpers.require_strict_sandbox()
-

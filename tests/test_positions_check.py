@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from lxml import html
 
+import pelicanconf
 from helpers import build_site, write_site
 from positions_check import Problem, SiteCheck
 
@@ -123,15 +124,19 @@ def test_under_a_site_path_a_link_from_the_hosts_root_must_stay_inside_it(tmp_pa
         tmp_path,
         "index.html",
         '<a href="/blog/2009/x/">in</a> <a href="/2009/x/">out</a>'
-        ' <a href="https://example.org/blog/2009/x/">own</a> <a href="2009/x/">rel</a>',
+        ' <a href="https://example.org/blog/2009/x/">own</a> <a href="2009/x/">rel</a>'
+        ' <a href="/blog#top">top</a> <a href="/blog?page=2">query</a>'
+        ' <a href="https://example.org/2009/x/">feed domain</a>',
     )
+    out = "the site is served at /blog/ (SITEURL), and this link leads out of it"
     assert messages(
         tmp_path,
-        own_origins=["https://example.org/blog"],
+        # (a FEED_DOMAIN of the bare host is the host's too, not the site's)
+        own_origins=["https://example.org/blog", "https://example.org"],
         site_path="/blog",
     ) == [
-        '3:32: <a href="/2009/x/">: the site is served at /blog/ (SITEURL), '
-        "and this link leads out of it"
+        f'3:32: <a href="/2009/x/">: {out}',
+        f'3:197: <a href="https://example.org/2009/x/">: {out}',
     ]
 
 
@@ -163,6 +168,17 @@ def test_a_heading_named_like_an_element_of_the_theme_gets_an_id_of_its_own(
     page = (tmp_path / "output" / "2009" / "07" / "toc" / "index.html").read_text()
     assert page.count('id="content"') == 1 and '<h2 id="content-1">' in page
     assert '<h2 id="chat-log-1">' in page
+
+
+@pytest.mark.parametrize(
+    "heading, taken",
+    [("Content", "content-1"), ("Exec 8", "exec-8-1"), ("Search", "search-1")],
+)
+def test_a_heading_never_takes_an_id_the_theme_or_a_block_has(heading, taken):
+    """(A block's region is exec-<its line>: "## Exec 8" above a block on
+    line 8 was the same id twice.)"""
+    assert pelicanconf.heading_id(heading, "-") == taken
+    assert pelicanconf.heading_id("Exec eight", "-") == "exec-eight"
 
 
 def test_a_post_without_a_category_is_filed_under_the_default_one(tmp_path):

@@ -217,8 +217,11 @@ def test_robots_txt_is_written_only_in_production_and_names_the_sitemap(
     assert locations and all(url.startswith(PRODUCTION + "/") for url in locations)
 
 
-def test_a_sites_own_robots_txt_keeps_its_rules_and_names_the_sitemap(tmp_path):
-    """(It was replaced by "Allow: /" without a word.)"""
+@pytest.mark.parametrize("links", [False, True], ids=["copied", "linked"])
+def test_a_sites_own_robots_txt_keeps_its_rules_and_names_the_sitemap(tmp_path, links):
+    """(It was replaced by "Allow: /" without a word.) With
+    STATIC_CREATE_LINKS the output's file is a link to the site's own, which
+    must not change."""
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "extra").mkdir()
     (content / "extra" / "robots.txt").write_text("User-agent: *\nDisallow: /drafts/\n")
@@ -226,6 +229,7 @@ def test_a_sites_own_robots_txt_keeps_its_rules_and_names_the_sitemap(tmp_path):
         'STATIC_PATHS=["extra"]',
         'EXTRA_PATH_METADATA={"extra/robots.txt": {"path": "robots.txt"}}',
         "ROBOTS_TXT=true",
+        f"STATIC_CREATE_LINKS={'true' if links else 'false'}",
     ]
     result = build_site(content, tmp_path / "output", None, "--", "-e", *settings)
     assert result.returncode == 0, result.stdout + result.stderr
@@ -233,6 +237,8 @@ def test_a_sites_own_robots_txt_keeps_its_rules_and_names_the_sitemap(tmp_path):
     assert robots == (
         f"User-agent: *\nDisallow: /drafts/\n\nSitemap: {DEV}/sitemap.xml\n"
     )
+    own = (content / "extra" / "robots.txt").read_text()
+    assert own == "User-agent: *\nDisallow: /drafts/\n"
 
 
 # -- feeds ---------------------------------------------------------------

@@ -17,7 +17,8 @@ PARTS = re.compile(
     r'|(?P<code><div class="highlight"><pre>)'
     r'(?=<span></span><code(?: class="language-(?P<language>[^"]+)")?>)'
     r'|<pre class="exec-(?P<output>stdout|stderr|exception|pytest)">'
-    r"|(?P<table><table(?:\s[^>]*)?>)|(?P<table_end></table>)"
+    r"|(?P<table><table(?:\s[^>]*)?>)|(?P<table_end></table\s*>)",
+    re.IGNORECASE,  # (tables of a post's raw HTML may be written <TABLE>)
 )
 OUTPUT_NAMES = {
     "stdout": "Output",

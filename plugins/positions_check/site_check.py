@@ -180,18 +180,21 @@ class SiteCheck:
         unsafe = UNSAFE.search(url)
         if unsafe:
             return f"{element}: {unsafe_character(unsafe[0])}"
-        from_root = url.startswith("/") and not url.startswith("//")
         for origin in self.own_origins:
             if url == origin or url.startswith(origin + "/"):
-                url, from_root = url[len(origin) :] or "/", False
+                # the host's own: from its root (the origin's path kept, so
+                # that the site's path is held to below, whichever origin)
+                url = urlsplit(origin).path + (url[len(origin) :] or "/")
                 break
-        if from_root and self.site_path:
-            if url != self.site_path and not url.startswith(self.site_path + "/"):
+        if self.site_path and url.startswith("/") and not url.startswith("//"):
+            path = re.split(r"[?#]", url, maxsplit=1)[0]
+            if path != self.site_path and not path.startswith(self.site_path + "/"):
                 return (
                     f"{element}: the site is served at {self.site_path}/ "
                     "(SITEURL), and this link leads out of it"
                 )
-            url = url[len(self.site_path) :] or "/"
+            rest = url[len(self.site_path) :]
+            url = rest if rest.startswith("/") else "/" + rest
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""

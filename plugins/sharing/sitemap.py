@@ -123,6 +123,9 @@ def write(pelican) -> None:
         address, target = f"{siteurl}/sitemap.xml", output / "robots.txt"
         if pages.own_robots and target.exists():
             own = target.read_text(encoding="utf-8")
+            # a new file: the copy may be a link to the site's own (Pelican's
+            # STATIC_CREATE_LINKS), which must not change
+            target.unlink()
             target.write_text(with_sitemap(own, address), encoding="utf-8")
             logger.info("sharing: the site's own robots.txt now names the sitemap")
         else:

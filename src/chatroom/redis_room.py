@@ -172,18 +172,21 @@ CONNECTIONS = 8  # to Redis, a process, the subscription's included
 
 def redacted(url: str) -> str:
     """``url`` as logs and errors may show it: its password, in the
-    authority (``redis://:secret@host``) or the query (``?password=``),
-    replaced by ``***``."""
-    head, mark, query = url.partition("?")
-    netloc = urllib.parse.urlsplit(head).netloc
-    if "@" in netloc and ":" in netloc.rpartition("@")[0]:
-        user, _, host = netloc.rpartition("@")
-        head = head.replace(netloc, f"{user.partition(':')[0]}:***@{host}", 1)
+    authority (``redis://:secret@host``, a ``/`` or ``?`` in it unencoded
+    too) or the query (``?password=``), replaced by ``***``."""
+    scheme, mark, rest = url.partition("://")
+    if not mark:
+        scheme, rest = "", url
+    if "@" in rest:  # user information ends at the last "@"
+        userinfo, _, host = rest.rpartition("@")
+        if ":" in userinfo:
+            rest = f"{userinfo.partition(':')[0]}:***@{host}"
+    head, question, query = rest.partition("?")
     fields = urllib.parse.parse_qsl(query, keep_blank_values=True)
     if any(name == "password" for name, _ in fields):
         fields = [(n, "***" if n == "password" else v) for n, v in fields]
         query = urllib.parse.urlencode(fields, safe="*")
-    return head + mark + query
+    return scheme + mark + head + question + query
 
 
 class RedisRoom:
@@ -222,16 +225,19 @@ class RedisRoom:
         self.pending: set[asyncio.Task] = set()  # counts being written
         self.ttl = presence_ttl
         self.process = secrets.token_hex(6)
-        pool = redis.BlockingConnectionPool.from_url(
-            url,  # self.url is the one to show
-            max_connections=CONNECTIONS,  # a burst of joins waits for one
-            timeout=5,
-            decode_responses=True,
-            socket_connect_timeout=2,
-            socket_timeout=5,
-            socket_keepalive=True,
-            health_check_interval=max(1, presence_ttl),
-        )
+        try:
+            pool = redis.BlockingConnectionPool.from_url(
+                url,  # (self.url is the one to show)
+                max_connections=CONNECTIONS,  # a burst of joins waits for one
+                timeout=5,
+                decode_responses=True,
+                socket_connect_timeout=2,
+                socket_timeout=5,
+                socket_keepalive=True,
+                health_check_interval=max(1, presence_ttl),
+            )
+        except ValueError:  # (its message may quote the password)
+            raise RoomUnavailable(f"not a Redis URL: {self.url}") from None
         self.redis = redis.Redis(connection_pool=pool)
         self.scripts = {
             name: self.redis.register_script(source)

@@ -3,7 +3,8 @@ whenever anything the result could depend on changes.
 
 A key is made of four parts, each a digest, so that a miss can say why:
 
-- ``env``: Python's version, the lockfile and the engine's own code;
+- ``env``: Python's version, the engine's own code, and the lockfile
+  (``EXEC_LOCKFILE``) or else every installed distribution's name and version;
 - ``code``: the block's code and options;
 - ``earlier``: the code and options of the session's earlier blocks;
 - ``includes``: what the block and the earlier ones included.
@@ -90,7 +91,10 @@ def environment_digest(lockfile: Path | None) -> str:
 
 
 def installed_distributions() -> list[tuple[str, str]]:
-    return sorted({(d.name or "", d.version or "") for d in metadata.distributions()})
+    return sorted(
+        (d.metadata.get("Name") or "", d.metadata.get("Version") or "")
+        for d in metadata.distributions()
+    )
 
 
 class KeyParts(dict):

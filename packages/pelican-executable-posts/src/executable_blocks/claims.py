@@ -24,6 +24,7 @@ class Tolerance:
 
     relative: float
     absolute: float
+    percent: bool = False  # written as a share ("5%"): relative only
 
     @classmethod
     def parse(cls, text: str) -> "Tolerance":
@@ -34,16 +35,16 @@ class Tolerance:
         if not (math.isfinite(value) and value >= 0):
             raise ValueError(text)
         if percent:
-            return cls(value / 100, 0.0)
+            return cls(value / 100, 0.0, percent=True)
         return cls(value, value)
 
     def allows(self, got: float, want: float) -> bool:
         return math.isclose(got, want, rel_tol=self.relative, abs_tol=self.absolute)
 
     def __str__(self) -> str:
-        if self.absolute:
-            return f"{self.absolute:g}"
-        return f"{100 * self.relative:g}%"
+        if self.percent:
+            return f"{100 * self.relative + 0:g}%"
+        return f"{self.absolute + 0:g}"  # (+ 0: "-0" is 0)
 
 
 def normalized(text: str) -> str:
