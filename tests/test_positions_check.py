@@ -342,6 +342,24 @@ def test_the_menu_and_footer_follow_pelicans_menu_and_link_settings(tmp_path):
     assert "https://mastodon.social/@me" in footer
 
 
+def test_a_site_without_author_category_tag_or_archive_pages_links_to_none(
+    tmp_path,
+):
+    """Turned off the Pelican way (their SAVE_AS empty), the theme linked to
+    them all the same, and the check failed the build blaming the posts."""
+    content = write_site(tmp_path, {"post": "Text.\n"})
+    off = ["AUTHOR", "AUTHORS", "CATEGORY", "CATEGORIES", "TAG", "TAGS", "ARCHIVES"]
+    settings = [f'{kind}_SAVE_AS=""' for kind in off]
+    result = build_site(content, tmp_path / "output", None, "--", "-e", *settings)
+    assert result.returncode == 0, result.stdout + result.stderr
+    for page_file in (tmp_path / "output").rglob("*.html"):
+        text = page_file.read_text()
+        for gone in ("/author/", "/category/", "/tag/", "/tags/", "/archives/"):
+            assert f'href="{gone}' not in text, (page_file, gone)
+    post = (tmp_path / "output" / "2009" / "07" / "post" / "index.html").read_text()
+    assert "by David in Test" in re.sub(r"<[^>]+>", "", post)
+
+
 def test_a_draft_without_a_date_says_so_rather_than_the_year_9999(tmp_path):
     content = write_site(tmp_path, {"post": "Text.\n"})
     (content / "posts" / "later.md").write_text("Title: Later\nStatus: draft\n\nX.\n")
