@@ -1,5 +1,6 @@
 """The worker processes, for real: a zygote forks one worker per session."""
 
+import math
 import os
 import time
 from pathlib import Path
@@ -9,7 +10,7 @@ import pytest
 from block_results import block_request
 from executable_blocks import zygote_client
 from executable_blocks.errors import NotRun, WorkerLost
-from executable_blocks.protocol import BlockResult
+from executable_blocks.protocol import BlockResult, WorkerExit
 from executable_blocks.zygote import preload, preloadable
 from executable_blocks.zygote_client import OverResults, Timeout, ZygoteClient
 from helpers import block_waiting_for, eventually
@@ -635,3 +636,13 @@ def test_what_a_preloaded_module_writes_to_the_descriptors_is_dropped_too(
 )
 def test_what_the_zygote_preloads(name, expected):
     assert preloadable(name) is expected
+
+
+def test_a_session_just_over_its_memory_is_said_to_hold_more_than_it_may():
+    """(512 MiB and a little were shown as "held 512 MiB of memory, more
+    than the 512 MiB a session may".)"""
+    limits = zygote_client.Limits(memory=512 << 20)
+    ended = zygote_client.lost(WorkerExit.MEMORY, math.nan, (512 << 20) + 1, limits)
+    assert str(ended).startswith(
+        "the session held 513 MiB of memory, more than the 512 MiB a session may"
+    )

@@ -415,8 +415,11 @@ def lost(code: int, timed_out: float, amount: int = 0, limits=None) -> WorkerLos
         return Timeout(f"timed out after {timed_out:g} s; its worker was killed")
     limits = limits or Limits()
     if code == WorkerExit.MEMORY:
+        # (rounded up: a session over 512 MiB by less than half a MiB was
+        # said to hold 512 MiB, "more than the 512 MiB" it may)
+        held = math.ceil(amount / (1 << 20))
         return OverMemory(
-            f"the session held {amount / (1 << 20):,.0f} MiB of memory, more than "
+            f"the session held {held:,} MiB of memory, more than "
             f"the {size(limits.memory)} a session may (EXEC_MEMORY: its processes, "
             "its /tmp and /dev/shm, its System V objects, its sockets, pipes and "
             "epoll watches), "
