@@ -3,6 +3,8 @@ real websockets clients of it: what the chat server's tests share."""
 
 import asyncio
 import json
+import subprocess
+import sys
 from contextlib import asynccontextmanager
 
 from websockets.asyncio.client import connect
@@ -58,3 +60,16 @@ def masked_text_frame(text: str) -> bytes:
 
 def run(scenario):
     asyncio.run(asyncio.wait_for(scenario(), 30))
+
+
+def chatroom_run(*arguments: str, **options) -> subprocess.CompletedProcess:
+    """``python -m chatroom --port 0 *arguments`` run to its end (one that
+    stops at start-up), its output captured as text; ``options`` go to
+    ``subprocess.run`` (``env``, ``preexec_fn``)."""
+    return subprocess.run(
+        [sys.executable, "-m", "chatroom", "--port", "0", *arguments],
+        capture_output=True,
+        text=True,
+        timeout=30,
+        **options,
+    )

@@ -13,6 +13,8 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidMessage, InvalidStatus
 
+from chat_clients import chatroom_run
+
 
 def start(*options: str) -> tuple[subprocess.Popen, int]:
     process = subprocess.Popen(
@@ -83,13 +85,7 @@ def test_too_few_open_files_for_the_caps_stops_it_with_the_reason():
     def few_files():
         resource.setrlimit(resource.RLIMIT_NOFILE, (256, 256))
 
-    result = subprocess.run(
-        [sys.executable, "-m", "chatroom", "--port", "0"],
-        preexec_fn=few_files,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = chatroom_run(preexec_fn=few_files)
     assert result.returncode == 2
     assert "only 256 open files are allowed (ulimit -n)" in result.stderr
     assert "2000 connections and 200 handshakes need 2264" in result.stderr
@@ -148,12 +144,7 @@ def test_a_thousand_idle_connections_on_a_small_descriptor_limit_break_nothing()
 
 
 def test_a_trusted_proxy_that_is_no_address_is_refused_where_it_is_given():
-    result = subprocess.run(
-        [sys.executable, "-m", "chatroom", "--port", "0", "--trusted-proxy", "proxy"],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = chatroom_run("--trusted-proxy", "proxy")
     assert result.returncode == 2
     assert "argument --trusted-proxy: 'proxy': expected an address" in result.stderr
     assert "Traceback" not in result.stderr

@@ -5,15 +5,13 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
-from chat_clients import HANDSHAKE, chat, receive
+from chat_clients import HANDSHAKE, chat, chatroom_run, receive
 from chat_fixtures import free_port
 from chatroom.protocol import ProtocolError
 from chatroom.redis_room import RedisRoom, redacted
@@ -185,12 +183,8 @@ def test_two_processes_share_one_port(redis_server):
 
 
 def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
-    result = subprocess.run(
-        [sys.executable, "-m", "chatroom", "--port", "0"],
-        env={**os.environ, "CHAT_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"},
-        capture_output=True,
-        text=True,
-        timeout=30,
+    result = chatroom_run(
+        env={**os.environ, "CHAT_REDIS_URL": f"redis://127.0.0.1:{free_port()}/0"}
     )
     assert result.returncode == 1
     assert "chatroom: cannot reach Redis at redis://127.0.0.1:" in result.stderr
@@ -199,12 +193,7 @@ def test_an_unreachable_redis_stops_the_server_with_a_clear_error():
 
 def test_a_password_in_the_redis_url_is_not_shown_when_redis_is_unreachable():
     url = f"redis://chat:hunter2@127.0.0.1:{free_port()}/0?password=hunter3"
-    result = subprocess.run(
-        [sys.executable, "-m", "chatroom", "--port", "0", "--redis", url],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = chatroom_run("--redis", url)
     assert result.returncode == 1
     assert "cannot reach Redis at redis://chat:***@127.0.0.1:" in result.stderr
     assert "hunter" not in result.stderr + result.stdout
@@ -212,13 +201,7 @@ def test_a_password_in_the_redis_url_is_not_shown_when_redis_is_unreachable():
 
 def test_a_redis_url_with_a_password_it_cannot_read_is_refused_without_it():
     """(An unencoded "/" in the password: redis-py's ValueError quoted it.)"""
-    url = "redis://:s3cr3t/pa55@127.0.0.1:1/0"
-    result = subprocess.run(
-        [sys.executable, "-m", "chatroom", "--port", "0", "--redis", url],
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    result = chatroom_run("--redis", "redis://:s3cr3t/pa55@127.0.0.1:1/0")
     assert result.returncode == 1
     assert result.stderr == "chatroom: not a Redis URL: redis://:***@127.0.0.1:1/0\n"
 
