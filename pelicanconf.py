@@ -23,11 +23,13 @@ DEFAULT_DATE_FORMAT = "%B %-d, %Y"
 DEFAULT_CATEGORY = "Misc"
 USE_FOLDER_AS_CATEGORY = False  # (else a post without one is filed under "posts")
 
-# Templates escape every value they print: titles, slugs, tags and the rest
-# of a post's metadata are text, whoever wrote the post. Only HTML the build
-# made is printed as it is, marked |safe where the theme prints it: the
-# rendered content and summary of posts and pages. Pelican adds its own
-# defaults (trim_blocks, lstrip_blocks, extensions) to this.
+# Templates escape every value they print: slugs, tags and the rest of a
+# post's metadata are text, whoever wrote the post. Only HTML the build made
+# is printed as it is, marked |safe where the theme prints it: the rendered
+# content and summary of posts and pages. Titles go through plugins/titles:
+# a Markdown post's is text; a reStructuredText or HTML post's (and any that
+# typogrify went through) is HTML, of which only phrasing markup is kept.
+# Pelican adds its own defaults (trim_blocks, lstrip_blocks, extensions).
 JINJA_ENVIRONMENT = {"autoescape": True}
 
 PLUGIN_PATHS = ["plugins"]
@@ -42,6 +44,7 @@ PLUGINS = [
     "pagefind_search",
     "positions_check",
     "code_regions",
+    "titles",  # the theme's title_html and title_text filters
 ]
 
 # Executable posts (packages/pelican-executable-posts). EXEC_CACHE and EXEC_REPORT
