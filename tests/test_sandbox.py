@@ -43,10 +43,19 @@ def as_whom():
     )
 
 
-@pytest.fixture(scope="module", autouse=True)
-def strict_sandbox_here():
-    """These tests take the kernel's every part of the sandbox."""
+@pytest.fixture(scope="module")
+def strict_kernel():
+    """The kernel's every part of the sandbox, or the test skipped."""
     require_strict_sandbox()
+
+
+@pytest.fixture(autouse=True)
+def strict_sandbox_here(request):
+    """These tests take the kernel's every part of the sandbox, but for
+    those marked ``any_kernel``: they test pure functions of the module,
+    and run on an older kernel too."""
+    if request.node.get_closest_marker("any_kernel") is None:
+        request.getfixturevalue("strict_kernel")
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +71,7 @@ def shared():
 
 
 @pytest.fixture(scope="module", params=list(as_whom()))
-def zygote(request, shared):
+def zygote(request, strict_kernel, shared):
     user = request.param
     python = NOBODY_PYTHON if user else None
     options = {"python": python, "user": user} if user else {}
@@ -279,7 +288,7 @@ def test_a_session_that_has_started_many_processes_still_runs_many_at_once(zygot
 
 
 @pytest.fixture(scope="module", params=list(as_whom()))
-def zygote_of_few_processes(request):
+def zygote_of_few_processes(request, strict_kernel):
     """A strict zygote whose sessions may hold 20 processes and threads."""
     user = request.param
     options = {"python": NOBODY_PYTHON, "user": user} if user else {}
@@ -308,7 +317,7 @@ def test_memory_beyond_the_limit_fails_the_block(zygote):
 
 
 @pytest.fixture(scope="module", params=list(as_whom()))
-def lean_zygote(request, shared):
+def lean_zygote(request, strict_kernel, shared):
     """A strict zygote whose sessions may hold 512 MiB each."""
     user = request.param
     options = {"python": NOBODY_PYTHON, "user": user} if user else {}
@@ -1130,6 +1139,7 @@ def test_asyncio_and_socketpairs_still_work(zygote):
     assert printed(zygote, code) == "b'x'\nslept\n"
 
 
+@pytest.mark.any_kernel
 @pytest.mark.parametrize(
     ("error", "have", "own"),
     [
@@ -1154,6 +1164,7 @@ def test_a_kernel_keyring_no_one_can_reach_needs_no_keyring_of_its_own(
     assert ("keyring" in box.why) == (not have)
 
 
+@pytest.mark.any_kernel
 def test_parse_size_reads_units():
     assert sandbox.parse_size("2G") == 2 << 30
     assert sandbox.parse_size("512MiB") == 512 << 20
@@ -1162,6 +1173,7 @@ def test_parse_size_reads_units():
         sandbox.parse_size("-1G")
 
 
+@pytest.mark.any_kernel
 def test_outermost_keeps_one_rule_for_nested_paths():
     paths = ["/usr/lib", "/usr", "/work/site/src", "/work/site", "/usr-local"]
     assert sandbox.outermost(paths) == ["/usr", "/usr-local", "/work/site"]
@@ -1296,6 +1308,7 @@ def test_this_kernel_can_make_mounts_read_only():
     assert sandbox.namespaces.can_make_read_only()
 
 
+@pytest.mark.any_kernel
 def test_describe_names_what_is_missing():
     report = {
         "mode": "best",
