@@ -18,7 +18,7 @@ import sharing.feeds
 import sharing.sitemap
 from helpers import PRODUCTION, BuiltSite, build_site, write_site
 from seed import SEED_POSTS
-from sharing import absolute_links, absolute_siteurl, approximate
+from sharing import absolute_links, absolute_siteurl, approximate, shown_elsewhere
 from sharing.feeds import remember_posts
 from sharing.sharing import figure_images, set_up, share_image
 
@@ -309,12 +309,15 @@ def test_with_relative_urls_feed_entries_and_summaries_link_where_the_post_does(
     """(Feed entries' links were resolved against the post's address where
     Pelican had made them relative to the site's root, and the summaries on
     lists of posts against the post's where Pelican had made them for the
-    list's page: both led nowhere.)"""
+    list's page: both led nowhere. A link the author wrote relative to the
+    post, which Pelican leaves as it is, was then resolved against the
+    site's root in feeds and left for the list's page on lists.)"""
     body = (
-        "See [b]({filename}post-b.md#part) and [x](#x).\n\n## X\n\n"
-        "![red]({static}/images/red.png)\n"
+        "See [b]({filename}post-b.md#part), [x](#x) and [c](../post-c/).\n\n"
+        "## X\n\n![red]({static}/images/red.png)\n"
     )
-    content = write_site(tmp_path, {"post-a": body, "post-b": "## Part\n\nB.\n"})
+    posts = {"post-a": body, "post-b": "## Part\n\nB.\n", "post-c": "C.\n"}
+    content = write_site(tmp_path, posts)
     (content / "images").mkdir()
     (content / "images" / "red.png").write_bytes(IMAGE_MAGIC["image/png"])
     settings = ["RELATIVE_URLS=true", 'STATIC_PATHS=["images"]']
@@ -329,9 +332,17 @@ def test_with_relative_urls_feed_entries_and_summaries_link_where_the_post_does(
     assert f"{DEV}/2009/07/post-b/#part" in links
     assert f"{DEV}/2009/07/post-a/#x" in links
     assert f"{DEV}/images/red.png" in links
+    assert f"{DEV}/2009/07/post-c/" in links
+    (summary,) = feed.xpath(
+        "//atom:entry[atom:title='Post A']/atom:summary/text()", namespaces=ATOM
+    )
+    assert f'href="{DEV}/2009/07/post-c/"' in summary
     home = (output / "index.html").read_text()
     assert 'href="./2009/07/post-b/#part"' in home
     assert 'href="./2009/07/post-a/#x"' in home
+    assert 'href="./2009/07/post-c/"' in home
+    tag = (output / "tag" / "t" / "index.html").read_text()
+    assert 'href="../../2009/07/post-c/"' in tag
 
 
 def test_feed_entries_of_posts_with_approximate_dates_say_so(site):
@@ -610,3 +621,17 @@ def test_a_slug_with_a_control_character_leaves_the_sitemap_well_formed(tmp_path
     sitemap = etree.parse(str(tmp_path / "output" / "sitemap.xml")).getroot()
     locations = sitemap.xpath("//s:loc/text()", namespaces=SITEMAP)
     assert f"{DEV}/2009/07/a%01b/" in locations
+
+
+def test_text_shown_elsewhere_resolves_the_authors_links_against_the_post():
+    """Made again on the marker, Pelican's links are told from the
+    author's: each is resolved where it belongs, for a list two levels down."""
+    marker = shown_elsewhere.MARKER
+    text = (
+        f'<a href="../b/">b</a><a href="{marker}/2009/07/c/">c</a>'
+        '<a href="#x" id="y">x</a><img src="https://other.org/i.png">'
+    )
+    assert shown_elsewhere.rebased(text, "2009/07/a/", "../..", without_ids=True) == (
+        '<a href="../../2009/07/b/">b</a><a href="../../2009/07/c/">c</a>'
+        '<a href="../../2009/07/a/#x">x</a><img src="https://other.org/i.png">'
+    )

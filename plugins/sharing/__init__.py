@@ -22,7 +22,8 @@ feeds take as their ``FEED_DOMAIN`` unless another is set; ``ROBOTS_TXT``;
 (``["404.html"]``).
 """
 
-from .feeds import absolute_links, approximate
+from .feeds import approximate
+from .links import absolute_links
 from .sharing import register
 from .urls import absolute_siteurl, page_url
 

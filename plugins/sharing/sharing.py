@@ -8,7 +8,7 @@ from urllib.parse import urljoin, urlsplit
 from pelican import signals
 from tagpositions.scraper import BrowserLikeParser
 
-from . import feeds, sitemap
+from . import feeds, shown_elsewhere, sitemap
 from .urls import absolute_siteurl, page_url
 
 logger = logging.getLogger(__name__)
@@ -107,14 +107,22 @@ def add_template_helpers(generator) -> None:
     generator.env.filters["listed_summary"] = listed_summary
 
 
-def listed_summary(summary: str, post_address: str, relative_urls: bool = False) -> str:
+def listed_summary(post, siteurl: str, relative_urls: bool = False) -> str:
     """A post's summary on a list of posts: its links lead where they did
-    on the post's page (a footnote's ``#fn:1`` led nowhere on the list) and
-    it holds no id (two posts' ``fnref:1`` were one id twice). With
-    ``RELATIVE_URLS`` Pelican has made its other links for the list's page
-    already: only its fragments are resolved."""
+    on the post's page (a footnote's ``#fn:1`` led nowhere on the list, and
+    with ``RELATIVE_URLS`` so did a link the author wrote relative to the
+    post) and it holds no id (two posts' ``fnref:1`` were one id twice)."""
+    shown = post.summary
+    text = shown_elsewhere.marked(post, shown, siteurl)
+    if text is not None:
+        return shown_elsewhere.rebased(text, post.url, siteurl, without_ids=True)
+    # (a summary Pelican's functions do not make again, another plugin's):
+    # with RELATIVE_URLS Pelican made its links for the list's page already
     return feeds.absolute_links(
-        summary, post_address, without_ids=True, fragments_only=relative_urls
+        shown,
+        f"{siteurl}/{post.url}",
+        without_ids=True,
+        fragments_only=relative_urls,
     )
 
 
