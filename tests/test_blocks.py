@@ -267,3 +267,36 @@ def test_a_pytest_block_without_pytest_installed_says_how_to_install_it(monkeypa
     )
     assert isinstance(error, BlockError) and error.line == 1
     assert 'pip install "pelican-executable-posts[pytest]"' in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '1. A list item:\n\n    ```python exec="on"\n    print(1)\n    ```',
+        '- item\n\n  ```python exec="on"\n  print(1)\n  ```',
+        '> ```python exec="on"\n> print(1)\n> ```',
+        '> > ~~~python exec="on"\n> > print(1)\n> > ~~~',
+        '```python exec="on"\nprint(1)\n```\n\n* item\n\n    ```output\n    2\n    ```',
+    ],
+)
+def test_a_block_or_claim_in_a_list_item_or_quote_is_an_error_at_its_line(text):
+    """Python-Markdown shows such a fence as text: its code never ran and a
+    wrong claim in it was published (the build exited 0)."""
+    errors = [found for found in blocks_of(text) if isinstance(found[2], BlockError)]
+    ((first, last, error),) = errors
+    lines = text.split("\n")
+    assert "```" in lines[first] or "~~~" in lines[first]
+    assert error.line == first + 1 and last == first
+    assert "in a list item or a block quote" in str(error)
+
+
+def test_indented_fences_without_exec_stay_text():
+    """A fence shown in an indented code block or a list, not the engine's."""
+    text = '    ```python\n    print(1)\n    ```\n\n- ```bash\n  ls\n  ```'
+    assert blocks_of(text) == []
+
+
+def test_a_fence_inside_a_fence_is_its_text():
+    """A post that shows how a block is written, in a longer fence."""
+    text = '````markdown\n  ```python exec="on"\n  print(1)\n  ```\n````'
+    assert blocks_of(text) == []

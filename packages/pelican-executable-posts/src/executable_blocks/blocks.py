@@ -281,6 +281,12 @@ def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
     return found
 
 
+# A fence's opening after indentation or a block quote's ">": Python-Markdown
+# reads fences only at the start of a line (not in a list item or a quote).
+NESTED_OPENING = re.compile(
+    r"^(?=[ \t]|>)(?:[ \t]*>)*[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*"
+    r"(?P<lang>[\w.+-]*)(?P<info>.*)$"
+)
 EXEC_OPTION = re.compile(r"(?:^|[\s{])exec\s*=")
 LISTED_LANGUAGE = re.compile(r"\{(?:[^}]*?\s)?\.([\w+-]+)")  # {.python ...}
 
@@ -311,6 +317,25 @@ def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
     return None
 
 
+def nested(line: str, path: str, number: int) -> BlockError | None:
+    """A fence of the engine's in a list item or a block quote: Python-Markdown
+    shows it as text, so its code would never run nor its claim be checked."""
+    opening = NESTED_OPENING.match(line)
+    if not opening:
+        return None
+    if opening["lang"] != "output" and not EXEC_OPTION.search(opening["info"]):
+        return None
+    what = "an output claim" if opening["lang"] == "output" else "a block with exec="
+    return BlockError(
+        path,
+        number,
+        f"{what} in a list item or a block quote (indented, or after '>'): "
+        "Python-Markdown reads fences only at the start of a line, so it "
+        "would be shown as text, never run nor checked; start its fence at "
+        "the start of a line, outside the list or quote",
+    )
+
+
 def find_blocks(
     lines: list[str],
     path: str,
@@ -332,6 +357,9 @@ def find_blocks(
     while index < len(lines):
         opening = OPENING.match(lines[index])
         if not opening:
+            problem = nested(lines[index], path, index + 1)
+            if problem:
+                found.append((index, index, problem))
             index += 1
             continue
         try:
