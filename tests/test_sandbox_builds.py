@@ -741,6 +741,27 @@ def test_depends_cannot_open_a_file_outside_the_site_to_a_block(tmp_path, named)
     assert "PLANTED-SECRET" not in log + everything_written(tmp_path, output)
 
 
+def test_a_block_opens_its_depends_files_by_the_names_the_post_gives(tmp_path):
+    """Named relative to the post's folder, a ``depends=`` file is at that
+    path in the block's working directory too (it was only at its absolute
+    path, which changes with the checkout); one that leads out of it is not."""
+    body = (
+        '```python exec="on" depends="data/numbers.csv ../shared.txt"\n'
+        "import os\n"
+        'print(open("data/numbers.csv").read().split())\n'
+        'print(os.path.exists("../shared.txt"))\n'
+        'open("result.txt", "w").write("scratch stays writable")\n```\n\n'
+        "```output\n['1', '2', '3']\nFalse\n```\n"
+    )
+    content = write_site(tmp_path, {"reads": body})
+    (content / "posts" / "data").mkdir()
+    (content / "posts" / "data" / "numbers.csv").write_text("1\n2\n3\n")
+    (content / "shared.txt").write_text("shared\n")
+    result, log, output = build(tmp_path, content)
+    assert result.returncode == 0, log
+    assert not (content / "posts" / "result.txt").exists()
+
+
 @pytest.mark.parametrize(
     "block",
     [

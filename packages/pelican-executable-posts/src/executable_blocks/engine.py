@@ -269,6 +269,7 @@ class Engine:
         return found
 
     def request(self, block: Block) -> BlockRequest:
+        names = block.options.get("depends", "").split()  # (block.depends' order)
         return BlockRequest(
             code=block.code,
             filename=shown(block.source_file) if block.source_file else block.path,
@@ -276,6 +277,7 @@ class Engine:
             mode=block.mode,
             figure=block.options.get("figure", "auto"),
             animation=block.options.get("animation"),
+            files=tuple(zip(names, block.depends, strict=True)) if names else (),
         )
 
     def poll(self, wait: Session | None = None) -> None:

@@ -42,6 +42,9 @@ class BlockRequest:
     mode: str  # "on", or "pytest"
     figure: str = "auto"  # format of its figures: auto, svg or png
     animation: str | None = None  # gif or mp4: save its animations
+    # its depends= files, (name as written, path): each is linked by its name
+    # in the working directory, where it stays inside it
+    files: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

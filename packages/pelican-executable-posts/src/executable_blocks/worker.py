@@ -213,8 +213,23 @@ def compiled(request: BlockRequest):
     return compile(source, filename, "exec")
 
 
+def link_files(files: tuple[tuple[str, str], ...]) -> None:
+    """Each ``depends=`` file at the path the post names it by, relative to
+    the working directory (the post's folder's place), so that the block
+    opens it as written; a name that leads out of the directory is left to
+    its absolute path, and one the session has made already is its own."""
+    for name, path in files:
+        name = os.path.normpath(name)
+        if name.startswith("..") or os.path.isabs(name) or os.path.lexists(name):
+            continue
+        with suppress(OSError):  # (a file of the session's where a folder goes)
+            os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
+            os.symlink(path, name)
+
+
 def run_block(request: BlockRequest, namespace: dict, state: dict) -> BlockResult:
     exception, figures, animations, tests = None, (), (), ()
+    link_files(request.files)
     started = time.perf_counter()
     with captured() as streams:
         try:
