@@ -86,3 +86,44 @@ def test_the_sandbox_is_described_once_a_process(settings, monkeypatch, capsys):
     Build(settings)
     Build(settings)
     assert capsys.readouterr().err.count("executable_posts: sandbox: all of it") == 1
+
+
+RST_POST = """\
+A post
+######
+
+.. code-block:: python
+
+    print(1)
+
+Text.
+
+.. code:: Python
+
+    print(2)
+"""
+
+
+@pytest.mark.parametrize("required", [True, False])
+def test_python_code_of_a_restructuredtext_post_is_said_never_to_run(
+    settings, caplog, required
+):
+    """Its blocks were shown, never run, without a word, where every python
+    block of a Markdown post must say whether it runs (``EXEC_REQUIRE``)."""
+    post = os.path.join(settings["PATH"], "post.rst")
+    with open(post, "w") as file:
+        file.write(RST_POST)
+    settings["EXEC_REQUIRE"] = required
+    build = Build(settings)
+    build.begin()
+    try:
+        build.discover([post])
+        build.discover([post])
+    finally:
+        build.end()
+    said = [r.getMessage() for r in caplog.records if "reStructuredText" in r.message]
+    expected = [
+        f"{settings['PATH']}/post.rst:4: 2 python code blocks in a "
+        "reStructuredText post: shown, never run (blocks run in Markdown posts only)"
+    ]
+    assert said == (expected if required else [])

@@ -47,6 +47,11 @@ from .settings import (
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+# A Python code directive of reStructuredText, whose posts' code never runs.
+RST_PYTHON_CODE = re.compile(
+    r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(?:python3?|py|pycon)\s*$",
+    re.IGNORECASE,
+)
 
 
 # What the builds of this process have said of their sandbox: each line once.
@@ -163,6 +168,7 @@ class Build:
             pass_env=self.passed,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
+        self.rst_warned: set[str] = set()
         self.markdown_extension: ExecutableCodeExtension | None = None
         self.started = time.perf_counter()
         # placeholders of pending blocks: (post, its blocks, which one)
@@ -242,11 +248,16 @@ class Build:
         engine."""
         normalize = Markdown().preprocessors["normalize_whitespace"]
         suffixes = tuple(f".{extension}" for extension in MARKDOWN_EXTENSIONS)
-        files = sorted(
+        paths = sorted(map(Path, paths))
+        files = [
             path
-            for path in map(Path, paths)
+            for path in paths
             if path.suffix in suffixes and not path.is_relative_to(self.code_dir)
-        )
+        ]
+        if self.settings.get("EXEC_REQUIRE", True):
+            for path in paths:
+                if path.suffix == ".rst":
+                    self.warn_of_rst_code(path)
         for path in files:
             where = shown(path)
             if where in self.found:  # (a generator of a subclass finds it again)
@@ -263,6 +274,26 @@ class Build:
             ]
             if blocks:
                 self.engine.submit(where, blocks)
+
+    def warn_of_rst_code(self, path: Path) -> None:
+        """A reStructuredText post's Python code is shown, never run: said at
+        its first such block, where every python block must say whether it
+        runs (``EXEC_REQUIRE``), since an author may expect it to."""
+        try:
+            lines = path.read_text(encoding="utf-8-sig").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return  # (the reader reports it)
+        found = [n for n, line in enumerate(lines, 1) if RST_PYTHON_CODE.match(line)]
+        if found and shown(path) not in self.rst_warned:
+            self.rst_warned.add(shown(path))  # (once a build)
+            many = f"{len(found)} python code blocks" if found[1:] else "python code"
+            logger.warning(
+                "%s:%d: %s in a reStructuredText post: shown, never run "
+                "(blocks run in Markdown posts only)",
+                shown(path),
+                found[0],
+                many,
+            )
 
     def extension(self, source_path: str) -> ExecutableCodeExtension:
         """The extension, set for the post about to be read (posts are read
