@@ -30,8 +30,8 @@ def test_off_a_terminal_each_post_that_ran_gets_a_line_when_time_allows(capsys):
     bar.advance(1, "b.md", ran=False)  # from the cache: no line
     bar.advance(1, "c.md")
     assert capsys.readouterr().err.splitlines() == [
-        "ran a.md (1/3 blocks)",
-        "ran c.md (3/3 blocks)",
+        "ran a.md (1/3 blocks done)",
+        "ran c.md (3/3 blocks done)",
     ]
 
 
@@ -39,7 +39,9 @@ def test_off_a_terminal_a_fast_build_says_only_when_it_is_done(capsys):
     bar = progress(every=3600, blocks={"a.md": 1, "b.md": 1, "c.md": 1})
     for name in "abc":
         bar.advance(1, f"{name}.md")
-    assert capsys.readouterr().err.splitlines() == ["ran a.md, b.md, c.md (3/3 blocks)"]
+    assert capsys.readouterr().err.splitlines() == [
+        "ran a.md, b.md, c.md (3/3 blocks done)"
+    ]
 
 
 def test_off_a_terminal_a_post_of_several_sessions_is_named_once(capsys):
@@ -48,8 +50,8 @@ def test_off_a_terminal_a_post_of_several_sessions_is_named_once(capsys):
     bar.advance(2, "b.md")
     bar.advance(2, "a.md")  # its second session, last of all
     assert capsys.readouterr().err.splitlines() == [
-        "ran b.md (3/5 blocks)",
-        "ran a.md (5/5 blocks)",
+        "ran b.md (3/5 blocks done)",
+        "ran a.md (5/5 blocks done)",
     ]
 
 
@@ -63,7 +65,10 @@ def test_a_file_name_with_an_escape_sequence_reaches_the_terminal_as_text(capsys
     evil = "posts/gone\x1b[1A\x1b[2K.md"
     bar = progress(every=0, blocks={evil: 1})
     bar.advance(1, evil)
-    assert capsys.readouterr().err == "ran posts/gone\\x1b[1A\\x1b[2K.md (1/1 blocks)\n"
+    assert (
+        capsys.readouterr().err
+        == "ran posts/gone\\x1b[1A\\x1b[2K.md (1/1 blocks done)\n"
+    )
 
 
 def test_the_slowest_blocks_table_shows_paths_and_reasons_as_text():

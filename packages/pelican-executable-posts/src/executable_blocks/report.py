@@ -75,7 +75,7 @@ class BlockProgress:
             self.said = now
             print(
                 f"ran {visible(', '.join(self.finished))} "
-                f"({self.done}/{self.total} blocks)",
+                f"({self.done}/{self.total} blocks done)",
                 file=sys.stderr,
             )
             self.finished = []
