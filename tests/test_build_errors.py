@@ -92,3 +92,20 @@ def test_a_block_nested_too_deeply_to_parse_fails_at_its_line(content, tmp_path)
     assert result.returncode != 0
     assert "posts/deep.md:7: RecursionError" in log  # (its fence: no line ran)
     assert "Traceback" not in log.split("posts/deep.md:7")[0]
+
+
+def test_a_quiet_build_still_fails_and_names_what_failed(content, tmp_path):
+    """``pelican -q`` shows critical records only: a wrong claim was not
+    said, its page was written and the build exited 0. It still fails it,
+    saying where, and prints neither the sandbox's line nor the tables."""
+    (content / "posts" / "claims.md").write_text(
+        "Title: Claims\nDate: 2009-01-01\n\n"
+        '```python exec="on"\nprint(1)\n```\n\n```output\n2\n```\n'
+    )
+    output = tmp_path / "output"
+    result = build_site(content, output, None, "--", "-q")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "posts/claims.md:8: the output differs from what the post claims" in log
+    assert not (output / "index.html").exists()
+    assert "sandbox" not in log and "Slowest blocks" not in log

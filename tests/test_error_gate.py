@@ -74,3 +74,30 @@ def test_errors_logged_before_the_run_starts_are_counted(gate):
     gate.watch(pelican)
     with pytest.raises(BuildFailed):
         pelican.run()
+
+
+def test_an_error_of_a_quiet_build_is_counted_and_shown(monkeypatch):
+    """``pelican -q`` sets the root logger to CRITICAL, which dropped every
+    error before the gate saw it: a wrong claim's page was written and the
+    build exited 0. The gate lets errors through, and says it was quiet."""
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "level", logging.CRITICAL)
+    shown = []
+    handler = logging.Handler()
+    handler.emit = shown.append
+    root.addHandler(handler)
+    gate = ErrorGate()
+    try:
+        gate.open()
+        logging.getLogger("executable_posts").error("content/p.md:8: differs")
+        with pytest.raises(BuildFailed):
+            gate.before_writing()
+    finally:
+        root.removeHandler(gate.errors)
+        root.removeHandler(handler)
+    assert gate.quiet and root.level == logging.ERROR
+    assert [r.getMessage() for r in shown] == ["content/p.md:8: differs"]
+
+
+def test_a_build_at_pelicans_usual_level_is_not_quiet(gate):
+    assert not gate.quiet

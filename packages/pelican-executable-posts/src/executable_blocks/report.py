@@ -73,11 +73,12 @@ class BlockProgress:
         last = self.done == self.total
         if self.finished and (now - self.said >= self.every or last):
             self.said = now
-            print(
-                f"ran {visible(', '.join(self.finished))} "
-                f"({self.done}/{self.total} blocks done)",
-                file=sys.stderr,
-            )
+            if not self.console.quiet:
+                print(
+                    f"ran {visible(', '.join(self.finished))} "
+                    f"({self.done}/{self.total} blocks done)",
+                    file=sys.stderr,
+                )
             self.finished = []
 
     def stop(self) -> None:

@@ -104,7 +104,8 @@ class Build:
     """A site's execution settings, cache and sandbox, and from ``begin``
     to ``end`` the state of one Pelican run."""
 
-    def __init__(self, settings: dict):
+    def __init__(self, settings: dict, quiet: bool = False):
+        """``quiet``: say nothing but warnings and errors (``pelican -q``)."""
         self.settings = settings
         content = Path(settings["PATH"])
         self.code_dir = Path(settings.get("EXEC_CODE_DIR") or content / "code")
@@ -119,7 +120,7 @@ class Build:
         )
         self.network = network_allowed(settings)
         self.report_path = configured(settings, "EXEC_REPORT")
-        self.console = Console(stderr=True)
+        self.console = Console(stderr=True, quiet=quiet)
         state_dir = Path(
             configured(settings, "EXEC_STATE_DIR", content.parent / ".cache")
         )

@@ -33,12 +33,20 @@ class BuildFailed(SystemExit):
 class ErrorGate:
     def __init__(self):
         self.errors = ErrorCount()
+        self.quiet = False  # the build was asked to show critical errors only
 
     def open(self) -> None:
         """Count the errors of every logger from now on (plugins registered
-        before this one, and their ``initialized`` receivers, included)."""
+        before this one, and their ``initialized`` receivers, included).
+        ``pelican -q`` shows critical records only, and a logger drops a
+        record below its level before any handler sees it: an error failed
+        nothing, and the build wrote a wrong claim's page and exited 0. Errors
+        are let through, to be counted and shown."""
         self.reset()
         root = logging.getLogger()
+        if root.getEffectiveLevel() > logging.ERROR:
+            self.quiet = True
+            root.setLevel(logging.ERROR)
         if self.errors not in root.handlers:
             root.addHandler(self.errors)
 

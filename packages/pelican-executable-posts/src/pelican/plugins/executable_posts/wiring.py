@@ -79,7 +79,7 @@ def start(instance) -> None:
         )
         instance.settings["CACHE_CONTENT"] = False
         instance.settings["LOAD_CONTENT_CACHE"] = False
-    site_build = Build(instance.settings)
+    site_build = Build(instance.settings, quiet=gate.quiet)
     gate.watch(instance)
     each_run_a_build(instance, site_build)
 
