@@ -85,6 +85,16 @@ class TestRendering(TestCase):
         self.assertIn('<div class="highlight">', html)
         self.assertNotIn("exec-stdout", html)
 
+    def test_a_hidden_output_checked_against_its_claim_says_neither_is_shown(self):
+        """(The verdict spoke of an output and a claim the page showed no
+        trace of.)"""
+        html = self.render(
+            '```python exec="on" output="off"\nprint(2)\n```\n\n```output\n2\n```',
+            "2\n",
+        )
+        self.assertNotIn("exec-stdout", html)
+        self.assertIn("the output is the one the post claims (neither is shown)", html)
+
     def test_markdown_syntax_in_output_stays_text(self):
         html = self.render('```python exec="on"\nprint("*x* `y`")\n```', "*x* `y`\n")
         self.assertIn("<code>*x* `y`\n</code>", html)

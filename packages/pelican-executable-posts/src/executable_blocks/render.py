@@ -227,6 +227,8 @@ def verdicts(outcome) -> tuple[list[str], bool]:
     found, complete = [], True
     if block.claim and not outcome.errors:
         checked, complete = claim_checked(block.claim)
+        if not block.shows("output"):  # (output="off": a claim the reader
+            checked += " (neither is shown)"  # cannot see was checked)
         found.append(checked)
     if block.options.get("raises") and not outcome.errors:
         found.append(f"it raised {block.options['raises']}, as the post says")
