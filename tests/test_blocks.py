@@ -292,7 +292,7 @@ def test_a_block_or_claim_in_a_list_item_or_quote_is_an_error_at_its_line(text):
 
 def test_indented_fences_without_exec_stay_text():
     """A fence shown in an indented code block or a list, not the engine's."""
-    text = '    ```python\n    print(1)\n    ```\n\n- ```bash\n  ls\n  ```'
+    text = "    ```python\n    print(1)\n    ```\n\n- ```bash\n  ls\n  ```"
     assert blocks_of(text) == []
 
 
