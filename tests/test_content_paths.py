@@ -169,3 +169,16 @@ def test_a_url_python_cannot_read_fails_naming_the_post(tmp_path):
     assert result.returncode != 0
     assert "posts/bracket.md:5: its URL 'http://[oops/' is not a valid URL" in log
     assert "Traceback" not in log
+
+
+def test_a_template_the_theme_does_not_have_fails_naming_the_post(tmp_path):
+    """Pelican stopped on it with a traceback naming no post, once it had
+    written pages: now an error at the post's ``Template:`` line, before
+    anything is written."""
+    result, log, output = built(
+        tmp_path, {"odd": "A post.\n", "fine": "B.\n"}, {"odd": "Template: nothere"}
+    )
+    assert result.returncode != 0
+    assert "posts/odd.md:5: Template: 'nothere' is not a template of the theme" in log
+    assert "nothere.html in " in log and "Traceback" not in log
+    assert not output.exists()

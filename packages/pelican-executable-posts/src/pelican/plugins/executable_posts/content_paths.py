@@ -19,7 +19,7 @@ import re
 from urllib.parse import urljoin
 
 from executable_blocks.paths import shown
-from pelican import contents
+from pelican import contents, generators
 
 logger = logging.getLogger(__name__)
 NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
@@ -141,6 +141,28 @@ class ContentPaths:
                 )
                 continue
             seen[target] = content
+
+    def check_templates(self, get_template) -> None:
+        """Report every post or page whose ``Template`` the theme does not
+        have: Pelican stopped on it with a traceback naming no post, once
+        it had written pages."""
+        for content in self.contents:
+            try:
+                get_template(content.template)
+            except generators.PelicanTemplateNotFound:
+                settings = content.settings
+                folders = [
+                    *settings.get("THEME_TEMPLATES_PATHS", []),
+                    posixpath.join(settings.get("THEME", ""), "templates"),
+                ]
+                logger.error(
+                    "%s: Template: %r is not a template of the theme "
+                    "(no %s.html in %s)",
+                    where(content, "template:"),
+                    content.template,
+                    content.template,
+                    ", ".join(folders),
+                )
 
     def check_summaries(self) -> None:
         """Make the summary of every post that holds ``<![`` now, once its

@@ -214,6 +214,9 @@ def finish(generators) -> None:
         reserved_pages(settings, context, listings),
         paginated_pages(settings, listings),
     )
+    writers = [g for g in generators if hasattr(g, "get_template")]
+    if writers:  # (Pelican's generators all have it)
+        content_paths.check_templates(writers[0].get_template)
     if build is not None:
         build.finish()
     content_paths.check_summaries()  # (the posts' blocks filled in)
