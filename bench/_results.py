@@ -1,12 +1,17 @@
 """What every benchmark writes into bench/RESULTS.md: the machine it ran on,
 and its own section, replaced on each run and the others kept."""
 
+import argparse
 import os
 import platform
 import re
+import shlex
+import sys
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def machine(packages: tuple[str, ...]) -> dict[str, str]:
@@ -42,6 +47,27 @@ def machine(packages: tuple[str, ...]) -> dict[str, str]:
         "packages": ", ".join(f"{name} {metadata.version(name)}" for name in packages),
         "date": datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
     }
+
+
+def command_line(parser: argparse.ArgumentParser, args: argparse.Namespace) -> str:
+    """The command that runs this benchmark as it ran: ``uv run`` in the
+    project's environment with the bench group (what ``invoke bench`` runs
+    in), the script, and every option that shapes the figures at the value
+    it had, defaults included (an output path only when not the default)."""
+    words = ["uv", "run", "--locked", "--group", "bench", "python"]
+    words.append(os.path.relpath(os.path.abspath(sys.argv[0]), ROOT))
+    for action in parser._actions:  # (argparse has no public list of them)
+        if not action.option_strings or action.dest == "help":
+            continue
+        value = getattr(args, action.dest, None)
+        if value is None or value is False:
+            continue
+        if isinstance(action.default, Path) and value == action.default:
+            continue
+        words.append(action.option_strings[-1])
+        if value is not True:
+            words.append(f"{value:g}" if isinstance(value, float) else str(value))
+    return shlex.join(words)
 
 
 def machine_lines(packages: tuple[str, ...]) -> list[str]:
