@@ -19,10 +19,12 @@ warm-up round; the report gives median and minimum. Every build runs in its
 own process from the repository root, as ``invoke build`` runs it, with its
 temporary files, execution cache and report under a temporary directory, and
 is checked: a non-zero exit, a missing article page or a block that did not
-run (or was not cached) aborts the benchmark with the build's stderr. The
+run (or was not cached), or whose output is not on its page, aborts the
+benchmark with the build's stderr; so does a MkDocs page without its block's
+output (with markdown-exec) or with it (without). The
 figures replace the "## Execution engine" section of ``bench/RESULTS.md``.
 
-    uv run --group bench python bench/exec_engine.py [--repeat N] [--keep]
+    uv run --locked --group bench python bench/exec_engine.py [--repeat N] [--keep]
 """
 
 import argparse
@@ -45,7 +47,7 @@ from datetime import date, timedelta
 from functools import partial
 from pathlib import Path
 
-from _results import machine, write_section
+from _results import command_line, machine, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 SETTINGS = ROOT / "pelicanconf.py"
@@ -281,10 +283,12 @@ def mkdocs_build(settings: Path, posts: int, executed: bool) -> float:
     pages = list((site / "posts").glob("*/index.html"))
     if len(pages) != posts:
         raise BenchmarkFailed(f"{site}: {len(pages)} pages, expected {posts}")
-    page = (site / "posts" / slug(7) / "index.html").read_text(encoding="utf-8")
-    if ("<p>14</p>" in page) != executed:
-        state = "did not run" if executed else "ran"
-        raise BenchmarkFailed(f"{settings.name}: markdown-exec {state}")
+    for number in range(posts):
+        page = (site / "posts" / slug(number) / "index.html").read_text("utf-8")
+        # markdown-exec renders what the block printed as Markdown: a paragraph
+        if (f"<p>{number * 2}</p>" in page) != executed:
+            state = "did not run" if executed else "ran"
+            raise BenchmarkFailed(f"{settings.name}: {slug(number)}: block {state}")
     return seconds
 
 
@@ -458,6 +462,7 @@ def section(
     posts: int,
     engine_changed: bool,
     work: Path,
+    command: str,
 ) -> str:
     t = timings
 
@@ -484,17 +489,21 @@ def section(
     lines += [f"- {key}: {value}" for key, value in machine_info(work).items()]
     lines += [
         "",
-        "`uv run --group bench python bench/exec_engine.py`: "
+        f"`{command}`: "
         f"{posts:,} synthetic posts (metadata "
         "header, a paragraph, one `print(i * 2)` block each), each build in its own "
         f"process from the repository root; {repeat} runs of each, round-robin "
         "after an uncounted warm-up round; wall time, interpreter start-up "
         "included, each build started after `sync` (the build before it wrote "
         "thousands of files). Cold builds start from an empty execution cache, "
-        "warm builds from the cache the cold build before them filled. Every build was "
-        "checked: exit 0, every article page written, the report holding every "
-        "block, each of which ran (cold) or came from the cache (warm), and "
-        "every block's output on its page. The engine's "
+        "warm builds from the cache the cold build before them filled. Every "
+        "Pelican build was checked: exit 0 and every article page written; "
+        "with the engine, also the report holding every block, each of which "
+        "ran (cold) or came from the cache (warm), and every block's output on "
+        "its page. Every MkDocs build was checked: exit 0, every page written, "
+        "and on every page the block's output (what it printed, as a "
+        "paragraph) present with markdown-exec and absent without it. The "
+        "engine's "
         "builds run their blocks in the full sandbox (`EXEC_SANDBOX=strict`); the "
         "rows marked *sandbox off* are the same builds with `EXEC_SANDBOX=off`, "
         "measured in the same rounds, for the sandbox's cost. MkDocs builds "
@@ -597,7 +606,14 @@ def main() -> int:
     engine_changed = engine_digest() != engine
     if engine_changed:
         log(f"warning: {ENGINE_CODE} changed during the run")
-    text = section(timings, args.repeat, args.posts, engine_changed, work)
+    text = section(
+        timings,
+        args.repeat,
+        args.posts,
+        engine_changed,
+        work,
+        command_line(parser, args),
+    )
     write_section(args.results, SECTION, text)
     print(text)
     log(f"wrote {args.results}")
