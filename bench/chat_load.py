@@ -33,8 +33,8 @@ room through a redis-server of the benchmark's own (``--redis``). For each:
    100 it let go of, and when, is seen from its side (its connections),
    and the kernel memory queued for them, which RSS does not show, too.
 
-The machine has 2 cores, and the load generator shares them, so it must be
-the cheap side: each of its processes (``--workers``) holds its share of the
+The load generator shares the machine's cores with the servers, so it must
+be the cheap side: each of its processes (``--workers``) holds its share of the
 clients on one ``select.epoll`` with non-blocking sockets, reads with
 ``recv_into`` into one preallocated buffer, and parses the frames by hand
 (no JSON, no asyncio): a message frame costs it a header, a ``find`` and a
@@ -43,7 +43,7 @@ clients on one ``select.epoll`` with non-blocking sockets, reads with
 servers' (chat processes and redis-server each). The figures replace the
 "## Chat server under load" section of ``bench/RESULTS.md``.
 
-    uv run python bench/chat_load.py [--clients N] [--seconds S]
+    uv run --locked --group bench python bench/chat_load.py [--clients N] [--seconds S]
 """
 
 import argparse
@@ -71,7 +71,7 @@ from collections import Counter
 from itertools import accumulate
 from pathlib import Path
 
-from _results import machine_lines, write_section
+from _results import command_line, machine_lines, write_section
 from chatroom.local_redis import LocalRedis, free_port
 from chatroom.server import Settings
 
@@ -1199,7 +1199,7 @@ def scaling_note(one: dict, two: dict | None) -> list[str]:
     ]
 
 
-def report(results: dict, args) -> str:
+def report(results: dict, args, command: str) -> str:
     one, two = results["one"], results.get("two")
     clients, setups = args.clients, [("(a) one process", one)]
     if two:
@@ -1210,7 +1210,7 @@ def report(results: dict, args) -> str:
         "",
         *machine_lines(("websockets", "redis")),
         "",
-        "`uv run python bench/chat_load.py`: in one run, (a) one chat process "
+        f"`{command}`: in one run, (a) one chat process "
         "(`python -m chatroom`, the room in memory) and (b) two chat processes "
         "on one port (`--reuse-port`: the kernel spreads the connections over "
         "them) sharing the room through a redis-server "
@@ -1269,7 +1269,7 @@ def report(results: dict, args) -> str:
         "non-blocking sockets on one `epoll` each, reading into one buffer, "
         "parsing the (unmasked) server frames by hand and reading the send time "
         "straight from each message's bytes, answering pings; every delivery "
-        "counted in 0.1 ms buckets. It shares the 2 cores with the servers "
+        f"counted in 0.1 ms buckets. It shares the {CORES} cores with the servers "
         "(its CPU is in the tables), and its own lag is part of the latency "
         "measured; it pauses 1 ms after each busy poll (fewer, fuller wakeups), "
         "which adds at most that. A rate holds if its p99 is within the "
@@ -1344,7 +1344,7 @@ def main() -> int:
                 redis.stop()
     finally:
         shutil.rmtree(logs, ignore_errors=True)
-    text = report(results, args)
+    text = report(results, args, command_line(parser, args))
     write_section(args.results, SECTION, text)
     print(text)
     return 0
