@@ -1,15 +1,16 @@
 """Benchmark of site search (``plugins/pagefind_search``): what indexing with
 Pagefind costs a build, and how big the index is.
 
-Builds the execution benchmark's 1,000 synthetic posts (``exec_engine.py``:
-a paragraph and one executed block each) with pelicanconf.py's PLUGINS, and
-with the same PLUGINS less ``pagefind_search``, ``--repeat`` times each,
-round-robin after an uncounted warm-up round that also fills the execution
-cache both then read (so the builds differ by the index alone). Every build
-runs in its own process from the repository root, as ``invoke build`` runs
-it, and is checked: exit 0, every article page written, every block from the
-cache; a build with search must have indexed every post, one without must
-have no index. Also timed: Pagefind alone on the finished output
+Builds the execution benchmark's synthetic posts (``--posts``, 1,000;
+``exec_engine.py``: a paragraph and one executed block each) with
+pelicanconf.py's PLUGINS, and with the same PLUGINS less ``pagefind_search``,
+``--repeat`` times each, round-robin after an uncounted warm-up round that
+also fills the execution cache both then read (so the builds differ by the
+index alone). Every build runs in its own process from the repository root,
+as ``invoke build`` runs it, and is checked: exit 0, every article page
+written, and (after the warm-up round) every post's block from the cache; a
+build with search must have indexed every post, one without must have no
+index. Also timed: Pagefind alone on the finished output
 (``pagefind_search.index_site``), a direct measure of the same cost.
 
 Reported: medians, and the time indexing adds to the build: the median of
@@ -23,7 +24,8 @@ Also the index on disk (bytes and files of ``output/pagefind/``). The
 figures replace the "## Search index" section of ``bench/RESULTS.md``
 (``--no-write``: print only; ``--json FILE``: every round's figures).
 
-    uv run python bench/search_index.py [--repeat N] [--no-write] [--json FILE]
+    uv run --locked --group bench python bench/search_index.py [--repeat N]
+        [--no-write] [--json FILE]
 """
 
 import argparse
@@ -36,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from _results import machine_lines, write_section
+from _results import command_line, machine_lines, write_section
 from exec_engine import (
     SETTINGS,
     BenchmarkFailed,
@@ -60,7 +62,7 @@ POSTS = 1000
 TARGET = 0.10  # indexing may add at most 10% to a build
 
 
-def build(content: Path, work: Path, plugins: list[str], cache: Path) -> tuple:
+def build(content: Path, work: Path, plugins: list[str], cache: Path, posts: int):
     """One build into a fresh output directory: (seconds, output), checked."""
     output = fresh(work / "output")
     report = work / "execution.json"
@@ -73,26 +75,28 @@ def build(content: Path, work: Path, plugins: list[str], cache: Path) -> tuple:
     )
     seconds = run(command, env)
     pages = list(output.glob("[0-9][0-9][0-9][0-9]/[0-9][0-9]/*/index.html"))
-    if len(pages) != POSTS or not article_path(output, 0).is_file():
-        raise BenchmarkFailed(f"{output}: {len(pages)} article pages, not {POSTS}")
+    if len(pages) != posts or not all(
+        article_path(output, n).is_file() for n in range(posts)
+    ):
+        raise BenchmarkFailed(f"{output}: {len(pages)} article pages, not {posts}")
     counts = json.loads(report.read_text(encoding="utf-8"))["counts"]
     return seconds, output, counts
 
 
-def check_cached(counts: dict) -> None:
-    if counts.get("cached") != sum(counts.values()):
+def check_cached(counts: dict, posts: int) -> None:
+    if counts.get("cached") != sum(counts.values()) or counts["cached"] != posts:
         raise BenchmarkFailed(f"expected every block from the cache, got {counts}")
 
 
-def check_index(output: Path, searched: bool) -> None:
+def check_index(output: Path, searched: bool, posts: int) -> None:
     entry = output / "pagefind" / "pagefind-entry.json"
     if not searched:
         if entry.exists():
             raise BenchmarkFailed(f"{output}: an index from a build without search")
         return
     indexed = json.loads(entry.read_text())["languages"]["en"]["page_count"]
-    if indexed != POSTS:
-        raise BenchmarkFailed(f"{output}: {indexed} pages indexed, not {POSTS}")
+    if indexed != posts:
+        raise BenchmarkFailed(f"{output}: {indexed} pages indexed, not {posts}")
 
 
 def size_of(bundle: Path) -> tuple[int, int]:
@@ -114,7 +118,9 @@ def share_line(label: str, added: list[float], base: float) -> str:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=15)
+    parser.add_argument("--posts", type=int, default=POSTS)
+    parser.add_argument("--results", type=Path, default=RESULTS)
     parser.add_argument(
         "--no-write", action="store_true", help="print, leave RESULTS.md alone"
     )
@@ -132,7 +138,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="bench-search-") as work:
         work = Path(work)
         content = work / "content"
-        write_posts(content, range(POSTS))
+        write_posts(content, range(args.posts))
         cache = work / "cache"
         for round_number in range(args.repeat + 1):
             kinds = [("with", plugins), ("without", without)]
@@ -142,13 +148,15 @@ def main() -> int:
                 kinds.reverse()
             for key, chosen in kinds:
                 before = children_cpu()
-                seconds, output, counts = build(content, work, chosen, cache)
+                seconds, output, counts = build(
+                    content, work, chosen, cache, args.posts
+                )
                 used = children_cpu() - before
                 if round_number:
-                    check_cached(counts)
+                    check_cached(counts, args.posts)
                     times[key].append(seconds)
                     cpu[key].append(used)
-                check_index(output, key == "with")
+                check_index(output, key == "with", args.posts)
                 print(
                     f"round {round_number}/{args.repeat}: {key} search: "
                     f"{seconds:.2f} s, CPU {used:.2f} s, "
@@ -179,13 +187,14 @@ def main() -> int:
     by_medians = statistics.median(times["with"]) / without_s - 1
     alone = statistics.median(times["pagefind"]) / without_s
     alone_cpu = statistics.median(cpu["pagefind"]) / without_cpu
+    cores = len(os.sched_getaffinity(0))
     lines = [
         SECTION,
         "",
         *machine_lines(("pelican", "pagefind", "pagefind-bin")),
         "",
-        f"`uv run python bench/search_index.py`: the execution benchmark's "
-        f"{POSTS:,} synthetic posts (`bench/exec_engine.py`), built with "
+        f"`{command_line(parser, args)}`: the execution benchmark's "
+        f"{args.posts:,} synthetic posts (`bench/exec_engine.py`), built with "
         "pelicanconf.py's PLUGINS and with the same less `pagefind_search`, "
         f"{args.repeat} rounds after an uncounted warm-up round that filled "
         "the execution cache both read (every block cached, sandbox strict); "
@@ -203,14 +212,14 @@ def main() -> int:
             for key, label in (
                 ("without", "build without search"),
                 ("with", "build with search"),
-                ("pagefind", f"Pagefind alone, {POSTS:,} posts"),
+                ("pagefind", f"Pagefind alone, {args.posts:,} posts"),
             )
         ),
         "",
         f"The machine's load average (1 min) was {load_before:.1f} when the run "
         f"started and {load_after:.1f} when it ended (after each round: "
         f"{', '.join(f'{x:.1f}' for x in loads)}), on "
-        f"{len(os.sched_getaffinity(0))} cores. The CPU figures (user + "
+        f"{cores} cores. The CPU figures (user + "
         "system time of the build and every process it started, Pagefind's "
         "included) are less sensitive to other work on the machine than the "
         "wall times.",
@@ -225,12 +234,13 @@ def main() -> int:
         f"the larger of the two ({judged:+.1%}): {verdict(judged)}. For "
         f"comparison: {by_medians:+.1%} from the difference of the medians; "
         f"Pagefind alone takes {alone:.1%} of the build's wall time and "
-        f"{alone_cpu:.1%} of its CPU time. The rounds' differences swing by "
-        "seconds either way on this 2-core machine; more rounds on a quiet "
-        "machine would narrow them.",
+        f"{alone_cpu:.1%} of its CPU time. The rounds' wall-time differences "
+        f"range from {min(wall_added):+.2f} to {max(wall_added):+.2f} s, "
+        f"their CPU-time differences from {min(cpu_added):+.2f} to "
+        f"{max(cpu_added):+.2f} s.",
         "",
         f"Index: `output/pagefind/` holds {bundle_bytes:,} bytes in "
-        f"{bundle_files} files for {POSTS:,} indexed posts (Pagefind's UI and "
+        f"{bundle_files} files for {args.posts:,} indexed posts (Pagefind's UI and "
         "WebAssembly included; a search fetches only the index chunks and "
         "fragments it needs).",
         "",
@@ -241,7 +251,7 @@ def main() -> int:
             json.dumps({"times": times, "cpu": cpu, "loads": loads}, indent=1)
         )
     if not args.no_write:
-        write_section(RESULTS, SECTION, text)
+        write_section(args.results, SECTION, text)
     print(text)
     return 0
 
