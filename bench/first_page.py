@@ -9,6 +9,8 @@ whose first command also installed the test tools (Playwright, ruff, ...)
 and all of moto's server dependencies, in the same run, alternating. The
 target: half the baseline's time. ``pip install uv`` is left out of both
 (uv is here already); ports 8000 and 8765 must be free.
+
+    uv run --locked --group bench python bench/first_page.py [--repeat N]
 """
 
 import argparse
@@ -25,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from statistics import median
 
-from _results import machine_lines, write_section
+from _results import command_line, machine_lines, write_section
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "RESULTS.md"
@@ -150,8 +152,9 @@ def time_to_first_page(commit: str) -> tuple[float, float, int, str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--baseline", default=BASELINE)
+    parser.add_argument("--results", type=Path, default=RESULTS)
     args = parser.parse_args()
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"],
@@ -193,7 +196,8 @@ def main() -> None:
         [
             SECTION,
             "",
-            "The README's first command in a new clone, with an empty uv cache "
+            f"`{command_line(parser, args)}`: "
+            "the README's first command in a new clone, with an empty uv cache "
             "(`UV_CACHE_DIR` a new directory), from start to the first page "
             "served: downloading and installing what the command syncs, "
             "building the blog (every post run: no execution cache yet) and "
@@ -217,7 +221,7 @@ def main() -> None:
             "",
         ]
     )
-    write_section(RESULTS, SECTION, text)
+    write_section(args.results, SECTION, text)
     print(text)
 
 
