@@ -443,10 +443,31 @@ def lint(c):
 
 @task
 def bench(c):
-    """Run every benchmark, bench/*.py in name order; stop at the first failure.
-    (bench/_*.py are their shared helpers.)"""
+    """Run every benchmark (bench/*.py, in name order), even if one fails.
+
+    Each runs with its own defaults: they are the options its section of
+    bench/RESULTS.md states, and each section names the exact command it
+    came from. The failed ones are listed at the end, and the task then
+    exits non-zero. (bench/_*.py are their shared helpers.)"""
+    outcomes = []
     for script in sorted(BENCH.glob("[!_]*.py")):
-        c.run(shlex.join([sys.executable, str(script)]), pty=sys.stdout.isatty())
+        print(f"-> bench/{script.name}", file=sys.stderr, flush=True)
+        started = time.monotonic()
+        result = c.run(
+            shlex.join([sys.executable, str(script)]),
+            pty=sys.stdout.isatty(),
+            warn=True,
+        )
+        minutes = (time.monotonic() - started) / 60
+        outcomes.append((script.name, result.exited, minutes))
+    print("\nbenchmarks:", file=sys.stderr)
+    for name, exited, minutes in outcomes:
+        state = "ok" if exited == 0 else f"FAILED (exit {exited})"
+        print(f"  {name}: {state}, {minutes:.1f} min", file=sys.stderr)
+    failed = [name for name, exited, _ in outcomes if exited != 0]
+    if failed:
+        listed = ", ".join(failed)
+        raise Exit(f"failed: {listed} (of {len(outcomes)} benchmarks)", code=1)
 
 
 @task(
