@@ -260,3 +260,14 @@ def test_a_glob_of_too_many_alternatives_leaves_the_whole_site_to_pagefind(
     assert body_glob(site) is None
     run = index_site(site)
     assert (run.read, run.pages) == (MOST_ALTERNATIVES + 3, MOST_ALTERNATIVES + 1)
+
+
+def test_the_bundle_is_readable_as_the_rest_of_the_site(tmp_path):
+    """It was made by mkdtemp, readable by the builder alone (0700): a web
+    server running as another user answered every search with 403."""
+    site = tmp_path / "site"
+    write_pages(site, BLOG)
+    run = index_site(site)
+    assert stat.S_IMODE(run.bundle.stat().st_mode) == stat.S_IMODE(
+        (site / "about").stat().st_mode
+    )

@@ -163,6 +163,12 @@ def index_site(
     except BaseException:
         shutil.rmtree(new, ignore_errors=True)
         raise
+    # mkdtemp made it the builder's alone (0700): a web server running as
+    # another user answered every search with 403. It gets the mode a
+    # folder Pagefind made would have (the umask's), as the rest of the site.
+    umask = os.umask(0)
+    os.umask(umask)
+    new.chmod(0o777 & ~umask)
     bundle = site / BUNDLE
     if bundle.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-old-", dir=site))
