@@ -575,6 +575,22 @@ def test_a_trusted_proxy_names_the_client_and_others_are_not_believed():
     run(scenario)
 
 
+def test_a_bad_forwarded_for_is_counted_once_in_the_refusal_log(caplog):
+    """check_request answered it 400 and counted it; check_response counted
+    the same 400 again as a bad handshake."""
+
+    async def scenario():
+        async with chat(trusted_proxies=("127.0.0.1",)) as server:
+            with pytest.raises(InvalidStatus) as refused:
+                await connect(url(server), additional_headers={"X-Forwarded-For": "x"})
+            assert refused.value.response.status_code == 400
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = logged_refusals(caplog)
+    assert [each["rules"] for each in refused] == [{"forwarded-for": 1}]
+
+
 def test_forwarded_for_from_an_untrusted_peer_is_ignored():
     async def scenario():
         async with chat(connections_per_address=1) as server:

@@ -360,6 +360,10 @@ class ChatServer:
         )
 
     def check_response(self, connection: ChatConnection, request, response):
+        """Count the handshakes websockets refused by itself (it says why in
+        ``handshake_exc``); those ``check_request`` answered are counted."""
+        if connection.protocol.handshake_exc is None:
+            return
         if response.status_code == HTTPStatus.FORBIDDEN:
             self.refusals.add("origin", connection.address)
         elif response.status_code == HTTPStatus.BAD_REQUEST:
