@@ -178,7 +178,14 @@ def test_deeply_nested_json_is_bad_json_and_the_connection_stays():
     run(scenario)
 
 
-@pytest.mark.parametrize("nesting", ["[" * 2000, "[" * 2000 + "]" * 2000, "{}" * 40])
+# Over 32 brackets, then an unterminated string of escaped quotes (4 KiB):
+# a regular expression for strings took 62 ms on it, quadratic in its length.
+UNTERMINATED = "{" * 33 + '"' + '\\"' * 2000
+
+
+@pytest.mark.parametrize(
+    "nesting", ["[" * 2000, "[" * 2000 + "]" * 2000, "{}" * 40, UNTERMINATED]
+)
 def test_json_with_more_brackets_than_a_message_is_refused_unparsed(
     monkeypatch, nesting
 ):
@@ -195,6 +202,40 @@ def test_json_with_more_brackets_than_a_message_is_refused_unparsed(
         protocol.parse(nesting)
     assert refused.value.code == "bad-json"
     assert parsed == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "outside"),
+    [
+        ("[" * 33, 33),
+        ('{"a":"' + "[" * 40 + '"}', 1),
+        ('{"a":"\\"' + "[" * 40 + '"}', 1),  # an escaped quote ends nothing
+        ('{"a":"\\\\"' + ",[" * 40 + "}", 41),  # an escaped backslash does
+        (UNTERMINATED, 33),
+    ],
+)
+def test_brackets_counts_those_outside_strings(raw, outside):
+    assert protocol.brackets(raw) == outside
+
+
+class Reads(str):
+    """Text that counts the characters read from it one by one."""
+
+    reads = 0
+
+    def __iter__(self):
+        for char in str.__iter__(self):
+            self.reads += 1
+            yield char
+
+
+@pytest.mark.parametrize("raw", [UNTERMINATED, '"\\"' * 1000 + "[" * 33])
+def test_brackets_reads_each_character_of_a_message_once(raw):
+    """One pass, whatever its quotes and escapes: the regular expression it
+    replaces went back over an unterminated string from each of its quotes."""
+    text = Reads(raw)
+    protocol.brackets(text)
+    assert text.reads == len(raw)
 
 
 def test_brackets_in_a_messages_text_are_only_text():
