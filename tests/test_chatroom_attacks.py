@@ -1,6 +1,7 @@
 """Each attack a hostile chat client made, sent again: the server holds."""
 
 import asyncio
+import contextlib
 import json
 import logging
 import socket
@@ -417,6 +418,36 @@ def test_pings_count_against_the_rate_limit_and_a_flood_of_them_is_closed_1008(
         run(scenario)
     refused = logged_refusals(caplog)
     assert refused[0]["rules"] == {"rate-limited": 4}  # (then it was closed)
+
+
+def test_a_message_in_several_frames_is_refused_1008_and_counted(caplog):
+    """A message may come in frames of any size, empty ones included: one of
+    4,000 empty frames cost the server a frame each and counted as one
+    message (20 clients within every limit took a core). A chat message
+    never needs two frames: the first of several closes the connection."""
+
+    async def scenario():
+        async with chat() as server:
+            ada, _ = await joined(server, "ada")
+            with contextlib.suppress(ConnectionClosed):
+                await ada.send(['{"type":', *[""] * 4000, '"who"}'])
+            received = []
+            with contextlib.suppress(ConnectionClosed):
+                async with asyncio.timeout(5):
+                    while True:
+                        received.append(json.loads(await ada.recv()))
+            assert (ada.close_code, ada.close_reason) == (
+                1008,
+                "a message must be one frame",
+            )
+            assert "online" not in [message["type"] for message in received]
+            await joined(server, "bob")  # the room goes on, without ada
+            await eventually_async(lambda: server.online() == ["bob"])
+
+    with caplog.at_level(logging.INFO, logger="chatroom"):
+        run(scenario)
+    refused = logged_refusals(caplog)
+    assert [each["rules"] for each in refused] == [{"fragmented": 1}]
 
 
 def ping_frame() -> bytes:

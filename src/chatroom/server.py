@@ -4,10 +4,10 @@ Careful by default, because a chat client may be hostile:
 
 - only the site's own origins (and localhost) may open a connection from a
   browser (no cross-site WebSocket hijacking); websockets checks them;
-- messages are small (4 KiB) and every one counts against two rate limits,
-  one per connection and one per address that outlives reconnection, and
-  so do pings and pongs, which websockets answers by itself; a client that
-  keeps sending past its limit is closed (1008);
+- messages are small (4 KiB, in one frame) and every one counts against
+  two rate limits, one per connection and one per address that outlives
+  reconnection, and so do pings and pongs, which websockets answers by
+  itself; a client that keeps sending past its limit is closed (1008);
 - connections are capped per address and in all; handshakes in progress are
   capped and timed out; the server refuses new sockets while it is short of
   descriptors rather than failing to accept them;
@@ -40,7 +40,7 @@ from http import HTTPStatus
 
 from websockets.asyncio.server import ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
-from websockets.frames import Frame, Opcode
+from websockets.frames import DATA_OPCODES, Frame, Opcode
 from websockets.protocol import State
 
 from . import addresses, nicknames, protocol
@@ -146,13 +146,15 @@ class ChatConnection(ServerConnection):
         self.chat.check_unsent(self)
 
     def process_event(self, event) -> None:
+        frame = isinstance(event, Frame)
+        if frame and self.protocol.state is State.OPEN:  # (not those read with
+            if event.opcode in CONTROL:  # a closing frame, or after a refusal)
+                self.chat.control_frame(self)
+            elif not event.fin:
+                self.chat.fragmented(self)
+        if frame and event.opcode in DATA_OPCODES and self.parting is not None:
+            return  # refused: what it sent with the refused frame goes unread
         super().process_event(event)
-        if (
-            isinstance(event, Frame)
-            and event.opcode in CONTROL
-            and self.protocol.state is State.OPEN  # (not those read with it)
-        ):
-            self.chat.control_frame(self)
 
     def fail(self, code: int, reason: str) -> None:
         """Close from a callback, where ``close()`` cannot be awaited: the
@@ -435,6 +437,16 @@ class ChatServer:
         a client that keeps sending them past its limit is closed."""
         if not self.within_rates(connection) and not connection.refused.allow():
             connection.fail(1008, "too many messages")
+
+    def fragmented(self, connection: ChatConnection) -> None:
+        """The first frame of a message in several, which is closed: a chat
+        message never needs two, and a message of 4,000 empty frames cost
+        the server a frame each, counted as one message. (websockets' own
+        cap, WEBSOCKETS_MAX_FRAGMENTS, is read from the environment at
+        import, for the whole process, and checked only once the frames
+        are queued.)"""
+        self.refusals.add("fragmented", connection.address)
+        connection.fail(1008, "a message must be one frame")
 
     def check_unsent(self, connection: ChatConnection) -> None:
         transport = connection.transport
