@@ -12,6 +12,7 @@ from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from chat_clients import HANDSHAKE, chat, chatroom_run, receive
+from chat_clients import joined as joined_to
 from chat_fixtures import free_port
 from chatroom.protocol import ProtocolError
 from chatroom.redis_room import RedisRoom, redacted
@@ -347,6 +348,82 @@ def test_a_connection_lost_while_the_room_counts_it_is_not_counted_for_ever(
             await eventually_async(lambda: not server.room.counted)
             async with connect(f"ws://127.0.0.1:{server.port}/"):  # (the cap: 1)
                 pass
+
+    run(scenario)
+
+
+@pytest.mark.parametrize("lands", ["enter first", "release first"])
+def test_a_member_closed_while_it_enters_the_room_is_not_held(redis_server, lands):
+    """Closed for a flood of pings right after its welcome, a member left
+    while its entering was still on its way to Redis; entering then marked
+    its nickname held, and a Redis restart put it back online: a ghost
+    that ``who`` listed and whose nickname no one could take."""
+
+    async def scenario():
+        async with chat(redis_url=redis_server.url) as server:
+            room, nick = server.room, "ghost"
+            enter = room.scripts["enter"]
+
+            async def released() -> None:  # (the member has left, and Redis knows)
+                await eventually_async(
+                    lambda: not server.members and nick not in room.unreleased
+                )
+
+            async def slowly(**arguments):
+                if lands == "release first":
+                    await released()
+                answer = await enter(**arguments)
+                if lands == "enter first":
+                    await released()
+                return answer
+
+            room.scripts["enter"] = slowly
+            client, _ = await joined_to(server, nick)
+            for _ in range(30):  # closed 1008 while it enters the room
+                await client.ping()
+            await client.wait_closed()
+            assert client.close_code == 1008
+            await eventually_async(lambda: server.sockets == 0)
+            room.scripts["enter"] = enter
+            await room.restore()  # (what a Redis restart makes it do)
+            assert nick not in room.held
+            assert await room.redis.hkeys(room.key("online")) == []
+            assert await room.who() == []
+            _, welcome = await joined_to(server, nick)  # the nickname is free
+            assert welcome["online"] == [nick]
+
+    run(scenario)
+
+
+def test_a_member_that_leaves_while_its_nickname_is_restored_is_not_held(
+    redis_server,
+):
+    """After a Redis restart a process claims again, one by one, the
+    nicknames it holds: one whose member left meanwhile was claimed again
+    after its release, and held in Redis by no one here until the process
+    died."""
+
+    async def scenario():
+        async with chat(redis_url=redis_server.url) as server:
+            room, nick = server.room, "ghost"
+            claim = room.scripts["claim"]
+
+            async def after_the_release(**arguments):
+                await eventually_async(
+                    lambda: not server.members and nick not in room.unreleased
+                )
+                return await claim(**arguments)
+
+            client, _ = await joined_to(server, nick)
+            room.scripts["claim"] = after_the_release
+            restoring = asyncio.create_task(room.restore())
+            await client.close()
+            await restoring
+            room.scripts["claim"] = claim
+            assert await room.redis.hgetall(room.key("claims")) == {}
+            assert await room.redis.hkeys(room.key("online")) == []
+            _, welcome = await joined_to(server, nick)  # the nickname is free
+            assert welcome["online"] == [nick]
 
     run(scenario)
 

@@ -441,6 +441,7 @@ class RedisRoom:
                 self.event("nick-clash-after-restore", nick=nick)
             if online:
                 await self.script("enter", nick)
+            await self.still_held(nick)
 
     # -- the room ----------------------------------------------------------
 
@@ -465,7 +466,18 @@ class RedisRoom:
 
     async def enter(self, nick: str) -> None:
         await self.script("enter", nick)
+        if not await self.still_held(nick):
+            raise RoomUnavailable(f"{nick!r} left while it entered the room")
         self.held[nick] = True
+
+    async def still_held(self, nick: str) -> bool:
+        """Whether ``nick`` is still held here after a script that put it in
+        Redis; if it was released meanwhile (its member closed), release it
+        again: that release may have landed first, and the script after it."""
+        if nick in self.held:
+            return True
+        await self.release(nick)
+        return False
 
     async def leave(self, nick: str) -> None:
         await self.release(nick)
