@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import time
+from contextlib import asynccontextmanager
 
 import pytest
 from websockets.asyncio.client import connect
@@ -16,7 +17,7 @@ from chat_clients import joined as joined_to
 from chat_fixtures import free_port
 from chatroom.protocol import ProtocolError
 from chatroom.redis_room import RedisRoom, redacted
-from chatroom.server import RESET
+from chatroom.server import NICK_LOST, RESET
 from helpers import eventually_async
 from redis_fixtures import ChatProcess, RedisServer, require_redis, stop_all
 
@@ -136,6 +137,75 @@ def test_a_killed_processes_users_leave_presence_within_the_expiry(two_chats):
         assert (await receive(bob, "online"))["online"] == ["bob"]
         carol, welcome = await joined(second, "ada")  # the nickname is free again
         assert welcome["online"] == ["ada", "bob"]
+
+    run(scenario)
+
+
+async def left_seen_by(client, nick: str) -> None:
+    """Wait for the presence frame that says ``nick`` left."""
+    async with asyncio.timeout(15):  # (the expiry, and a sweep, at most)
+        while nick not in (await receive(client, "presence", 15))["left"]:
+            pass
+
+
+@asynccontextmanager
+async def stalled_past_the_expiry(chat: ChatProcess, watcher):
+    """``chat`` stopped until ``watcher`` (a member elsewhere) is told that
+    alice, there, left (the others took the process for dead), and while
+    the block runs."""
+    chat.process.send_signal(signal.SIGSTOP)
+    try:
+        await left_seen_by(watcher, "alice")
+        yield
+    finally:
+        chat.process.send_signal(signal.SIGCONT)
+
+
+def test_a_process_taken_for_dead_while_stalled_claims_its_users_back(two_chats):
+    """Stopped past the presence expiry, a process's users were removed by
+    another's reaper while they stayed connected, and nothing put them back:
+    their nicknames were free for anyone to take on another process."""
+    first, second = two_chats
+
+    async def scenario():
+        alice, _ = await joined(first, "alice")
+        bob, _ = await joined(second, "bob")
+        await joined_seen_by(bob, "alice")
+        async with stalled_past_the_expiry(first, bob):
+            pass
+        await joined_seen_by(bob, "alice")  # back, once the process runs again
+        await bob.send(json.dumps({"type": "who"}))
+        assert (await receive(bob, "online"))["online"] == ["alice", "bob"]
+        mallory = await connect(second.url)
+        await mallory.send(json.dumps({"type": "join", "nick": "alice"}))
+        assert (await receive(mallory, "error"))["code"] == "nick-taken"
+        await alice.send(json.dumps({"type": "say", "text": "still here"}))
+        message = await receive(bob, "message")
+        assert (message["nick"], message["text"]) == ("alice", "still here")
+        await eventually_async(lambda: first.events("reaped"))  # (its log, read)
+
+    run(scenario)
+
+
+def test_a_nickname_taken_while_its_process_stalled_closes_its_member_there(
+    two_chats,
+):
+    """Two members with one nickname, on two processes, was the other way
+    out: the one whose process was out of touch goes, and says why."""
+    first, second = two_chats
+
+    async def scenario():
+        alice, _ = await joined(first, "alice")
+        bob, _ = await joined(second, "bob")
+        await joined_seen_by(bob, "alice")
+        async with stalled_past_the_expiry(first, bob):
+            await joined(second, "alice")  # free while the process stalls
+        async with asyncio.timeout(10):
+            await alice.wait_closed()
+        assert (alice.close_code, alice.close_reason) == (1013, NICK_LOST)
+        await bob.send(json.dumps({"type": "who"}))
+        assert (await receive(bob, "online"))["online"] == ["alice", "bob"]
+        await eventually_async(lambda: first.events("nick-clash-after-restore"))
 
     run(scenario)
 

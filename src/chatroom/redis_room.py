@@ -9,7 +9,10 @@ What lives in Redis (every key under one prefix, ``chatroom:`` by default):
 - ``alive:<process>``: a key that expires ``presence_ttl`` seconds after
   the process last said it was alive (every third of that). When it has
   expired, any process's reaper removes that process's users and announces
-  that they left: a crashed process's users vanish within seconds;
+  that they left: a crashed process's users vanish within seconds. A
+  process that was only stalled (stopped, starved of CPU) finds itself
+  missing from ``processes`` when it runs again, and claims its users'
+  nicknames again, closing the member of one another process took;
 - ``history``: the last messages' frames, a capped list;
 - ``ids``, ``rate:<address>``: message numbers, and each address's messages
   of the last window (a sorted set by time: a sliding window), room-wide;
@@ -259,14 +262,16 @@ class RedisRoom:
         self.subscribed = False  # once: later, subscribing catches up
         self.unreleased: set[str] = set()
         self.healthy, self.lost_since, self.run_id = False, None, None
+        self.alive_at = time.monotonic()  # when it last said it was alive
         self.tasks: list[asyncio.Task] = []
         self.closing = False
 
     # -- lifecycle ---------------------------------------------------------
 
-    async def open(self, on_message, on_join, on_leave) -> None:
+    async def open(self, on_message, on_join, on_leave, on_lost=None) -> None:
         """Subscribe, say this process is alive, and keep both up."""
         self.on_message, self.on_join, self.on_leave = on_message, on_join, on_leave
+        self.on_lost = on_lost or (lambda nick: None)
         try:
             await self.subscribe()
             await self.check()
@@ -406,39 +411,53 @@ class RedisRoom:
                     self.event("redis-lost", url=self.url, error=str(error))
 
     async def check(self) -> None:
-        """Say we are alive; after a loss or a restart of Redis, write back
-        what this process holds; then clear away processes that died."""
+        """Say we are alive; after a loss or a restart of Redis, or once
+        taken for dead (stalled past the expiry, this process was reaped:
+        it is no longer among the ``processes``), write back what this
+        process holds; then clear away processes that died."""
         run_id = (await self.redis.info("server"))["run_id"]
-        if self.run_id is not None and (
+        back = self.run_id is not None and (
             self.lost_since is not None or run_id != self.run_id
-        ):
-            if self.pubsub is None:  # listen() is subscribing again
-                raise ConnectionError("not subscribed to the room's events yet")
+        )
+        if back and self.pubsub is None:  # listen() is subscribing again
+            raise ConnectionError("not subscribed to the room's events yet")
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
+            pipe.sadd(self.key("processes"), self.process)
+            _, added = await pipe.execute()
+        reaped = added == 1 and self.run_id is not None and not back
+        if back or reaped:
             await self.restore()
-            lost_for = time.monotonic() - (self.lost_since or time.monotonic())
+        now = time.monotonic()
+        if back:
             self.event(
                 "redis-reconnected",
                 url=self.url,
                 restarted=run_id != self.run_id,
-                lost_seconds=round(lost_for, 1),
+                lost_seconds=round(now - (self.lost_since or now), 1),
             )
-        self.run_id, self.lost_since = run_id, None
+        elif reaped:
+            stalled = round(now - self.alive_at, 1)
+            self.event("reaped", url=self.url, stalled_seconds=stalled)
+        self.run_id, self.lost_since, self.alive_at = run_id, None, now
         for nick in list(self.unreleased):
             await self.release(nick)
         if self.counts_stale:
             await self.write_counts()
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
-            pipe.sadd(self.key("processes"), self.process)
-            await pipe.execute()
         await self.scripts["reap"](args=[self.prefix])
         self.healthy = True
 
     async def restore(self) -> None:
+        """Claim again, and go online again, what this process holds. A
+        nickname another process took meanwhile is its own: the member
+        here is let go (``on_lost``), rather than two share it."""
         self.counts_stale = True  # (written back by ``check``)
         for nick, online in list(self.held.items()):
             if not await self.script("claim", nick, "again", *clash_keys(nick)):
                 self.event("nick-clash-after-restore", nick=nick)
+                self.held.pop(nick, None)
+                self.on_lost(nick)
+                continue
             if online:
                 await self.script("enter", nick)
             await self.still_held(nick)

@@ -2,9 +2,11 @@
 and how a message reaches everyone. ``LocalRoom`` keeps it in this process
 (the default); ``redis_room.RedisRoom`` shares it between processes.
 
-A room tells its server what happened through three callbacks: a message
-frame to deliver to this process's members, and a nickname that joined or
-left. The server never changes the room except through these methods.
+A room tells its server what happened through callbacks: a message frame to
+deliver to this process's members, a nickname that joined or left, and (a
+shared room) a nickname this process held and has lost to another, whose
+member here must go. The server never changes the room except through
+these methods.
 """
 
 import time
@@ -35,7 +37,8 @@ class LocalRoom:
         self.ids = count(1)
         self.healthy = True
 
-    async def open(self, on_message, on_join, on_leave) -> None:
+    async def open(self, on_message, on_join, on_leave, on_lost=None) -> None:
+        """(A room in one process never loses a nickname: ``on_lost`` unused.)"""
         self.on_message, self.on_join, self.on_leave = on_message, on_join, on_leave
 
     async def close(self) -> None:

@@ -223,7 +223,9 @@ class ChatServer:
 
     async def start(self):
         s = self.settings
-        await self.room.open(self.deliver, self.presence.join, self.presence.leave)
+        await self.room.open(
+            self.deliver, self.presence.join, self.presence.leave, self.nick_lost
+        )
 
         def new_connection(*args, **kwargs) -> ChatConnection:
             connection = ChatConnection(*args, **kwargs)
@@ -424,6 +426,14 @@ class ChatServer:
         with contextlib.suppress(RoomUnavailable):  # if so, released once back
             await self.room.leave(nick)
 
+    def nick_lost(self, nick: str) -> None:
+        """The room gave ``nick`` to another process while this one was out
+        of touch with it (stalled past its presence expiry, or cut off from
+        Redis): its member here is closed, rather than two share the name."""
+        for connection, held in list(self.members.items()):
+            if held == nick:
+                connection.fail(1013, NICK_LOST)
+
     def within_rates(self, connection: ChatConnection) -> bool:
         """Count a frame of the client's against its rate limits."""
         if connection.rate.allow() and self.address_rates.allow(connection.address):
@@ -581,13 +591,20 @@ class ChatServer:
         logger.log(level, json.dumps({"event": kind, **fields}, ensure_ascii=False))
 
 
-WARNINGS = {"refused", "redis-lost", "redis-reconnected", "nick-clash-after-restore"}
+WARNINGS = {
+    "refused",
+    "redis-lost",
+    "redis-reconnected",
+    "reaped",
+    "nick-clash-after-restore",
+}
 
 
 class Closing(Exception):
     """The server has closed this connection for breaking its limits."""
 
 
+NICK_LOST = "your nickname went to another while this server was out of touch"
 UNAVAILABLE = ProtocolError(
     "unavailable", "the chat cannot reach its room just now; try again shortly"
 )
