@@ -235,6 +235,44 @@ def test_a_redis_restart_is_logged_and_the_room_carries_on(two_chats, redis_serv
     run(scenario)
 
 
+def test_who_left_while_redis_was_down_leaves_everyones_presence(
+    two_chats, redis_server
+):
+    """After a Redis restart every process writes back who it holds; one
+    who had left meanwhile was never written back, and never announced
+    either: they stayed in everyone's list of who is online."""
+    first, second = two_chats
+
+    async def lefts_until(client, nick: str) -> list[str]:
+        lefts: list[str] = []
+        async with asyncio.timeout(15):
+            while nick not in lefts:
+                lefts += (await receive(client, "presence", 15))["left"]
+        return lefts
+
+    async def scenario():
+        ada, _ = await joined(first, "ada")
+        zed, _ = await joined(first, "zed")
+        bob, _ = await joined(second, "bob")
+        await until(10, lambda: everyone_sees(bob, ["ada", "bob", "zed"]))
+        redis_server.process.kill()
+        redis_server.process.wait()
+        await zed.close()
+
+        async def zed_gone():
+            return any('"nick": "zed"' in line for line in first.events("disconnect"))
+
+        await until(10, zed_gone)
+        redis_server.start()
+        assert await lefts_until(bob, "zed") == ["zed"]  # (and no one else)
+        assert await lefts_until(ada, "zed") == ["zed"]
+        for client in (ada, bob):
+            await client.send(json.dumps({"type": "who"}))
+            assert (await receive(client, "online"))["online"] == ["ada", "bob"]
+
+    run(scenario)
+
+
 def test_two_processes_share_one_port(redis_server):
     port = free_port()
     options = ("--reuse-port", "--per-address", "30")  # (a cap for the room)

@@ -34,6 +34,9 @@ process checks Redis every second; when it was lost or has restarted (its
 run id changed), the process says so in its log and writes back what it
 holds, so a Redis restart costs the history only (and what was said before
 the process was subscribed again: message numbers start again with it).
+Who left while Redis was down was announced by no one: an expiry after a
+restart, when every process alive has written back who it holds, those
+not written back are told to have left.
 """
 
 import asyncio
@@ -256,6 +259,11 @@ class RedisRoom:
         }
         self.held: dict[str, bool] = {}  # nickname -> online
         self.online: dict[str, None] = {}  # the mirror of who is online
+        # after a Redis restart, those the members here were told are online
+        # whom no process has (yet) written back to Redis, until ``settle_at``
+        self.unconfirmed: set[str] = set()
+        self.settle_at = 0.0
+        self.run_of_mirror = None  # Redis's run id when the mirror was read
         self.history: deque[str] = deque(maxlen=history)  # and of the history
         self.last_id = 0
         self.pubsub = None
@@ -344,7 +352,7 @@ class RedisRoom:
             with contextlib.suppress(RedisError, OSError):
                 await pubsub.aclose()
             raise
-        had, was_online = self.last_id, self.online
+        had, shown = self.last_id, self.shown()
         self.online = dict.fromkeys(online)
         self.history.clear()
         self.last_id = 0
@@ -352,16 +360,38 @@ class RedisRoom:
             self.remember(frame)
         # (after a restart, message numbers start again, and every process
         # writes back who it holds: ``check``)
-        restarted = self.run_id not in (None, server["run_id"])
-        if self.subscribed and not restarted:
-            for frame in history:
-                if message_id(frame) > had:
-                    self.on_message(frame)
-            for nick in self.online.keys() - was_online.keys():
+        restarted = self.run_of_mirror not in (None, server["run_id"])
+        self.run_of_mirror = server["run_id"]
+        if self.subscribed:
+            if not restarted:
+                for frame in history:
+                    if message_id(frame) > had:
+                        self.on_message(frame)
+            for nick in by_name(self.online.keys() - shown):
                 self.on_join(nick)
-            for nick in was_online.keys() - self.online.keys():
-                self.on_leave(nick)
+            gone = shown - self.online.keys()
+            if restarted or self.unconfirmed:  # (not all written back yet)
+                self.unconfirmed = gone
+                if restarted:
+                    self.settle_at = time.monotonic() + self.ttl
+            else:
+                for nick in by_name(gone):
+                    self.on_leave(nick)
         self.pubsub, self.subscribed = pubsub, True
+
+    def shown(self) -> set[str]:
+        """Who the members here were told is online."""
+        return self.online.keys() | self.unconfirmed
+
+    def settle(self) -> None:
+        """An expiry after a Redis restart, every process alive has written
+        back who it holds: those it has not were gone meanwhile (they left
+        while Redis was down, or their process died), and the members here
+        are told so. Who left then had nothing to announce it."""
+        if self.unconfirmed and time.monotonic() >= self.settle_at:
+            for nick in by_name(self.unconfirmed):
+                self.on_leave(nick)
+            self.unconfirmed = set()
 
     def dispatch(self, data: str) -> None:
         """An event to the members here, unless the mirror had it (read
@@ -381,12 +411,16 @@ class RedisRoom:
         kind, body = data[:1], data[1:]
         if kind == "m":
             return self.remember(body)
-        if kind == "j":
-            new = body not in self.online
+        if kind == "j":  # (one written back after a restart is not new)
+            new = body not in self.online and body not in self.unconfirmed
+            self.unconfirmed.discard(body)
             self.online[body] = None
             return new
         if kind == "l":
-            return self.online.pop(body, False) is None
+            shown = body in self.online or body in self.unconfirmed
+            self.unconfirmed.discard(body)
+            self.online.pop(body, None)
+            return shown
         return False
 
     def remember(self, frame: str) -> bool:
@@ -445,6 +479,7 @@ class RedisRoom:
         if self.counts_stale:
             await self.write_counts()
         await self.scripts["reap"](args=[self.prefix])
+        self.settle()
         self.healthy = True
 
     async def restore(self) -> None:
@@ -504,10 +539,10 @@ class RedisRoom:
     async def snapshot(self) -> tuple[list[str], list[str]]:
         if self.pubsub is None:
             raise RoomUnavailable("not subscribed to the room's events")
-        return by_name(self.online), list(self.history)
+        return by_name(self.shown()), list(self.history)
 
     async def who(self) -> list[str]:
-        return by_name(self.online)
+        return by_name(self.shown())
 
     def window(self, key: str, address: str, limit: int) -> list:
         """The first arguments of a script that keeps a sliding window
