@@ -277,6 +277,11 @@ def test_a_pytest_block_without_pytest_installed_says_how_to_install_it(monkeypa
         '> ```python exec="on"\n> print(1)\n> ```',
         '> > ~~~python exec="on"\n> > print(1)\n> > ~~~',
         '```python exec="on"\nprint(1)\n```\n\n* item\n\n    ```output\n    2\n    ```',
+        '1. ```python exec="on"\n   print(1)\n   ```',
+        "- ```output\n  2\n  ```",
+        '> 1. ```python exec="on"\n>    print(1)\n>    ```',
+        '1. item\n\n    para\n\n    ```python exec="on"\n    print(1)\n    ```',
+        '  ```python exec="on"\n  print(1)\n  ```',
     ],
 )
 def test_a_block_or_claim_in_a_list_item_or_quote_is_an_error_at_its_line(text):
@@ -288,6 +293,20 @@ def test_a_block_or_claim_in_a_list_item_or_quote_is_an_error_at_its_line(text):
     assert "```" in lines[first] or "~~~" in lines[first]
     assert error.line == first + 1 and last == first
     assert "in a list item or a block quote" in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'How a block is written:\n\n    ```python exec="on"\n    print(1)\n    ```',
+        '<!--\n  ```python exec="on"\n  print(1)\n  ```\n-->',
+        "<!-- a draft: -->\n\nText.\n\n    ```output\n    2\n    ```",
+    ],
+)
+def test_a_fence_shown_in_indented_code_or_a_comment_is_no_error(text):
+    """A post that shows the syntax in an indented code block, or keeps a
+    block in an HTML comment: it is nobody's block, and was an error."""
+    assert blocks_of(text) == []
 
 
 def test_indented_fences_without_exec_stay_text():

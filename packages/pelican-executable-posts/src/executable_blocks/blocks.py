@@ -281,12 +281,14 @@ def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
     return found
 
 
-# A fence's opening after indentation or a block quote's ">": Python-Markdown
-# reads fences only at the start of a line (not in a list item or a quote).
+# A fence's opening after indentation, a block quote's ">" or a list item's
+# marker: Python-Markdown reads fences only at the start of a line.
+LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])(?=[ \t])"
 NESTED_OPENING = re.compile(
-    r"^(?=[ \t]|>)(?:[ \t]*>)*[ \t]*(?P<fence>`{3,}|~{3,})[ \t]*"
-    r"(?P<lang>[\w.+-]*)(?P<info>.*)$"
+    rf"^(?P<prefix>(?:[ \t]*(?:>|{LIST_MARKER})[ \t]*)+|[ \t]+)"
+    r"(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.*)$"
 )
+LIST_ITEM = re.compile(rf"^[ \t]{{0,3}}{LIST_MARKER}")
 EXEC_OPTION = re.compile(r"(?:^|[\s{])exec\s*=")
 LISTED_LANGUAGE = re.compile(r"\{(?:[^}]*?\s)?\.([\w+-]+)")  # {.python ...}
 
@@ -317,23 +319,55 @@ def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
     return None
 
 
-def nested(line: str, path: str, number: int) -> BlockError | None:
+def indentation(line: str) -> int:
+    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+
+
+def in_indented_code(lines: list[str], index: int) -> bool:
+    """Whether the line at ``index``, indented four or more, is a line of
+    an indented code block (text, as a post shows syntax in) rather than
+    of a list item: the nearest line above it indented less is no item."""
+    if indentation(lines[index]) < 4:
+        return False
+    for above in reversed(lines[:index]):
+        if above.strip() and indentation(above) < 4:
+            return not LIST_ITEM.match(above)
+    return True
+
+
+def nested(lines: list[str], index: int, path: str) -> BlockError | None:
     """A fence of the engine's in a list item or a block quote: Python-Markdown
     shows it as text, so its code would never run nor its claim be checked."""
-    opening = NESTED_OPENING.match(line)
+    opening = NESTED_OPENING.match(lines[index])
     if not opening:
         return None
     if opening["lang"] != "output" and not EXEC_OPTION.search(opening["info"]):
         return None
+    if not opening["prefix"].strip() and in_indented_code(lines, index):
+        return None
     what = "an output claim" if opening["lang"] == "output" else "a block with exec="
     return BlockError(
         path,
-        number,
-        f"{what} in a list item or a block quote (indented, or after '>'): "
-        "Python-Markdown reads fences only at the start of a line, so it "
-        "would be shown as text, never run nor checked; start its fence at "
-        "the start of a line, outside the list or quote",
+        index + 1,
+        f"{what} in a list item or a block quote (indented, or after '>' or "
+        "a list marker): Python-Markdown reads fences only at the start of a "
+        "line, so it would be shown as text, never run nor checked; start "
+        "its fence at the start of a line, outside the list or quote (a post "
+        "that shows the syntax puts it in a longer fence or an indented "
+        "code block)",
     )
+
+
+def comment_open_after(line: str, in_comment: bool) -> bool:
+    """Whether an HTML comment is open after ``line`` (a fence shown in a
+    comment is nobody's block)."""
+    if in_comment:
+        end = line.find("-->")
+        if end < 0:
+            return True
+        line = line[end + 3 :]
+    start = line.rfind("<!--")
+    return start >= 0 and "-->" not in line[start + 4 :]
 
 
 def find_blocks(
@@ -353,13 +387,14 @@ def find_blocks(
     the caller reports every problem of a post, not only the first.
     """
     found = []
-    index = 0
+    index, in_comment = 0, False
     while index < len(lines):
         opening = OPENING.match(lines[index])
         if not opening:
-            problem = nested(lines[index], path, index + 1)
+            problem = not in_comment and nested(lines, index, path)
             if problem:
                 found.append((index, index, problem))
+            in_comment = comment_open_after(lines[index], in_comment)
             index += 1
             continue
         try:
