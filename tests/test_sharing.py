@@ -635,3 +635,29 @@ def test_text_shown_elsewhere_resolves_the_authors_links_against_the_post():
         '<a href="../../2009/07/b/">b</a><a href="../../2009/07/c/">c</a>'
         '<a href="../../2009/07/a/#x">x</a><img src="https://other.org/i.png">'
     )
+
+
+def test_only_links_made_on_the_marker_are_moved_onto_the_site():
+    """Text that merely holds the marker's address is left as it is (the
+    whole text was searched and replaced), and the marker is a new host
+    each process, so no post can write one of Pelican's links."""
+    marker = shown_elsewhere.MARKER
+    text = f"<p>{marker}/x <a href='{marker}/2009/07/c/'>c</a></p>"
+    assert shown_elsewhere.rebased(text, "2009/07/a/", "") == (
+        f'<p>{marker}/x <a href="/2009/07/c/">c</a></p>'
+    )
+    assert marker.endswith(".invalid") and marker != "https://site-address.invalid"
+
+
+def test_a_summary_of_the_posts_metadata_is_not_made_again():
+    """Pelican makes a ``Summary:``'s links once, on SITEURL: made again on
+    the marker it would hold none, and its links were taken for the
+    author's (resolved against the post)."""
+
+    class Post:
+        metadata = {"summary": '<p><a href="posts/x/">x</a></p>'}
+
+        def get_content(self, siteurl):
+            return "<p>All of it.</p>"
+
+    assert shown_elsewhere.marked(Post(), Post.metadata["summary"], "..") is None

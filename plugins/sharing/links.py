@@ -43,19 +43,29 @@ def joined(base: str, url: str) -> str:
         return url
 
 
-def absolute_url(base: str, url: str, attribute: str) -> str:
+def absolute_url(base: str, url: str, attribute: str, then=None) -> str:
+    """``url`` (a ``srcset``'s every candidate) resolved against ``base``,
+    and given to ``then`` if set."""
+
+    def resolved(one: str) -> str:
+        return then(joined(base, one)) if then else joined(base, one)
+
     if attribute == "srcset":  # "a.png 1x, b.png 2x"
         candidates = []
         for candidate in url.split(","):
             parts = candidate.split()
             if parts:
-                candidates.append(" ".join([joined(base, parts[0]), *parts[1:]]))
+                candidates.append(" ".join([resolved(parts[0]), *parts[1:]]))
         return ", ".join(candidates)
-    return joined(base, url.strip())
+    return resolved(url.strip())
 
 
 def absolute_links(
-    text: str, base: str, without_ids: bool = False, fragments_only: bool = False
+    text: str,
+    base: str,
+    without_ids: bool = False,
+    fragments_only: bool = False,
+    then=None,
 ) -> str:
     """``text`` (HTML) with every link and source resolved against ``base``,
     an absolute URL: ``#frag`` becomes ``base#frag``, ``/x`` the site's
@@ -63,7 +73,8 @@ def absolute_links(
     ``without_ids``: and no ``id``, for text shown on another page than
     its own, which holds those ids already; ``fragments_only``: only the
     ``#frag`` links are resolved (with ``RELATIVE_URLS`` Pelican makes the
-    others relative to the page that shows the text)."""
+    others relative to the page that shows the text); ``then``: a function
+    each resolved link is given to, whose result is written."""
     if not MAY_LINK.search(text) and not (without_ids and MAY_ID.search(text)):
         # Parsing costs about 20 µs a tag, and a highlighted block is
         # hundreds of <span>s: an entry without a single link skips it.
@@ -71,7 +82,7 @@ def absolute_links(
     pieces, done = [], 0
     for offset, raw, name, attrs in StartTags(text).tags:
         changed = [
-            (key, absolute_url(base, value, key))
+            (key, absolute_url(base, value, key, then))
             if key in LINK_ATTRIBUTES
             and value is not None
             and (not fragments_only or value.startswith("#"))

@@ -12,20 +12,22 @@ each is resolved where it belongs. Pelican's summary is made again with its
 own functions, and the text made again is used only when it is, but for
 the marker, what Pelican showed (else the caller does as before)."""
 
+import secrets
+
 from pelican import utils
 
 from .links import absolute_links
 
 # The site's address in the text made again: a host that cannot exist
-# (RFC 2606), so that no link of the author's is taken for Pelican's.
-MARKER = "https://site-address.invalid"
+# (RFC 2606), named anew by each process, so that no link of the author's
+# is taken for Pelican's.
+MARKER = f"https://{secrets.token_hex(8)}.invalid"
 
 
 def summary(post, siteurl: str) -> str:
     """``post``'s summary with Pelican's links made on ``siteurl``, as
-    Pelican's ``Content.get_summary`` makes it on the page's own address."""
-    if "summary" in post.metadata:
-        return post.metadata["summary"]
+    Pelican's ``Content.get_summary`` makes it on the page's own address
+    (from its first paragraphs: not a ``Summary:`` of its metadata)."""
     text = post.get_content(siteurl)
     settings = post.settings
     if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
@@ -44,6 +46,8 @@ def marked(post, shown: str, siteurl: str) -> str | None:
     None if it is neither as far as can be told."""
     if shown == post.get_content(siteurl):
         return post.get_content(MARKER)
+    if "summary" in post.metadata:  # (its links made once, on SITEURL)
+        return None
     if shown == summary(post, post.get_siteurl()):
         return summary(post, MARKER)
     return None
@@ -54,5 +58,11 @@ def rebased(text: str, post_url: str, siteurl: str, without_ids: bool = False) -
     against the post's URL (``post_url``, relative to the site), and then
     every link into the site made on ``siteurl`` (absolute, root-relative
     ``""`` or relative to the showing page: ``..``)."""
-    text = absolute_links(text, f"{MARKER}/{post_url}", without_ids=without_ids)
-    return text.replace(MARKER + "/", siteurl.rstrip("/") + "/")
+    site = siteurl.rstrip("/") + "/"
+
+    def on_site(url: str) -> str:
+        marked = url.startswith(MARKER + "/")
+        return site + url[len(MARKER) + 1 :] if marked else url
+
+    base = f"{MARKER}/{post_url}"
+    return absolute_links(text, base, without_ids=without_ids, then=on_site)
