@@ -7,6 +7,7 @@ from types import SimpleNamespace
 import pytest
 
 from block_results import plain_result
+from executable_blocks import worker
 from executable_blocks.blocks import Block
 from executable_blocks.cache import ResultStore, key_parts
 from executable_blocks.engine import Engine, Session
@@ -109,3 +110,21 @@ def test_tokens_a_worker_forged_are_lexed_again(engine):
         results=[Highlighted(((("k", "import os; os.system('x')\n"),),))],
     )
     assert engine.tokens(code) == code_tokens(code)
+
+
+def test_depends_files_are_linked_by_their_names_unless_they_lead_out(
+    tmp_path, monkeypatch
+):
+    """A name that stays in the working directory is linked there (one
+    starting with two dots, ``..data.csv``, too); ``../x`` and an absolute
+    name are left to their paths."""
+    target = tmp_path / "target.csv"
+    target.write_text("1\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    names = ["..data.csv", "data/x.csv", "../x.csv", str(tmp_path / "abs.csv")]
+    worker.link_files(tuple((name, str(target)) for name in names))
+    linked = sorted(str(p.relative_to(work)) for p in work.rglob("*") if p.is_symlink())
+    assert linked == ["..data.csv", "data/x.csv"]
+    assert not (tmp_path / "x.csv").exists() and not (tmp_path / "abs.csv").exists()

@@ -17,6 +17,7 @@ costs a fraction of Pagefind's parse, and the index is the same.
 import os
 import re
 import shutil
+import stat
 import subprocess
 import tempfile
 import time
@@ -164,11 +165,9 @@ def index_site(
         shutil.rmtree(new, ignore_errors=True)
         raise
     # mkdtemp made it the builder's alone (0700): a web server running as
-    # another user answered every search with 403. It gets the mode a
-    # folder Pagefind made would have (the umask's), as the rest of the site.
-    umask = os.umask(0)
-    os.umask(umask)
-    new.chmod(0o777 & ~umask)
+    # another user answered every search with 403. It gets the site's mode
+    # (reading the umask would set it, for every thread of the process).
+    new.chmod(stat.S_IMODE(site.stat().st_mode))
     bundle = site / BUNDLE
     if bundle.exists():
         old = Path(tempfile.mkdtemp(prefix=f".{BUNDLE}-old-", dir=site))

@@ -220,7 +220,8 @@ def link_files(files: tuple[tuple[str, str], ...]) -> None:
     its absolute path, and one the session has made already is its own."""
     for name, path in files:
         name = os.path.normpath(name)
-        if name.startswith("..") or os.path.isabs(name) or os.path.lexists(name):
+        leads_out = name == ".." or name.startswith(("../", "/"))
+        if leads_out or os.path.lexists(name):
             continue
         with suppress(OSError):  # (a file of the session's where a folder goes)
             os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
