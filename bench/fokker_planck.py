@@ -43,7 +43,8 @@ with them). A time is the best of several repeats (5 below 50 ms, 3 below
 target is judged against the fastest peer of all. Writes the "##
 Fokker-Planck solvers" section of ``bench/RESULTS.md`` and the plot
 ``bench/fokker_planck.png`` (``--quick``: the coarsest grids of each sweep
-only, to see that the script runs; not for RESULTS.md).
+only, to see that the script runs: it writes neither unless ``--results``
+or ``--plot`` say where).
 
     uv run --locked --group bench python bench/fokker_planck.py [--quick]
 """
@@ -436,9 +437,13 @@ def main() -> int:
     parser.add_argument(
         "--quick", action="store_true", help="the coarsest grids only (a smoke run)"
     )
-    parser.add_argument("--results", type=Path, default=RESULTS)
-    parser.add_argument("--plot", type=Path, default=PLOT)
+    parser.add_argument(
+        "--results", type=Path, help=f"(default {RESULTS}; --quick: none)"
+    )
+    parser.add_argument("--plot", type=Path, help=f"(default {PLOT}; --quick: none)")
     args = parser.parse_args()
+    if not args.quick:  # (a smoke run writes only where it is told to)
+        args.results, args.plot = args.results or RESULTS, args.plot or PLOT
     warnings.filterwarnings("ignore")
     load_before = os.getloadavg()[0]
     results = []
@@ -446,7 +451,8 @@ def main() -> int:
         print(f"{instance.name}: {time.strftime('%X')}", flush=True)
         results.append((instance, measure(instance, args.quick)))
     load_after = os.getloadavg()[0]
-    plot(results, args.plot)
+    if args.plot:
+        plot(results, args.plot)
     reference = galerkin(INSTANCES[2], np.arange(256) * L / 256, 128)
     reference_error = np.abs(
         reference - INSTANCES[2].exact(np.arange(256) * L / 256)
@@ -492,7 +498,7 @@ def main() -> int:
         f"{reference_error:.0e}).",
         "",
         f"![Time to accuracy, log-log]"
-        f"({os.path.relpath(args.plot, args.results.parent)})",
+        f"({os.path.relpath(args.plot or PLOT, (args.results or RESULTS).parent)})",
         "",
     ]
     verdicts = []
@@ -513,7 +519,8 @@ def main() -> int:
         "",
     ]
     text = "\n".join(lines)
-    write_section(args.results, SECTION, text)
+    if args.results:
+        write_section(args.results, SECTION, text)
     print(text)
     return 0
 
