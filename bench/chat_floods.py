@@ -170,6 +170,12 @@ def report(rows: list[dict], command: str) -> str:
     by_kind = {row["kind"]: row for row in rows}
     health, handshake = by_kind["health"], by_kind["handshake"]
     refused = handshake["outcomes"].get("429", 0) / handshake["connections"]
+    share = handshake["ms_each"] / health["ms_each"]
+    spared = (
+        "the refusal spares the chat process little of a connection's CPU"
+        if share >= 0.75
+        else f"a refused handshake costs {share:.0%} of that"
+    )
     lines += [
         "",
         f"Every connection costs the chat process {cheapest:.2f} to "
@@ -178,9 +184,8 @@ def report(rows: list[dict], command: str) -> str:
         f"{max(r['busy'] for r in rows):.0%} busy. In the handshake flood "
         f"{refused:.1%} of the connections were refused (the connect window's "
         f"429), at {handshake['ms_each']:.2f} ms of CPU each against "
-        f"{health['ms_each']:.2f} ms for a `/health` answer: the refusal does "
-        "not spare the chat process a connection's CPU. Limit new "
-        'connections per address before the chat (README, "The live chat").',
+        f"{health['ms_each']:.2f} ms for a `/health` answer: {spared}. Limit "
+        'new connections per address before the chat (README, "The live chat").',
         "",
     ]
     return "\n".join(lines)
