@@ -9,6 +9,7 @@ import time
 from contextlib import asynccontextmanager
 
 import pytest
+from redis.exceptions import ConnectionError as RedisConnectionError
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
@@ -667,6 +668,61 @@ def test_a_process_cut_off_from_redis_delivers_what_it_missed(redis_server):
         finally:
             await cut.close()
             await other.close()
+
+    run(scenario)
+
+
+async def taken_for_dead(room: RedisRoom) -> None:
+    """What another process's reaper does to ``room`` once its alive key has
+    expired (its key deleted and the reaper run at once, in one transaction,
+    so that its own check cannot say it is alive in between)."""
+    async with room.redis.pipeline(transaction=True) as pipe:
+        pipe.delete(room.key("alive:" + room.process))
+        await room.scripts["reap"](args=[room.prefix], client=pipe)
+        await pipe.execute()
+
+
+async def online_in_redis(room: RedisRoom) -> list[str]:
+    return await room.redis.hkeys(room.key("online"))
+
+
+def test_a_script_that_fails_in_a_check_does_not_end_the_keep_alive(redis_server):
+    """``check`` restores and releases through ``script``, which turns a lost
+    connection into RoomUnavailable: the keep-alive loop caught only Redis's
+    own errors, so one lost at that moment ended it for good. The process
+    no longer said it was alive, was reaped by the others, and never came
+    back (coming back is the check's own work)."""
+
+    async def scenario():
+        events = []
+        room = RedisRoom(redis_server.url, event=lambda kind, **_: events.append(kind))
+        await room.open(lambda *_: None, lambda *_: None, lambda *_: None)
+        try:
+            assert await room.claim("ada")
+            await room.enter("ada")
+            claim, failed = room.scripts["claim"], []
+
+            async def fails_once(**arguments):
+                if not failed:
+                    failed.append(arguments)
+                    raise RedisConnectionError("lost while restoring")
+                return await claim(**arguments)
+
+            room.scripts["claim"] = fails_once
+            await taken_for_dead(room)
+            assert await online_in_redis(room) == []
+            await until(10, lambda: asyncio.sleep(0, bool(failed)))
+
+            async def back() -> bool:  # its users online again, itself alive
+                return await online_in_redis(room) == ["ada"] and bool(
+                    await room.redis.exists(room.key("alive:" + room.process))
+                )
+
+            await until(10, back)
+            assert "redis-lost" in events  # (logged as a lost connection)
+            assert not any(task.done() for task in room.tasks)
+        finally:
+            await room.close()
 
     run(scenario)
 

@@ -438,7 +438,10 @@ class RedisRoom:
             await asyncio.sleep(self.ttl / 3)
             try:
                 await self.check()
-            except (RedisError, OSError) as error:
+            # (a script that ``check`` runs, to restore or release, raises
+            # RoomUnavailable: the loop must outlive that too, or the process
+            # stops saying it is alive and is reaped, and never comes back)
+            except (RedisError, OSError, RoomUnavailable) as error:
                 self.healthy = False
                 if self.lost_since is None:
                     self.lost_since = time.monotonic()
