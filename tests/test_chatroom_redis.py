@@ -727,6 +727,54 @@ def test_a_script_that_fails_in_a_check_does_not_end_the_keep_alive(redis_server
     run(scenario)
 
 
+def test_a_process_says_it_is_alive_while_it_restores(redis_server):
+    """A restore claims again every nickname the process holds, two round
+    trips each: thousands took longer than the expiry, and the process,
+    busy restoring, said nothing meanwhile. The others reaped it
+    half-restored, and its next check found it reaped and restored again."""
+
+    async def scenario():
+        room, other = RedisRoom(redis_server.url), RedisRoom(redis_server.url)
+        for each in (room, other):
+            await each.open(lambda *_: None, lambda *_: None, lambda *_: None)
+        try:
+            assert await room.claim("ada")
+            await room.enter("ada")
+            claim, reap = room.scripts["claim"], other.scripts["reap"]
+            reaps, alive_then = [0], []
+
+            async def counted(**arguments):  # the other process's reaper
+                answer = await reap(**arguments)
+                reaps[0] += 1
+                return answer
+
+            async def slowly(**arguments):  # a restore longer than the expiry
+                if not alive_then:
+                    expired = time.monotonic() + room.ttl  # (the key set before)
+                    await eventually_async(lambda: time.monotonic() > expired)
+                    swept = reaps[0]
+                    await eventually_async(lambda: reaps[0] > swept)  # and reaped
+                    processes = room.key("processes")
+                    held = await room.redis.sismember(processes, room.process)
+                    alive_then.append(bool(held))
+                return await claim(**arguments)
+
+            other.scripts["reap"], room.scripts["claim"] = counted, slowly
+            await taken_for_dead(room)  # (so that its next check restores)
+            await until(15, lambda: asyncio.sleep(0, bool(alive_then)))
+            assert alive_then == [True]  # not reaped while it restored
+
+            async def restored() -> bool:
+                return await online_in_redis(room) == ["ada"]
+
+            await until(10, restored)
+        finally:
+            await room.close()
+            await other.close()
+
+    run(scenario)
+
+
 def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
     """Each would hold one of the process's few Redis connections until it
     timed out (5 s), in front of every join and message."""

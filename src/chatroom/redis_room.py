@@ -459,7 +459,7 @@ class RedisRoom:
         if back and self.pubsub is None:  # listen() is subscribing again
             raise ConnectionError("not subscribed to the room's events yet")
         async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
+            self.say_alive(pipe)
             pipe.sadd(self.key("processes"), self.process)
             _, added = await pipe.execute()
         reaped = added == 1 and self.run_id is not None and not back
@@ -485,20 +485,44 @@ class RedisRoom:
         self.settle()
         self.healthy = True
 
+    def say_alive(self, client):
+        """Set this process's alive key on ``client`` (the room's, or a
+        pipeline): it expires ``presence_ttl`` seconds later."""
+        return client.set(self.key("alive:" + self.process), 1, px=int(self.ttl * 1000))
+
     async def restore(self) -> None:
         """Claim again, and go online again, what this process holds. A
         nickname another process took meanwhile is its own: the member
-        here is let go (``on_lost``), rather than two share it."""
+        here is let go (``on_lost``), rather than two share it. Two round
+        trips a nickname: thousands take longer than the expiry, so the
+        process says it is alive meanwhile, or another's reaper would take
+        it for dead half-restored (and it would restore again, and again)."""
         self.counts_stale = True  # (written back by ``check``)
-        for nick, online in list(self.held.items()):
-            if not await self.script("claim", nick, "again", *clash_keys(nick)):
-                self.event("nick-clash-after-restore", nick=nick)
-                self.held.pop(nick, None)
-                self.on_lost(nick)
-                continue
-            if online:
-                await self.script("enter", nick)
-            await self.still_held(nick)
+        restored = asyncio.Event()
+        staying = asyncio.create_task(self.stay_alive(restored))
+        try:
+            for nick, online in list(self.held.items()):
+                if not await self.script("claim", nick, "again", *clash_keys(nick)):
+                    self.event("nick-clash-after-restore", nick=nick)
+                    self.held.pop(nick, None)
+                    self.on_lost(nick)
+                    continue
+                if online:
+                    await self.script("enter", nick)
+                await self.still_held(nick)
+        finally:
+            restored.set()
+            await staying
+
+    async def stay_alive(self, done: asyncio.Event) -> None:
+        """Say this process is alive every third of the expiry until ``done``
+        (only its key: ``check`` tells by ``processes`` that it was reaped)."""
+        while not done.is_set():
+            try:
+                await asyncio.wait_for(done.wait(), self.ttl / 3)
+            except TimeoutError:
+                with contextlib.suppress(RedisError, OSError):
+                    await self.say_alive(self.redis)
 
     # -- the room ----------------------------------------------------------
 
