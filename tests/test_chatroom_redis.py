@@ -775,6 +775,65 @@ def test_a_process_says_it_is_alive_while_it_restores(redis_server):
     run(scenario)
 
 
+def test_a_nickname_lost_while_its_member_joins_stays_the_other_processs(
+    redis_server,
+):
+    """After a Redis restart a process claims again the nicknames it holds;
+    one another process's member took meanwhile stays theirs, and the member
+    here is let go. One whose member here was still joining (claimed, not
+    yet welcomed) went online anyway: entering overwrote the other process's
+    entry in ``online``, and the release after it deleted that entry and
+    announced a leave. The other's member, still there, vanished from
+    presence and ``who``."""
+
+    async def scenario():
+        async with chat(redis_url=redis_server.url) as server:
+            room, delivered, left = server.room, [], []
+            other = RedisRoom(redis_server.url)
+            await other.open(delivered.append, lambda *_: None, left.append)
+            try:
+                snapshot, joining, go_on = (
+                    room.snapshot,
+                    asyncio.Event(),
+                    asyncio.Event(),
+                )
+
+                async def held_up():  # between the claim and the welcome
+                    joining.set()
+                    await go_on.wait()
+                    return await snapshot()
+
+                room.snapshot = held_up
+                client = await connect(f"ws://127.0.0.1:{server.port}/")
+                await client.send(json.dumps({"type": "join", "nick": "ada"}))
+                await joining.wait()
+                # a Redis restart lost this process's claims, and before it
+                # wrote them back the other process's member took the nickname
+                lost = (room.key("claims"), room.key("held:" + room.process))
+                await room.redis.delete(*lost)
+                assert await other.claim("ada")
+                await other.enter("ada")
+                await room.restore()  # (as after the restart): lost to the other
+                assert "ada" not in room.held
+                go_on.set()
+                await client.wait_closed()
+                assert client.close_code == 1013
+                await eventually_async(
+                    lambda: not server.members and "ada" not in room.unreleased
+                )
+                online = await room.redis.hgetall(room.key("online"))
+                assert online == {"ada": other.process}
+                # what this process published has reached the other before this
+                await other.say("192.0.2.1", "ada", "still here")
+                await until(5, lambda: asyncio.sleep(0, bool(delivered)))
+                assert left == []
+                assert await other.who() == ["ada"]
+            finally:
+                await other.close()
+
+    run(scenario)
+
+
 def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
     """Each would hold one of the process's few Redis connections until it
     timed out (5 s), in front of every join and message."""

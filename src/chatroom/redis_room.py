@@ -66,8 +66,11 @@ redis.call('HSET', p .. 'held:' .. pid, nick, table.concat(ARGV, '\\n', 5))
 return 1
 """
 
+# Online, if this process holds the nickname: one it lost to another
+# (claimed by that one after a Redis restart) is not its to announce.
 ENTER = """
 local p, pid, nick = ARGV[1], ARGV[2], ARGV[3]
+if redis.call('HEXISTS', p .. 'held:' .. pid, nick) == 0 then return 0 end
 redis.call('HSET', p .. 'online', nick, pid)
 redis.call('PUBLISH', p .. 'events', 'j' .. nick)
 return 1
@@ -546,9 +549,14 @@ class RedisRoom:
         self.unreleased.discard(nick)
 
     async def enter(self, nick: str) -> None:
-        await self.script("enter", nick)
+        """``nick`` online, if this process still holds it in Redis: it may
+        have gone to another process (after a restart) while its member
+        joined here, and the member must then go (the caller releases it)."""
+        entered = await self.script("enter", nick)
         if not await self.still_held(nick):
             raise RoomUnavailable(f"{nick!r} left while it entered the room")
+        if not entered:
+            raise RoomUnavailable(f"{nick!r} is not held here in Redis")
         self.held[nick] = True
 
     async def still_held(self, nick: str) -> bool:
