@@ -834,6 +834,65 @@ def test_a_nickname_lost_while_its_member_joins_stays_the_other_processs(
     run(scenario)
 
 
+def test_after_a_redis_restart_a_live_users_nickname_is_not_free_to_take(
+    redis_server,
+):
+    """A restarted Redis holds no claims until each process writes back
+    its own: a client joining in a loop on another process meanwhile took
+    a live user's nickname, and the user's member was closed 1013 when its
+    process wrote it back. A process now refuses the nicknames its members
+    were told are online until they are written back (or settle)."""
+
+    async def scenario():
+        # (the second's settle, an expiry after the restart, made wide: the
+        # join below must come before it whatever the machine's load)
+        async with (
+            chat(redis_url=redis_server.url) as first,
+            chat(redis_url=redis_server.url, presence_ttl=30.0) as second,
+        ):
+            ada, _ = await joined_to(first, "ada")
+            bob, _ = await joined_to(second, "bob")
+            await eventually_async(lambda: "ada" in second.room.online)
+            claim, written_back = first.room.scripts["claim"], asyncio.Event()
+
+            async def not_yet(**arguments):  # the first writes ada back late
+                if arguments["args"][3] == "again":
+                    await written_back.wait()
+                return await claim(**arguments)
+
+            first.room.scripts["claim"] = not_yet
+            await asyncio.to_thread(redis_server.stop)
+            await asyncio.to_thread(redis_server.start)
+            await eventually_async(lambda: "ada" in second.room.unconfirmed)
+            mallory = await connect(f"ws://127.0.0.1:{second.port}/")
+            replies = []
+
+            async def answered() -> bool:  # (unavailable until it reconnects)
+                await mallory.send(json.dumps({"type": "join", "nick": "Ada"}))
+                replies.append(json.loads(await mallory.recv()))
+                if replies[-1].get("code") != "unavailable":
+                    return True
+                await asyncio.sleep(0.4)  # (a join counts against the rate limit)
+                return False
+
+            await until(10, answered)
+            assert replies[-1]["type"] == "error"
+            assert replies[-1]["code"] == "nick-taken"
+            written_back.set()
+
+            async def ada_written_back() -> bool:
+                return await online_in_redis(first.room) == ["ada"]
+
+            await until(10, ada_written_back)
+            await ada.send(json.dumps({"type": "say", "text": "still here"}))
+            for client in (ada, bob):
+                message = await receive(client, "message", 10)
+                assert (message["nick"], message["text"]) == ("ada", "still here")
+            assert ada.close_code is None
+
+    run(scenario)
+
+
 def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
     """Each would hold one of the process's few Redis connections until it
     timed out (5 s), in front of every join and message."""

@@ -36,7 +36,8 @@ holds, so a Redis restart costs the history only (and what was said before
 the process was subscribed again: message numbers start again with it).
 Who left while Redis was down was announced by no one: an expiry after a
 restart, when every process alive has written back who it holds, those
-not written back are told to have left.
+not written back are told to have left. Until then their nicknames, free
+in Redis, are refused to new claims (``claim``).
 """
 
 import asyncio
@@ -263,8 +264,10 @@ class RedisRoom:
         self.held: dict[str, bool] = {}  # nickname -> online
         self.online: dict[str, None] = {}  # the mirror of who is online
         # after a Redis restart, those the members here were told are online
-        # whom no process has (yet) written back to Redis, until ``settle_at``
+        # whom no process has (yet) written back to Redis, until ``settle_at``;
+        # and by clash key, for ``claim`` (Redis holds none of their keys)
         self.unconfirmed: set[str] = set()
+        self.unconfirmed_keys: dict[str, set[str]] = {}
         self.settle_at = 0.0
         self.run_of_mirror = None  # Redis's run id when the mirror was read
         self.history: deque[str] = deque(maxlen=history)  # and of the history
@@ -374,7 +377,10 @@ class RedisRoom:
                 self.on_join(nick)
             gone = shown - self.online.keys()
             if restarted or self.unconfirmed:  # (not all written back yet)
-                self.unconfirmed = gone
+                self.unconfirmed, self.unconfirmed_keys = gone, {}
+                for nick in gone:
+                    for key in clash_keys(nick):
+                        self.unconfirmed_keys.setdefault(key, set()).add(nick)
                 if restarted:
                     self.settle_at = time.monotonic() + self.ttl
             else:
@@ -394,7 +400,7 @@ class RedisRoom:
         if self.unconfirmed and time.monotonic() >= self.settle_at:
             for nick in by_name(self.unconfirmed):
                 self.on_leave(nick)
-            self.unconfirmed = set()
+            self.unconfirmed, self.unconfirmed_keys = set(), {}
 
     def dispatch(self, data: str) -> None:
         """An event to the members here, unless the mirror had it (read
@@ -536,10 +542,30 @@ class RedisRoom:
             raise RoomUnavailable(str(error)) from error
 
     async def claim(self, nick: str) -> bool:
-        if await self.script("claim", nick, "new", *clash_keys(nick)):
-            self.held[nick] = False
-            return True
-        return False
+        """Hold ``nick`` if no one does. After a Redis restart, every
+        nickname is free in Redis until the process holding it writes it
+        back: until then (``unconfirmed``) one that clashes with a name the
+        members were told is online is refused here, or a client joining
+        in a loop would take live users' nicknames (their members then
+        closed 1013). So is every claim while this process is not
+        subscribed: it cannot tell which those are."""
+        if self.pubsub is None:
+            raise RoomUnavailable("not subscribed to the room's events")
+        keys = clash_keys(nick)
+        if self.clashes_with_unconfirmed(keys):
+            return False
+        if not await self.script("claim", nick, "new", *keys):
+            return False
+        self.held[nick] = False
+        if self.clashes_with_unconfirmed(keys):  # (read again meanwhile)
+            await self.release(nick)
+            return False
+        return True
+
+    def clashes_with_unconfirmed(self, keys) -> bool:
+        return any(
+            self.unconfirmed_keys.get(key, set()) & self.unconfirmed for key in keys
+        )
 
     async def release(self, nick: str) -> None:
         """Free ``nick``; if Redis is out of reach, free it once it is back."""
