@@ -893,6 +893,37 @@ def test_after_a_redis_restart_a_live_users_nickname_is_not_free_to_take(
     run(scenario)
 
 
+def test_a_welcome_lists_a_nickname_once_while_its_leave_is_on_its_way(
+    redis_server,
+):
+    """A process's mirror of who is online lags Redis by the channel: a
+    nickname another process's member has just left, and a client here
+    has just claimed, may still be in it, and the welcome listed it twice."""
+
+    async def scenario():
+        async with chat(redis_url=redis_server.url) as server:
+            room, other = server.room, RedisRoom(redis_server.url)
+            await other.open(lambda *_: None, lambda *_: None, lambda *_: None)
+            try:
+                assert await other.claim("ada")
+                await other.enter("ada")
+                await eventually_async(lambda: "ada" in room.online)
+                dispatch, delayed = room.dispatch, []
+                room.dispatch = delayed.append  # (the channel, slow)
+                await other.leave("ada")
+                await eventually_async(lambda: "lada" in delayed)
+                client, welcome = await joined_to(server, "ada")
+                assert welcome["online"] == ["ada"]
+                room.dispatch = dispatch
+                for data in delayed:
+                    dispatch(data)
+                await client.close()
+            finally:
+                await other.close()
+
+    run(scenario)
+
+
 def test_a_new_connection_does_not_wait_on_a_redis_known_to_be_lost():
     """Each would hold one of the process's few Redis connections until it
     timed out (5 s), in front of every join and message."""

@@ -521,7 +521,7 @@ class ChatServer:
                 await self.refuse(connection, UNAVAILABLE)
                 continue
             try:
-                online = by_name([*online, nick])
+                online = by_name({*online, nick})  # (the room's may have it)
                 await connection.send(protocol.welcome(nick, online, history))
                 self.members[connection] = nick
                 await self.room.enter(nick)
