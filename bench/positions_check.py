@@ -54,7 +54,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PLUGINS_DIR = ROOT / "plugins"
 sys.path.insert(0, str(PLUGINS_DIR))
 
-from positions_check import SiteCheck  # noqa: E402
+from positions_check import SiteCheck, check_arguments  # noqa: E402
 
 RESULTS = ROOT / "bench" / "RESULTS.md"
 SECTION = "## Positions check"
@@ -149,16 +149,6 @@ def readable_by_all(top: Path) -> None:
     folder or Pagefind's bundle (a folder made by ``mkdtemp``, mode 0700)."""
     for folder, _, _ in os.walk(top):
         os.chmod(folder, os.stat(folder).st_mode | 0o055)
-
-
-def check_settings(settings: dict) -> dict:
-    """SiteCheck's arguments as the plugin makes them from the settings."""
-    return {
-        "own_origins": [settings.get("SITEURL", ""), settings.get("FEED_DOMAIN", "")],
-        "link_hosts": list(settings.get("EXTERNAL_LINK_HOSTS", [])),
-        "resource_hosts": list(settings.get("EXTERNAL_RESOURCE_HOSTS", [])),
-        "site_path": urlsplit(settings.get("SITEURL", "")).path,
-    }
 
 
 def missing_targets(output: Path, problems) -> set[str]:
@@ -279,7 +269,7 @@ def main() -> int:
     args = parser.parse_args()
     settings = runpy.run_path(str(SETTINGS))
     plugins = site_plugins(settings)
-    arguments = check_settings(settings)
+    arguments = check_arguments(settings)
     times: dict[str, list[float]] = {
         "ours": [],
         "ours fresh": [],

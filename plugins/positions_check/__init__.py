@@ -34,7 +34,7 @@ from pelican.plugins.executable_posts.settings import configured
 
 from .site_check import Problem, SiteCheck
 
-__all__ = ["Problem", "SiteCheck", "register"]
+__all__ = ["Problem", "SiteCheck", "check_arguments", "register"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +58,16 @@ class Written:
 written = Written()
 
 
+def check_arguments(settings: dict) -> dict:
+    """SiteCheck's arguments from a site's settings (also the benchmark's)."""
+    return {
+        "own_origins": [settings.get("SITEURL", ""), settings.get("FEED_DOMAIN") or ""],
+        "link_hosts": list(settings.get("EXTERNAL_LINK_HOSTS", [])),
+        "resource_hosts": list(settings.get("EXTERNAL_RESOURCE_HOSTS", [])),
+        "site_path": urlsplit(settings.get("SITEURL", "")).path,
+    }
+
+
 def check(pelican) -> None:
     # Blinker calls finalized receivers in no set order: files a plugin
     # writes then (the search index) must exist before the check.
@@ -66,13 +76,7 @@ def check(pelican) -> None:
         search.index_written_site(pelican)
     settings = pelican.settings
     started = time.perf_counter()
-    checker = SiteCheck(
-        Path(pelican.output_path),
-        own_origins=[settings.get("SITEURL", ""), settings.get("FEED_DOMAIN") or ""],
-        link_hosts=settings.get("EXTERNAL_LINK_HOSTS", []),
-        resource_hosts=settings.get("EXTERNAL_RESOURCE_HOSTS", []),
-        site_path=urlsplit(settings.get("SITEURL", "")).path,
-    )
+    checker = SiteCheck(Path(pelican.output_path), **check_arguments(settings))
     pages = sorted(written.pages)
     problems = checker.run(pages, written.pages, shown)
     seconds = time.perf_counter() - started
