@@ -320,7 +320,8 @@ def misplaced(opening: re.Match, path: str, line: int) -> BlockError | None:
 
 
 def indentation(line: str) -> int:
-    return len(line.expandtabs(4)) - len(line.expandtabs(4).lstrip())
+    expanded = line.expandtabs(4)
+    return len(expanded) - len(expanded.lstrip())
 
 
 def in_indented_code(lines: list[str], index: int) -> bool:

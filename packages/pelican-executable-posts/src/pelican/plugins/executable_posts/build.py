@@ -169,7 +169,7 @@ class Build:
             pass_env=self.passed,
         )
         self.found: dict[str, tuple[list[str], list]] = {}
-        self.rst_warned: set[str] = set()
+        self.rst_warned: set[str] = set()  # reStructuredText posts looked at
         self.markdown_extension: ExecutableCodeExtension | None = None
         self.started = time.perf_counter()
         # placeholders of pending blocks: (post, its blocks, which one)
@@ -280,13 +280,15 @@ class Build:
         """A reStructuredText post's Python code is shown, never run: said at
         its first such block, where every python block must say whether it
         runs (``EXEC_REQUIRE``), since an author may expect it to."""
+        if shown(path) in self.rst_warned:  # (read once a build)
+            return
+        self.rst_warned.add(shown(path))
         try:
             lines = path.read_text(encoding="utf-8-sig").splitlines()
         except (OSError, UnicodeDecodeError):
             return  # (the reader reports it)
         found = [n for n, line in enumerate(lines, 1) if RST_PYTHON_CODE.match(line)]
-        if found and shown(path) not in self.rst_warned:
-            self.rst_warned.add(shown(path))  # (once a build)
+        if found:
             many = f"{len(found)} python code blocks" if found[1:] else "python code"
             logger.warning(
                 "%s:%d: %s in a reStructuredText post: shown, never run "
