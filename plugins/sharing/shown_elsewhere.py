@@ -13,6 +13,7 @@ own functions, and the text made again is used only when it is, but for
 the marker, what Pelican showed (else the caller does as before)."""
 
 import secrets
+from functools import lru_cache
 
 from pelican import utils
 
@@ -24,6 +25,9 @@ from .links import absolute_links
 MARKER = f"https://{secrets.token_hex(8)}.invalid"
 
 
+# (a post is on several lists, each asking for its summary: made once a
+# post and address, as Pelican memoises its own; bounded for autoreload)
+@lru_cache(maxsize=8192)
 def summary(post, siteurl: str) -> str:
     """``post``'s summary with Pelican's links made on ``siteurl``, as
     Pelican's ``Content.get_summary`` makes it on the page's own address
