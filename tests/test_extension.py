@@ -85,6 +85,15 @@ class TestRendering(TestCase):
         self.assertIn('<div class="highlight">', html)
         self.assertNotIn("exec-stdout", html)
 
+    def test_a_block_with_source_and_output_off_leaves_nothing_on_the_page(self):
+        """(It left an empty ``<div class="exec">``.)"""
+        self.assertMarkdownRenders(
+            'Before\n\n```python exec="on" source="off" output="off"\nx = 1\n```'
+            "\n\nAfter",
+            "<p>Before</p>\n<p>After</p>",
+            extensions=[self.extension(run=stub(on=result("")))],
+        )
+
     def test_a_hidden_output_checked_against_its_claim_says_neither_is_shown(self):
         """(The verdict spoke of an output and a claim the page showed no
         trace of.)"""

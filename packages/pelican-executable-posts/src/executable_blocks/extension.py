@@ -62,7 +62,10 @@ class ExecutablePreprocessor(Preprocessor):
         rendered = {}
         for outcome in outcomes:
             html = outcome_html(outcome, config["picture_url"], config["report"])
-            rendered[outcome.block.line] = self.md.htmlStash.store(html)
+            # (a block that shows nothing leaves no line: a stashed "" would
+            # be a paragraph of its own, ``<p></p>``)
+            stored = self.md.htmlStash.store(html) if html else ""
+            rendered[outcome.block.line] = stored
         output, index = [], 0
         for first, last, block in found:
             if isinstance(block, BlockError) or block.line not in rendered:

@@ -308,5 +308,7 @@ def block_html(outcome, picture_url) -> str:
                 f'<p class="exec-verdict{kind}">{CHECK} Checked at build time{how} '
                 f"{text}.</p>"
             )
+    if len(parts) == 1:  # source and output off, and no verdict: a block that
+        return ""  # only sets up later ones shows nothing (not an empty div)
     parts.append("</div>")
     return "\n".join(parts)
