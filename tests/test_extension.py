@@ -245,6 +245,45 @@ class TestFolding(TestCase):
         )
         self.assertIn("Shown, not run: a sketch", html)
 
+    def test_folded_included_code_is_named_for_its_file_and_lines(self):
+        html = self.render_included('source="fold" include="mod.py" lines="2-3"')
+        self.assertIn(
+            '<details class="exec-source"><summary>mod.py, lines 2\N{EN DASH}3'
+            "</summary>",
+            html,
+        )
+
+    def test_included_code_shown_unfolded_names_its_file_and_lines(self):
+        """(Only a folded block named its file: a reader of the open code
+        could not tell where it came from.)"""
+        html = self.render_included('include="mod.py" lines="2-3"')
+        self.assertIn('<p class="exec-file">mod.py, lines 2\N{EN DASH}3</p>', html)
+        self.assertLess(html.index("exec-file"), html.index('class="highlight"'))
+
+    def test_code_written_in_the_post_has_no_file_name(self):
+        import markdown
+
+        html = markdown.markdown(
+            '```python exec="on"\nx = 1\n```',
+            extensions=[ExecutableCodeExtension(run=stub())],
+        )
+        self.assertNotIn("exec-file", html)
+
+    def render_included(self, options: str) -> str:
+        import tempfile
+        from pathlib import Path
+
+        import markdown
+
+        directory = tempfile.TemporaryDirectory()
+        self.addCleanup(directory.cleanup)
+        code = Path(directory.name)
+        (code / "mod.py").write_text("a = 1\nb = 2\nc = 3\n")
+        return markdown.markdown(
+            f'```python exec="on" {options}\n```',
+            extensions=[ExecutableCodeExtension(run=stub(), code_dirs=[str(code)])],
+        )
+
 
 class TestWhatWasChecked(TestCase):
     """The labels under a block say exactly what was checked."""

@@ -247,6 +247,18 @@ def printed_nothing(result: BlockResult) -> bool:
     )
 
 
+def included_from(block) -> str | None:
+    """Where the shown code comes from, for a block that includes a file
+    (``users_api.py, lines 7-25``); None for code written in the post."""
+    name = block.options.get("include")
+    if name is None:
+        return None
+    lines = block.options.get("lines")
+    if lines is None:
+        return name
+    return f"{name}, lines " + lines.replace("-", "\N{EN DASH}")
+
+
 def block_html(outcome, picture_url) -> str:
     """The block's source (unless hidden) and what it produced (unless hidden).
 
@@ -262,12 +274,15 @@ def block_html(outcome, picture_url) -> str:
         code = source_html(block.code, result and result.tokens)
         # named as Markdown's code blocks are, for the label and copy button
         code = code.replace("<code>", '<code class="language-python">', 1)
+        name = included_from(block)
         if block.options.get("source") == "fold":
-            name = block.options.get("include", "Show the code")
+            opener = escape(name or "Show the code")
             code = (
-                f'<details class="exec-source"><summary>{escape(name)}</summary>\n'
+                f'<details class="exec-source"><summary>{opener}</summary>\n'
                 f"{code}</details>"
             )
+        elif name:
+            parts.append(f'<p class="exec-file">{escape(name)}</p>')
         parts.append(code)
     if display_only:
         parts.append(
