@@ -9,13 +9,13 @@ cannot be told apart: ``../post-b/`` on the home page may be either. So the
 text is made again with a marker for the site's address: a link that
 starts with it is Pelican's, any other relative one is the author's, and
 each is resolved where it belongs. Pelican's summary is made again with its
-own functions, and the text made again is used only when it is, but for
+own functions (as ``executable_posts`` makes a post's summary, without its
+blocks' labels), and the text made again is used only when it is, but for
 the marker, what Pelican showed (else the caller does as before)."""
 
 import secrets
-from functools import lru_cache
 
-from pelican import utils
+from pelican.plugins.executable_posts.summaries import summary
 
 from .links import absolute_links
 
@@ -23,25 +23,6 @@ from .links import absolute_links
 # (RFC 2606), named anew by each process, so that no link of the author's
 # is taken for Pelican's.
 MARKER = f"https://{secrets.token_hex(8)}.invalid"
-
-
-# (a post is on several lists, each asking for its summary: made once a
-# post and address, as Pelican memoises its own; bounded for autoreload)
-@lru_cache(maxsize=8192)
-def summary(post, siteurl: str) -> str:
-    """``post``'s summary with Pelican's links made on ``siteurl``, as
-    Pelican's ``Content.get_summary`` makes it on the page's own address
-    (from its first paragraphs: not a ``Summary:`` of its metadata)."""
-    text = post.get_content(siteurl)
-    settings = post.settings
-    if settings.get("SUMMARY_MAX_PARAGRAPHS") is not None:
-        text = utils.truncate_html_paragraphs(text, settings["SUMMARY_MAX_PARAGRAPHS"])
-    if settings.get("SUMMARY_MAX_LENGTH") is not None:
-        text = utils.truncate_html_words(
-            text, settings["SUMMARY_MAX_LENGTH"], settings["SUMMARY_END_SUFFIX"]
-        )
-    strip = getattr(utils, "strip_toc_elements_from_html", None)  # (Pelican 4.11+)
-    return strip(text) if strip else text
 
 
 def marked(post, shown: str, siteurl: str) -> str | None:

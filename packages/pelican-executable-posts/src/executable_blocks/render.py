@@ -259,6 +259,24 @@ def included_from(block) -> str | None:
     return f"{name}, lines " + lines.replace("-", "\N{EN DASH}")
 
 
+# What ``block_html`` says around a block's code and output: its labels,
+# notes, verdict and file name (texts escaped here, so no ``<`` within), and
+# its id. A summary on a list of posts is no place for them.
+CHROME = re.compile(
+    r'<p class="exec-(?:label|note|file|verdict[^"]*)">[^<]*</p>\n?'
+    r'|(?<=<div class="exec") id="exec-\d+"'
+    r'|(?<=<div class="exec exec-display-only") id="exec-\d+"'
+)
+
+
+def without_chrome(html: str) -> str:
+    """``html`` with the blocks' labels, notes, verdicts and ids taken out:
+    their code, output and figures as a list of posts shows them (two posts'
+    ``exec-3`` would be one id twice there, and a meta description made of
+    the summary read "Output" and "Checked at build time")."""
+    return CHROME.sub("", html) if 'class="exec' in html else html
+
+
 def block_html(outcome, picture_url) -> str:
     """The block's source (unless hidden) and what it produced (unless hidden).
 

@@ -44,9 +44,11 @@ from .settings import (
     switched_on,
     timeout_max,
 )
+from .summaries import leave_blocks_chrome_out
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
+BLOCK = '<div class="exec'  # (render.block_html's, in a post's HTML)
 # A Python code directive of reStructuredText, whose posts' code never runs.
 RST_PYTHON_CODE = re.compile(
     r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(?:python3?|py|pycon)\s*$",
@@ -355,6 +357,8 @@ class Build:
         if self.marker in raw:
             self.unfilled.append(content)
             content._get_content = partial(self.fill_content, content)
+        if self.marker in raw or BLOCK in raw:
+            leave_blocks_chrome_out(content)
         relative = self.settings.get("RELATIVE_URLS")
         if relative and (self.marker in raw or self.figures_url in raw):
             content._update_content = partial(

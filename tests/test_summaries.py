@@ -1,0 +1,150 @@
+"""A post's summary, on lists of posts and in meta descriptions: the post's
+own words, code and output, without what the engine says around its blocks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from lxml import html
+
+from executable_blocks.render import without_chrome
+from helpers import ROOT, build_site, write_site
+
+# A post that begins with a block, whose claim the build checks.
+BEGINS_WITH_A_BLOCK = (
+    '```python exec="on"\nprint("forty-two")\n```\n\n'
+    "```output\nforty-two\n```\n\nThen the post's own words.\n"
+)
+
+PROBE = '''\
+"""Records each article's summary, as templates and other plugins see it."""
+import json
+from pelican import signals
+
+
+def record(generator):
+    seen = {a.slug: a.summary for a in generator.articles}
+    with open(generator.settings["PROBE_FILE"], "w") as file:
+        json.dump(seen, file)
+
+
+def register():
+    signals.article_generator_finalized.connect(record)
+'''
+
+
+def summaries(tmp_path: Path, content: Path, *settings: str) -> dict:
+    """Every post's summary in a build of ``content`` with the site's plugins."""
+    plugins = tmp_path / "probe_plugins"
+    (plugins / "probe").mkdir(parents=True)
+    (plugins / "probe" / "__init__.py").write_text(PROBE)
+    probe_file = tmp_path / "seen.json"
+    site = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
+    result = build_site(
+        content,
+        tmp_path / "output",
+        tmp_path / "cache",
+        "--",
+        "-e",
+        f"PLUGINS={[*site['PLUGINS'], 'probe']!r}".replace("'", '"'),
+        f'PLUGIN_PATHS=["{ROOT / "plugins"}", "{plugins}"]',
+        f'PROBE_FILE="{probe_file}"',
+        "SUMMARY_MAX_PARAGRAPHS=null",  # (Pelican's default; this site's is 1)
+        *settings,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    return json.loads(probe_file.read_text())
+
+
+def test_a_summary_leaves_out_the_blocks_labels_verdict_and_id(tmp_path):
+    """(A post that began with a block had "Output", "Checked at build
+    time: ..." and ``id="exec-6"`` in its summary, on every list of posts
+    and in its meta description.)"""
+    content = write_site(tmp_path, {"first": BEGINS_WITH_A_BLOCK})
+    summary = summaries(tmp_path, content)["first"]
+    assert "forty-two" in summary  # the code and its output stay
+    assert 'class="highlight"' in summary
+    assert "Checked at build time" not in summary
+    assert 'class="exec-label"' not in summary
+    assert "exec-6" not in summary
+    assert "the post's own words" in summary
+
+
+def test_the_summarys_words_are_counted_without_the_blocks_labels(tmp_path):
+    """The labels are taken out before the summary is cut to its length:
+    they do not use up its words."""
+    words = " ".join(f"w{n}" for n in range(12))
+    content = write_site(tmp_path, {"first": BEGINS_WITH_A_BLOCK + words})
+    summary = summaries(tmp_path, content, "SUMMARY_MAX_LENGTH=18")["first"]
+    # print, "forty-two" twice (code, output), "Then the post's own words.":
+    # 8 words, then 10 of the last paragraph's
+    assert "w9" in summary and "w10" not in summary
+
+
+def test_a_summary_the_author_wrote_is_shown_as_written(tmp_path):
+    content = write_site(tmp_path, {"written": BEGINS_WITH_A_BLOCK})
+    post = content / "posts" / "written.md"
+    post.write_text(
+        post.read_text().replace("\n\n", "\nSummary: A number, *printed*.\n\n", 1)
+    )
+    summary = summaries(tmp_path, content)["written"]
+    assert summary == "<p>A number, <em>printed</em>.</p>"
+
+
+# A site as pelican-quickstart makes it, with the plugin and Pelican's theme.
+QUICKSTART = """\
+AUTHOR = "Someone"
+SITENAME = "A quickstart site"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+DEFAULT_PAGINATION = False
+PLUGINS = ["executable_posts"]
+"""
+
+
+def test_another_themes_lists_hold_no_block_id_twice(tmp_path):
+    """Pelican's own theme shows the newest post in full on the home page and
+    the others' summaries below it: three posts that begin with a block had
+    ``exec-6`` three times there, and two "Checked at build time" that
+    checked nothing on that page."""
+    posts = {f"p{n}": BEGINS_WITH_A_BLOCK for n in range(3)}
+    write_site(tmp_path, posts)
+    (tmp_path / "pelicanconf.py").write_text(QUICKSTART)
+    result = subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    home = html.parse(str(tmp_path / "output" / "index.html")).getroot()
+    assert home.text_content().count("forty-two") == 2 * 3  # code and output
+    ids = home.xpath("//@id")
+    assert len(ids) == len(set(ids))
+    assert home.text_content().count("Checked at build time") == 1  # in full
+
+
+def test_without_chrome_keeps_code_output_and_figures():
+    block = (
+        '<div class="exec" id="exec-3">\n'
+        '<p class="exec-file">mod.py, lines 1\N{EN DASH}2</p>\n'
+        '<div class="highlight"><pre><code>x</code></pre></div>\n'
+        '<p class="exec-label">Output</p>\n'
+        '<pre class="exec-stdout"><code>1\n</code></pre>\n'
+        '<figure class="exec-figure"><img src="f.svg" alt="a"></figure>\n'
+        '<p class="exec-verdict exec-verdict-elided">\N{CHECK MARK} Checked.</p>\n'
+        "</div>"
+    )
+    assert without_chrome(block) == (
+        '<div class="exec">\n'
+        '<div class="highlight"><pre><code>x</code></pre></div>\n'
+        '<pre class="exec-stdout"><code>1\n</code></pre>\n'
+        '<figure class="exec-figure"><img src="f.svg" alt="a"></figure>\n'
+        "</div>"
+    )
