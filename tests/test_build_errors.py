@@ -109,3 +109,29 @@ def test_a_quiet_build_still_fails_and_names_what_failed(content, tmp_path):
     assert "posts/claims.md:8: the output differs from what the post claims" in log
     assert not (output / "index.html").exists()
     assert "sandbox" not in log and "Slowest blocks" not in log
+
+
+@pytest.mark.parametrize(
+    "header, said",
+    [
+        ("Title: Later\nDate: the day after tomorrow\n", "Could not process"),
+        (
+            "Title: Up\nDate: 2009-01-01\n\n[x]({attach}../../../../etc/hostname)\n",
+            "leads out of the content directory",
+        ),
+    ],
+    ids=["unreadable-post", "path-out-of-the-content"],
+)
+def test_a_quiet_build_fails_on_pelicans_and_the_adapters_errors(
+    content, tmp_path, header, said
+):
+    """(``-q`` set the level of Pelican's own logger too, below which
+    Pelican logs a post it cannot read and the plugin its path errors: the
+    build said nothing and exited 0, the post missing or the path copied.)"""
+    (content / "posts" / "quiet.md").write_text(header)
+    output = tmp_path / "output"
+    result = build_site(content, output, None, "--", "-q")
+    log = result.stdout + result.stderr
+    assert result.returncode != 0, log
+    assert "quiet.md" in log and said in log
+    assert not (output / "index.html").exists()

@@ -41,12 +41,16 @@ class ErrorGate:
         ``pelican -q`` shows critical records only, and a logger drops a
         record below its level before any handler sees it: an error failed
         nothing, and the build wrote a wrong claim's page and exited 0. Errors
-        are let through, to be counted and shown."""
+        are let through, to be counted and shown: at the root and at
+        ``pelican``'s own logger, which ``-q`` sets too (Pelican's "Could not
+        process" and this plugin's path errors are logged below it)."""
         self.reset()
         root = logging.getLogger()
         if root.getEffectiveLevel() > logging.ERROR:
             self.quiet = True
-            root.setLevel(logging.ERROR)
+        for logger in (root, logging.getLogger("pelican")):
+            if logger.level > logging.ERROR:
+                logger.setLevel(logging.ERROR)
         if self.errors not in root.handlers:
             root.addHandler(self.errors)
 
