@@ -28,7 +28,9 @@ Settings (all optional):
   ``network="on"`` gets the network) or ``never`` (such a block fails)
 - ``EXEC_MEMORY``, ``EXEC_PROCESSES``, ``EXEC_FILE_SIZE``: a session's limits
 
-The environment overrides the first five and the sandbox's (``EXEC_FRESH=1``,
+The environment overrides ``EXEC_CACHE``, ``EXEC_STATE_DIR``,
+``EXEC_CACHE_READONLY``, ``EXEC_REPORT``, ``EXEC_FRESH``,
+``EXEC_TIMEOUT_MAX`` and the sandbox's (``EXEC_FRESH=1``,
 ``EXEC_CACHE_READONLY=1`` for the switches). The cache's entries are signed
 with Ed25519 (``signing_keys``, keys written ``name:base64`` as Nix writes
 them): ``EXEC_CACHE_SIGNING_KEY`` holds a trusted builder's secret key (else
