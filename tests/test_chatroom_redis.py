@@ -9,6 +9,7 @@ import time
 from contextlib import asynccontextmanager
 
 import pytest
+from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
@@ -881,6 +882,63 @@ def test_a_nickname_lost_while_its_member_joins_stays_the_other_processs(
                 assert await other.who() == ["ada"]
             finally:
                 await other.close()
+
+    run(scenario)
+
+
+def test_a_restore_after_a_real_restart_takes_a_few_round_trips_not_two_a_nickname(
+    redis_server, monkeypatch
+):
+    """After a Redis restart a process writes back every nickname it holds
+    (claimed, and online for those welcomed): it took two round trips each,
+    one by one, while which its users were missing from Redis. Now one
+    pipeline: counted here by what the restoring task sends to Redis (each
+    send a round trip), whatever the machine's speed."""
+    members, restoring = 200, {}  # a task restoring -> what it sent
+    send = AbstractConnection.send_packed_command
+
+    async def counting(connection, *arguments, **options):
+        if asyncio.current_task() in restoring:
+            restoring[asyncio.current_task()].append(arguments[0])
+        return await send(connection, *arguments, **options)
+
+    monkeypatch.setattr(AbstractConnection, "send_packed_command", counting)
+
+    async def scenario():
+        room = RedisRoom(redis_server.url)
+        await room.open(lambda *_: None, lambda *_: None, lambda *_: None)
+        try:
+            nicks = [f"user {n}" for n in range(members)]
+            for nick in nicks:
+                assert await room.claim(nick)
+            for nick in nicks[::2]:  # half welcomed, half still joining
+                await room.enter(nick)
+            restore, restored = room.restore, []
+
+            async def counted() -> None:  # (in the keep-alive loop's check)
+                sent = restoring[asyncio.current_task()] = []
+                try:
+                    await restore()
+                finally:
+                    del restoring[asyncio.current_task()]
+                restored.append(sent)
+
+            room.restore = counted
+            await asyncio.to_thread(redis_server.stop)
+            await asyncio.to_thread(redis_server.start)
+            await until(15, lambda: asyncio.sleep(0, bool(restored)))
+            claims = await room.redis.hgetall(room.key("claims"))
+            assert len(claims) == 3 * members  # (three clash keys a nickname)
+            assert set(claims.values()) == {room.process}
+            online = await room.redis.hkeys(room.key("online"))
+            assert sorted(online) == sorted(nicks[::2])
+            assert room.held == {nick: nick in online for nick in nicks}
+            # four: which scripts the restarted Redis has, loading the two,
+            # and the pipeline (a connection made again adds its own few)
+            sent = len(restored[0])
+            assert 0 < sent <= 10, f"{sent} round trips for {members} members"
+        finally:
+            await room.close()
 
     run(scenario)
 
