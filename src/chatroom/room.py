@@ -5,8 +5,8 @@ and how a message reaches everyone. ``LocalRoom`` keeps it in this process
 A room tells its server what happened through callbacks: a message frame to
 deliver to this process's members, a nickname that joined or left, and (a
 shared room) a nickname this process held and has lost to another, whose
-member here must go. The server never changes the room except through
-these methods.
+member here must go (or, still joining, choose another). The server never
+changes the room except through these methods.
 """
 
 import time

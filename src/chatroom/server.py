@@ -186,6 +186,9 @@ class ChatServer:
         self.settings = s = settings or Settings()
         self.room = room or self.make_room()
         self.members: dict[ServerConnection, str] = {}
+        # those whose nickname is claimed, their welcome not yet sent (one
+        # the room loses meanwhile is taken out: ``nick_lost``)
+        self.joining: dict[ServerConnection, str] = {}
         self.limits = ConnectionLimits(s.connections_per_address, s.connections_in_all)
         self.address_rates = AddressRates(s.address_messages, s.window_seconds)
         # (so that reconnecting, each time a line in the log, is bounded too)
@@ -429,7 +432,12 @@ class ChatServer:
     def nick_lost(self, nick: str) -> None:
         """The room gave ``nick`` to another process while this one was out
         of touch with it (stalled past its presence expiry, or cut off from
-        Redis): its member here is closed, rather than two share the name."""
+        Redis): its member here is closed, rather than two share the name.
+        A client still joining with it (claimed, not yet welcomed) is told
+        that it is taken, as at any join (``join``), and may choose another."""
+        for connection, joining in list(self.joining.items()):
+            if joining == nick:
+                del self.joining[connection]
         for connection, held in list(self.members.items()):
             if held == nick:
                 connection.fail(1013, NICK_LOST)
@@ -498,11 +506,7 @@ class ChatServer:
                     )
                 nick = nicknames.nickname(message)
                 if not await self.room.claim(nick):
-                    raise ProtocolError(
-                        "nick-taken",
-                        f"{nick!r} is taken, or looks like a name that is; "
-                        "choose another",
-                    )
+                    raise taken(nick)
             except TimeoutError:
                 await self.close(
                     connection, 1008, f"join within {self.settings.join_timeout:g} s"
@@ -514,26 +518,38 @@ class ChatServer:
             except RoomUnavailable:
                 await self.refuse(connection, UNAVAILABLE)
                 continue
+            self.joining[connection] = nick
             try:
-                online, history = await self.room.snapshot()
-            except RoomUnavailable:
-                await self.leave(nick)
-                await self.refuse(connection, UNAVAILABLE)
-                continue
-            try:
-                online = by_name({*online, nick})  # (the room's may have it)
-                await connection.send(protocol.welcome(nick, online, history))
-                self.members[connection] = nick
-                await self.room.enter(nick)
-            except RoomUnavailable:  # welcomed, but not online: start again
-                await self.close(
-                    connection, 1013, "the room is out of reach; try again"
-                )
-                raise Closing from None
-            except BaseException:
-                if connection not in self.members:
+                try:
+                    online, history = await self.room.snapshot()
+                except RoomUnavailable:
                     await self.leave(nick)
-                raise
+                    await self.refuse(connection, UNAVAILABLE)
+                    continue
+                if connection not in self.joining:  # lost (after a restart)
+                    await self.refuse(connection, taken(nick))
+                    continue
+                try:
+                    online = by_name({*online, nick})  # (the room's may have it)
+                    await connection.send(protocol.welcome(nick, online, history))
+                    self.members[connection] = nick
+                    lost = self.joining.pop(connection, None) is None
+                    if not lost:
+                        await self.room.enter(nick)
+                except RoomUnavailable:  # welcomed, but not online: start again
+                    await self.close(
+                        connection, 1013, "the room is out of reach; try again"
+                    )
+                    raise Closing from None
+                except BaseException:
+                    if connection not in self.members:
+                        await self.leave(nick)
+                    raise
+            finally:
+                self.joining.pop(connection, None)
+            if lost:  # while its welcome went out: a member, let go as one
+                await self.close(connection, 1013, NICK_LOST)
+                raise Closing
             self.event("join", address=connection.address, nick=nick)
             return nick
 
@@ -605,6 +621,15 @@ class Closing(Exception):
 
 
 NICK_LOST = "your nickname went to another while this server was out of touch"
+
+
+def taken(nick: str) -> ProtocolError:
+    return ProtocolError(
+        "nick-taken",
+        f"{nick!r} is taken, or looks like a name that is; choose another",
+    )
+
+
 UNAVAILABLE = ProtocolError(
     "unavailable", "the chat cannot reach its room just now; try again shortly"
 )
