@@ -566,15 +566,32 @@ def test_the_log_shows_control_characters_escaped():
     assert str(problem) == r'index.html:1:2: id "\x1b[2J" (from posts/x.md)'
 
 
-def build_log(tmp_path, posts: dict[str, str], status=None) -> tuple[int, str]:
+def test_a_problem_in_a_summary_names_a_few_of_its_lists_and_then_its_post():
+    """(The post last, as on every line: its source ends it.)"""
+    lists = tuple(f"tag/{n}/index.html" for n in range(5))
+    problem = Problem("p/index.html", 1, 2, "gone", "posts/p.md", lists[:1])
+    assert str(problem) == (
+        "p/index.html:1:2: gone; also in its summary on 1 list of posts: "
+        "tag/0/index.html (from posts/p.md)"
+    )
+    assert str(Problem("p/index.html", 1, 2, "gone", None, lists)) == (
+        "p/index.html:1:2: gone; also in its summary on 5 lists of posts: "
+        "tag/0/index.html, tag/1/index.html, tag/2/index.html and 2 more"
+    )
+
+
+def build_log(
+    tmp_path, posts: dict[str, str], status=None, settings=()
+) -> tuple[int, str]:
     """Exit code and log of building a small site of ``posts`` (with one
     good post, so that listing pages exist); ``status`` (hidden, draft):
-    that of every post but the good one."""
+    that of every post but the good one; ``settings``: Pelican's ``-e``."""
     content = write_site(tmp_path, {"good": "Fine.\n", **posts})
     for name in posts if status else ():
         post = content / "posts" / f"{name}.md"
         post.write_text(f"Status: {status}\n" + post.read_text())
-    result = build_site(content, tmp_path / "output")
+    options = ("--", "-e", *settings) if settings else ()
+    result = build_site(content, tmp_path / "output", None, *options)
     return result.returncode, result.stdout + result.stderr
 
 
@@ -625,6 +642,107 @@ def test_malformed_markup_in_a_post_fails_the_build(tmp_path):
         "malformed markup '<![<![ b</p>'" in entry and "posts/marked.md)" in entry
         for entry in log.splitlines()
     )
+
+
+# The lists of posts that show every post of a small site's summary.
+LISTS = ("index.html", "tag/t/index.html", "category/test/index.html")
+LISTS += ("author/david/index.html",)
+
+
+def test_a_broken_link_in_a_summary_is_one_error_at_its_post(tmp_path, monkeypatch):
+    """A first paragraph is its post's summary on every list of posts: its
+    broken link was an error once a list, naming the list and not the post,
+    and none of them said which post to fix."""
+    report = tmp_path / "positions.json"
+    monkeypatch.setenv("POSITIONS_REPORT", str(report))
+    code, log = build_log(tmp_path, {"stale": "See [the old page](/old/page/).\n"})
+    assert code != 0
+    output = tmp_path / "output"
+    post = output / "2009" / "07" / "stale" / "index.html"
+    (error,) = [entry for entry in log.splitlines() if "/old/page/" in entry]
+    line, column = where(post, '<a href="/old/page/">')
+    assert f"{post}:{line}:{column}: " in error
+    assert error.endswith(
+        "no such file in the site; also in its summary on 4 lists of posts: "
+        f"{output / 'author' / 'david' / 'index.html'}, "
+        f"{output / 'category' / 'test' / 'index.html'}, {output / 'index.html'} "
+        f"and 1 more (from {tmp_path / 'content' / 'posts' / 'stale.md'})"
+    )
+    (problem,) = json.loads(report.read_text())["problems"]
+    assert problem["page"] == str(post)
+    assert sorted(problem["also_on"]) == sorted(str(output / name) for name in LISTS)
+
+
+def test_a_lists_own_broken_link_is_the_lists_even_where_a_summary_has_one_too(
+    tmp_path,
+):
+    """The menu's broken link is the template's, on every page: each list
+    reports its own, though the summary it shows breaks the same way, and
+    only the summaries' copies are the post's."""
+    code, log = build_log(
+        tmp_path,
+        {"stale": "See [the old page](/old/page/).\n"},
+        settings=['MENUITEMS=[["Old", "/old/page/"]]'],
+    )
+    assert code != 0
+    output = tmp_path / "output"
+    errors = [entry for entry in log.splitlines() if "/old/page/" in entry]
+    for name in LISTS:
+        page = output / name
+        line, column = where(page, '<a href="/old/page/">')  # the menu's, first
+        (own,) = [entry for entry in errors if f"{page}:" in entry]
+        assert f"{page}:{line}:{column}: " in own and "also in its" not in own
+    post = output / "2009" / "07" / "stale" / "index.html"
+    on_post = [entry for entry in errors if f"{post}:" in entry]
+    assert len(on_post) == 2
+    assert any("also in its summary on 4 lists of posts" in e for e in on_post)
+    written = [page.read_text() for page in output.rglob("*.html")]
+    copies = sum(text.count('href="/old/page/"') for text in written)
+    assert len(errors) == copies - len(LISTS)  # all but the summaries' copies
+
+
+def test_different_broken_links_in_summaries_stay_different_errors(tmp_path):
+    """Two links of one summary, and the same link in two posts' summaries
+    on the same lists, are three errors, each at its post."""
+    code, log = build_log(
+        tmp_path,
+        {
+            "first": "See [one](/gone/one/) and [two](/gone/two/).\n",
+            "second": "Also [one](/gone/one/).\n",
+        },
+    )
+    assert code != 0
+    errors = [entry for entry in log.splitlines() if "/gone/" in entry]
+    output = tmp_path / "output" / "2009" / "07"
+    found = sorted((e.split()[1].split(":")[0], e.split('"')[1]) for e in errors)
+    assert found == [
+        (str(output / "first" / "index.html"), "/gone/one/"),
+        (str(output / "first" / "index.html"), "/gone/two/"),
+        (str(output / "second" / "index.html"), "/gone/one/"),
+    ]
+    assert all("also in its summary on 4 lists of posts" in e for e in errors)
+
+
+def test_a_summarys_link_broken_on_a_list_alone_is_the_lists(tmp_path):
+    """A problem inside a post's summary on a list is the post's only if
+    the post's page has it too (the same element leading to the same
+    place): one of the list's copy alone stays at the list, naming the
+    post, and so does the list's own."""
+    page(tmp_path, "p/index.html", '<p>See <a href="nope/">x</a> <a href="/o/">o</a>')
+    page(tmp_path, "p/nope/index.html", "here")
+    summary = '<p>See <a href="nope/">x</a> <a href="/o/">o</a>'
+    page(tmp_path, "index.html", f'<a href="/o/">menu</a>\n<div>{summary}</div>')
+    check = SiteCheck(tmp_path, [], [], [])
+    pages = sorted(tmp_path.rglob("*.html"))
+    post, listing = str(tmp_path / "p" / "index.html"), str(tmp_path / "index.html")
+    found = check.run(pages, {post: "p.md"}, str, {listing: {post: {summary}}})
+    found = [(p.path, p.line, p.column, p.message, p.source, p.also_on) for p in found]
+    missing = "no such file in the site"
+    assert found == [
+        (listing, 3, 1, f'<a href="/o/">: {missing}', None, ()),
+        (listing, 4, 13, f'<a href="nope/">: {missing}', "p.md", ()),
+        (post, 3, 30, f'<a href="/o/">: {missing}', "p.md", (listing,)),
+    ]
 
 
 def test_a_post_cannot_get_past_the_host_allowlist(tmp_path):

@@ -5,15 +5,24 @@ The output's files are listed once; then pages are checked in parallel by
 forked workers, each scraping a page in one pass and judging its references
 against that list. Only a #fragment on another page waits for the end, when
 every page's ids are known.
+
+A post's summary is shown on every list of posts it is on (the index, its
+tags', category's and author's pages...), its links leading where they did
+on the post's page: a broken one there is the post's, reported once, at the
+post, naming the lists, rather than once a list naming only the list.
 """
 
 import os
 import re
+from collections import defaultdict
+from collections.abc import Hashable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+from tagpositions.scraper import line_starts
 
 from .page_facts import Reference, facts_of
 
@@ -29,6 +38,7 @@ NO_DATA_IN = ("a", "area", "iframe", "script", "object", "embed", "form")
 UNSAFE = re.compile(r"[\\\x00-\x20\x7f-\x9f]")
 CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # shown escaped in the log
 PARALLEL_FROM = 200  # pages; below that, starting workers costs more
+SHOWN_LISTS = 3  # lists a post's problem names in the log (the report, all)
 # What a reader follows (held to EXTERNAL_LINK_HOSTS); every other reference
 # loads or sends something (held to the resource hosts).
 NAVIGATIONS = frozenset(
@@ -51,21 +61,36 @@ class Problem:
     column: int
     message: str
     source: str | None = None  # the post or page it was made from
+    # the lists of posts whose copy of the post's summary has it too
+    also_on: tuple[str, ...] = ()
 
     def __str__(self) -> str:
-        where = f"{self.path}:{self.line}:{self.column}: {self.message}"
-        shown = f"{where} (from {self.source})" if self.source else where
+        shown = f"{self.path}:{self.line}:{self.column}: {self.message}"
+        if self.also_on:
+            few, more = self.also_on[:SHOWN_LISTS], len(self.also_on) - SHOWN_LISTS
+            lists = ", ".join(few) + (f" and {more} more" if more > 0 else "")
+            count = len(self.also_on)
+            lists_of = "list" if count == 1 else "lists"
+            shown += f"; also in its summary on {count} {lists_of} of posts: {lists}"
+        if self.source:  # (last: a line ends with the post it is about)
+            shown += f" (from {self.source})"
         # a page's text in the log: no control character reaches the terminal
         return CONTROL.sub(lambda found: f"\\x{ord(found[0]):02x}", shown)
+
+
+# What a problem is about, the same on every page that shows it: (tag,
+# attribute, where the URL leads) for a reference, the message for the rest.
+What = Hashable
 
 
 @dataclass
 class PageReport:
     path: str
     ids: list[str]
-    problems: list[tuple[int, int, str]] = field(default_factory=list)
-    # (line, column, element, target page, fragment): known once all ids are
-    fragments: list[tuple[int, int, str, str, str]] = field(default_factory=list)
+    problems: list[tuple[int, int, str, What]] = field(default_factory=list)
+    # (line, column, element, target page, fragment, what): known once all
+    # ids are
+    fragments: list[tuple[int, int, str, str, str, What]] = field(default_factory=list)
 
 
 WORKER_CHECK: "SiteCheck | None" = None  # in a worker: the check it serves
@@ -100,20 +125,41 @@ class SiteCheck:
         self.resource_hosts = set(resource_hosts)
         self.verdicts: dict[tuple[str, str, str], tuple | None] = {}
 
-    def run(self, pages: list[Path], sources: dict[str, str], shown) -> list[Problem]:
+    def run(
+        self,
+        pages: list[Path],
+        sources: dict[str, str],
+        shown,
+        lists: dict[str, dict[str, set[str]]] | None = None,
+    ) -> list[Problem]:
+        """The problems of ``pages``; ``sources``: what a page was made
+        from, as shown; ``lists``: a list of posts' page -> the page of each
+        post it shows -> that post's summary as lists show it (a text for
+        each SITEURL it was made on)."""
         self.files, self.folders = self.inventory()
         paths = [os.path.realpath(p) for p in pages]
         reports = self.check_all(paths)
         ids = {report.path: set(report.ids) for report in reports}
-        problems = []
+        found = {}
         for report in reports:
-            source, where = sources.get(report.path), shown(report.path)
-            found = list(report.problems)
-            for line, column, element, target, fragment in report.fragments:
+            found[report.path] = list(report.problems)
+            for line, column, element, target, fragment, what in report.fragments:
                 if not leads_somewhere(fragment, ids.get(target, ())):
                     message = f'{element}: no element with id "{fragment}" on that page'
-                    found.append((line, column, message))
-            problems += [Problem(where, *problem, source) for problem in found]
+                    found[report.path].append((line, column, message, what))
+        also_on, made_from = summarised(found, lists or {})
+        problems = [
+            Problem(
+                shown(path),
+                line,
+                column,
+                message,
+                sources.get(made_from.get((path, line, column), path)),
+                tuple(shown(page) for page in sorted(also_on.get((path, what), ()))),
+            )
+            for path, page_problems in found.items()
+            for line, column, message, what in page_problems
+        ]
         return sorted(problems, key=lambda p: (p.path, p.line, p.column))
 
     def check_all(self, paths: list[str]) -> list[PageReport]:
@@ -144,24 +190,25 @@ class SiteCheck:
 
     def check_page(self, path: str) -> PageReport:
         facts = facts_of(path)
-        report = PageReport(path, facts.ids, list(facts.problems))
+        problems = [(*problem, problem[2]) for problem in facts.problems]
+        report = PageReport(path, facts.ids, problems)
         own_ids = set(facts.ids)
         for reference in facts.references:
             verdict = self.verdict(path, reference)
             if verdict is None:
                 continue
+            line, column = reference.line, reference.column
+            what = (reference.tag, reference.attribute, self.leads_to(path, reference))
             if isinstance(verdict, str):
-                report.problems.append((reference.line, reference.column, verdict))
+                report.problems.append((line, column, verdict, what))
                 continue
             element, target, fragment = verdict
             if target == path:
                 if not leads_somewhere(fragment, own_ids):
                     message = f'{element}: no element with id "{fragment}" on that page'
-                    report.problems.append((reference.line, reference.column, message))
+                    report.problems.append((line, column, message, what))
             else:
-                report.fragments.append(
-                    (reference.line, reference.column, element, target, fragment)
-                )
+                report.fragments.append((line, column, element, target, fragment, what))
         return report
 
     def verdict(self, page: str, reference: Reference):
@@ -239,18 +286,101 @@ class SiteCheck:
             return None
         return f"{element}: loads from another host ({host})"
 
+    def leads_to(self, page: str, reference: Reference) -> str:
+        """Where a reference of ``page`` leads, written alike from every page
+        (an output path and its fragment, found or not), or its URL as
+        written if it is no path of the site: a link of a post's summary
+        leads to the same place from the post and from a list of posts."""
+        url = reference.url
+        try:
+            parts = urlsplit(url)
+        except ValueError:
+            return url
+        if UNSAFE.search(url) or parts.scheme or parts.netloc:
+            return url
+        path = unquote(parts.path)
+        target = self.resolve(page, path) or self.place(page, path)
+        return f"{target}#{parts.fragment}"
+
+    def place(self, page: str, path: str) -> str:
+        """The output path a URL path names (from ``page``), whether or not
+        anything is there."""
+        base = self.output if path.startswith("/") else os.path.dirname(page)
+        return os.path.normpath(os.path.join(base, path.lstrip("/")))
+
     def resolve(self, page: str, path: str) -> str | None:
         """The output file a URL path names (a folder means its index.html);
         the page itself for a bare fragment (empty path)."""
         if not path:
             return page
-        base = self.output if path.startswith("/") else os.path.dirname(page)
-        target = os.path.normpath(os.path.join(base, path.lstrip("/")))
+        target = self.place(page, path)
         if not (target + os.sep).startswith(self.output + os.sep):
             return None
         if path.endswith("/") or target in self.folders:
             target = os.path.join(target, "index.html")
         return target if target in self.files else None
+
+
+def summarised(
+    found: dict[str, list[tuple[int, int, str, What]]],
+    lists: dict[str, dict[str, set[str]]],
+) -> tuple[dict[tuple[str, What], set[str]], dict[tuple[str, int, int], str]]:
+    """Take each problem of a post's summary on a list of posts off the
+    list's problems (``found``: page -> its problems, changed in place).
+    Returns (post's page, what) -> the lists it was taken off, and (list,
+    line, column) -> post's page for each one left on a list inside a
+    post's summary.
+
+    A list's problem is the post's when it lies inside a copy of the
+    summary of a post the list shows, and the post's page has a problem
+    about the same thing (the same element and attribute leading to the
+    same place): it is reported there (with every problem of that page
+    about that thing: a template's link to the same place there too). One
+    of the list's own (its template's, even one leading to the same place)
+    stays the list's, and so does one that the post's page does not have (a
+    ``Summary:`` of its metadata, shown on lists alone), naming the post."""
+    whats = {page: {problem[3] for problem in found[page]} for page in found}
+    texts: dict[str, tuple[str, list[int]]] = {}  # page -> text, line starts
+    also_on, made_from = defaultdict(set), {}
+    for page, posts in lists.items():
+        kept = []
+        for line, column, message, what in found.get(page, ()):
+            inside = [
+                post
+                for post, summaries in posts.items()
+                if any(
+                    shown_around(page, line, column, summary, texts)
+                    for summary in summaries
+                )
+            ]
+            holders = [post for post in inside if what in whats.get(post, ())]
+            for post in holders:
+                also_on[post, what].add(page)
+            if not holders:
+                kept.append((line, column, message, what))
+                if inside:
+                    made_from[page, line, column] = inside[0]
+        if page in found:
+            found[page] = kept
+    return also_on, made_from
+
+
+def shown_around(page: str, line: int, column: int, shown: str, texts) -> bool:
+    """Whether ``page`` holds ``shown`` around ``line``:``column`` (read
+    once a page, in ``texts``, as ``facts_of`` reads it)."""
+    if page not in texts:
+        text = Path(page).read_text(encoding="utf-8", errors="replace")
+        texts[page] = text, line_starts(text)
+    text, starts = texts[page]
+    offset = starts[line - 1] + column - 1
+    # (first, cheaply: the tag there, to its first ">", is in the copy; a
+    # theme's broken link is on every list, each showing many summaries)
+    if not shown or text[offset : text.find(">", offset) + 1] not in shown:
+        return False
+    # the first copy that ends after ``offset``: around it, if it starts
+    # at or before it
+    start = text.find(shown, max(0, offset - len(shown) + 1))
+    return 0 <= start <= offset
 
 
 def leads_somewhere(fragment: str, ids) -> bool:

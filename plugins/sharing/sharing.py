@@ -111,19 +111,28 @@ def listed_summary(post, siteurl: str, relative_urls: bool = False) -> str:
     """A post's summary on a list of posts: its links lead where they did
     on the post's page (a footnote's ``#fn:1`` led nowhere on the list, and
     with ``RELATIVE_URLS`` so did a link the author wrote relative to the
-    post) and it holds no id (two posts' ``fnref:1`` were one id twice)."""
+    post) and it holds no id (two posts' ``fnref:1`` were one id twice).
+    What it gives is kept on the post, ``listed_summaries``: the positions
+    check finds it on the lists, to report a broken link of a summary once,
+    at its post, not once a list."""
     shown = post.summary
     text = shown_elsewhere.marked(post, shown, siteurl)
     if text is not None:
-        return shown_elsewhere.rebased(text, post.url, siteurl, without_ids=True)
-    # (a summary Pelican's functions do not make again, another plugin's):
-    # with RELATIVE_URLS Pelican made its links for the list's page already
-    return feeds.absolute_links(
-        shown,
-        f"{siteurl}/{post.url}",
-        without_ids=True,
-        fragments_only=relative_urls,
-    )
+        listed = shown_elsewhere.rebased(text, post.url, siteurl, without_ids=True)
+    else:
+        # (a summary Pelican's functions do not make again, another
+        # plugin's): with RELATIVE_URLS Pelican made its links for the
+        # list's page already
+        listed = feeds.absolute_links(
+            shown,
+            f"{siteurl}/{post.url}",
+            without_ids=True,
+            fragments_only=relative_urls,
+        )
+    if "listed_summaries" not in vars(post):
+        post.listed_summaries = set()
+    post.listed_summaries.add(listed)
+    return listed
 
 
 def find_images(generators) -> None:
