@@ -385,6 +385,48 @@ def test_plugins_that_read_content_early_see_it_filled_in(tmp_path):
     assert "executable-posts" not in seen["content"] + seen["summary"]
 
 
+WORD_COUNT = """\
+from pelican import signals
+
+
+def count(content):
+    content.words = len(content.content.split())
+
+
+def register():
+    signals.content_object_init.connect(count)
+"""
+
+
+def test_a_plugin_before_it_that_reads_content_as_posts_are_made_sees_no_stale_page(
+    tmp_path,
+):
+    """A word-count plugin listed first reads each post's content on
+    ``content_object_init``, before this plugin tracks the post: Pelican kept
+    that copy, placeholders and all, and wrote it (the block missing from its
+    page, exit 0, on a cold build only)."""
+    plugins = tmp_path / "early_plugins"
+    (plugins / "word_count").mkdir(parents=True)
+    (plugins / "word_count" / "__init__.py").write_text(WORD_COUNT)
+    settings = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
+    content = write_site(tmp_path, {"slow": "A slow one.\n\n" + SLOW})
+    result, log, output = build(
+        tmp_path,
+        content,
+        "output",
+        "--",
+        "-e",
+        f"PLUGINS={['word_count', *settings['PLUGINS']]!r}".replace("'", '"'),
+        f'PLUGIN_PATHS=["{plugins}", "{ROOT / "plugins"}"]',
+    )
+    assert result.returncode == 0, log
+    assert statuses(output)[8][0] == "ran"  # (cold: its session was running)
+    assert "slow but sure" in page(output, "slow").text_content()
+    for written in output.rglob("*"):
+        if written.suffix in (".html", ".xml"):
+            assert "executable-posts" not in written.read_text(), written
+
+
 @pytest.mark.parametrize("engine", ["first", "last"])
 def test_where_the_plugin_stands_in_plugins_does_not_matter(tmp_path, engine):
     """An error positions_check logs after the pages are written (on

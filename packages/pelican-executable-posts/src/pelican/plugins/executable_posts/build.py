@@ -364,6 +364,8 @@ class Build:
             content._update_content = partial(
                 self.site_relative, content._update_content
             )
+        if self.marker in raw or BLOCK in raw:
+            forget_what_pelican_made_of(content)
 
     def site_relative(self, update, html: str, siteurl: str) -> str:
         """Pelican's ``_update_content``, which makes a post's links relative
@@ -420,3 +422,16 @@ class Build:
         for name, data in sorted(self.engine.files.items()):
             folder.mkdir(parents=True, exist_ok=True)
             (folder / name).write_bytes(data)
+
+
+def forget_what_pelican_made_of(content) -> None:
+    """Drop the HTML and summary Pelican memoised for ``content`` before it
+    was tracked: a plugin listed before this one that reads ``content`` on
+    ``content_object_init`` (a word count, a reading time) made Pelican keep
+    the post with its placeholders, and that copy, never filled in, was the
+    page written (a cold build's block missing, exit 0)."""
+    for method in (type(content).get_content, type(content).get_summary):
+        memo = getattr(method, "cache", None)  # (Pelican's ``memoized``)
+        if memo:
+            for key in [key for key in memo if key and key[0] is content]:
+                del memo[key]
