@@ -153,6 +153,17 @@ def test_a_lang_that_is_not_a_language_tag_fails_naming_the_post(tmp_path, lang)
     assert "posts/tongue.md:5: Lang" in log and "is not a language tag" in log
 
 
+@pytest.mark.parametrize("lang", ["zh_CN", "pt-BR", "sr-Latn-RS"])
+def test_a_language_written_as_a_locale_or_a_tag_builds(tmp_path, lang):
+    """(``DEFAULT_LANG = "zh_CN"``, as Pelican and its i18n plugins take it,
+    failed every post of the site, none of which said ``Lang``.)"""
+    content = write_site(tmp_path, {"first": "A post.\n"})
+    output = tmp_path / "site" / "output"
+    result = build_site(content, output, None, "--", "-e", f'DEFAULT_LANG="{lang}"')
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (output / "2009" / "07" / "first" / "index.html").is_file()
+
+
 def test_a_first_paragraph_pelican_cannot_summarise_fails_naming_the_post(tmp_path):
     """Pelican's summary truncator (Python's HTMLParser) raised on ``<![<![``
     in a first paragraph: a traceback as the pages were written."""

@@ -23,10 +23,11 @@ from pelican import contents, generators
 
 logger = logging.getLogger(__name__)
 NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
-# A language tag (BCP 47's shape, its subtags' lengths): ``Lang`` goes into
-# a translation's file name and the page's ``lang``; Pagefind stops on one
-# longer than 31 characters.
-LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8}){0,3}")
+# A language tag (BCP 47's shape, its subtags' lengths, or a locale's with
+# "_", as ``DEFAULT_LANG = "zh_CN"`` and i18n plugins write it): ``Lang`` goes
+# into a translation's file name and the page's ``lang``; Pagefind stops on
+# one longer than 31 characters.
+LANGUAGE = re.compile(r"[A-Za-z]{2,8}([-_][A-Za-z0-9]{1,8}){0,3}")
 
 # The same links Pelican finds (Content._get_intrasite_link_regex), simplified:
 # what they name, as written in the post's text.
@@ -92,7 +93,7 @@ class ContentPaths:
             lang = getattr(content, "lang", None)
             if lang is not None and not LANGUAGE.fullmatch(str(lang)):
                 logger.error(
-                    "%s: Lang %r is not a language tag (such as en or pt-BR)",
+                    "%s: Lang %r is not a language tag (such as en, pt-BR or pt_BR)",
                     where(content, "lang:"),
                     str(lang)[:80],
                 )
