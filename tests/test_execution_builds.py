@@ -385,6 +385,26 @@ def test_plugins_that_read_content_early_see_it_filled_in(tmp_path):
     assert "executable-posts" not in seen["content"] + seen["summary"]
 
 
+def test_a_figures_folder_outside_the_output_fails_before_anything_is_written(
+    tmp_path,
+):
+    elsewhere = tmp_path / "elsewhere"
+    body = (
+        '```python exec="on"\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])\n```\n'
+    )
+    result, log, output = build(
+        tmp_path,
+        write_site(tmp_path, {"drawn": body}),
+        "output",
+        "--",
+        "-e",
+        f'EXEC_FIGURES_DIR="{elsewhere}"',
+    )
+    assert result.returncode != 0
+    assert f"EXEC_FIGURES_DIR={str(elsewhere)!r}: expected a folder inside" in log
+    assert not elsewhere.exists() and not output.exists()
+
+
 WORD_COUNT = """\
 from pelican import signals
 

@@ -5,6 +5,7 @@ import pytest
 from executable_blocks.blocks import MAX_TIMEOUT
 from pelican.plugins.executable_posts.settings import (
     configured,
+    figures_folder,
     sandbox_settings,
     timeout_max,
 )
@@ -50,3 +51,16 @@ def test_a_timeout_maximum_that_is_not_finite_seconds_stops_the_build(value):
 def test_the_timeout_maximum_defaults_to_the_engines():
     assert timeout_max({}) == MAX_TIMEOUT
     assert timeout_max({"EXEC_TIMEOUT_MAX": "90"}) == 90.0
+
+
+@pytest.mark.parametrize("value", ["/figures", "../figures", "a/../../b", "", "a//b"])
+def test_a_figures_folder_outside_the_output_stops_the_build(value):
+    """(An absolute one wrote on the builder's disk and linked ``//figures/``,
+    a URL on another host.)"""
+    with pytest.raises(SystemExit, match="EXEC_FIGURES_DIR=.*: expected a folder"):
+        figures_folder({"EXEC_FIGURES_DIR": value})
+
+
+def test_a_figures_folder_may_be_nested_in_the_output():
+    assert figures_folder({}) == "figures"
+    assert figures_folder({"EXEC_FIGURES_DIR": "media/figures"}) == "media/figures"

@@ -39,6 +39,7 @@ from executable_blocks.signing_keys import SIGNING_ENVIRONMENT, keys_for
 from . import content_links
 from .settings import (
     configured,
+    figures_folder,
     network_allowed,
     sandbox_settings,
     switched_on,
@@ -114,7 +115,7 @@ class Build:
         extra = [Path(d) for d in settings.get("EXEC_INCLUDE_DIRS", [])]
         self.code_dirs = [self.code_dir, *extra]
         self.readable = [content, *self.code_dirs]  # where depends= files lie
-        self.figures_folder = settings.get("EXEC_FIGURES_DIR", "figures")
+        self.figures_folder = figures_folder(settings)
         self.figures_url = f"{settings['SITEURL']}/{self.figures_folder}/"
         # a figure's URL in a post (named by content: engine.published_name)
         self.figure_link = re.compile(

@@ -46,6 +46,26 @@ def timeout_max(settings: dict) -> float:
     return seconds
 
 
+def figures_folder(settings: dict) -> str:
+    """``EXEC_FIGURES_DIR``: a folder of the output, and the same path in the
+    site's URLs, so a relative path that stays inside it. ``/figures``
+    wrote to the builder's ``/figures`` and linked ``//figures/...``, a URL
+    on another host."""
+    value = settings.get("EXEC_FIGURES_DIR", "figures")
+    parts = str(value).replace("\\", "/").split("/") if value else []
+    if (
+        not isinstance(value, str)
+        or not value
+        or value.startswith("/")
+        or any(part in ("", ".", "..") for part in parts)
+    ):
+        raise SystemExit(
+            f"EXEC_FIGURES_DIR={value!r}: expected a folder inside the output, "
+            'relative and plain (such as "figures" or "media/figures")'
+        )
+    return value
+
+
 NETWORK = ("declared", "never")
 
 
