@@ -148,3 +148,14 @@ def test_without_chrome_keeps_code_output_and_figures():
         '<figure class="exec-figure"><img src="f.svg" alt="a"></figure>\n'
         "</div>"
     )
+
+
+def test_without_chrome_takes_out_a_block_left_with_nothing_to_show():
+    """(A ``source="off"`` block that printed nothing left an empty
+    ``<div class="exec">`` on every list of posts.)"""
+    block = (
+        '<div class="exec" id="exec-6">\n'
+        '<p class="exec-note">Ran at build time; printed nothing.</p>\n'
+        "</div>\n<p>Then the post.</p>"
+    )
+    assert without_chrome(block) == "<p>Then the post.</p>"

@@ -269,12 +269,19 @@ CHROME = re.compile(
 )
 
 
+# A block left with nothing to show (its source off, and it printed nothing)
+EMPTIED = re.compile(r'<div class="exec(?: exec-display-only)?">\n</div>\n?')
+
+
 def without_chrome(html: str) -> str:
     """``html`` with the blocks' labels, notes, verdicts and ids taken out:
     their code, output and figures as a list of posts shows them (two posts'
     ``exec-3`` would be one id twice there, and a meta description made of
-    the summary read "Output" and "Checked at build time")."""
-    return CHROME.sub("", html) if 'class="exec' in html else html
+    the summary read "Output" and "Checked at build time"); a block with
+    nothing else is taken out whole."""
+    if 'class="exec' not in html:
+        return html
+    return EMPTIED.sub("", CHROME.sub("", html))
 
 
 def block_html(outcome, picture_url) -> str:
