@@ -8,6 +8,7 @@ from types import SimpleNamespace
 import pytest
 from pelican.readers import MarkdownReader, RstReader
 
+import pelican
 from pelican.plugins import executable_posts
 from pelican.plugins.executable_posts import wiring
 from pelican.plugins.executable_posts.gate import BuildFailed, ErrorGate
@@ -75,6 +76,37 @@ def test_a_failed_build_under_autoreload_waits_whoever_wraps_run_later(
     assert "nothing was written. Waiting for a change." in capsys.readouterr().err
     with pytest.raises(BuildFailed):  # not under autoreload: exit status 1
         instance.run()
+
+
+def test_a_setting_refused_under_autoreload_is_said_and_waited_out(
+    monkeypatch, capsys, tmp_path
+):
+    """(Saving a wrong ``EXEC_*`` value while ``pelican -r`` ran ended its
+    loop: the new instance's refusal was a SystemExit, which Pelican's
+    autoreload does not catch.)"""
+    monkeypatch.setattr(wiring, "gate", ErrorGate())
+    built = []
+    settings = {"PATH": str(tmp_path), "EXEC_FIGURES_DIR": "/figures"}
+    instance = SimpleNamespace(
+        settings=settings, delete_outputdir=False, run=lambda: built.append(1)
+    )
+
+    def autoreload():  # stands for Pelican's loop, which makes the instance
+        wiring.start(instance)
+        instance.run()
+
+    monkeypatch.setattr(
+        wiring,
+        "pelican",
+        SimpleNamespace(autoreload=autoreload, __version__=pelican.__version__),
+    )
+    autoreload()
+    said = capsys.readouterr().err
+    assert "EXEC_FIGURES_DIR='/figures'" in said
+    assert said.endswith("Waiting for a change.\n")
+    assert built == []  # nothing was built without the engine
+    with pytest.raises(SystemExit, match="EXEC_FIGURES_DIR"):  # not under it
+        wiring.start(instance)
 
 
 def test_a_run_that_ended_on_another_exception_leaves_its_errors_behind(monkeypatch):

@@ -70,7 +70,6 @@ def check_pelican() -> None:
 def start(instance) -> None:
     """``initialized``: read the settings, and make each of the instance's
     runs a build checked for errors."""
-    check_pelican()
     empty_output_on_writing(instance)
     if instance.settings.get("CACHE_CONTENT"):
         logger.info(
@@ -79,9 +78,28 @@ def start(instance) -> None:
         )
         instance.settings["CACHE_CONTENT"] = False
         instance.settings["LOAD_CONTENT_CACHE"] = False
-    site_build = Build(instance.settings, quiet=gate.quiet)
+    try:
+        check_pelican()
+        site_build = Build(instance.settings, quiet=gate.quiet)
+    except SystemExit as refusal:
+        if not called_by_autoreload():
+            raise
+        wait_for_a_fix(instance, refusal)
+        return
     gate.watch(instance)
     each_run_a_build(instance, site_build)
+
+
+def wait_for_a_fix(instance, refusal: SystemExit) -> None:
+    """Pelican's autoreload makes a new instance when the settings change:
+    one this plugin refuses (a wrong ``EXEC_*`` value) ended the loop, where
+    a wrong setting of Pelican's own is logged and waited out. Its runs
+    build nothing and say why, until the next change."""
+
+    def refused():
+        print(f"{refusal.code} Waiting for a change.", file=sys.stderr)
+
+    instance.run = refused
 
 
 def each_run_a_build(instance, site_build: Build) -> None:
@@ -99,7 +117,7 @@ def each_run_a_build(instance, site_build: Build) -> None:
             site_build.begin()
             build = site_build
             run()
-        except BuildFailed as failure:
+        except SystemExit as failure:  # (a BuildFailed, or begin's refusal)
             if not called_by_autoreload():
                 raise
             print(f"{failure.code} Waiting for a change.", file=sys.stderr)
