@@ -22,7 +22,7 @@ from .content_paths import (
     paginated_pages,
     reserved_pages,
 )
-from .gate import BuildFailed, ErrorGate
+from .gate import ErrorGate
 from .log_lines import readable_records
 from .reader_errors import strict
 
