@@ -292,7 +292,72 @@ def test_a_block_or_claim_in_a_list_item_or_quote_is_an_error_at_its_line(text):
     lines = text.split("\n")
     assert "```" in lines[first] or "~~~" in lines[first]
     assert error.line == first + 1 and last == first
-    assert "in a list item or a block quote" in str(error)
+    assert "in a list item, a block quote" in str(error)
+
+
+# Lines that hold the lines indented four under them: an admonition (and
+# pymdownx's collapsible ones, and tabs), a footnote's definition, a definition.
+CONTAINERS = [
+    "!!! note",
+    '!!! warning "Careful"',
+    "??? note",
+    '???+ note "Open"',
+    '=== "Tab"',
+    "Text[^1].\n\n[^1]: A footnote.",
+    "Text[^1].\n\n[^1]: A footnote\nthat goes on.",
+    "Term\n:   Its definition.",
+]
+INDENTED_BLOCK = '    ```python exec="on"\n    print(1)\n    ```'
+INDENTED_CLAIM = "    ```output\n    2\n    ```"
+
+
+@pytest.mark.parametrize("container", CONTAINERS)
+@pytest.mark.parametrize("fence", [INDENTED_BLOCK, INDENTED_CLAIM])
+@pytest.mark.parametrize("blank", ["", "\n"])
+def test_a_block_or_claim_in_an_admonition_footnote_or_definition_is_an_error(
+    container, fence, blank
+):
+    """Python-Markdown shows such a fence as text, inline code of a paragraph:
+    its code never ran, its claim was never checked, and the build exited 0."""
+    text = f"{container}\n{blank}{fence}"
+    ((first, last, error),) = blocks_of(text)
+    assert isinstance(error, BlockError)
+    assert text.split("\n")[first].lstrip().startswith("```")
+    assert error.line == first + 1 and last == first
+    assert "an admonition, a footnote or a definition" in str(error)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'Term\n:   ```python exec="on"\n    print(1)\n    ```',
+        'Text[^1].\n\n[^1]: ```python exec="on"\n    print(1)\n    ```',
+        "Term\n:   ```output\n    2\n    ```",
+    ],
+)
+def test_a_block_that_opens_a_definition_or_a_footnote_is_an_error(text):
+    ((first, last, error),) = blocks_of(text)
+    assert isinstance(error, BlockError)
+    assert error.line == first + 1 and last == first
+    assert text.split("\n")[first].split("```")[0].strip() in (":", "[^1]:")
+    assert "after '>', a list marker, ':'" in str(error)
+
+
+@pytest.mark.parametrize(
+    "before",
+    [
+        "How a block is written:",
+        "Text[^1].",
+        "Term",
+        "!!! note\n    A note.\n\nText after the note.",
+        "Text[^1].\n\n[^1]: A footnote.\n\nText after it.",
+    ],
+)
+@pytest.mark.parametrize("fence", [INDENTED_BLOCK, INDENTED_CLAIM])
+def test_the_same_fence_in_an_indented_code_block_is_no_error(before, fence):
+    """Four spaces after a paragraph break, under no container: an indented
+    code block, which shows the fence as text as the post means it to."""
+    assert blocks_of(f"{before}\n\n{fence}") == []
 
 
 @pytest.mark.parametrize(

@@ -203,6 +203,19 @@ class TestRendering(TestCase):
         )
         self.assertNotIn("exec-", html)
 
+    def test_a_block_in_an_admonition_is_reported_at_its_line(self):
+        """It was shown as inline code of the note, not run, exit 0."""
+        import markdown
+
+        source = '!!! note\n    ```python exec="on"\n    print(1)\n    ```'
+        html = markdown.markdown(
+            source, extensions=[self.extension(run=stub()), "admonition"]
+        )
+        (error,) = self.reported
+        self.assertTrue(str(error).startswith("<document>:2: a block with exec= in"))
+        self.assertIn("an admonition", str(error))
+        self.assertNotIn("exec-", html)
+
     def test_errors_of_outcomes_are_reported(self):
         failing = BlockError("p.md", 1, "boom")
 

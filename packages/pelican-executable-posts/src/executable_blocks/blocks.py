@@ -281,14 +281,26 @@ def dependencies(block: Block, places: list[Path] = ()) -> list[str]:
     return found
 
 
-# A fence's opening after indentation, a block quote's ">" or a list item's
-# marker: Python-Markdown reads fences only at the start of a line.
+# A fence's opening after indentation, a block quote's ">", a list item's
+# marker, a definition's ":" or a footnote's "[^label]:": Python-Markdown
+# reads fences only at the start of a line.
 LIST_MARKER = r"(?:[-*+]|\d{1,9}[.)])(?=[ \t])"
+DEFINITION_MARKER = r":(?=[ \t])"
+FOOTNOTE_MARKER = r"\[\^[^\]]+\]:"
 NESTED_OPENING = re.compile(
-    rf"^(?P<prefix>(?:[ \t]*(?:>|{LIST_MARKER})[ \t]*)+|[ \t]+)"
+    rf"^(?P<prefix>(?:[ \t]*(?:>|{LIST_MARKER}|{DEFINITION_MARKER}|{FOOTNOTE_MARKER})"
+    r"[ \t]*)+|[ \t]+)"
     r"(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.*)$"
 )
 LIST_ITEM = re.compile(rf"^[ \t]{{0,3}}{LIST_MARKER}")
+# A line that opens what holds the lines indented under it: an admonition
+# (``!!! note``), a collapsible one of pymdownx.details (``??? note``,
+# ``???+ note``), a tab of pymdownx.tabbed (``=== "Tab"``), a footnote's
+# definition (``[^1]: text``) or a definition (``:   text``).
+CONTAINER = re.compile(
+    rf"^[ \t]{{0,3}}(?:(?:!!!|\?\?\?\+?)[ \t]*[\w-]|===[+!]*[ \t]+\""
+    rf"|{FOOTNOTE_MARKER}|{DEFINITION_MARKER})"
+)
 EXEC_OPTION = re.compile(r"(?:^|[\s{])exec\s*=")
 LISTED_LANGUAGE = re.compile(r"\{(?:[^}]*?\s)?\.([\w+-]+)")  # {.python ...}
 
@@ -327,18 +339,26 @@ def indentation(line: str) -> int:
 def in_indented_code(lines: list[str], index: int) -> bool:
     """Whether the line at ``index``, indented four or more, is a line of
     an indented code block (text, as a post shows syntax in) rather than
-    of a list item: the nearest line above it indented less is no item."""
+    of a list item, an admonition, a footnote or a definition: no line of
+    the paragraph (the lines up to a blank one) that holds the nearest line
+    above it indented less is an item or opens one of those. (Python-Markdown
+    sees those anywhere in a paragraph, lists after a heading too.)"""
     if indentation(lines[index]) < 4:
         return False
-    for above in reversed(lines[:index]):
-        if above.strip() and indentation(above) < 4:
-            return not LIST_ITEM.match(above)
+    above = index - 1
+    while above >= 0 and (not lines[above].strip() or indentation(lines[above]) >= 4):
+        above -= 1
+    while above >= 0 and lines[above].strip():
+        if LIST_ITEM.match(lines[above]) or CONTAINER.match(lines[above]):
+            return False
+        above -= 1
     return True
 
 
 def nested(lines: list[str], index: int, path: str) -> BlockError | None:
-    """A fence of the engine's in a list item or a block quote: Python-Markdown
-    shows it as text, so its code would never run nor its claim be checked."""
+    """A fence of the engine's in a list item, a block quote, an admonition,
+    a footnote or a definition: Python-Markdown shows it as text, so its code
+    would never run nor its claim be checked."""
     opening = NESTED_OPENING.match(lines[index])
     if not opening:
         return None
@@ -350,12 +370,13 @@ def nested(lines: list[str], index: int, path: str) -> BlockError | None:
     return BlockError(
         path,
         index + 1,
-        f"{what} in a list item or a block quote (indented, or after '>' or "
-        "a list marker): Python-Markdown reads fences only at the start of a "
+        f"{what} in a list item, a block quote, an admonition, a footnote or "
+        "a definition (indented, or after '>', a list marker, ':' or "
+        "'[^note]:'): Python-Markdown reads fences only at the start of a "
         "line, so it would be shown as text, never run nor checked; start "
-        "its fence at the start of a line, outside the list or quote (a post "
-        "that shows the syntax puts it in a longer fence or an indented "
-        "code block)",
+        "its fence at the start of a line, outside the list, quote or other "
+        "container (a post that shows the syntax puts it in a longer fence "
+        "or an indented code block)",
     )
 
 
