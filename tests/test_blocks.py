@@ -1,6 +1,7 @@
 """Unit tests of executable_blocks.blocks: finding blocks and reading options."""
 
 import pytest
+from markdown import Markdown
 
 from executable_blocks.blocks import Block, find_blocks
 from executable_blocks.claims import Tolerance
@@ -384,3 +385,18 @@ def test_a_fence_inside_a_fence_is_its_text():
     """A post that shows how a block is written, in a longer fence."""
     text = '````markdown\n  ```python exec="on"\n  print(1)\n  ```\n````'
     assert blocks_of(text) == []
+
+
+def test_the_code_and_the_claim_are_the_posts_text_not_the_normalized_lines():
+    """Python-Markdown expands tabs and empties lines of spaces before the
+    extension reads the lines: a tab in a string ran as spaces, and a line
+    of spaces in a triple-quoted string as an empty one."""
+    code = 'print(repr("a\tb"))\ns = """\n  \t \n"""\nif s:\n\tprint(1)\n'
+    text = f"Intro\n\n```python exec=\"on\"\n{code}```\n\n```output\n'a\tb'\n```"
+    source = text.split("\n")
+    lines = Markdown().preprocessors["normalize_whitespace"].run(source)
+    assert "\t" not in "".join(lines)  # (what the extension is given)
+    ((_, _, block),) = find_blocks(lines, "post.md", source=source)
+    assert block.code == code
+    assert block.claim.text == "'a\tb'"
+    assert (block.line, block.end_line) == (3, 14)

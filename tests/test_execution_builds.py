@@ -166,6 +166,31 @@ def test_second_build_is_served_from_the_cache(tmp_path):
         )
 
 
+TABBED_CODE = 'print(repr("a\tb"))\ntext = """a\n    \nb"""\nprint(repr(text))\n'
+
+
+def test_a_block_runs_its_code_as_the_post_writes_it_tabs_and_all(tmp_path):
+    """Python-Markdown expands tabs and empties lines of spaces before the
+    extension reads the lines: the code ran with spaces for the tab, an
+    empty line for the spaces, and its claim failed. A second build finds
+    the same code at start-up and in the reader: every block cached."""
+    body = f'```python exec="on"\n{TABBED_CODE}```\n\n'
+    body += "```output\n'a\\tb'\n'a\\n    \\nb'\n```\n"
+    content = write_site(tmp_path, {"tabs": body, "tabs-crlf": body})
+    crlf = content / "posts" / "tabs-crlf.md"
+    crlf.write_bytes(crlf.read_bytes().replace(b"\n", b"\r\n"))
+    first, log, output = build(tmp_path, content, "first")
+    assert first.returncode == 0, log
+    assert [b["status"] for b in report_of(output)["blocks"]] == ["ran"] * 2
+    for slug in ("tabs", "tabs-crlf"):
+        (shown,) = page(output, slug).xpath('//div[@class="highlight"]//code')
+        assert shown.text_content() == TABBED_CODE
+    second, log, again = build(tmp_path, content, "second")
+    assert second.returncode == 0, log
+    blocks = report_of(again)["blocks"]
+    assert [(b["status"], b["reason"]) for b in blocks] == [("cached", "cache hit")] * 2
+
+
 def test_editing_an_included_file_reruns_only_its_blocks(tmp_path):
     posts = {
         "uses": 'x\n\n```python exec="on" include="shown.py"\n```\n\n'

@@ -1,6 +1,8 @@
 """Unit tests of the Markdown extension, in Python-Markdown's own style:
 ``assertMarkdownRenders(source, expected_html)`` with the engine stubbed out."""
 
+import re
+
 from markdown.test_tools import TestCase
 
 from block_results import plain_result
@@ -215,6 +217,38 @@ class TestRendering(TestCase):
         self.assertTrue(str(error).startswith("<document>:2: a block with exec= in"))
         self.assertIn("an admonition", str(error))
         self.assertNotIn("exec-", html)
+
+    def test_the_code_that_runs_and_is_shown_is_the_posts_tabs_and_all(self):
+        """Python-Markdown expands tabs and empties lines of spaces before
+        the extension reads the lines: the code ran, and was shown, with
+        spaces for its tabs and an empty line for one of spaces."""
+        import markdown
+
+        code = 'print(repr("a\tb"))\ns = """\n  \t \n"""\nif s:\n\tprint(1)\n'
+        for newline in ("\n", "\r\n", "\r"):
+            with self.subTest(newline=repr(newline)):
+                seen = []
+
+                def run(blocks, seen=seen):
+                    seen.extend(blocks)
+                    return stub()(blocks)
+
+                source = (
+                    f'Intro\n\n```python exec="on"\n{code}```\n\n'
+                    "```output\n'a\tb'\n```"
+                )
+                html = markdown.markdown(
+                    source.replace("\n", newline),
+                    extensions=[self.extension(run=run)],
+                )
+                (block,) = seen
+                self.assertEqual(block.code, code)
+                self.assertEqual(block.claim.text, "'a\tb'")
+                self.assertEqual(block.line, 3)
+                shown = html.split("<code", 1)[1].split("</code>", 1)[0]
+                text = re.sub(r"<[^>]*>", "", shown.split(">", 1)[1])
+                self.assertEqual(text.replace("&quot;", '"'), code)
+                self.assertEqual(self.reported, [])
 
     def test_errors_of_outcomes_are_reported(self):
         failing = BlockError("p.md", 1, "boom")

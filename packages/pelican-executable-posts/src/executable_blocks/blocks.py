@@ -209,13 +209,13 @@ def read_claim(options: dict, text: str, path: str, line: int) -> Claim:
 
 
 def fenced(lines: list[str], start: int, path: str):
-    """The opening match, body lines and closing index of the fence at ``start``."""
+    """The opening match and the closing index of the fence at ``start``."""
     opening = OPENING.match(lines[start])
     fence = opening["fence"]
     for end in range(start + 1, len(lines)):
         stripped = lines[end].rstrip()
         if stripped.startswith(fence[0] * len(fence)) and not stripped.strip(fence[0]):
-            return opening, lines[start + 1 : end], end
+            return opening, end
     raise BlockError(path, start + 1, f"code block opened with {fence} is never closed")
 
 
@@ -399,15 +399,23 @@ def find_blocks(
     max_timeout: float = MAX_TIMEOUT,
     readable: list[Path] = (),
     network: bool = True,
+    source: list[str] | None = None,
 ) -> list[tuple[int, int, Block | BlockError]]:
     """Every fenced ``python`` block of ``lines``, as (first, last, block) indexes.
     ``readable``: where ``depends=`` files may lie (the site's content and
     code; by default, the post's folder); ``network``: whether a block may
     ask for the network (``network="on"``).
 
+    ``lines`` are read as Python-Markdown reads them (after its
+    normalize_whitespace, which expands tabs and empties lines of spaces);
+    ``source``, the same lines as the post has them (``source_lines``), is
+    where the code and the claims are taken from: the code that runs is the
+    post's, tabs and all. Without it, they come from ``lines``.
+
     A block whose options are wrong comes back as its ``BlockError`` so that
     the caller reports every problem of a post, not only the first.
     """
+    text = lines if source is None else source
     found = []
     index, in_comment = 0, False
     while index < len(lines):
@@ -420,7 +428,7 @@ def find_blocks(
             index += 1
             continue
         try:
-            opening, body, end = fenced(lines, index, path)
+            opening, end = fenced(lines, index, path)
         except BlockError as error:
             found.append((index, len(lines) - 1, error))
             break
@@ -434,17 +442,17 @@ def find_blocks(
         try:
             options = parse_info(opening["info"], BLOCK_OPTIONS, path, line)
             check_options(options, path, line, max_timeout, network)
-            block = Block(path, line, end + 1, "\n".join(body) + "\n", options)
+            code = "\n".join(text[first + 1 : end]) + "\n"
+            block = Block(path, line, end + 1, code, options)
             block.source_first_line = line + 1
             claim_start = output_after(lines, end)
             if claim_start is not None:
-                claim, claim_body, end = fenced(lines, claim_start, path)
+                claim, end = fenced(lines, claim_start, path)
                 claim_options = parse_info(
                     claim["info"], CLAIM_OPTIONS, path, claim_start + 1
                 )
-                block.claim = read_claim(
-                    claim_options, "\n".join(claim_body), path, claim_start + 1
-                )
+                claimed = "\n".join(text[claim_start + 1 : end])
+                block.claim = read_claim(claim_options, claimed, path, claim_start + 1)
                 block.end_line = end + 1
                 if not block.runs:
                     raise BlockError(
@@ -467,6 +475,13 @@ def find_blocks(
     return found
 
 
+def source_lines(text: str) -> list[str]:
+    """The lines of a post as ``find_blocks`` takes its code from: as the
+    post has them, but for line ends (CRLF and CR made LF, as Python reads a
+    file and Python-Markdown's normalize_whitespace counts lines)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+
 def output_after(lines: list[str], end: int) -> int | None:
     """Where the ``output`` block right after the block that ends at ``end``
     opens (only blank lines between: the block's claim); None if none."""
@@ -482,6 +497,6 @@ def claim_end(lines: list[str], end: int, path: str) -> int:
     if start is None:
         return end
     try:
-        return fenced(lines, start, path)[2]
+        return fenced(lines, start, path)[1]
     except BlockError:  # (unclosed: the error found is the one to report)
         return end

@@ -7,7 +7,7 @@ from pathlib import Path
 from markdown import Extension
 from markdown.preprocessors import Preprocessor
 
-from .blocks import find_blocks
+from .blocks import find_blocks, source_lines
 from .errors import BlockError
 from .render import block_html
 
@@ -28,15 +28,45 @@ def outcome_html(outcome, picture_url, report) -> str:
     return block_html(outcome, picture_url)
 
 
+class SourceLines(Preprocessor):
+    """Keeps the document's lines as they come to normalize_whitespace, which
+    runs next and expands their tabs, empties their lines of spaces: the
+    code that runs, and is shown, is the post's."""
+
+    def __init__(self, md):
+        super().__init__(md)
+        self.lines: list[str] | None = None
+
+    def run(self, lines: list[str]) -> list[str]:
+        self.lines = lines
+        return lines
+
+    def take(self, normalized: list[str]) -> list[str] | None:
+        """The kept lines, one for each of ``normalized`` (what
+        normalize_whitespace made of them); None if they are not those."""
+        lines, self.lines = self.lines, None
+        if lines is None or "normalize_whitespace" not in self.md.preprocessors:
+            return None
+        lines = source_lines("\n".join(lines))
+        normalize = self.md.preprocessors["normalize_whitespace"]
+        return lines if normalize.run(lines) == normalized else None
+
+
 class ExecutablePreprocessor(Preprocessor):
-    def __init__(self, md, extension):
+    def __init__(self, md, extension, source: SourceLines):
         super().__init__(md)
         self.extension = extension
+        self.source = source
 
     def run(self, lines: list[str]) -> list[str]:
         config = self.extension.getConfigs()
         path = config["source_path"]
-        found = config["find"](lines, path, [Path(d) for d in config["code_dirs"]])
+        found = config["find"](
+            lines,
+            path,
+            [Path(d) for d in config["code_dirs"]],
+            source=self.source.take(lines),
+        )
         blocks = [
             block
             for _, _, block in found
@@ -93,13 +123,19 @@ class ExecutableCodeExtension(Extension):
             "picture_url": [lambda item: "", "callable: figure -> URL"],
             "report": [log_error, "callable receiving each BlockError"],
             "require_exec": [False, "every python block must say exec=on or off"],
-            "find": [find_blocks, "callable: (lines, path, code_dirs) -> blocks"],
+            "find": [
+                find_blocks,
+                "callable: (lines, path, code_dirs, source=) -> blocks",
+            ],
         }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md):
         # After whitespace normalization (30), before meta (27) and fenced
-        # code (25): lines still match the file's, header included.
+        # code (25): lines still match the file's, header included; the
+        # blocks' code is taken from the lines as they were before it (31).
+        source = SourceLines(md)
+        md.preprocessors.register(source, "executable_code_source", 31)
         md.preprocessors.register(
-            ExecutablePreprocessor(md, self), "executable_code", 29
+            ExecutablePreprocessor(md, self, source), "executable_code", 29
         )

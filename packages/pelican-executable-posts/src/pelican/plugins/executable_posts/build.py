@@ -26,7 +26,7 @@ from markdown import Markdown
 from rich.console import Console
 
 from executable_blocks import sandbox
-from executable_blocks.blocks import check_timeout, find_blocks
+from executable_blocks.blocks import check_timeout, find_blocks, source_lines
 from executable_blocks.cache import ResultStore
 from executable_blocks.engine import Engine, Outcome, display_only
 from executable_blocks.errors import BlockError, CacheKeyError
@@ -171,7 +171,7 @@ class Build:
             sandbox=self.policy,
             pass_env=self.passed,
         )
-        self.found: dict[str, tuple[list[str], list]] = {}
+        self.found: dict[str, tuple[list[str], list[str], list]] = {}
         self.rst_warned: set[str] = set()  # reStructuredText posts looked at
         self.markdown_extension: ExecutableCodeExtension | None = None
         self.started = time.perf_counter()
@@ -270,9 +270,11 @@ class Build:
                 text = path.read_text(encoding="utf-8-sig")
             except (OSError, UnicodeDecodeError):
                 continue  # the reader reports it
-            lines = normalize.run(text.split("\n"))
-            found = self.find_blocks(lines, where, self.code_dirs)
-            self.found[where] = (lines, found)
+            # (as the extension reads it: normalized, the code as written)
+            source = source_lines(text)
+            lines = normalize.run(source)
+            found = self.find_blocks(lines, where, self.code_dirs, source)
+            self.found[where] = (lines, source, found)
             blocks = [
                 b for _, _, b in found if not isinstance(b, BlockError) and b.runs
             ]
@@ -387,16 +389,22 @@ class Build:
             del content._get_content
         self.unfilled.clear()
 
-    def find(self, lines: list[str], path: str, code_dirs: list[Path]):
+    def find(self, lines: list[str], path: str, code_dirs: list[Path], source=None):
         """The blocks of a post, as found at start-up if it has not changed."""
         known = self.found.pop(path, None)
-        if known and known[0] == lines:
-            return known[1]
-        return self.find_blocks(lines, path, code_dirs)
+        if known and known[0] == lines and known[1] == source:
+            return known[2]
+        return self.find_blocks(lines, path, code_dirs, source)
 
-    def find_blocks(self, lines: list[str], path: str, code_dirs: list[Path]):
+    def find_blocks(self, lines: list[str], path: str, code_dirs: list[Path], source):
         return find_blocks(
-            lines, path, code_dirs, self.max_timeout, self.readable, self.network
+            lines,
+            path,
+            code_dirs,
+            self.max_timeout,
+            self.readable,
+            self.network,
+            source=source,
         )
 
     def picture_url(self, item: Picture) -> str:
