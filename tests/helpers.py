@@ -189,6 +189,42 @@ def write_site(root: Path, posts: dict[str, str], code: dict[str, str] = ()) -> 
     return content
 
 
+# A site as pelican-quickstart makes it (answered for a local site), with
+# the plugin: Pelican's own theme, settings and URLs.
+QUICKSTART = """\
+AUTHOR = "Someone"
+SITENAME = "A quickstart site"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+DEFAULT_PAGINATION = False
+PLUGINS = ["executable_posts"]
+"""
+
+
+def quickstart_build(
+    site: Path, files: dict[str, str], *options: str, settings: str = ""
+) -> subprocess.CompletedProcess:
+    """``python -m pelican`` of a quickstart-style site in ``site``: its
+    ``files`` (path in the site -> text) and pelicanconf (``settings``
+    added), built into ``site/output`` with ``options``."""
+    for name, text in files.items():
+        (site / name).parent.mkdir(parents=True, exist_ok=True)
+        (site / name).write_text(text)
+    (site / "pelicanconf.py").write_text(QUICKSTART + settings)
+    return subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output"]
+        + list(options),
+        cwd=site,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
 def page(output: Path, slug: str) -> html.HtmlElement:
     return html.parse(str(output / "2009" / "07" / slug / "index.html")).getroot()
 

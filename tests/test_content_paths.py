@@ -3,7 +3,7 @@ write outside the output folder, or write over another post's page."""
 
 import pytest
 
-from helpers import HEADER, build_site, write_site
+from helpers import HEADER, build_site, quickstart_build, write_site
 
 SECRET = "the builder's secret, which must not be published"
 
@@ -95,28 +95,93 @@ def with_metadata(content, name: str, lines: str) -> None:
 
 
 @pytest.mark.parametrize(
-    ("save_as", "over"),
+    "save_as",
     [
-        ("index.html", "the index page"),
-        ("404.html", "the 404 page"),
-        ("feeds/all.atom.xml", "a feed (FEED_ALL_ATOM)"),
-        ("tag/t/index.html", "the page of tags 't'"),
-        ("page/2/index.html", "a later page of the index page"),
-        ("tag/t/page/3/index.html", "a later page of the page of tags 't'"),
+        "index.html",
+        "404.html",
+        "feeds/all.atom.xml",
+        "tag/t/index.html",
+        "page/2/index.html",
+        "tag/t/page/3/index.html",
     ],
 )
-def test_a_hidden_post_cannot_take_over_a_page_of_the_site(tmp_path, save_as, over):
-    """An explicit ``Save_as`` wins over the templates' pages: a hidden
-    post replaced the home page (or 404, or a feed) with its own, exit 0."""
+def test_an_explicit_save_as_replaces_a_page_of_the_site_as_in_pelican(
+    tmp_path, save_as
+):
+    """Pelican writes a post's own ``Save_as`` over the templates' page
+    there on purpose (its writer's ``override_output``): it was an error,
+    "over the index page" (or 404, a feed, a tag's page), exit 1."""
     result, log, output = built(
         tmp_path,
         {"visible": "A post.\n", "takeover": "Mine.\n"},
         {"takeover": f"Status: hidden\nSave_as: {save_as}"},
     )
+    assert result.returncode == 0, log
+    assert "Mine." in (output / save_as).read_text()
+
+
+def test_pelicans_static_page_as_home_page_builds(tmp_path):
+    """Pelican's documented recipe, in a quickstart site: a page with
+    ``Save_as: index.html`` and an empty ``URL`` is the home page."""
+    result = quickstart_build(
+        tmp_path,
+        {
+            "content/pages/home.md": (
+                "Title: Home\nSave_as: index.html\nURL:\n\nWelcome home.\n"
+            ),
+            "content/first.md": "Title: First\nDate: 2009-07-18\n\nA post.\n",
+        },
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Welcome home." in (tmp_path / "output" / "index.html").read_text()
+
+
+def test_two_save_as_of_one_page_of_the_site_fail_naming_both(tmp_path):
+    """Pelican lets one explicit ``Save_as`` win, and stops on a second
+    with a traceback naming no post."""
+    result, log, _ = built(
+        tmp_path,
+        {"home": "Mine.\n", "rival": "Theirs.\n"},
+        {"home": "Save_as: index.html", "rival": "Save_as: index.html"},
+    )
     assert result.returncode != 0
-    assert f"posts/takeover.md:6: its page would be written to {save_as!r}" in log
-    assert f"over {over}" in log
-    assert "Mine." not in published(output)
+    assert "its page would be written to 'index.html', over the page of" in log
+    assert "posts/home.md" in log and "posts/rival.md" in log
+    assert "Traceback" not in log
+
+
+def test_a_save_as_over_a_template_page_fails(tmp_path):
+    """``TEMPLATE_PAGES`` are written with ``override_output`` too: Pelican
+    stops on the second write with a traceback."""
+    result = quickstart_build(
+        tmp_path,
+        {
+            "content/extra.html": "An extra page.\n",
+            "content/first.md": (
+                "Title: First\nDate: 2009-07-18\nSave_as: extra.html\n\nA post.\n"
+            ),
+        },
+        settings='TEMPLATE_PAGES = {"extra.html": "extra.html"}\n',
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "content/first.md:3: its page would be written to 'extra.html'" in log
+    assert "over a page of TEMPLATE_PAGES" in log
+    assert "Traceback" not in log
+
+
+def test_a_slug_that_happens_to_be_index_fails(tmp_path):
+    """A post titled "Index" where ``ARTICLE_SAVE_AS`` is ``{slug}.html``
+    is no override: Pelican stops on it with a traceback."""
+    result = quickstart_build(
+        tmp_path,
+        {"content/index.md": "Title: Index\nDate: 2009-07-18\n\nA post.\n"},
+        settings='ARTICLE_SAVE_AS = "{slug}.html"\n',
+    )
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "content/index.md" in log
+    assert "its page would be written to 'index.html', over the index page" in log
 
 
 def test_a_slug_that_climbs_onto_a_page_of_the_site_fails_naming_the_post(tmp_path):

@@ -7,10 +7,12 @@ published the builder's file with the site, and so could it the cache's
 signing key; ``Save_as: ../output-old/x.html`` wrote beside the output
 folder (Pelican's own check compares the start of the path's text); a
 second post of the same slug replaced the first one's page, with only a
-warning; and a hidden post with ``Save_as: index.html`` replaced the home
-page (an explicit ``Save_as`` wins over the templates' pages). Each is an
-error naming the post, reported before anything is copied or written; the
-link is dropped, so nothing is read for it.
+warning; and ``Slug: ../../search`` put a post's page where the search page
+goes (a traceback). Each is an error naming the post, reported before
+anything is copied or written; the link is dropped, so nothing is read for
+it. A ``Save_as`` over a page the templates write is Pelican's on purpose
+(its "static page as home page": ``Save_as: index.html``) and is let be,
+as Pelican's writer lets it be.
 """
 
 import logging
@@ -72,11 +74,13 @@ class ContentPaths:
         self, reserved: dict[str, str], paginated: list[tuple[re.Pattern, str]] = ()
     ) -> None:
         """Report every post or page whose page would go outside the output
-        folder, where another post's or page's goes, or, by its own
-        path (``Save_as``, or a ``Slug`` such as ``../../search``), over one
-        of the ``reserved`` pages the templates write (path: what it is), or
-        under a name too long for a file, or whose ``URL`` Python cannot
-        read (Pelican's writer stopped on it with a traceback)."""
+        folder, where another post's or page's goes, or, by a path of its
+        settings (a ``Slug`` such as ``../../search``, or ``index``), over
+        one of the ``reserved`` pages the templates write (path: what it
+        is), or under a name too long for a file, or whose ``URL`` Python
+        cannot read (Pelican's writer stopped on it with a traceback). An
+        explicit ``Save_as`` over a reserved page is not reported where
+        Pelican writes it there on purpose (``replaces_on_purpose``)."""
         seen = {}
         reserved = {posixpath.normpath(path): what for path, what in reserved.items()}
         for content in self.contents:
@@ -125,7 +129,7 @@ class ContentPaths:
                 (what for pattern, what in paginated if pattern.fullmatch(target)),
                 None,
             )
-            if over:
+            if over and not replaces_on_purpose(content, target):
                 logger.error(
                     "%s: its page would be written to %r, over %s",
                     where(content, "save_as:", "slug:"),
@@ -187,6 +191,20 @@ class ContentPaths:
                 )
 
 
+def replaces_on_purpose(content, target: str) -> bool:
+    """Whether Pelican writes ``content``'s page over the templates' page
+    at ``target`` on purpose: an explicit ``Save_as`` (the post's metadata,
+    or ``EXTRA_PATH_METADATA``'s) is written with ``override_output``,
+    which wins over a page written without it, before or after it (its
+    documented "static page as home page": ``Save_as: index.html``). The
+    ``TEMPLATE_PAGES`` are written with it too, and two such writes of one
+    file stop Pelican with a traceback."""
+    if not hasattr(content, "override_save_as"):
+        return False
+    template_pages = (content.settings.get("TEMPLATE_PAGES") or {}).values()
+    return target not in {posixpath.normpath(path) for path in template_pages}
+
+
 def listing_pages(settings: dict, context: dict) -> dict[str, str]:
     """The first pages of the listings the templates write, which a
     pagination continues: the home page, and the tags', categories' and
@@ -203,8 +221,8 @@ def listing_pages(settings: dict, context: dict) -> dict[str, str]:
 def reserved_pages(
     settings: dict, context: dict, listings: dict[str, str]
 ) -> dict[str, str]:
-    """The pages and feeds the templates write, which a post's ``Save_as``
-    would replace: the direct templates' (the home page, the archives,
+    """The pages and feeds the templates write, which a post's page would
+    replace: the direct templates' (the home page, the archives,
     404, search), the ``listings``, the ``TEMPLATE_PAGES`` and the feeds.
     (Pages of a pagination beyond the first are not listed.)"""
     pages = {}
