@@ -509,3 +509,40 @@ def test_an_include_directory_given_relative_to_the_build_is_found(tmp_path):
     )
     assert result.returncode == 0, log
     assert "42" in page(output, "relative").text_content()
+
+
+RAISES = '```python exec="on"\nraise RuntimeError("never run")\n```\n'
+RUNS = '```python exec="on"\nprint("ran")\n```\n'
+
+
+@pytest.mark.parametrize(
+    ("skip", "keep", "settings"),
+    [
+        ("Status: skip", "", ()),
+        ("", "Status: published", ("-e", 'DEFAULT_METADATA={"status": "skip"}')),
+    ],
+    ids=["its header", "DEFAULT_METADATA"],
+)
+def test_a_skipped_posts_blocks_neither_run_nor_fail(tmp_path, skip, keep, settings):
+    """Pelican does not process a post of ``Status: skip`` (it writes
+    nothing of it): its blocks ran all the same, and one that raised
+    failed the site."""
+    content = write_site(tmp_path, {"kept": RUNS, "skipped": RAISES})
+    for name, line in (("skipped", skip), ("kept", keep)):
+        post = content / "posts" / f"{name}.md"
+        post.write_text(post.read_text().replace("\n\n", f"\n{line}\n\n", 1))
+    result, log, output = build(tmp_path, content, "output", "--", *settings)
+    assert result.returncode == 0, log
+    assert "never run" not in log and "skipped.md" not in log
+    assert [Path(b["post"]).name for b in report_of(output)["blocks"]] == ["kept.md"]
+
+
+def test_a_drafts_failing_block_fails_the_build(tmp_path):
+    """Pelican writes a draft (to ``drafts/``): its blocks run, and their
+    errors fail the build as a published post's do."""
+    content = write_site(tmp_path, {"draft": RAISES})
+    post = content / "posts" / "draft.md"
+    post.write_text(post.read_text().replace("\n\n", "\nStatus: draft\n\n", 1))
+    result, log, _ = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/draft.md:8: RuntimeError: never run" in log

@@ -11,9 +11,11 @@ import logging
 import os
 import sys
 
+from markdown import Markdown
+
 import pelican
 from executable_blocks.paths import shown
-from pelican import contents, generators, signals, utils
+from pelican import contents, generators, readers, signals, utils
 
 from .build import MARKDOWN_EXTENSIONS, Build
 from .content_paths import (
@@ -166,7 +168,7 @@ def executable(reader_class: type) -> type:
 
     class ExecutableReader(reader_class):
         def read(self, source_path):
-            if build is None:
+            if build is None or skipped(self.settings, source_path):
                 return super().read(source_path)
             original = self.settings
             markdown = dict(original["MARKDOWN"])
@@ -202,7 +204,8 @@ def discover(generator) -> None:
     sessions of the files the generator will read, found as it finds them
     (its paths, excludes and ``IGNORE_FILES``): a Markdown file Pelican does
     not read as a post or page (``ARTICLE_EXCLUDES``, a folder of
-    ``STATIC_PATHS``) had its blocks run at every build."""
+    ``STATIC_PATHS``) had its blocks run at every build; so did one it
+    skips (``skipped``), and a failing one failed the site."""
     if build is None:
         return
     kind = "ARTICLE" if isinstance(generator, generators.ArticlesGenerator) else "PAGE"
@@ -210,7 +213,46 @@ def discover(generator) -> None:
         generator.settings[f"{kind}_PATHS"],
         exclude=generator.settings[f"{kind}_EXCLUDES"],
     )
-    build.discover(os.path.join(generator.path, name) for name in found)
+    paths = (os.path.join(generator.path, name) for name in found)
+    build.discover(path for path in paths if not skipped(generator.settings, path))
+
+
+def skipped(settings: dict, path: str) -> bool:
+    """Whether Pelican reads the Markdown file at ``path`` only to skip it
+    (``Status: skip``, "don't process this file": it writes nothing of
+    it): its blocks are neither run nor reported. Its status is taken as
+    Pelican's ``read_file`` takes it: the file's header (``Key: value``
+    lines up to the first blank one, read by Markdown's ``meta``) over
+    ``FILENAME_METADATA`` and ``PATH_METADATA``, over
+    ``EXTRA_PATH_METADATA``, over ``DEFAULT_METADATA``; an empty one
+    counts for nothing. (A plugin may still change it on
+    ``article_generator_context``, once the file is read.)"""
+    if not path.endswith(tuple(f".{suffix}" for suffix in MARKDOWN_EXTENSIONS)):
+        return False
+    source = utils.posixize_path(os.path.relpath(path, settings["PATH"]))
+    found = [
+        dict(settings.get("DEFAULT_METADATA") or {}).get("status"),
+        readers.path_metadata(path, source, settings).get("status"),
+        readers.parse_path_metadata(source, settings).get("status"),
+        header(path).get("status", [None])[0],  # (the first, as Pelican's)
+    ]
+    given = [str(value).strip() for value in found if str(value or "").strip()]
+    return given[-1:] == ["skip"]
+
+
+def header(path: str) -> dict[str, list[str]]:
+    """The metadata of a Markdown file's header (keys in lower case), as
+    Pelican's Markdown reader finds it; none if the file cannot be read
+    (its reader reports it)."""
+    try:
+        with open(path, encoding="utf-8-sig") as file:
+            lines = file.read().split("\n")
+    except (OSError, UnicodeDecodeError):
+        return {}
+    markdown = Markdown(extensions=["meta"])
+    for name in ("normalize_whitespace", "meta"):
+        lines = markdown.preprocessors[name].run(lines)
+    return markdown.Meta
 
 
 def track(content) -> None:
