@@ -206,11 +206,16 @@ PLUGINS = ["executable_posts"]
 
 
 def quickstart_build(
-    site: Path, files: dict[str, str], *options: str, settings: str = ""
+    site: Path,
+    files: dict[str, str],
+    *options: str,
+    settings: str = "",
+    env: dict | None = None,
 ) -> subprocess.CompletedProcess:
     """``python -m pelican`` of a quickstart-style site in ``site``: its
     ``files`` (path in the site -> text) and pelicanconf (``settings``
-    added), built into ``site/output`` with ``options``."""
+    added), built into ``site/output`` with ``options``, and ``env`` added
+    to the environment."""
     for name, text in files.items():
         (site / name).parent.mkdir(parents=True, exist_ok=True)
         (site / name).write_text(text)
@@ -219,6 +224,7 @@ def quickstart_build(
         [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output"]
         + list(options),
         cwd=site,
+        env={**os.environ, **(env or {})},
         capture_output=True,
         text=True,
         timeout=300,

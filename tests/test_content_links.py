@@ -3,7 +3,10 @@
 import os
 from pathlib import Path
 
-from pelican.plugins.executable_posts.content_links import leading_out, linked
+import pytest
+from pelican.settings import DEFAULT_CONFIG
+
+from pelican.plugins.executable_posts.content_links import leading_out, linked, walked
 
 
 def site(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -94,3 +97,62 @@ def test_a_link_above_the_site_is_the_machines(tmp_path):
 def test_folders_without_links_are_fine(tmp_path):
     content, code, _ = site(tmp_path)
     assert linked([content, code], tmp_path) == []
+
+
+def test_the_output_folder_is_not_looked_in(tmp_path):
+    """Pelican writes it (with the content in the site's folder, it lies
+    in the content)."""
+    content, code, outside = site(tmp_path)
+    (content / "output").mkdir()
+    (content / "output" / "images").symlink_to(outside)
+    (content / "posts" / "notes.md").symlink_to(outside / "credentials")
+    found = leading_out(content, [content, code], skip=[content / "output"])
+    assert [link for link, _ in found] == [content / "posts" / "notes.md"]
+
+
+def settings(**changed) -> dict:
+    """Pelican's settings (4.12's defaults), a site's ``changed`` ones."""
+    return {**DEFAULT_CONFIG, **changed}
+
+
+def link(content: Path, outside: Path, path: str) -> Path:
+    """A link at ``path`` in ``content`` to a file outside, or to a folder
+    outside for a ``path`` that ends in a slash."""
+    made = content / path
+    made.parent.mkdir(parents=True, exist_ok=True)
+    made.symlink_to(outside if path.endswith("/") else outside / "credentials")
+    return made
+
+
+@pytest.mark.parametrize(
+    ("path", "changed"),
+    [
+        ("posts/notes.md", {}),
+        ("posts/images/", {}),  # a folder: walked into
+        ("images/photo.jpg", {}),  # STATIC_PATHS: any file
+        ("blog/", {"ARTICLE_PATHS": ["blog/2009"]}),  # walked through
+        (".venv/lib/notes.md", {}),  # 4.11's **/.* matches no name alone
+        ("robots.txt", {"STATIC_PATHS": ["robots.txt"]}),
+        ("extra.txt", {"ARTICLE_PATHS": [], "TEMPLATE_PAGES": {"extra.txt": "x"}}),
+    ],
+)
+def test_links_pelican_walks_to(tmp_path, path, changed):
+    content, _, outside = site(tmp_path)
+    assert walked(link(content, outside, path), content, settings(**changed))
+
+
+@pytest.mark.parametrize(
+    ("path", "changed"),
+    [
+        (".venv/bin/python", {}),  # no reader's extension
+        ("posts/notes.txt", {}),
+        (".venv/lib/notes.md", {"IGNORE_FILES": [".*"]}),  # Pelican 4.10's
+        ("drafts/notes.md", {"ARTICLE_PATHS": ["posts"]}),
+        ("blog/", {"ARTICLE_PATHS": ["posts"], "PAGE_PATHS": []}),
+        ("posts/.#notes.md", {"IGNORE_FILES": [".#*"]}),
+    ],
+)
+def test_links_pelican_does_not_walk_to(tmp_path, path, changed):
+    """Only a post naming one ({static}, {attach}) has Pelican read it."""
+    content, _, outside = site(tmp_path)
+    assert not walked(link(content, outside, path), content, settings(**changed))

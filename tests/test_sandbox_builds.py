@@ -21,6 +21,7 @@ from helpers import (
     invoke_command,
     page,
     processes_named,
+    quickstart_build,
     require_strict_sandbox,
     write_site,
 )
@@ -891,3 +892,75 @@ def test_a_signal_a_block_does_not_handle_ends_it_as_elsewhere(
     assert f"(128 + {signal_name}: ended by it)" in log
     assert "still running" not in log
     assert seconds < 25, "it ran on until a timeout"
+
+
+def site_in_its_own_folder(tmp_path: Path) -> tuple[Path, dict]:
+    """A quickstart site whose content is its folder (``PATH = "."``), with
+    a virtual environment in it as ``python -m venv`` makes one (its
+    ``bin/python`` links to the system's), and the environment of its
+    strict build (a state folder outside it)."""
+    site = tmp_path / "site"
+    (site / ".venv" / "bin").mkdir(parents=True)
+    (site / ".venv" / "bin" / "python").symlink_to(os.path.realpath(sys.executable))
+    (site / ".venv" / "lib64").symlink_to("lib")
+    env = {**STRICT, "EXEC_STATE_DIR": str(tmp_path / "state")}
+    return site, env
+
+
+FIRST_POST = {"first.md": "Title: First\nDate: 2009-07-18\n\nHello.\n"}
+
+
+def test_a_site_in_its_own_folder_builds_beside_its_venv(tmp_path):
+    """``.venv/bin/python`` was "a link outside the content and code
+    directories (Pelican would read, and publish, what it leads to)": a
+    warning at every build, and strict ones refused; Pelican reads no such
+    file (it has no reader's extension; Pelican 4.10 ignores ``.venv``)."""
+    site, env = site_in_its_own_folder(tmp_path)
+    result = quickstart_build(site, FIRST_POST, settings='PATH = "."\n', env=env)
+    log = result.stdout + result.stderr
+    assert result.returncode == 0, log
+    assert "a link to" not in log
+    assert (site / "output" / "first.html").exists()
+
+
+def test_a_site_in_its_own_folder_still_refuses_a_static_file_linking_out(tmp_path):
+    site, env = site_in_its_own_folder(tmp_path)
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "credentials").write_text(SECRET)
+    (site / "images").mkdir()
+    (site / "images" / "photo.jpg").symlink_to(tmp_path / "home" / "credentials")
+    result = quickstart_build(site, FIRST_POST, settings='PATH = "."\n', env=env)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "images/photo.jpg: a link to " in log and ".venv" not in log
+    assert "EXEC_SANDBOX=strict: refusing to build" in log
+
+
+def a_post_naming_a_link_out(tmp_path: Path, secret: str) -> Path:
+    """A site with a link to a file of the builder's where Pelican does not
+    walk (beside ``posts/``), which a post names in an ``{attach}`` link."""
+    body = "Notes.\n\n[notes]({attach}../notes.txt)\n"
+    content = write_site(tmp_path, {"notes": body})
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text(secret)
+    (content / "notes.txt").symlink_to(tmp_path / "home" / "notes.txt")
+    return content
+
+
+def test_a_strict_build_refuses_a_post_naming_a_link_out_of_the_site(tmp_path):
+    """Pelican copies what a post names wherever it lies in the content, a
+    link's target too: a link Pelican does not walk to is refused once a
+    post names it."""
+    content = a_post_naming_a_link_out(tmp_path, SECRET)
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/notes.md:8: a {static} or {attach} link to 'notes.txt'" in log
+    assert "leads, through the link " in log and "nothing is copied" in log
+    assert not output.exists() or SECRET not in everything_written(tmp_path, output)
+
+
+def test_a_best_build_warns_of_a_post_naming_a_link_out_of_the_site(tmp_path):
+    content = a_post_naming_a_link_out(tmp_path, "a note of the owner's")
+    result, log, _ = build(tmp_path, content, {"EXEC_SANDBOX": "best"})
+    assert result.returncode == 0, log
+    assert "WARNING" in log and "link to 'notes.txt' leads, through the link" in log

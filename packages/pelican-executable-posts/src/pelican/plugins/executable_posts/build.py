@@ -222,9 +222,14 @@ class Build:
             self.console.print(line, markup=False, highlight=False)
 
     def check_links(self, mode: str) -> None:
-        """Links in the content that lead out of the site: refused by
-        ``strict`` (the mode of builds of untrusted changes), said by
-        ``best``."""
+        """Links in the content that lead out of the site, where Pelican
+        reads of itself (``content_links.walked``): refused by ``strict``
+        (the mode of builds of untrusted changes), said by ``best``. The
+        others are kept in ``links_out`` (path in the content: where it
+        leads), for ``content_paths`` to refuse or say should a post name
+        one in a ``{static}`` or ``{attach}`` link."""
+        self.links_out: dict[str, str] = {}
+        self.refuse_links = mode == "strict"
         if mode == "off":
             return
         content = Path(self.settings["PATH"])
@@ -234,11 +239,17 @@ class Build:
             "what they lead to)"
             for folder, target in content_links.linked(self.readable, content.parent)
         ]
-        said += [
-            f"{shown(link)}: a link to {target}, outside the content and code "
-            "directories (Pelican would read, and publish, what it leads to)"
-            for link, target in content_links.leading_out(content, self.readable)
-        ]
+        output = self.settings.get("OUTPUT_PATH")
+        skip = [Path(output)] if output else []
+        for link, target in content_links.leading_out(content, self.readable, skip):
+            if content_links.walked(link, content, self.settings):
+                said.append(
+                    f"{shown(link)}: a link to {target}, outside the content and "
+                    "code directories (Pelican would read, and publish, what it "
+                    "leads to)"
+                )
+            else:
+                self.links_out[link.relative_to(content).as_posix()] = target
         if said and mode == "strict":
             raise SystemExit(
                 "\n".join([*said, "EXEC_SANDBOX=strict: refusing to build"])

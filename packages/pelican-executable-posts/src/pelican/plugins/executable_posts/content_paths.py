@@ -52,12 +52,28 @@ class ContentPaths:
         if isinstance(content, (contents.Article, contents.Page)):
             self.contents.append(content)
 
-    def check_copied(self, context: dict, content_path: str) -> None:
+    def check_copied(
+        self,
+        context: dict,
+        content_path: str,
+        links_out: dict[str, str] | None = None,
+        refuse: bool = True,
+    ) -> None:
         """Drop and report every file a post would have copied from outside
-        the content directory (before the static files are gathered)."""
+        the content directory (before the static files are gathered); and
+        report every one it would copy through one of ``links_out`` (links
+        of the content folder that lead out of the site where Pelican does
+        not walk: path: where it leads), dropped if ``refuse`` (an error of
+        ``EXEC_SANDBOX=strict``), else a warning (``best``)."""
         linked = set(context.get("static_links", ()))
         outside = {path for path in linked if leads_out(path)}
-        if not outside:  # (the posts are looked at only to name one)
+        through = {
+            path: link
+            for path in linked - outside
+            for link in links_out or ()
+            if f"{posixpath.normpath(path)}/".startswith(f"{link}/")
+        }
+        if not outside and not through:  # (the posts are read only to name one)
             return
         for content in self.contents:
             for path in sorted(content.get_static_links() & outside):
@@ -68,7 +84,19 @@ class ContentPaths:
                     path,
                     content_path,
                 )
-        context["static_links"] = linked - outside
+            for path in sorted(content.get_static_links() & through.keys()):
+                logger.log(
+                    logging.ERROR if refuse else logging.WARNING,
+                    "%s: a {static} or {attach} link to %r leads, through the "
+                    "link %s, to %s, outside the content and code directories%s",
+                    where(content, written_as(path, content)),
+                    path,
+                    posixpath.join(content_path, through[path]),
+                    links_out[through[path]],
+                    "; nothing is copied for it" if refuse else "",
+                )
+        dropped = outside | (through.keys() if refuse else set())
+        context["static_links"] = linked - dropped
 
     def check_written(
         self, reserved: dict[str, str], paginated: list[tuple[re.Pattern, str]] = ()

@@ -264,7 +264,11 @@ def track(content) -> None:
 def check_copied(generator) -> None:
     """``page_generator_finalized``: every post and page is read, and no
     static file is gathered yet (the static generator runs last)."""
-    content_paths.check_copied(generator.context, shown(generator.path))
+    links_out = build.links_out if build is not None else {}
+    refuse = build is not None and build.refuse_links
+    content_paths.check_copied(
+        generator.context, shown(generator.path), links_out, refuse
+    )
 
 
 def finish(generators) -> None:
