@@ -6,6 +6,7 @@ import pytest
 from pelican.readers import MarkdownReader
 from pelican.settings import DEFAULT_CONFIG
 
+from helpers import quickstart_build
 from pelican.plugins.executable_posts.reader_errors import (
     SourceError,
     failing_line,
@@ -67,3 +68,40 @@ def test_strict_wraps_a_reader_class_once():
     once = strict(MarkdownReader)
     assert strict(once) is once
     assert once.__name__ == "MarkdownReader"
+
+
+WRONG_CLAIM = (
+    'Title: First\nDate: 2009-07-18\n\n```python exec="on"\nprint([1, 2])\n```\n\n'
+    "```output\n[1, 2, 3]\n```\n"
+)
+
+
+def test_fatal_errors_stop_at_the_first_error_not_blamed_on_the_post(tmp_path):
+    """Under ``--fatal errors`` Pelican's logger raises on the first error
+    logged; read from the cache, a wrong claim is logged as its post is
+    read, and the reader relabelled that exception as the post's own:
+    "ERROR content/first.md: RuntimeError: Warning or error encountered"."""
+    files = {"content/first.md": WRONG_CLAIM}
+    env = {"COLUMNS": "1000"}
+    first = quickstart_build(tmp_path, files, env=env)  # (caches the block)
+    assert first.returncode != 0
+    result = quickstart_build(tmp_path, files, "--fatal", "errors", env=env)
+    log = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert log.count("the output differs from what the post claims") == 1, log
+    assert "first.md: RuntimeError" not in log
+    assert "first.md: Warning or error encountered" not in log
+
+
+def test_a_runtime_error_of_the_readers_own_is_still_the_files(tmp_path):
+    """Only the exception raised in Pelican's logger passes unexplained,
+    whatever its words."""
+
+    class Failing(MarkdownReader):
+        def read(self, source_path):
+            raise RuntimeError("Warning or error encountered")
+
+    path = write(tmp_path, b"Title: T\n\nBody\n")
+    with pytest.raises(SourceError) as raised:
+        strict(Failing)(dict(DEFAULT_CONFIG)).read(path)
+    assert raised.value.message == "RuntimeError: Warning or error encountered"

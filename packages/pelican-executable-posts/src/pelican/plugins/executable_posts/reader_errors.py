@@ -1,7 +1,9 @@
 """Report a content file that cannot be read as ``path:line: what is wrong``.
 
 Pelican logs "Could not process <file>" without the reason. Wrapping every
-reader class logs an error that names the file, the line and the cause.
+reader class logs an error that names the file, the line and the cause;
+but for the exception Pelican's logger raises under ``--fatal``, which
+stops the build at an error already shown.
 """
 
 import logging
@@ -48,6 +50,21 @@ def describe(error: Exception) -> str:
     return f"{type(error).__name__}: {error}".rstrip(": ")
 
 
+def raised_by_pelicans_log(error: Exception) -> bool:
+    """Whether ``error`` is the one Pelican's logger raises under ``--fatal``
+    once a warning or error is logged (a RuntimeError from ``pelican.log``,
+    whose words differ between Pelican versions): the build stops at that
+    record, already shown; it is no error of the file read."""
+    trace = error.__traceback__
+    while trace is not None and trace.tb_next is not None:
+        trace = trace.tb_next
+    return (
+        type(error) is RuntimeError
+        and trace is not None
+        and trace.tb_frame.f_globals.get("__name__") == "pelican.log"
+    )
+
+
 def strict(reader_class: type) -> type:
     """A subclass of ``reader_class`` whose failures name their file and line."""
     if getattr(reader_class, "explains_errors", False):
@@ -60,6 +77,9 @@ def strict(reader_class: type) -> type:
             try:
                 return super().read(source_path)
             except Exception as error:
+                if raised_by_pelicans_log(error):
+                    raise  # (it read "first.md: RuntimeError: Warning or
+                    # error encountered", after the error that stopped it)
                 problem = SourceError(
                     shown(source_path),
                     failing_line(self, source_path, error),
