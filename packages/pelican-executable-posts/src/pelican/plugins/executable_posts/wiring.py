@@ -6,6 +6,7 @@ blinker calls the receivers of one signal (it documents none): where two
 steps must follow each other, one receiver does both.
 """
 
+import functools
 import inspect
 import logging
 import os
@@ -246,13 +247,22 @@ def header(path: str) -> dict[str, list[str]]:
     (its reader reports it)."""
     try:
         with open(path, encoding="utf-8-sig") as file:
-            lines = file.read().split("\n")
+            text = file.read()
     except (OSError, UnicodeDecodeError):
         return {}
-    markdown = Markdown(extensions=["meta"])
+    if "status" not in text.lower():  # (most posts: no Markdown made, ~1 ms)
+        return {}
+    markdown = meta_reader()
+    markdown.reset()
+    lines = text.split("\n")
     for name in ("normalize_whitespace", "meta"):
         lines = markdown.preprocessors[name].run(lines)
     return markdown.Meta
+
+
+@functools.cache
+def meta_reader() -> Markdown:
+    return Markdown(extensions=["meta"])
 
 
 def track(content) -> None:
