@@ -6,7 +6,11 @@ from pathlib import Path
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 
-from pelican.plugins.executable_posts.content_links import leading_out, linked, walked
+from pelican.plugins.executable_posts.content_links import (
+    leading_out,
+    linked,
+    walked_out,
+)
 
 
 def site(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -124,6 +128,12 @@ def link(content: Path, outside: Path, path: str) -> Path:
     return made
 
 
+def walked(link: Path, content: Path, settings: dict) -> bool:
+    """Whether Pelican's walks of ``content`` reach ``link``, leading out."""
+    found = walked_out(content, settings, [content, content / "code"])
+    return link in [path for path, _ in found]
+
+
 @pytest.mark.parametrize(
     ("path", "changed"),
     [
@@ -131,7 +141,7 @@ def link(content: Path, outside: Path, path: str) -> Path:
         ("posts/images/", {}),  # a folder: walked into
         ("images/photo.jpg", {}),  # STATIC_PATHS: any file
         ("blog/", {"ARTICLE_PATHS": ["blog/2009"]}),  # walked through
-        (".venv/lib/notes.md", {}),  # 4.11's **/.* matches no name alone
+        (".venv/lib/notes.md", {"IGNORE_FILES": ["**/.*"]}),  # 4.11's: no name
         ("robots.txt", {"STATIC_PATHS": ["robots.txt"]}),
         ("extra.txt", {"ARTICLE_PATHS": [], "TEMPLATE_PAGES": {"extra.txt": "x"}}),
     ],
@@ -156,3 +166,24 @@ def test_links_pelican_does_not_walk_to(tmp_path, path, changed):
     """Only a post naming one ({static}, {attach}) has Pelican read it."""
     content, _, outside = site(tmp_path)
     assert not walked(link(content, outside, path), content, settings(**changed))
+
+
+def test_a_link_reached_through_another_of_the_content_is_walked(tmp_path):
+    """Pelican follows linked folders: ``posts/more`` leading to the
+    content's own ``stash`` has it read ``stash/notes.md``, a link out,
+    as ``posts/more/notes.md`` (looked at by its own path, it was not
+    walked, and strict let it through)."""
+    content, code, outside = site(tmp_path)
+    (content / "stash").mkdir()
+    (content / "stash" / "notes.md").symlink_to(outside / "credentials")
+    (content / "posts" / "more").symlink_to(content / "stash")
+    found = walked_out(content, settings(), [content, code])
+    assert found == [
+        (content / "posts" / "more" / "notes.md", str(outside / "credentials"))
+    ]
+
+
+def test_a_cycle_of_links_ends(tmp_path):
+    content, code, _ = site(tmp_path)
+    (content / "posts" / "again").symlink_to(content / "posts")
+    assert walked_out(content, settings(), [content, code]) == []

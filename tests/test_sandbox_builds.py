@@ -955,7 +955,7 @@ def test_a_strict_build_refuses_a_post_naming_a_link_out_of_the_site(tmp_path):
     result, log, output = build(tmp_path, content)
     assert result.returncode != 0
     assert "posts/notes.md:8: a {static} or {attach} link to 'notes.txt'" in log
-    assert "leads, through the link " in log and "nothing is copied" in log
+    assert "leads, through a link in " in log and "nothing is copied" in log
     assert not output.exists() or SECRET not in everything_written(tmp_path, output)
 
 
@@ -963,4 +963,39 @@ def test_a_best_build_warns_of_a_post_naming_a_link_out_of_the_site(tmp_path):
     content = a_post_naming_a_link_out(tmp_path, "a note of the owner's")
     result, log, _ = build(tmp_path, content, {"EXEC_SANDBOX": "best"})
     assert result.returncode == 0, log
-    assert "WARNING" in log and "link to 'notes.txt' leads, through the link" in log
+    assert "WARNING" in log and "link to 'notes.txt' leads, through a link" in log
+
+
+def test_a_strict_build_refuses_a_link_out_reached_through_another_link(tmp_path):
+    """A pull request adds ``stash/notes.md``, leading to a file of the
+    builder's where Pelican does not walk, and ``posts/more``, leading to
+    ``../stash``: Pelican walks ``posts/more/notes.md`` and would publish
+    the builder's file as a post."""
+    content = write_site(tmp_path, {"first": "A post.\n"})
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.md").write_text(f"Title: Stolen\n\n{SECRET}\n")
+    (content / "stash").mkdir()
+    (content / "stash" / "notes.md").symlink_to(tmp_path / "home" / "notes.md")
+    (content / "posts" / "more").symlink_to(content / "stash")
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "posts/more/notes.md: a link to " in log
+    assert "EXEC_SANDBOX=strict: refusing to build" in log
+    assert not output.exists() or SECRET not in everything_written(tmp_path, output)
+
+
+def test_a_strict_build_refuses_a_post_naming_a_path_through_two_links(tmp_path):
+    """``{static}`` through a link inside the content (``files`` to
+    ``stash``) and then one leading out: the path as written passes through
+    no link out, where it leads does."""
+    body = "Notes.\n\n[notes]({static}/files/notes.txt)\n"
+    content = write_site(tmp_path, {"notes": body})
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / "notes.txt").write_text(SECRET)
+    (content / "stash").mkdir()
+    (content / "stash" / "notes.txt").symlink_to(tmp_path / "home" / "notes.txt")
+    (content / "files").symlink_to(content / "stash")
+    result, log, output = build(tmp_path, content)
+    assert result.returncode != 0
+    assert "a {static} or {attach} link to 'files/notes.txt' leads" in log
+    assert not output.exists() or SECRET not in everything_written(tmp_path, output)

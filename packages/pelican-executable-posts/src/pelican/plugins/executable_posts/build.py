@@ -223,15 +223,17 @@ class Build:
 
     def check_links(self, mode: str) -> None:
         """Links in the content that lead out of the site, where Pelican
-        reads of itself (``content_links.walked``): refused by ``strict``
-        (the mode of builds of untrusted changes), said by ``best``. The
-        others are kept in ``links_out`` (path in the content: where it
-        leads), for ``content_paths`` to refuse or say should a post name
-        one in a ``{static}`` or ``{attach}`` link."""
-        self.links_out: dict[str, str] = {}
+        reads of itself (``content_links.walked_out``): refused by
+        ``strict`` (the mode of builds of untrusted changes), said by
+        ``best``. For the others, ``link_roots`` are where a path a post
+        names in a ``{static}`` or ``{attach}`` link must lead, links
+        resolved, for ``content_paths`` to refuse or say it does not (None
+        with the sandbox off)."""
+        self.link_roots: list[str] | None = None
         self.refuse_links = mode == "strict"
         if mode == "off":
             return
+        self.link_roots = [os.path.realpath(root) for root in self.readable]
         content = Path(self.settings["PATH"])
         said = [
             f"{shown(folder)}: leads to {target} through a link (the content "
@@ -241,15 +243,12 @@ class Build:
         ]
         output = self.settings.get("OUTPUT_PATH")
         skip = [Path(output)] if output else []
-        for link, target in content_links.leading_out(content, self.readable, skip):
-            if content_links.walked(link, content, self.settings):
-                said.append(
-                    f"{shown(link)}: a link to {target}, outside the content and "
-                    "code directories (Pelican would read, and publish, what it "
-                    "leads to)"
-                )
-            else:
-                self.links_out[link.relative_to(content).as_posix()] = target
+        walked = content_links.walked_out(content, self.settings, self.readable, skip)
+        said += [
+            f"{shown(link)}: a link to {target}, outside the content and code "
+            "directories (Pelican would read, and publish, what it leads to)"
+            for link, target in walked
+        ]
         if said and mode == "strict":
             raise SystemExit(
                 "\n".join([*said, "EXEC_SANDBOX=strict: refusing to build"])

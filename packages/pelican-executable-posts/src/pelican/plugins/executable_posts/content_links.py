@@ -10,17 +10,19 @@ code directories themselves be links (or lie under one): blocks may read
 the code directories, so a pull request turning ``content/code`` into a
 link to the builder's home would open that to them.
 
-Only links Pelican reads of itself count at once (``walked``): with the
-content in the site's folder (``PATH = "."``), a ``.venv/bin/python``
-linking to the system's Python was said at every build, and refused
-``strict`` ones, though Pelican reads no such file. Another link leading
-out is Pelican's only where a post names it in a ``{static}`` or
-``{attach}`` link (content_paths.py says so then).
+Only links Pelican reads of itself count at once (``walked_out``, which
+walks as Pelican walks): with the content in the site's folder
+(``PATH = "."``), a ``.venv/bin/python`` linking to the system's Python was
+said at every build, and refused ``strict`` ones, though Pelican reads no
+such file. Another link leading out is Pelican's only where a post names a
+path through it in a ``{static}`` or ``{attach}`` link (content_paths.py
+says so then, by where the path leads, links resolved).
 """
 
 import os
+from contextlib import suppress
 from fnmatch import fnmatch
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from pelican import readers
 
@@ -81,30 +83,81 @@ def leading_out(
     return sorted(found)
 
 
-def walked(link: Path, content: Path, settings: dict) -> bool:
-    """Whether Pelican's own walks of ``content`` reach ``link`` (a path in
-    it): the folders of ``WALKED``, or one above them, which the walks go
-    through. Linked folders are followed; a file is read where a reader
-    reads its extension, any in ``STATIC_PATHS``. ``IGNORE_FILES`` leave
-    out what they match as Pelican's ``get_files`` matches them, against
-    each name below a walked folder (so Pelican 4.10's default, ``.*``,
-    leaves out every dot-folder, and 4.11's, ``**/.*``, none)."""
-    parts = link.relative_to(content).parts
+def walked_out(
+    content: Path, settings: dict, roots: list[Path], skip: list[Path] = ()
+) -> list[tuple[Path, str]]:
+    """Every link leading out of ``roots`` that Pelican's own walks of
+    ``content`` reach (the folders of ``WALKED``), as they reach it, with
+    where it leads. The walks are Pelican's: linked folders are followed
+    (so a link to another folder of the content makes that one walked too:
+    ``posts/more`` to ``../stash`` has ``stash/notes.md`` read as a post),
+    ``IGNORE_FILES`` leave out every name they match (so Pelican 4.10's
+    default, ``.*``, leaves out dot-folders, and 4.11's, ``**/.*``, none),
+    and a file counts where a reader reads its extension (any file in
+    ``STATIC_PATHS`` and ``TEMPLATE_PAGES``). The folders of ``skip`` (the
+    output) are not looked in, and a folder leading out is not walked
+    further: it is reported as the link it is."""
+    inside = [Path(os.path.realpath(root)) for root in roots]
+    skipped = {os.path.realpath(folder) for folder in skip}
     ignores = settings.get("IGNORE_FILES") or ()
+    extensions = reader_extensions(settings)
+    found: dict[Path, str] = {}
+
+    def leads_out(path: str) -> str | None:
+        target = os.path.realpath(path)
+        return None if any(Path(target).is_relative_to(r) for r in inside) else target
+
     for setting, any_file in WALKED:
         for top in settings.get(setting) or ():
-            top = PurePosixPath(top).parts
-            if top[: len(parts)] == parts:
-                return True  # the walked folder, or one above it
-            if parts[: len(top)] != top:
+            through = on_the_way(content, Path(top), leads_out)
+            if through:  # (a walked folder, or one above it, leads out)
+                found[through] = leads_out(through)
                 continue
-            below = parts[len(top) :]
-            if any(fnmatch(name, pattern) for name in below for pattern in ignores):
+            for path in reached(content / top, ignores, skipped, leads_out):
+                target = os.path.islink(path) and leads_out(path)
+                read = any_file or os.path.splitext(path)[1][1:] in extensions
+                if target and (read or os.path.isdir(path)):
+                    found[Path(path)] = target
+    return sorted(found.items())
+
+
+def on_the_way(content: Path, top: Path, leads_out) -> Path | None:
+    """The first folder on the way from ``content`` to ``top`` (a walked
+    folder, as the settings name it) that is a link leading out, if any."""
+    place = content
+    for part in top.parts:
+        place = place / part
+        if os.path.islink(place) and leads_out(place):
+            return place
+    return None
+
+
+def reached(top: Path, ignores, skipped: set[str], leads_out):
+    """The paths a walk of ``top`` as Pelican's ``get_files`` walks
+    (``followlinks=True``) meets, ``top`` included: each folder once (a
+    cycle of links ends), none in ``skipped``, none below one leading out."""
+    if not os.path.lexists(top):
+        return
+    yield str(top)
+    seen: set[str] = set()
+    folders = [str(top)]
+    while folders:
+        folder = folders.pop()
+        real = os.path.realpath(folder)
+        if real in seen or real in skipped or leads_out(folder):
+            continue
+        seen.add(real)
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if any(fnmatch(entry.name, pattern) for pattern in ignores):
                 continue
-            extension = os.path.splitext(link.name)[1][1:]
-            if any_file or link.is_dir() or extension in reader_extensions(settings):
-                return True
-    return False
+            yield entry.path
+            with suppress(OSError):
+                if entry.is_dir():  # (following a link, as Pelican does)
+                    folders.append(entry.path)
 
 
 def reader_extensions(settings: dict) -> set[str]:

@@ -16,6 +16,7 @@ as Pelican's writer lets it be.
 """
 
 import logging
+import os
 import posixpath
 import re
 from urllib.parse import urljoin
@@ -55,24 +56,25 @@ class ContentPaths:
     def check_copied(
         self,
         context: dict,
+        content_dir: str,
         content_path: str,
-        links_out: dict[str, str] | None = None,
+        roots: list[str] | None = None,
         refuse: bool = True,
     ) -> None:
         """Drop and report every file a post would have copied from outside
-        the content directory (before the static files are gathered); and
-        report every one it would copy through one of ``links_out`` (links
-        of the content folder that lead out of the site where Pelican does
-        not walk: path: where it leads), dropped if ``refuse`` (an error of
+        the content directory (``content_dir``, shown as ``content_path``; before
+        the static files are gathered); and report every one that leads,
+        links resolved, out of ``roots`` (the content and code directories:
+        through a link of the content that Pelican does not walk, or a chain
+        of them), dropped if ``refuse`` (an error of
         ``EXEC_SANDBOX=strict``), else a warning (``best``)."""
         linked = set(context.get("static_links", ()))
         outside = {path for path in linked if leads_out(path)}
-        through = {
-            path: link
-            for path in linked - outside
-            for link in links_out or ()
-            if f"{posixpath.normpath(path)}/".startswith(f"{link}/")
-        }
+        through = {}
+        for path in linked - outside if roots else ():
+            target = os.path.realpath(os.path.join(content_dir, path))
+            if not any(target == r or target.startswith(r + os.sep) for r in roots):
+                through[path] = target
         if not outside and not through:  # (the posts are read only to name one)
             return
         for content in self.contents:
@@ -87,12 +89,13 @@ class ContentPaths:
             for path in sorted(content.get_static_links() & through.keys()):
                 logger.log(
                     logging.ERROR if refuse else logging.WARNING,
-                    "%s: a {static} or {attach} link to %r leads, through the "
-                    "link %s, to %s, outside the content and code directories%s",
+                    "%s: a {static} or {attach} link to %r leads, through a "
+                    "link in %s, to %s, outside the content and code "
+                    "directories%s",
                     where(content, written_as(path, content)),
                     path,
-                    posixpath.join(content_path, through[path]),
-                    links_out[through[path]],
+                    content_path,
+                    through[path],
                     "; nothing is copied for it" if refuse else "",
                 )
         dropped = outside | (through.keys() if refuse else set())

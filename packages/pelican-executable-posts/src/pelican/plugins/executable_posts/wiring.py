@@ -274,10 +274,10 @@ def track(content) -> None:
 def check_copied(generator) -> None:
     """``page_generator_finalized``: every post and page is read, and no
     static file is gathered yet (the static generator runs last)."""
-    links_out = build.links_out if build is not None else {}
+    roots = build.link_roots if build is not None else None
     refuse = build is not None and build.refuse_links
     content_paths.check_copied(
-        generator.context, shown(generator.path), links_out, refuse
+        generator.context, generator.path, shown(generator.path), roots, refuse
     )
 
 
