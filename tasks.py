@@ -300,7 +300,7 @@ def preview(c, output=str(OUTPUT), content=str(CONTENT)):
 @task(
     help={
         "to": "where to publish, s3://bucket/prefix (default: $PUBLISH_URL)",
-        "dry_run": "print the plan and change nothing",
+        "dry_run": "build the site, print the plan and change nothing on S3",
         "adopt": "take over the objects under the prefix that no publish wrote "
         "(they are overwritten or deleted as the site needs)",
         "output": "directory to build the production site in (default: output/)",

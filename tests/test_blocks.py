@@ -352,6 +352,10 @@ def test_a_block_that_opens_a_definition_or_a_footnote_is_an_error(text):
         "Term",
         "!!! note\n    A note.\n\nText after the note.",
         "Text[^1].\n\n[^1]: A footnote.\n\nText after it.",
+        # (a paragraph's later line that looks like an item is text: a list
+        # starts only where a block does)
+        "How a block is written, released in\n2001. The syntax is below:",
+        "Some text\n- that is no list item",
     ],
 )
 @pytest.mark.parametrize("fence", [INDENTED_BLOCK, INDENTED_CLAIM])

@@ -226,7 +226,9 @@ def test_a_language_written_as_a_locale_or_a_tag_builds(tmp_path, lang):
     output = tmp_path / "site" / "output"
     result = build_site(content, output, None, "--", "-e", f'DEFAULT_LANG="{lang}"')
     assert result.returncode == 0, result.stdout + result.stderr
-    assert (output / "2009" / "07" / "first" / "index.html").is_file()
+    page = (output / "2009" / "07" / "first" / "index.html").read_text()
+    # (BCP 47's way; Pelican writes the post's language in lower case)
+    assert f'<html lang="{lang.replace("_", "-").lower()}">' in page
 
 
 def test_a_first_paragraph_pelican_cannot_summarise_fails_naming_the_post(tmp_path):

@@ -5,11 +5,13 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 from lxml import html
 
 from executable_blocks.render import without_chrome
 from helpers import ROOT, build_site, write_site
+from pelican.plugins.executable_posts.summaries import leave_blocks_chrome_out
 
 # A post that begins with a block, whose claim the build checks.
 BEGINS_WITH_A_BLOCK = (
@@ -159,3 +161,33 @@ def test_without_chrome_takes_out_a_block_left_with_nothing_to_show():
         "</div>\n<p>Then the post.</p>"
     )
     assert without_chrome(block) == "<p>Then the post.</p>"
+
+
+def test_a_summary_another_plugin_sets_later_is_the_one_shown():
+    """The ``summary`` plugin's marker sets the metadata's summary on
+    ``all_generators_finalized``, after the post was tracked: Pelican looks
+    for it whenever the summary is asked for, and so does this."""
+    post = SimpleNamespace(
+        metadata={},
+        settings={"SUMMARY_MAX_LENGTH": 50, "SUMMARY_END_SUFFIX": "…"},
+        get_siteurl=lambda: "",
+        get_content=lambda siteurl: "<p>All of the post.</p>",
+    )
+    leave_blocks_chrome_out(post)
+    post.metadata["summary"] = "<p>What the author marked.</p>"
+    assert post.get_summary("") == "<p>What the author marked.</p>"
+
+
+def test_without_chrome_keeps_a_folds_code_without_its_opener():
+    """(A meta description made of such a summary began "Show the code".)"""
+    block = (
+        '<div class="exec" id="exec-3">\n'
+        '<details class="exec-source"><summary>Show the code</summary>\n'
+        '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>\n'
+        "</details>\n</div>"
+    )
+    assert without_chrome(block) == (
+        '<div class="exec">\n'
+        '<div class="highlight"><pre><span></span><code>x = 1\n</code></pre></div>\n'
+        "\n</div>"
+    )

@@ -14,6 +14,9 @@ about itself, with absolute URLs.
   whose date is approximate (templates ask ``article is approximate_date``,
   the same rule).
 
+It needs the ``executable_posts`` plugin's package installed (a post's
+summary is made by its ``summaries``, as the post's page makes it).
+
 Settings: ``ABSOLUTE_SITEURL``, the site's absolute address (the
 development server's in development), which an absolute ``SITEURL``
 overrides (production) and ``FEED_DOMAIN`` stands in for, and which the

@@ -624,6 +624,7 @@ NICK_LOST = "your nickname went to another while this server was out of touch"
 
 
 def taken(nick: str) -> ProtocolError:
+    """The answer to a join whose nickname is taken (or lost meanwhile)."""
     return ProtocolError(
         "nick-taken",
         f"{nick!r} is taken, or looks like a name that is; choose another",

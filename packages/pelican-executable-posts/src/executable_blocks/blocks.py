@@ -293,6 +293,7 @@ NESTED_OPENING = re.compile(
     r"(?P<fence>`{3,}|~{3,})[ \t]*(?P<lang>[\w.+-]*)(?P<info>.*)$"
 )
 LIST_ITEM = re.compile(rf"^[ \t]{{0,3}}{LIST_MARKER}")
+HEADING = re.compile(r"^[ \t]{0,3}#{1,6}(?:[ \t]|$)")
 # A line that opens what holds the lines indented under it: an admonition
 # (``!!! note``), a collapsible one of pymdownx.details (``??? note``,
 # ``???+ note``), a tab of pymdownx.tabbed (``=== "Tab"``), a footnote's
@@ -340,19 +341,26 @@ def in_indented_code(lines: list[str], index: int) -> bool:
     """Whether the line at ``index``, indented four or more, is a line of
     an indented code block (text, as a post shows syntax in) rather than
     of a list item, an admonition, a footnote or a definition: no line of
-    the paragraph (the lines up to a blank one) that holds the nearest line
-    above it indented less is an item or opens one of those. (Python-Markdown
-    sees those anywhere in a paragraph, lists after a heading too.)"""
+    the paragraph (the lines up to a blank one or a heading) that holds the
+    nearest line above it indented less opens one of those, and its first
+    line is no list item. (Python-Markdown sees those containers anywhere in
+    a paragraph, but a list only where a block starts: a paragraph's later
+    line that looks like an item is text.)"""
     if indentation(lines[index]) < 4:
         return False
     above = index - 1
     while above >= 0 and (not lines[above].strip() or indentation(lines[above]) >= 4):
         above -= 1
-    while above >= 0 and lines[above].strip():
-        if LIST_ITEM.match(lines[above]) or CONTAINER.match(lines[above]):
-            return False
-        above -= 1
-    return True
+    if above < 0:
+        return True
+    first = above
+    while (
+        first > 0 and lines[first - 1].strip() and not HEADING.match(lines[first - 1])
+    ):
+        first -= 1
+    if LIST_ITEM.match(lines[first]):
+        return False
+    return not any(CONTAINER.match(line) for line in lines[first : above + 1])
 
 
 def nested(lines: list[str], index: int, path: str) -> BlockError | None:

@@ -271,17 +271,23 @@ CHROME = re.compile(
 
 # A block left with nothing to show (its source off, and it printed nothing)
 EMPTIED = re.compile(r'<div class="exec(?: exec-display-only)?">\n</div>\n?')
+# A fold (``source="fold"``): its code, without the opener ("Show the code")
+FOLDED = re.compile(
+    r'<details class="exec-source"><summary>[^<]*</summary>\n(.*?</code></pre></div>\n)'
+    r"</details>",
+    re.DOTALL,
+)
 
 
 def without_chrome(html: str) -> str:
     """``html`` with the blocks' labels, notes, verdicts and ids taken out:
     their code, output and figures as a list of posts shows them (two posts'
     ``exec-3`` would be one id twice there, and a meta description made of
-    the summary read "Output" and "Checked at build time"); a block with
-    nothing else is taken out whole."""
+    the summary read "Output" and "Checked at build time"), and a fold's
+    opener; a block with nothing else is taken out whole."""
     if 'class="exec' not in html:
         return html
-    return EMPTIED.sub("", CHROME.sub("", html))
+    return EMPTIED.sub("", FOLDED.sub(r"\1", CHROME.sub("", html)))
 
 
 def block_html(outcome, picture_url) -> str:

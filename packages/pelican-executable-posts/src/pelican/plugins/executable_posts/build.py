@@ -449,8 +449,9 @@ def forget_what_pelican_made_of(content) -> None:
     ``content_object_init`` (a word count, a reading time) made Pelican keep
     the post with its placeholders, and that copy, never filled in, was the
     page written (a cold build's block missing, exit 0)."""
+    siteurls = {content.get_siteurl(), content.settings.get("SITEURL", "")}
     for method in (type(content).get_content, type(content).get_summary):
         memo = getattr(method, "cache", None)  # (Pelican's ``memoized``)
-        if memo:
-            for key in [key for key in memo if key and key[0] is content]:
-                del memo[key]
+        if memo:  # (one dict for every post, kept across autoreload's runs:
+            for siteurl in siteurls:  # its keys are popped, never scanned)
+                memo.pop((content, siteurl), None)

@@ -37,7 +37,14 @@ def summary(post, siteurl: str) -> str:
 def leave_blocks_chrome_out(post) -> None:
     """Make ``post``'s summary (Pelican's ``summary`` property asks
     ``get_summary`` for it, which reads the content on the page's own
-    address) without its blocks' chrome; one of its metadata is the
-    author's, shown as it is."""
-    if "summary" not in post.metadata:
-        post.get_summary = lambda _siteurl: summary(post, post.get_siteurl())
+    address) without its blocks' chrome. One of its metadata is the
+    author's, shown as it is: looked for when the summary is asked for, as
+    Pelican looks (a plugin may set it later, the ``summary`` plugin's
+    marker on ``all_generators_finalized``)."""
+
+    def get_summary(_siteurl: str) -> str:
+        if "summary" in post.metadata:
+            return post.metadata["summary"]
+        return summary(post, post.get_siteurl())
+
+    post.get_summary = get_summary
