@@ -673,6 +673,24 @@ def test_a_broken_link_in_a_summary_is_one_error_at_its_post(tmp_path, monkeypat
     assert sorted(problem["also_on"]) == sorted(str(output / name) for name in LISTS)
 
 
+def test_a_summarys_broken_link_is_one_error_on_a_site_with_an_absolute_address(
+    tmp_path,
+):
+    """On a production build (an absolute ``SITEURL``) a list shows a
+    summary's links on the site's address (``https://blog.example.org/...``)
+    and the post's page as the author wrote them (``../gone/``): the two led
+    to the same place unrecognised, and the error came once a list again."""
+    code, log = build_log(
+        tmp_path,
+        {"stale": "See [the old page](../gone/).\n"},
+        settings=['SITEURL="https://blog.example.org"'],
+    )
+    assert code != 0
+    errors = [entry for entry in log.splitlines() if "gone/" in entry]
+    assert len(errors) == 1, errors
+    assert "also in its summary on 4 lists of posts" in errors[0]
+
+
 def test_a_lists_own_broken_link_is_the_lists_even_where_a_summary_has_one_too(
     tmp_path,
 ):

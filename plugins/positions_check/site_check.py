@@ -227,21 +227,14 @@ class SiteCheck:
         unsafe = UNSAFE.search(url)
         if unsafe:
             return f"{element}: {unsafe_character(unsafe[0])}"
-        for origin in self.own_origins:
-            if url == origin or url.startswith(origin + "/"):
-                # the host's own: from its root (the origin's path kept, so
-                # that the site's path is held to below, whichever origin)
-                url = urlsplit(origin).path + (url[len(origin) :] or "/")
-                break
-        if self.site_path and url.startswith("/") and not url.startswith("//"):
-            path = re.split(r"[?#]", url, maxsplit=1)[0]
-            if path != self.site_path and not path.startswith(self.site_path + "/"):
-                return (
-                    f"{element}: the site is served at {self.site_path}/ "
-                    "(SITEURL), and this link leads out of it"
-                )
-            rest = url[len(self.site_path) :]
-            url = rest if rest.startswith("/") else "/" + rest
+        url = self.from_own_origin(url)
+        below = self.below_site_path(url)
+        if below is None:
+            return (
+                f"{element}: the site is served at {self.site_path}/ "
+                "(SITEURL), and this link leads out of it"
+            )
+        url = below
         try:
             parts = urlsplit(url)
             host = parts.hostname or ""
@@ -272,6 +265,27 @@ class SiteCheck:
             return element, target, parts.fragment
         return None
 
+    def from_own_origin(self, url: str) -> str:
+        """``url`` from the host's root if it is on one of the site's own
+        origins (the origin's path kept, so that the site's path is held to
+        below, whichever origin); else as it is."""
+        for origin in self.own_origins:
+            if url == origin or url.startswith(origin + "/"):
+                return urlsplit(origin).path + (url[len(origin) :] or "/")
+        return url
+
+    def below_site_path(self, url: str) -> str | None:
+        """``url``, a path from the host's root, made one from the site's
+        root (``SITEURL``'s path taken off); None if it leads out of that
+        path. Any other URL as it is."""
+        if not self.site_path or not url.startswith("/") or url.startswith("//"):
+            return url
+        path = re.split(r"[?#]", url, maxsplit=1)[0]
+        if path != self.site_path and not path.startswith(self.site_path + "/"):
+            return None
+        rest = url[len(self.site_path) :]
+        return rest if rest.startswith("/") else "/" + rest
+
     def foreign(self, reference: Reference, host: str) -> str | None:
         element = f'<{reference.tag} {reference.attribute}="{reference.url}">'
         if not host:  # "http:/x", "https:x", "ftp:///x", "about:blank", ...
@@ -290,8 +304,10 @@ class SiteCheck:
         """Where a reference of ``page`` leads, written alike from every page
         (an output path and its fragment, found or not), or its URL as
         written if it is no path of the site: a link of a post's summary
-        leads to the same place from the post and from a list of posts."""
-        url = reference.url
+        leads to the same place from the post and from a list of posts,
+        whether the list shows it on the site's absolute address or not."""
+        url = self.from_own_origin(reference.url)
+        url = self.below_site_path(url) or url
         try:
             parts = urlsplit(url)
         except ValueError:
