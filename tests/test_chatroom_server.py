@@ -10,7 +10,15 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
-from chat_clients import chat, joined, masked_text_frame, receive, run, url
+from chat_clients import (
+    chat,
+    every_line_logged,
+    joined,
+    masked_text_frame,
+    receive,
+    run,
+    url,
+)
 from chatroom.limits import AddressRates, RateLimit
 from helpers import eventually_async
 
@@ -282,48 +290,21 @@ def test_health_endpoint_answers_plain_http():
     run(scenario)
 
 
-class Recorded(logging.Handler):
-    """The records of the chat's logger, in a list of the test's own."""
-
-    def __init__(self):
-        super().__init__(level=logging.INFO)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record):
-        self.records.append(record)
-
-
-def test_logs_say_who_and_what_happened_but_never_what_was_said():
-    # (A handler of its own on the chat's logger: with pytest's caplog, on
-    # the root, the suite's full runs lost this test's "connect" and "join"
-    # records, and only there.)
-    chat_logger, recorded = logging.getLogger("chatroom"), Recorded()
-    level = chat_logger.level
-    chat_logger.setLevel(logging.INFO)
-    chat_logger.addHandler(recorded)
-
-    def said() -> list[dict]:
-        return [json.loads(r.getMessage()) for r in recorded.records]
-
+def test_logs_say_who_and_what_happened_but_never_what_was_said(caplog):
     async def scenario():
         async with chat() as server:
             ada, _ = await joined(server, "ada")
             await ada.send(json.dumps({"type": "say", "text": "a secret"}))
             await receive(ada, "message")
             await ada.close()
-            await eventually_async(
-                lambda: any(e["event"] == "disconnect" for e in said())
-            )
+            await eventually_async(lambda: '"event": "disconnect"' in caplog.text)
 
-    try:
+    with caplog.at_level(logging.INFO, logger="chatroom"), every_line_logged():
         run(scenario)
-    finally:
-        chat_logger.removeHandler(recorded)
-        chat_logger.setLevel(level)
-    events = said()
+    events = [json.loads(r.getMessage()) for r in caplog.records]
     assert [e["event"] for e in events][:3] == ["listening", "connect", "join"]
     assert any(e["event"] == "disconnect" and e["nick"] == "ada" for e in events)
-    assert not any("a secret" in r.getMessage() for r in recorded.records)
+    assert "a secret" not in caplog.text
 
 
 def test_rate_limit_window_slides():
