@@ -229,17 +229,22 @@ def skipped(settings: dict, path: str) -> bool:
     ``EXTRA_PATH_METADATA``, over ``DEFAULT_METADATA``; an empty one
     counts for nothing. (A plugin may still change it on
     ``article_generator_context``, once the file is read.)"""
-    if not path.endswith(tuple(f".{suffix}" for suffix in MARKDOWN_EXTENSIONS)):
+    if not path.endswith(MARKDOWN_SUFFIXES):
         return False
+    written = str(header(path).get("status", [""])[0]).strip()  # (the first)
+    if written:  # (the header's wins: the settings' are not looked at)
+        return written == "skip"
     source = utils.posixize_path(os.path.relpath(path, settings["PATH"]))
     found = [
         dict(settings.get("DEFAULT_METADATA") or {}).get("status"),
         readers.path_metadata(path, source, settings).get("status"),
         readers.parse_path_metadata(source, settings).get("status"),
-        header(path).get("status", [None])[0],  # (the first, as Pelican's)
     ]
     given = [str(value).strip() for value in found if str(value or "").strip()]
     return given[-1:] == ["skip"]
+
+
+MARKDOWN_SUFFIXES = tuple(f".{suffix}" for suffix in MARKDOWN_EXTENSIONS)
 
 
 def header(path: str) -> dict[str, list[str]]:
