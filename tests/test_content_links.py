@@ -6,11 +6,7 @@ from pathlib import Path
 import pytest
 from pelican.settings import DEFAULT_CONFIG
 
-from pelican.plugins.executable_posts.content_links import (
-    leading_out,
-    linked,
-    walked_out,
-)
+from pelican.plugins.executable_posts.content_links import linked, walked_out
 
 
 def site(tmp_path: Path) -> tuple[Path, Path, Path]:
@@ -21,6 +17,12 @@ def site(tmp_path: Path) -> tuple[Path, Path, Path]:
     outside.mkdir()
     (outside / "credentials").write_text("secret")
     return content, content / "code", outside
+
+
+def leading_out(content: Path, roots: list[Path], skip=()) -> list[tuple[Path, str]]:
+    """The links out of ``roots`` Pelican's walks of ``content`` reach, with
+    its default settings (every folder of the content read for posts)."""
+    return walked_out(content, settings(), roots, skip)
 
 
 def test_a_post_linking_out_of_the_site_is_found(tmp_path):
@@ -42,7 +44,7 @@ def test_links_within_the_content_or_code_are_fine(tmp_path):
 
 def test_a_folder_linking_out_is_one_link_and_not_walked(tmp_path):
     content, code, outside = site(tmp_path)
-    (content / "images").symlink_to(outside)
+    (content / "images").symlink_to(outside)  # (a static folder)
     (outside / "deep").mkdir()
     (outside / "deep" / "inner").symlink_to("/etc")
     assert leading_out(content, [content, code]) == [(content / "images", str(outside))]
@@ -50,10 +52,10 @@ def test_a_folder_linking_out_is_one_link_and_not_walked(tmp_path):
 
 def test_a_chain_of_links_is_judged_by_where_it_ends(tmp_path):
     content, code, outside = site(tmp_path)
-    (content / "posts" / "hop").symlink_to(outside / "credentials")
-    (content / "posts" / "notes.md").symlink_to(content / "posts" / "hop")
+    (content / "posts" / "hop.md").symlink_to(outside / "credentials")
+    (content / "posts" / "notes.md").symlink_to(content / "posts" / "hop.md")
     found = [link.name for link, _ in leading_out(content, [content, code])]
-    assert found == ["hop", "notes.md"]
+    assert found == ["hop.md", "notes.md"]
 
 
 def test_a_code_folder_elsewhere_counts_as_the_sites(tmp_path):

@@ -57,32 +57,6 @@ def linked(folders: list[Path], site: Path) -> list[tuple[Path, str]]:
     return found
 
 
-def leading_out(
-    content: Path, roots: list[Path], skip: list[Path] = ()
-) -> list[tuple[Path, str]]:
-    """Every link under ``content`` (not followed: a linked folder is one
-    link) whose target, links resolved, lies outside ``roots``, with where
-    it leads; the folders of ``skip`` (the output folder, which Pelican
-    writes) are not looked in."""
-    inside = [Path(os.path.realpath(root)) for root in roots]
-    skipped = {os.path.abspath(folder) for folder in skip}
-    found = []
-    for folder, folders, files in os.walk(content):
-        folders[:] = [
-            name
-            for name in folders
-            if os.path.abspath(os.path.join(folder, name)) not in skipped
-        ]
-        for name in [*folders, *files]:
-            path = os.path.join(folder, name)
-            if not os.path.islink(path):
-                continue
-            target = os.path.realpath(path)
-            if not any(Path(target).is_relative_to(root) for root in inside):
-                found.append((Path(path), target))
-    return sorted(found)
-
-
 def walked_out(
     content: Path, settings: dict, roots: list[Path], skip: list[Path] = ()
 ) -> list[tuple[Path, str]]:
