@@ -27,6 +27,7 @@ ESCAPES = str.maketrans(
     {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"}
 )
 OPENING = '<div class="highlight"><pre><span></span><code>'
+BLOCK_START = '<div class="exec'  # how ``block_html`` begins: all of its chrome inside
 CLOSING = "</code></pre></div>\n"
 
 
@@ -285,7 +286,7 @@ def without_chrome(html: str) -> str:
     ``exec-3`` would be one id twice there, and a meta description made of
     the summary read "Output" and "Checked at build time"), and a fold's
     opener; a block with nothing else is taken out whole."""
-    if 'class="exec' not in html:
+    if BLOCK_START not in html:
         return html
     return EMPTIED.sub("", FOLDED.sub(r"\1", CHROME.sub("", html)))
 
@@ -300,7 +301,7 @@ def block_html(outcome, picture_url) -> str:
     # ran now or came from the cache.
     display_only = outcome.status is Status.DISPLAY_ONLY
     kind = "exec exec-display-only" if display_only else "exec"
-    parts = [f'<div class="{kind}" id="exec-{block.line}">']
+    parts = [f'<div class="{kind}" id="exec-{block.line}">']  # (BLOCK_START)
     if block.shows("source"):
         code = source_html(block.code, result and result.tokens)
         # named as Markdown's code blocks are, for the label and copy button

@@ -33,6 +33,7 @@ from executable_blocks.errors import BlockError, CacheKeyError
 from executable_blocks.extension import ExecutableCodeExtension, log_error, outcome_html
 from executable_blocks.paths import shown
 from executable_blocks.protocol import Picture, Status
+from executable_blocks.render import BLOCK_START
 from executable_blocks.report import BlockProgress, print_summary, write_report
 from executable_blocks.signing_keys import SIGNING_ENVIRONMENT, keys_for
 
@@ -49,7 +50,6 @@ from .summaries import leave_blocks_chrome_out
 
 logger = logging.getLogger(__name__)
 MARKDOWN_EXTENSIONS = ("md", "markdown", "mkd", "mdown")
-BLOCK = '<div class="exec'  # (render.block_html's, in a post's HTML)
 # A Python code directive of reStructuredText, whose posts' code never runs.
 RST_PYTHON_CODE = re.compile(
     r"^\s*\.\.\s+(?:code-block|code|sourcecode)::\s*(?:python3?|py|pycon)\s*$",
@@ -229,11 +229,11 @@ class Build:
         names in a ``{static}`` or ``{attach}`` link must lead, links
         resolved, for ``content_paths`` to refuse or say it does not (None
         with the sandbox off)."""
-        self.link_roots: list[str] | None = None
+        self.link_roots: list[Path] | None = None
         self.refuse_links = mode == "strict"
         if mode == "off":
             return
-        self.link_roots = [os.path.realpath(root) for root in self.readable]
+        self.link_roots = content_links.real_roots(self.readable)
         content = Path(self.settings["PATH"])
         said = [
             f"{shown(folder)}: leads to {target} through a link (the content "
@@ -370,14 +370,13 @@ class Build:
         if self.marker in raw:
             self.unfilled.append(content)
             content._get_content = partial(self.fill_content, content)
-        if self.marker in raw or BLOCK in raw:
-            leave_blocks_chrome_out(content)
         relative = self.settings.get("RELATIVE_URLS")
         if relative and (self.marker in raw or self.figures_url in raw):
             content._update_content = partial(
                 self.site_relative, content._update_content
             )
-        if self.marker in raw or BLOCK in raw:
+        if self.marker in raw or BLOCK_START in raw:
+            leave_blocks_chrome_out(content)
             forget_what_pelican_made_of(content)
 
     def site_relative(self, update, html: str, siteurl: str) -> str:

@@ -22,6 +22,7 @@ says so then, by where the path leads, links resolved).
 import os
 from contextlib import suppress
 from fnmatch import fnmatch
+from functools import partial
 from pathlib import Path
 
 from pelican import readers
@@ -71,15 +72,12 @@ def walked_out(
     ``STATIC_PATHS`` and ``TEMPLATE_PAGES``). The folders of ``skip`` (the
     output) are not looked in, and a folder leading out is not walked
     further: it is reported as the link it is."""
-    inside = [Path(os.path.realpath(root)) for root in roots]
+    inside = real_roots(roots)
     skipped = {os.path.realpath(folder) for folder in skip}
     ignores = settings.get("IGNORE_FILES") or ()
     extensions = reader_extensions(settings)
     found: dict[Path, str] = {}
-
-    def leads_out(path: str) -> str | None:
-        target = os.path.realpath(path)
-        return None if any(Path(target).is_relative_to(r) for r in inside) else target
+    leads_out = partial(led_out, inside=inside)
 
     for setting, any_file in WALKED:
         for top in settings.get(setting) or ():
@@ -93,6 +91,18 @@ def walked_out(
                 if target and (read or os.path.isdir(path)):
                     found[Path(path)] = target
     return sorted(found.items())
+
+
+def real_roots(roots) -> list[Path]:
+    """``roots`` with their links resolved, as ``led_out`` takes them."""
+    return [Path(os.path.realpath(root)) for root in roots]
+
+
+def led_out(path, inside: list[Path]) -> str | None:
+    """Where ``path`` leads, links resolved, if that lies in none of
+    ``inside`` (``real_roots``); None if it lies in one."""
+    target = os.path.realpath(path)
+    return None if any(Path(target).is_relative_to(r) for r in inside) else target
 
 
 def on_the_way(content: Path, top: Path, leads_out) -> Path | None:

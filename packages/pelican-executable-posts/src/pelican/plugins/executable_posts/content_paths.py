@@ -19,10 +19,13 @@ import logging
 import os
 import posixpath
 import re
+from pathlib import Path
 from urllib.parse import urljoin
 
 from executable_blocks.paths import shown
 from pelican import contents, generators
+
+from . import content_links
 
 logger = logging.getLogger(__name__)
 NAME_MAX = 255  # bytes of a file's name, on the file systems that matter
@@ -58,7 +61,7 @@ class ContentPaths:
         context: dict,
         content_dir: str,
         content_path: str,
-        roots: list[str] | None = None,
+        roots: list[Path] | None = None,
         refuse: bool = True,
     ) -> None:
         """Drop and report every file a post would have copied from outside
@@ -72,8 +75,8 @@ class ContentPaths:
         outside = {path for path in linked if leads_out(path)}
         through = {}
         for path in linked - outside if roots else ():
-            target = os.path.realpath(os.path.join(content_dir, path))
-            if not any(target == r or target.startswith(r + os.sep) for r in roots):
+            target = content_links.led_out(os.path.join(content_dir, path), roots)
+            if target:
                 through[path] = target
         if not outside and not through:  # (the posts are read only to name one)
             return

@@ -117,6 +117,7 @@ def each_run_a_build(instance, site_build: Build) -> None:
     def run_as_build():
         global build
         content_paths.clear()
+        skip_status.clear()
         try:
             site_build.begin()
             build = site_build
@@ -170,7 +171,7 @@ def executable(reader_class: type) -> type:
 
     class ExecutableReader(reader_class):
         def read(self, source_path):
-            if build is None or skipped(self.settings, source_path):
+            if build is None or skipped_this_run(self.settings, source_path):
                 return super().read(source_path)
             original = self.settings
             markdown = dict(original["MARKDOWN"])
@@ -216,7 +217,21 @@ def discover(generator) -> None:
         exclude=generator.settings[f"{kind}_EXCLUDES"],
     )
     paths = (os.path.join(generator.path, name) for name in found)
-    build.discover(path for path in paths if not skipped(generator.settings, path))
+    build.discover(
+        path for path in paths if not skipped_this_run(generator.settings, path)
+    )
+
+
+# Whether each Markdown file is skipped (``skipped``), this run: discover asks
+# first, the reader again as it reads the file.
+skip_status: dict[str, bool] = {}
+
+
+def skipped_this_run(settings: dict, path: str) -> bool:
+    key = os.path.abspath(path)
+    if key not in skip_status:
+        skip_status[key] = skipped(settings, path)
+    return skip_status[key]
 
 
 def skipped(settings: dict, path: str) -> bool:
@@ -231,7 +246,7 @@ def skipped(settings: dict, path: str) -> bool:
     ``article_generator_context``, once the file is read.)"""
     if not path.endswith(MARKDOWN_SUFFIXES):
         return False
-    written = str(header(path).get("status", [""])[0]).strip()  # (the first)
+    written = str(header_metadata(path).get("status", [""])[0]).strip()  # (the first)
     if written:  # (the header's wins: the settings' are not looked at)
         return written == "skip"
     source = utils.posixize_path(os.path.relpath(path, settings["PATH"]))
@@ -247,7 +262,7 @@ def skipped(settings: dict, path: str) -> bool:
 MARKDOWN_SUFFIXES = tuple(f".{suffix}" for suffix in MARKDOWN_EXTENSIONS)
 
 
-def header(path: str) -> dict[str, list[str]]:
+def header_metadata(path: str) -> dict[str, list[str]]:
     """The metadata of a Markdown file's header (keys in lower case), as
     Pelican's Markdown reader finds it; none if the file cannot be read
     (its reader reports it)."""
