@@ -7,6 +7,7 @@ import fcntl
 import functools
 import json
 import os
+import runpy
 import shlex
 import subprocess
 import sys
@@ -228,6 +229,48 @@ def quickstart_build(
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+# A plugin of a test's: what other plugins see of each article before the
+# pages are written (its content and summary), in the file PROBE_FILE names.
+PROBE = """\
+import json
+from pelican import signals
+
+
+def record(generator):
+    seen = {a.slug: {"content": a.content, "summary": a.summary}
+            for a in generator.articles}
+    with open(generator.settings["PROBE_FILE"], "w") as file:
+        json.dump(seen, file)
+
+
+def register():
+    signals.article_generator_finalized.connect(record)
+"""
+
+
+def build_with_plugin(
+    tmp_path: Path, content: Path, name: str, source: str, *settings: str, first=False
+) -> subprocess.CompletedProcess:
+    """``build_site`` of ``content`` into ``tmp_path / "output"`` with the
+    site's plugins and one of the test's, ``name`` (its ``__init__.py`` is
+    ``source``), listed after them (or ``first``); ``settings`` for ``-e``."""
+    plugins = tmp_path / "test_plugins"
+    (plugins / name).mkdir(parents=True)
+    (plugins / name / "__init__.py").write_text(source)
+    site = runpy.run_path(str(ROOT / "pelicanconf.py"))["PLUGINS"]
+    listed = [name, *site] if first else [*site, name]
+    return build_site(
+        content,
+        tmp_path / "output",
+        tmp_path / "cache",
+        "--",
+        "-e",
+        f"PLUGINS={json.dumps(listed)}",
+        f"PLUGIN_PATHS={json.dumps([str(plugins), str(ROOT / 'plugins')])}",
+        *settings,
     )
 
 

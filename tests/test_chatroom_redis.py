@@ -165,6 +165,14 @@ async def stalled_past_the_expiry(chat: ChatProcess, watcher):
         chat.process.send_signal(signal.SIGCONT)
 
 
+async def alice_here_bob_there(first: ChatProcess, second: ChatProcess):
+    """alice joined on ``first``, bob on ``second``, who has seen her join."""
+    alice, _ = await joined(first, "alice")
+    bob, _ = await joined(second, "bob")
+    await joined_seen_by(bob, "alice")
+    return alice, bob
+
+
 def test_a_process_taken_for_dead_while_stalled_claims_its_users_back(two_chats):
     """Stopped past the presence expiry, a process's users were removed by
     another's reaper while they stayed connected, and nothing put them back:
@@ -172,9 +180,7 @@ def test_a_process_taken_for_dead_while_stalled_claims_its_users_back(two_chats)
     first, second = two_chats
 
     async def scenario():
-        alice, _ = await joined(first, "alice")
-        bob, _ = await joined(second, "bob")
-        await joined_seen_by(bob, "alice")
+        alice, bob = await alice_here_bob_there(first, second)
         async with stalled_past_the_expiry(first, bob):
             pass
         await joined_seen_by(bob, "alice")  # back, once the process runs again
@@ -199,9 +205,7 @@ def test_a_nickname_taken_while_its_process_stalled_closes_its_member_there(
     first, second = two_chats
 
     async def scenario():
-        alice, _ = await joined(first, "alice")
-        bob, _ = await joined(second, "bob")
-        await joined_seen_by(bob, "alice")
+        alice, bob = await alice_here_bob_there(first, second)
         async with stalled_past_the_expiry(first, bob):
             await joined(second, "alice")  # free while the process stalls
         async with asyncio.timeout(10):

@@ -10,7 +10,16 @@ from pathlib import Path
 import pytest
 from lxml import html
 
-from helpers import HEADER, ROOT, build_site, page, report_of, write_site
+from helpers import (
+    HEADER,
+    PROBE,
+    ROOT,
+    build_site,
+    build_with_plugin,
+    page,
+    report_of,
+    write_site,
+)
 
 
 def build(tmp_path: Path, content: Path, name="output", *options, cache=None):
@@ -369,43 +378,14 @@ def test_a_block_that_fails_after_its_post_is_read_fails_the_build(tmp_path):
     assert not output.exists()
 
 
-PROBE = '''\
-"""Records what other plugins see of each article before pages are written."""
-import json
-from pelican import signals
-
-
-def record(generator):
-    seen = {a.slug: {"content": a.content, "summary": a.summary}
-            for a in generator.articles}
-    with open(generator.settings["PROBE_FILE"], "w") as file:
-        json.dump(seen, file)
-
-
-def register():
-    signals.article_generator_finalized.connect(record)
-'''
-
-
 def test_plugins_that_read_content_early_see_it_filled_in(tmp_path):
-    plugins = tmp_path / "probe_plugins"
-    (plugins / "probe").mkdir(parents=True)
-    (plugins / "probe" / "__init__.py").write_text(PROBE)
     probe_file = tmp_path / "seen.json"
-    settings = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
     content = write_site(tmp_path, {"slow": SLOW})
-    result, log, output = build(
-        tmp_path,
-        content,
-        "output",
-        "--",
-        "-e",
-        f"PLUGINS={[*settings['PLUGINS'], 'probe']!r}".replace("'", '"'),
-        f'PLUGIN_PATHS=["{ROOT / "plugins"}", "{plugins}"]',
-        f'PROBE_FILE="{probe_file}"',
+    result = build_with_plugin(
+        tmp_path, content, "probe", PROBE, f'PROBE_FILE="{probe_file}"'
     )
-    assert result.returncode == 0, log
-    seen = __import__("json").loads(probe_file.read_text())["slow"]
+    assert result.returncode == 0, result.stdout + result.stderr
+    seen = json.loads(probe_file.read_text())["slow"]
     assert "slow but sure" in seen["content"]
     assert "executable-posts" not in seen["content"] + seen["summary"]
 
@@ -450,21 +430,10 @@ def test_a_plugin_before_it_that_reads_content_as_posts_are_made_sees_no_stale_p
     ``content_object_init``, before this plugin tracks the post: Pelican kept
     that copy, placeholders and all, and wrote it (the block missing from its
     page, exit 0, on a cold build only)."""
-    plugins = tmp_path / "early_plugins"
-    (plugins / "word_count").mkdir(parents=True)
-    (plugins / "word_count" / "__init__.py").write_text(WORD_COUNT)
-    settings = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
     content = write_site(tmp_path, {"slow": "A slow one.\n\n" + SLOW})
-    result, log, output = build(
-        tmp_path,
-        content,
-        "output",
-        "--",
-        "-e",
-        f"PLUGINS={['word_count', *settings['PLUGINS']]!r}".replace("'", '"'),
-        f'PLUGIN_PATHS=["{plugins}", "{ROOT / "plugins"}"]',
-    )
-    assert result.returncode == 0, log
+    result = build_with_plugin(tmp_path, content, "word_count", WORD_COUNT, first=True)
+    output = tmp_path / "output"
+    assert result.returncode == 0, result.stdout + result.stderr
     assert statuses(output)[8][0] == "ran"  # (cold: its session was running)
     assert "slow but sure" in page(output, "slow").text_content()
     for written in output.rglob("*"):

@@ -966,16 +966,22 @@ def test_a_best_build_warns_of_a_post_naming_a_link_out_of_the_site(tmp_path):
     assert "WARNING" in log and "link to 'notes.txt' leads, through a link" in log
 
 
+def stashed_link_out(tmp_path: Path, content: Path, name: str, text: str) -> None:
+    """``content/stash/name``, where Pelican does not walk, a link to a file
+    of the builder's holding ``text``."""
+    (tmp_path / "home").mkdir()
+    (tmp_path / "home" / name).write_text(text)
+    (content / "stash").mkdir()
+    (content / "stash" / name).symlink_to(tmp_path / "home" / name)
+
+
 def test_a_strict_build_refuses_a_link_out_reached_through_another_link(tmp_path):
     """A pull request adds ``stash/notes.md``, leading to a file of the
     builder's where Pelican does not walk, and ``posts/more``, leading to
     ``../stash``: Pelican walks ``posts/more/notes.md`` and would publish
     the builder's file as a post."""
     content = write_site(tmp_path, {"first": "A post.\n"})
-    (tmp_path / "home").mkdir()
-    (tmp_path / "home" / "notes.md").write_text(f"Title: Stolen\n\n{SECRET}\n")
-    (content / "stash").mkdir()
-    (content / "stash" / "notes.md").symlink_to(tmp_path / "home" / "notes.md")
+    stashed_link_out(tmp_path, content, "notes.md", f"Title: Stolen\n\n{SECRET}\n")
     (content / "posts" / "more").symlink_to(content / "stash")
     result, log, output = build(tmp_path, content)
     assert result.returncode != 0
@@ -990,10 +996,7 @@ def test_a_strict_build_refuses_a_post_naming_a_path_through_two_links(tmp_path)
     no link out, where it leads does."""
     body = "Notes.\n\n[notes]({static}/files/notes.txt)\n"
     content = write_site(tmp_path, {"notes": body})
-    (tmp_path / "home").mkdir()
-    (tmp_path / "home" / "notes.txt").write_text(SECRET)
-    (content / "stash").mkdir()
-    (content / "stash" / "notes.txt").symlink_to(tmp_path / "home" / "notes.txt")
+    stashed_link_out(tmp_path, content, "notes.txt", SECRET)
     (content / "files").symlink_to(content / "stash")
     result, log, output = build(tmp_path, content)
     assert result.returncode != 0

@@ -2,15 +2,13 @@
 own words, code and output, without what the engine says around its blocks."""
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
 from lxml import html
 
 from executable_blocks.render import without_chrome
-from helpers import ROOT, build_site, write_site
+from helpers import PROBE, build_with_plugin, quickstart_build, write_site
 from pelican.plugins.executable_posts.summaries import leave_blocks_chrome_out
 
 # A post that begins with a block, whose claim the build checks.
@@ -19,44 +17,22 @@ BEGINS_WITH_A_BLOCK = (
     "```output\nforty-two\n```\n\nThen the post's own words.\n"
 )
 
-PROBE = '''\
-"""Records each article's summary, as templates and other plugins see it."""
-import json
-from pelican import signals
-
-
-def record(generator):
-    seen = {a.slug: a.summary for a in generator.articles}
-    with open(generator.settings["PROBE_FILE"], "w") as file:
-        json.dump(seen, file)
-
-
-def register():
-    signals.article_generator_finalized.connect(record)
-'''
-
 
 def summaries(tmp_path: Path, content: Path, *settings: str) -> dict:
     """Every post's summary in a build of ``content`` with the site's plugins."""
-    plugins = tmp_path / "probe_plugins"
-    (plugins / "probe").mkdir(parents=True)
-    (plugins / "probe" / "__init__.py").write_text(PROBE)
     probe_file = tmp_path / "seen.json"
-    site = __import__("runpy").run_path(str(ROOT / "pelicanconf.py"))
-    result = build_site(
+    result = build_with_plugin(
+        tmp_path,
         content,
-        tmp_path / "output",
-        tmp_path / "cache",
-        "--",
-        "-e",
-        f"PLUGINS={[*site['PLUGINS'], 'probe']!r}".replace("'", '"'),
-        f'PLUGIN_PATHS=["{ROOT / "plugins"}", "{plugins}"]',
+        "probe",
+        PROBE,
         f'PROBE_FILE="{probe_file}"',
         "SUMMARY_MAX_PARAGRAPHS=null",  # (Pelican's default; this site's is 1)
         *settings,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    return json.loads(probe_file.read_text())
+    seen = json.loads(probe_file.read_text())
+    return {slug: post["summary"] for slug, post in seen.items()}
 
 
 def test_a_summary_leaves_out_the_blocks_labels_verdict_and_id(tmp_path):
@@ -94,36 +70,13 @@ def test_a_summary_the_author_wrote_is_shown_as_written(tmp_path):
     assert summary == "<p>A number, <em>printed</em>.</p>"
 
 
-# A site as pelican-quickstart makes it, with the plugin and Pelican's theme.
-QUICKSTART = """\
-AUTHOR = "Someone"
-SITENAME = "A quickstart site"
-SITEURL = ""
-PATH = "content"
-TIMEZONE = "UTC"
-DEFAULT_LANG = "en"
-FEED_ALL_ATOM = None
-CATEGORY_FEED_ATOM = None
-DEFAULT_PAGINATION = False
-PLUGINS = ["executable_posts"]
-"""
-
-
 def test_another_themes_lists_hold_no_block_id_twice(tmp_path):
     """Pelican's own theme shows the newest post in full on the home page and
     the others' summaries below it: three posts that begin with a block had
     ``exec-6`` three times there, and two "Checked at build time" that
     checked nothing on that page."""
-    posts = {f"p{n}": BEGINS_WITH_A_BLOCK for n in range(3)}
-    write_site(tmp_path, posts)
-    (tmp_path / "pelicanconf.py").write_text(QUICKSTART)
-    result = subprocess.run(
-        [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    write_site(tmp_path, {f"p{n}": BEGINS_WITH_A_BLOCK for n in range(3)})
+    result = quickstart_build(tmp_path, {})
     assert result.returncode == 0, result.stdout + result.stderr
     home = html.parse(str(tmp_path / "output" / "index.html")).getroot()
     assert home.text_content().count("forty-two") == 2 * 3  # code and output
